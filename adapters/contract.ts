@@ -1,0 +1,52 @@
+// The one contract between the broker and a register: everything register-specific lives behind it.
+import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { EvidenceDataByType } from './evidence-model.ts';
+
+/** Identifiers of the registers the broker talks to (one per evidence type for now). */
+export type RegisterId = 'rvbea' | 'gkv-mutterschaftsgeld' | 'steuerverwaltung';
+
+/** What the broker asks a register for, already validated and authorized. */
+export interface RegisterRequest {
+  /** The broker's evidence request id; carried as the register message's reference. */
+  requestId: string;
+  idNr: string;
+  purpose: Purpose;
+  /** The requesting authority's participant id (the register sees who asks). */
+  requester: string;
+  /** Inclusive period of interest, 'YYYY-MM'. */
+  period: { from: string; to: string };
+}
+
+/** A register's answer, mapped into the normalized model. Failures are thrown as RegisterError. */
+export type RegisterOutcome<T extends EvidenceType = EvidenceType> =
+  | { status: 'delivered'; data: EvidenceDataByType[T]; fetchedAt: Date; registerMessageId: string }
+  | { status: 'not-found'; fetchedAt: Date; registerMessageId: string }
+  /** The register accepted the query but answers later (rvBEA: employers answer weekly); poll with the ticket. */
+  | { status: 'pending'; ticket: string; expectedBy: Date | null; fetchedAt: Date; registerMessageId: string };
+
+/** One register, seen from the broker. */
+export interface RegisterAdapter<T extends EvidenceType = EvidenceType> {
+  readonly register: RegisterId;
+  readonly evidenceType: T;
+  fetchEvidence(req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<T>>;
+  /** Asks again about a pending query; answers like fetchEvidence. */
+  pollPending(ticket: string, req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<T>>;
+}
+
+/** Stable failure codes of register calls; the broker reports them per item, never the raw cause. */
+export type RegisterErrorKind = 'TIMEOUT' | 'UNREACHABLE' | 'UPSTREAM_ERROR' | 'MALFORMED_ANSWER' | 'REJECTED_ANSWER';
+
+/** A register call that failed; `code` is e.g. 'SALARY_TIMEOUT'. */
+export class RegisterError extends Error {
+  readonly code: string;
+  constructor(
+    readonly evidenceType: EvidenceType,
+    readonly kind: RegisterErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RegisterError';
+    this.code = `${evidenceType.replace('-', '_').toUpperCase()}_${kind}`;
+  }
+}
