@@ -1,0 +1,209 @@
+// Safe XML reading and the XÖV conventions every register message shares: the message header
+// (Basisnachricht-like nachrichtenkopf), typed codes with listURI/listVersionID, and euro amounts.
+// NOTE: every document we read comes from another system and is hostile until parsed: DOCTYPE and entity
+// declarations are refused before any parser sees them, size and depth are capped, and the parser never
+// expands entities. Error messages name the problem, never the document's content (it holds personal data).
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import { z } from 'zod';
+
+/** Limits for one message; our messages are a few KiB and a dozen levels deep. */
+export const XML_LIMITS = { maxBytes: 512 * 1024, maxDepth: 32 } as const;
+
+/** Why a document was refused. */
+export type XmlProblem = 'too-large' | 'doctype' | 'not-well-formed' | 'too-deep' | 'unexpected-shape';
+
+/** A document that was refused unread or does not have the expected message shape. */
+export class XmlMessageError extends Error {
+  override name = 'XmlMessageError';
+  constructor(
+    readonly problem: XmlProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A parsed document: element names map to text, nested objects (attributes as '@_name') or arrays. */
+export type XmlTree = Record<string, unknown>;
+
+// Only the five predefined entities and character references exist without a DTD; decoding them in a
+// single pass means '&amp;lt;' becomes '&lt;' and never '<' (no double decoding).
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&([a-zA-Z]+|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});|&/g;
+
+function decodeReferences(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(REFERENCE, (whole: string, name: string | undefined) => {
+    if (name === undefined) throw new XmlMessageError('not-well-formed', 'bare "&" in text');
+    if (name.startsWith('#')) {
+      const codePoint = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      if (!isXmlChar(codePoint)) throw new XmlMessageError('not-well-formed', 'character reference to a forbidden character');
+      return String.fromCodePoint(codePoint);
+    }
+    const replacement = PREDEFINED[name];
+    if (replacement === undefined) throw new XmlMessageError('not-well-formed', `undeclared entity reference ${whole}`);
+    return replacement;
+  });
+}
+
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+function newParser(maxDepth: number): XMLParser {
+  return new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    processEntities: false,
+    htmlEntities: false,
+    // Values stay strings: a Betriebsnummer '01234567' or an IdNr must not turn into a number.
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    maxNestedTags: maxDepth,
+    tagValueProcessor: (_name, value) => decodeReferences(value),
+    attributeValueProcessor: (_name, value) => decodeReferences(value),
+  });
+}
+
+/** Parses an untrusted document into a tree, or throws XmlMessageError; never expands entities. */
+export function parseXmlSafely(xml: string, limits: { maxBytes: number; maxDepth: number } = XML_LIMITS): XmlTree {
+  if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {
+    throw new XmlMessageError('too-large', `document exceeds ${limits.maxBytes} bytes`);
+  }
+  // Refused wherever it appears (even inside a comment): a legitimate message never needs it.
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
+    throw new XmlMessageError('doctype', 'DOCTYPE and entity declarations are refused');
+  }
+  // The parser itself is lenient (it accepts truncated documents); the validator is not.
+  const verdict = XMLValidator.validate(xml);
+  if (verdict !== true) {
+    throw new XmlMessageError('not-well-formed', `document is not well-formed XML (line ${verdict.err.line})`);
+  }
+  try {
+    return newParser(limits.maxDepth).parse(xml) as XmlTree;
+  } catch (err) {
+    if (err instanceof XmlMessageError) throw err;
+    const tooDeep = err instanceof Error && /nested tags/i.test(err.message);
+    // The parser's own message may quote names from the document; keep it out of ours.
+    throw tooDeep
+      ? new XmlMessageError('too-deep', `document nests deeper than ${limits.maxDepth} elements`)
+      : new XmlMessageError('not-well-formed', 'document could not be parsed');
+  }
+}
+
+/** Parses an untrusted document and checks it against the message schema; the one entry for reading messages. */
+export function parseMessage<T>(xml: string, schema: z.ZodType<T>): T {
+  const result = schema.safeParse(parseXmlSafely(xml));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join('/') : 'document root';
+    throw new XmlMessageError('unexpected-shape', `message does not match its schema at ${where}`);
+  }
+  return result.data;
+}
+
+/** The root element of a message in its namespace; prefixed forms are refused rather than guessed at. */
+export function rootElement<S extends z.ZodRawShape>(name: string, namespace: string, shape: S) {
+  const content = z.object({ '@_xmlns': z.literal(namespace), ...shape });
+  // strict: a second root element (the lenient parser allows one) is refused.
+  return z.strictObject({ [name]: content } as Record<string, typeof content>).transform((doc) => doc[name]!);
+}
+
+/** An element that may repeat: the parser yields one object for one occurrence and an array for more. */
+export function repeated<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+}
+
+// ---- simple types -------------------------------------------------------------------------------------
+
+export const monthText = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+export const dayText = z.iso.date();
+export const yearText = z
+  .string()
+  .regex(/^\d{4}$/)
+  .transform(Number);
+
+/** Amounts travel as euros with exactly two decimals ('1234.50', '-3.00'); we hold integer cents. */
+export const euroAmount = z
+  .string()
+  .regex(/^-?(0|[1-9]\d{0,11})\.\d{2}$/)
+  .transform((text) => {
+    const negative = text.startsWith('-');
+    const [euros, cents] = (negative ? text.slice(1) : text).split('.');
+    const value = Number(euros) * 100 + Number(cents);
+    return negative ? -value : value;
+  });
+
+export function centsToEuroText(cents: number): string {
+  if (!Number.isSafeInteger(cents)) throw new RangeError('amount must be an integer number of cents');
+  const abs = Math.abs(cents);
+  return `${cents < 0 ? '-' : ''}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+// ---- message header (nachrichtenkopf) -----------------------------------------------------------------
+
+/** The XÖV-style message header: who sends what to whom, when, and in reply to which message. */
+export interface MessageHeader {
+  messageId: string;
+  /** The message this one answers; null on queries. */
+  inReplyTo: string | null;
+  createdAt: string;
+  /** Behördenkennung of the sending and receiving participant. */
+  sender: string;
+  recipient: string;
+}
+
+const authorityId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/);
+
+export function writeHeader(parent: XMLBuilder, header: MessageHeader): void {
+  const kopf = parent.ele('nachrichtenkopf');
+  kopf.ele('nachrichtenId').txt(header.messageId);
+  if (header.inReplyTo !== null) kopf.ele('referenzNachrichtenId').txt(header.inReplyTo);
+  kopf.ele('erstellungszeitpunkt').txt(header.createdAt);
+  kopf.ele('absender').ele('behoerdenkennung').txt(header.sender);
+  kopf.ele('empfaenger').ele('behoerdenkennung').txt(header.recipient);
+}
+
+export const headerSchema = z
+  .object({
+    nachrichtenId: z.uuid(),
+    referenzNachrichtenId: z.uuid().optional(),
+    erstellungszeitpunkt: z.iso.datetime({ offset: true }),
+    absender: z.object({ behoerdenkennung: authorityId }),
+    empfaenger: z.object({ behoerdenkennung: authorityId }),
+  })
+  .transform(
+    (k): MessageHeader => ({
+      messageId: k.nachrichtenId,
+      inReplyTo: k.referenzNachrichtenId ?? null,
+      createdAt: k.erstellungszeitpunkt,
+      sender: k.absender.behoerdenkennung,
+      recipient: k.empfaenger.behoerdenkennung,
+    }),
+  );
+
+// ---- typed codes ----------------------------------------------------------------------------------------
+
+/** A code list as XÖV cites it. */
+export interface CodeList {
+  listURI: string;
+  listVersionID: string;
+}
+
+/** Writes `<name listURI=".." listVersionID=".."><code>value</code></name>`. */
+export function writeCode(parent: XMLBuilder, name: string, list: CodeList, code: string): void {
+  parent.ele(name, { listURI: list.listURI, listVersionID: list.listVersionID }).ele('code').txt(code);
+}
+
+/** Reads a typed code; a code from another list or list version is refused, not reinterpreted. */
+export function codeSchema<const C extends readonly [string, ...string[]]>(list: CodeList, codes: C) {
+  return z
+    .object({ '@_listURI': z.literal(list.listURI), '@_listVersionID': z.literal(list.listVersionID), code: z.enum(codes) })
+    .transform((typed) => typed.code);
+}

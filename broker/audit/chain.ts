@@ -1,0 +1,76 @@
+// The audit chain's pure rules. Each entry commits to its personal details with a salted hash and links
+// to the previous entry's hash. The chain itself holds no personal data, so deleting expired details
+// (IDNrG § 9: after two years) never breaks verification: the commitment stays, the details go.
+import { createHash, randomBytes } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What kind of event an audit entry records. */
+export type AuditKind = 'transfer' | 'consent-granted' | 'consent-revoked';
+
+/** The personal details behind one entry; stored apart from the chain and deletable. */
+export interface AuditDetailFields {
+  citizenIdNr: string | null;
+  actorId: string;
+  requestId: string | null;
+  consentId: string | null;
+  /** JSON text, fixed at creation so the commitment never depends on re-serialization. */
+  details: string;
+}
+
+/** The hashed, non-personal part of one entry. */
+export interface ChainLink {
+  seq: number;
+  kind: string;
+  createdAt: Date;
+  prevHash: string;
+  commitment: string;
+  hash: string;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export function newSalt(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function commitmentOf(salt: string, d: AuditDetailFields): string {
+  return sha256(`${salt}\n${JSON.stringify([d.citizenIdNr, d.actorId, d.requestId, d.consentId, d.details])}`);
+}
+
+export function linkHash(l: Omit<ChainLink, 'hash'>): string {
+  return sha256(`${l.prevHash}\n${l.seq}\n${l.kind}\n${l.createdAt.toISOString()}\n${l.commitment}`);
+}
+
+/** Hash of evidence as delivered, so the citizen can later prove what was sent without us keeping it. */
+export function dataHash(data: unknown): string {
+  return sha256(canonicalJson(data));
+}
+
+/** JSON with object keys sorted, so equal data always hashes equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Why a chain does not verify, at the first link where it breaks. */
+export type ChainBreak =
+  | 'sequence-gap'
+  | 'previous-hash-mismatch'
+  | 'entry-hash-mismatch'
+  | 'detail-commitment-mismatch'
+  | 'head-mismatch';
+
+/** Checks one link against its predecessor; returns the first problem or null. */
+export function checkLink(link: ChainLink, prev: { seq: number; hash: string }): ChainBreak | null {
+  if (link.seq !== prev.seq + 1) return 'sequence-gap';
+  if (link.prevHash !== prev.hash) return 'previous-hash-mismatch';
+  if (linkHash(link) !== link.hash) return 'entry-hash-mismatch';
+  return null;
+}

@@ -1,0 +1,19 @@
+// Who is calling: an authority's system (participant) or a citizen (cockpit). Routes decide on this type.
+import type { EvidenceType, Purpose } from '../domain/codes.ts';
+
+/** A participant as the directory knows it, with what it may request. */
+export interface Participant {
+  id: string;
+  name: string;
+  kind: 'authority';
+  evidenceTypes: EvidenceType[];
+  purposes: Purpose[];
+}
+
+/** The authenticated caller of a request. */
+export type Principal = { kind: 'participant'; participant: Participant } | { kind: 'citizen'; idNr: string };
+
+/** The id written to the audit log for a principal (never the citizen's IdNr in clear). */
+export function actorId(p: Principal): string {
+  return p.kind === 'participant' ? p.participant.id : 'citizen';
+}

@@ -1,0 +1,61 @@
+// One context object for the whole broker (no DI container): built once from the config, handed to every
+// route. Tests pass overrides (adapters pointing at simulators, a fixed clock, a database URL).
+import type { Logger } from 'pino';
+import { createAdapters } from '../adapters/index.ts';
+import { ConsentLedger } from '../consent/consent-ledger.ts';
+import type { ConsentStore } from '../consent/consent-store.ts';
+import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { ParticipantStore, TokenStore } from './auth/token-store.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
+import { createLogger } from './logger.ts';
+
+/** Everything a route may use. */
+export interface Context {
+  cfg: Config;
+  database: Database;
+  log: Logger;
+  clock: () => Date;
+  adapters: AdapterSet;
+  tokens: TokenStore;
+  participants: ParticipantStore;
+  consentStore: ConsentStore;
+  consents: ConsentLedger;
+  audit: AuditLog;
+  evidence: EvidenceService;
+  close(): Promise<void>;
+}
+
+/** Parts a test or tool may replace. */
+export interface ContextOverrides {
+  adapters?: AdapterSet;
+  clock?: () => Date;
+  log?: Logger;
+}
+
+export async function createContext(cfg: Config, overrides: ContextOverrides = {}): Promise<Context> {
+  const log = overrides.log ?? createLogger(cfg.logLevel);
+  const clock = overrides.clock ?? (() => new Date());
+  const database = await openDatabase(cfg.databaseUrl);
+  if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
+  const db = database.prisma;
+  const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId });
+  const audit = new AuditLog(db, cfg.auditRetentionDays);
+  const consentStore = new PrismaConsentStore(db);
+  return {
+    cfg,
+    database,
+    log,
+    clock,
+    adapters,
+    tokens: new TokenStore(db, clock),
+    participants: new ParticipantStore(db),
+    consentStore,
+    consents: new ConsentLedger(db, consentStore, audit, clock),
+    audit,
+    evidence: new EvidenceService({ db, adapters, consents: consentStore, audit, clock, registerTimeoutMs: cfg.registerTimeoutMs, log }),
+    close: () => database.close(),
+  };
+}

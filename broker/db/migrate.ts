@@ -1,0 +1,141 @@
+// Applies the committed Prisma migrations (prisma/<provider>/migrations/*/migration.sql) through the
+// database driver, because Prisma's CLI cannot fetch its native schema engine here. Each pending file runs
+// in its own transaction and is recorded in `_prisma_migrations` exactly as `prisma migrate deploy` would
+// (same table, checksum = SHA-256 of the file), so a machine with the CLI sees the same state.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { DatabaseTarget } from './database-url.ts';
+
+const PRISMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma');
+// NOTE: the advisory lock key Prisma Migrate itself uses, so our runner and the CLI exclude each other.
+const PG_MIGRATION_LOCK = 72707369;
+
+/** One migration folder on disk. */
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function listMigrations(provider: DatabaseTarget['provider']): Migration[] {
+  const dir = path.join(PRISMA_DIR, provider, 'migrations');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/** A migration on disk that differs from the one recorded as applied: never silently re-run. */
+export class MigrationDriftError extends Error {
+  override name = 'MigrationDriftError';
+}
+
+function checkApplied(migrations: Migration[], applied: Map<string, string>): Migration[] {
+  for (const m of migrations) {
+    const recorded = applied.get(m.name);
+    if (recorded !== undefined && recorded !== m.checksum) {
+      throw new MigrationDriftError(`migration ${m.name} was changed after it was applied`);
+    }
+  }
+  return migrations.filter((m) => !applied.has(m.name));
+}
+
+const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+const PG_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+export function migrateSqlite(file: string): string[] {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: 10_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec(SQLITE_MIGRATIONS_TABLE);
+    // BEGIN IMMEDIATE takes the write lock first, so two starting brokers cannot both apply a migration.
+    const pending = db
+      .transaction(() => {
+        const rows = db
+          .prepare('SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL')
+          .all() as { migration_name: string; checksum: string }[];
+        return checkApplied(listMigrations('sqlite'), new Map(rows.map((r) => [r.migration_name, r.checksum])));
+      })
+      .immediate();
+    for (const m of pending) {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.prepare(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES (?, ?, ?, ?, ?, 1)`,
+        ).run(randomUUID(), m.checksum, Date.now(), m.name, Date.now());
+      }).immediate();
+    }
+    return pending.map((m) => m.name);
+  } finally {
+    db.close();
+  }
+}
+
+export async function migratePostgres(connectionString: string, schema: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [PG_MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(`SET search_path TO "${schema}"`);
+    await client.query(PG_MIGRATIONS_TABLE);
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL',
+    );
+    const pending = checkApplied(listMigrations('postgresql'), new Map(rows.map((r) => [r.migration_name, r.checksum])));
+    for (const m of pending) {
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES ($1, $2, now(), $3, now(), 1)`,
+          [randomUUID(), m.checksum, m.name],
+        );
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+    return pending.map((m) => m.name);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATION_LOCK]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+export async function migrate(target: DatabaseTarget): Promise<string[]> {
+  return target.provider === 'sqlite'
+    ? migrateSqlite(target.file)
+    : migratePostgres(target.connectionString, target.schema);
+}

@@ -1,0 +1,112 @@
+// The broker's error vocabulary, mapped to RFC 9457 problem+json in one place (problemMiddleware).
+// Each kind has a stable `type` URI and `code`; callers branch on those, never on the human text.
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+export const PROBLEM_BASE = 'https://evidence-broker.example/problems/';
+
+/** Stable error codes; the EU OOTS EDM:ERR vocabulary inspired the split. */
+export type ErrorCode =
+  | 'invalid-request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'consent-required'
+  | 'not-found'
+  | 'conflict'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'upstream-failure'
+  | 'internal';
+
+/** One field-level problem in a request. */
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
+/** Base of every error the broker reports on purpose. */
+export class BrokerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly title: string,
+    detail?: string,
+    readonly extras: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'BrokerError';
+  }
+  get type(): string {
+    return PROBLEM_BASE + this.code;
+  }
+}
+
+export class ValidationError extends BrokerError {
+  constructor(detail: string, readonly invalidParams: InvalidParam[] = []) {
+    super(400, 'invalid-request', 'The request is invalid', detail, { invalidParams });
+  }
+}
+export class UnauthenticatedError extends BrokerError {
+  constructor(detail = 'A valid bearer token is required') {
+    super(401, 'unauthenticated', 'Authentication required', detail);
+  }
+}
+export class ForbiddenError extends BrokerError {
+  constructor(detail: string) {
+    super(403, 'forbidden', 'Not allowed', detail);
+  }
+}
+export class ConsentRequiredError extends BrokerError {
+  constructor(detail: string) {
+    super(403, 'consent-required', 'No consent or legal basis covers this request', detail);
+  }
+}
+export class NotFoundError extends BrokerError {
+  constructor(what: string) {
+    super(404, 'not-found', 'Not found', `${what} does not exist or is not visible to you`);
+  }
+}
+export class ConflictError extends BrokerError {
+  constructor(detail: string) {
+    super(409, 'conflict', 'Conflict', detail);
+  }
+}
+
+export function problemBody(err: BrokerError, instance?: string): Record<string, unknown> {
+  return {
+    type: err.type,
+    title: err.title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...err.extras,
+  };
+}
+
+export function sendProblem(res: Response, err: BrokerError): void {
+  res.status(err.status).type('application/problem+json').json(problemBody(err, res.req.originalUrl));
+}
+
+/** Maps body-parser's own errors (bad JSON, too large, wrong charset) to our vocabulary. */
+function fromHttpError(err: unknown): BrokerError | null {
+  if (typeof err !== 'object' || err === null || !('type' in err) || !('status' in err)) return null;
+  const { type, status } = err as { type: unknown; status: unknown };
+  if (type === 'entity.parse.failed') return new ValidationError('The body is not well-formed JSON');
+  if (type === 'entity.too.large') return new BrokerError(413, 'payload-too-large', 'Payload too large', 'The body exceeds the size limit');
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ValidationError('The body could not be read');
+  }
+  return null;
+}
+
+export function problemMiddleware(log: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const known = err instanceof BrokerError ? err : fromHttpError(err);
+    if (known) return sendProblem(res, known);
+    // NOTE: log the cause for operators; the caller only learns that it failed, never why in detail.
+    log.error({ err, route: req.route?.path, method: req.method }, 'unhandled error');
+    sendProblem(res, new BrokerError(500, 'internal', 'Internal error', 'The broker failed to handle the request'));
+  };
+}

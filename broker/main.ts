@@ -1,0 +1,62 @@
+// `npm start`: the broker on its configured database, and in demo mode (the default) the three register
+// simulators and demo data, then the URLs and a working curl example.
+import { startSimulators } from '../adapters/simulators.ts';
+import { ConfigError, envToConfig, readEnv, type Config } from './config.ts';
+import { seedDemo } from './demo.ts';
+import { startBroker } from './server.ts';
+
+function loadConfig(): Config {
+  try {
+    return envToConfig(readEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`evidence-broker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const simulators = cfg.demo ? await startSimulators({ ports: cfg.simulatorPorts }) : null;
+  const broker = await startBroker(cfg);
+  const shutdown = async (signal: string) => {
+    broker.ctx.log.info({ signal }, 'shutting down');
+    await broker.close();
+    await simulators?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const lines = [
+    '',
+    `Evidence broker listening on ${broker.url}  (database: ${broker.ctx.database.target.provider})`,
+    `  health:      ${broker.url}/healthz   ready: ${broker.url}/readyz`,
+  ];
+  if (simulators) {
+    const demo = await seedDemo(broker.ctx);
+    lines.push(
+      `  registers:   salary ${simulators.baseUrls.salary}  maternity-benefit ${simulators.baseUrls['maternity-benefit']}  income ${simulators.baseUrls.income}`,
+      '',
+      `Demo authority "${demo.participantId}" token:  ${demo.participantToken}`,
+      `Demo citizen ${demo.citizenIdNr} token:  ${demo.citizenToken}`,
+      `Consent ${demo.consentId} covers salary, maternity-benefit and income for elterngeld.`,
+      '',
+      'Try it:',
+      `  curl -s -X POST ${broker.url}/v1/evidence-requests \\`,
+      `    -H 'Authorization: Bearer ${demo.participantToken}' -H 'Content-Type: application/json' \\`,
+      `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":["salary","maternity-benefit","income"],"purpose":"elterngeld","caseReference":"EG-2026-0001"}'`,
+      `  curl -s ${broker.url}/v1/citizens/${demo.citizenIdNr}/transfers -H 'Authorization: Bearer ${demo.citizenToken}'`,
+      `  curl -s ${broker.url}/v1/audit/verify -H 'Authorization: Bearer ${demo.participantToken}'`,
+      '',
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`evidence-broker: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import type { Router } from 'express';
+import type { Context } from '../context.ts';
+import { principalOf } from '../auth/authenticate.ts';
+
+/** GET /v1/me — who the caller is and what it may request. */
+export default function getMe(router: Router, _ctx: Context): void {
+  router.get('/v1/me', (req, res) => {
+    const p = principalOf(req);
+    if (p.kind === 'citizen') {
+      res.json({ kind: 'citizen', citizen: { idNr: p.idNr } });
+      return;
+    }
+    const { id, name, evidenceTypes, purposes } = p.participant;
+    res.json({ kind: 'participant', participantId: id, name, may: { evidenceTypes, purposes } });
+  });
+}

@@ -1,0 +1,101 @@
+// The HTTP server: middleware order, routes, problem+json errors. No business logic here.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { authenticate } from './auth/authenticate.ts';
+import type { Config } from './config.ts';
+import { createContext, type Context, type ContextOverrides } from './context.ts';
+import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
+
+const JSON_LIMIT = '64kb';
+
+export function createApp(ctx: Context): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(ctx));
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const open = express.Router();
+  for (const route of publicRoutes) route(open, ctx);
+  app.use(open);
+
+  const guarded = express.Router();
+  guarded.use(authenticate(ctx.tokens));
+  for (const route of authenticatedRoutes) route(guarded, ctx);
+  app.use(guarded);
+
+  app.use((req, _res, next) => next(new NotFoundError(`${req.method} ${req.path.startsWith('/v1/citizens/') ? '/v1/citizens/…' : req.path}`)));
+  app.use(problemMiddleware(ctx.log));
+  return app;
+}
+
+/** A body-carrying request must say it is JSON; anything else is refused before parsing. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json'));
+  }
+  next();
+}
+
+/** One log line per request: route pattern (never the URL, which may hold an IdNr), status, duration. */
+function requestLog(ctx: Context) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    const requestId = req.get('x-request-id')?.match(/^[\w.-]{1,64}$/)?.[0] ?? randomUUID();
+    res.set('X-Request-Id', requestId);
+    res.on('finish', () => {
+      ctx.log.info(
+        {
+          requestId,
+          method: req.method,
+          route: req.route?.path ?? 'unmatched',
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          caller: req.principal?.kind === 'participant' ? req.principal.participant.id : req.principal?.kind,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+/** A running broker. */
+export interface RunningBroker {
+  url: string;
+  port: number;
+  ctx: Context;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
+  const ctx = await createContext(cfg, overrides);
+  const app = createApp(ctx);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(cfg.port, cfg.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
+    port,
+    ctx,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await ctx.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The consent ledger: grants and revocations, each committed together with its audit entry.
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../broker/audit/audit-log.ts';
+import type { Db } from '../broker/db/database.ts';
+import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { ConsentStore } from './consent-store.ts';
+import type { Consent } from './rules.ts';
+
+/** A consent to record; `grantedBy` names who recorded it (citizen or authority). */
+export interface ConsentGrant {
+  citizenIdNr: string;
+  granteeId: string;
+  evidenceTypes: EvidenceType[];
+  purpose: Purpose;
+  validFrom: Date;
+  validUntil: Date;
+  grantedBy: string;
+}
+
+export class ConsentLedger {
+  constructor(
+    private readonly db: Db,
+    readonly store: ConsentStore,
+    private readonly audit: AuditLog,
+    private readonly clock: () => Date,
+  ) {}
+
+  async grant(grant: ConsentGrant): Promise<Consent> {
+    const now = this.clock();
+    const consent: Consent = { ...grant, id: randomUUID(), grantedAt: now, revokedAt: null, revokedBy: null };
+    await this.db.$transaction(async (tx) => {
+      await this.store.insert(tx, consent);
+      await this.audit.append(tx, {
+        kind: 'consent-granted',
+        at: now,
+        citizenIdNr: consent.citizenIdNr,
+        actorId: grant.grantedBy,
+        requestId: null,
+        consentId: consent.id,
+        details: {
+          grantee: consent.granteeId,
+          evidenceTypes: consent.evidenceTypes,
+          purpose: consent.purpose,
+          validFrom: consent.validFrom.toISOString(),
+          validUntil: consent.validUntil.toISOString(),
+        },
+      });
+    });
+    return consent;
+  }
+
+  /** Revokes at once; revoking an already revoked consent changes nothing and records nothing. */
+  async revoke(id: string, by: string): Promise<Consent> {
+    const now = this.clock();
+    return this.db.$transaction(async (tx) => {
+      const changed = await this.store.markRevoked(tx, id, now, by);
+      const revoked = await this.store.get(id, tx);
+      if (!revoked) throw new Error('consent to revoke does not exist');
+      if (!changed) return revoked;
+      await this.audit.append(tx, {
+        kind: 'consent-revoked',
+        at: now,
+        citizenIdNr: revoked.citizenIdNr,
+        actorId: by,
+        requestId: null,
+        consentId: id,
+        details: { grantee: revoked.granteeId },
+      });
+      return revoked;
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// The policy that decides whether an evidence request may go ahead: a valid consent of the citizen, or a
+// legal basis that allows this purpose and these evidence types without consent. Nothing is fetched
+// unless this says yes.
+import { ConsentRequiredError } from '../broker/errors.ts';
+import type { ConsentStore } from './consent-store.ts';
+import { findLegalBasis } from './legal-bases.ts';
+import { consentRefusal, consentRefusalMessages, type ConsentNeed } from './rules.ts';
+
+/** Why a request may go ahead; recorded in the audit entry. */
+export type Permission = { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
+
+export async function decidePermission(
+  store: ConsentStore,
+  need: ConsentNeed,
+  named: { consentId?: string | undefined; legalBasis?: string | undefined },
+  now: Date,
+): Promise<Permission> {
+  if (named.legalBasis !== undefined) {
+    const basis = findLegalBasis(named.legalBasis);
+    const covers =
+      basis !== undefined &&
+      basis.purposes.includes(need.purpose) &&
+      need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
+    if (!covers) {
+      throw new ConsentRequiredError(`legal basis ${named.legalBasis} does not allow this purpose and these evidence types`);
+    }
+    return { basis: 'legal-basis', legalBasis: named.legalBasis };
+  }
+  if (named.consentId !== undefined) {
+    const consent = await store.get(named.consentId);
+    // NOTE: an unknown consent and another citizen's consent answer alike, so ids cannot be probed.
+    const refusal = consent ? consentRefusal(consent, need, now) : 'other-citizen';
+    if (refusal === 'other-citizen' || refusal === 'other-grantee') {
+      throw new ConsentRequiredError('the named consent does not exist for this citizen and this authority');
+    }
+    if (refusal) throw new ConsentRequiredError(consentRefusalMessages[refusal]);
+    return { basis: 'consent', consentId: named.consentId };
+  }
+  const candidates = await store.listFor(need.granteeId, need.idNr, need.purpose);
+  const valid = candidates.find((c) => consentRefusal(c, need, now) === null);
+  if (!valid) throw new ConsentRequiredError('no valid consent of this citizen covers this authority, purpose and evidence types');
+  return { basis: 'consent', consentId: valid.id };
+}

@@ -1,0 +1,141 @@
+-- CreateTable
+CREATE TABLE "Participant" (
+    "id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "evidenceTypes" TEXT NOT NULL,
+    "purposes" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Participant_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ApiToken" (
+    "id" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "subjectType" TEXT NOT NULL,
+    "participantId" TEXT,
+    "citizenIdNr" TEXT,
+    "label" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "expiresAt" TIMESTAMP(3),
+    "revokedAt" TIMESTAMP(3),
+
+    CONSTRAINT "ApiToken_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Consent" (
+    "id" TEXT NOT NULL,
+    "citizenIdNr" TEXT NOT NULL,
+    "granteeId" TEXT NOT NULL,
+    "evidenceTypes" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "validFrom" TIMESTAMP(3) NOT NULL,
+    "validUntil" TIMESTAMP(3) NOT NULL,
+    "grantedAt" TIMESTAMP(3) NOT NULL,
+    "grantedBy" TEXT NOT NULL,
+    "revokedAt" TIMESTAMP(3),
+    "revokedBy" TEXT,
+
+    CONSTRAINT "Consent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "EvidenceRequest" (
+    "id" TEXT NOT NULL,
+    "participantId" TEXT NOT NULL,
+    "citizenIdNr" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "caseReference" TEXT NOT NULL,
+    "periodFrom" TEXT NOT NULL,
+    "periodTo" TEXT NOT NULL,
+    "consentId" TEXT,
+    "legalBasis" TEXT,
+    "status" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "answeredAt" TIMESTAMP(3),
+    "auditSeq" INTEGER,
+
+    CONSTRAINT "EvidenceRequest_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "EvidenceItem" (
+    "requestId" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "register" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "reason" TEXT,
+    "fetchedAt" TIMESTAMP(3),
+    "dataHash" TEXT,
+    "pendingTicket" TEXT,
+
+    CONSTRAINT "EvidenceItem_pkey" PRIMARY KEY ("requestId","type")
+);
+
+-- CreateTable
+CREATE TABLE "AuditEntry" (
+    "seq" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "prevHash" TEXT NOT NULL,
+    "commitment" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+
+    CONSTRAINT "AuditEntry_pkey" PRIMARY KEY ("seq")
+);
+
+-- CreateTable
+CREATE TABLE "AuditDetail" (
+    "seq" INTEGER NOT NULL,
+    "salt" TEXT NOT NULL,
+    "citizenIdNr" TEXT,
+    "actorId" TEXT NOT NULL,
+    "requestId" TEXT,
+    "consentId" TEXT,
+    "details" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "AuditDetail_pkey" PRIMARY KEY ("seq")
+);
+
+-- CreateTable
+CREATE TABLE "AuditHead" (
+    "id" INTEGER NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "hash" TEXT NOT NULL,
+
+    CONSTRAINT "AuditHead_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "Consent_citizenIdNr_idx" ON "Consent"("citizenIdNr");
+
+-- CreateIndex
+CREATE INDEX "Consent_granteeId_citizenIdNr_purpose_idx" ON "Consent"("granteeId", "citizenIdNr", "purpose");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_citizenIdNr_idx" ON "EvidenceRequest"("citizenIdNr");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_createdAt_idx" ON "EvidenceRequest"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "AuditDetail_citizenIdNr_idx" ON "AuditDetail"("citizenIdNr");
+
+-- CreateIndex
+CREATE INDEX "AuditDetail_expiresAt_idx" ON "AuditDetail"("expiresAt");
+
+-- AddForeignKey
+ALTER TABLE "EvidenceItem" ADD CONSTRAINT "EvidenceItem_requestId_fkey" FOREIGN KEY ("requestId") REFERENCES "EvidenceRequest"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "AuditDetail" ADD CONSTRAINT "AuditDetail_seq_fkey" FOREIGN KEY ("seq") REFERENCES "AuditEntry"("seq") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Seed the audit chain's head (genesis): every append locks and advances this one row.
+INSERT INTO "AuditHead" ("id", "seq", "hash") VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

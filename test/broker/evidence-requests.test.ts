@@ -1,0 +1,289 @@
+// The foundation scenarios, end to end: real broker, real simulators, real database (SQLite, and
+// PostgreSQL when reachable), HTTP only.
+import { expect } from 'chai';
+import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+
+const CITIZEN = '86095742719';
+const OTHER_CITIZEN = '12345678911';
+const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
+const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
+
+function evidenceRequest(overrides: Record<string, unknown> = {}) {
+  return { citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: 'EG-2026-0001', ...overrides };
+}
+
+async function grantConsent(h: Harness, overrides: Record<string, unknown> = {}) {
+  const res = await h.call('POST', '/v1/consents', {
+    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', validUntil: inAYear(), ...overrides },
+  });
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  return res.body as { id: string };
+}
+
+const totalCalls = (h: Harness) => Object.values(h.sims.byType).reduce((n, s) => n + s.calls, 0);
+
+for (const kind of DATABASE_KINDS) {
+  describe(`evidence requests (${kind})`, function () {
+    let h: Harness;
+    let clockOffsetMs = 0;
+    before(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      h = await startHarness(db, { registerTimeoutMs: 800, clock: () => new Date(Date.now() + clockOffsetMs) });
+    });
+    after(async () => h?.close());
+    beforeEach(() => {
+      clockOffsetMs = 0;
+      for (const sim of Object.values(h.sims.byType)) sim.reset();
+    });
+
+    describe('when the citizen consented and every register answers', () => {
+      it('delivers salary, maternity benefit and income with provenance and an audit entry', async () => {
+        await grantConsent(h);
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.status).to.equal('complete');
+        expect(res.body.evidence.map((e: any) => e.type)).to.deep.equal(ALL_TYPES);
+        for (const item of res.body.evidence) {
+          expect(item.status).to.equal('delivered');
+          expect(item.data).to.be.an('object');
+          expect(item.provenance.register).to.be.a('string');
+          expect(Date.parse(item.provenance.fetchedAt)).to.be.closeTo(Date.now(), 60_000);
+        }
+        const salary = res.body.evidence[0].data;
+        expect(salary.months).to.have.length.greaterThan(0);
+        expect(salary.months[0].grossCents).to.be.a('number');
+        expect(res.body.auditEntryId).to.be.a('number');
+        expect(res.headers.get('location')).to.equal(`/v1/evidence-requests/${res.body.id}`);
+      });
+
+      it('keeps the request without its payload: GET shows statuses and hashes, never the data', async () => {
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        const res = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(res.status).to.equal(200);
+        expect(res.body.status).to.equal('complete');
+        expect(res.body.auditEntryId).to.equal(posted.body.auditEntryId);
+        for (const item of res.body.evidence) {
+          expect(item.data).to.equal(null);
+          expect(item.dataHash).to.match(/^[0-9a-f]{64}$/);
+        }
+      });
+
+      it('shows the transfer to the citizen, and only to that citizen', async () => {
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        const own = await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`, { token: await h.citizenToken(CITIZEN) });
+        expect(own.status).to.equal(200);
+        const entry = own.body.transfers.find((t: any) => t.requestId === posted.body.id);
+        expect(entry).to.include({ requester: AUTHORITY_ID, auditEntryId: posted.body.auditEntryId, purpose: 'elterngeld', outcome: 'complete' });
+        expect(JSON.stringify(own.body)).not.to.include('grossCents');
+
+        const other = await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`, { token: await h.citizenToken(OTHER_CITIZEN) });
+        expect(other.status).to.equal(403);
+        const authority = await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`);
+        expect(authority.status).to.equal(403);
+      });
+    });
+
+    describe('when no consent covers the request', () => {
+      it('refuses with 403 consent-required and calls no register', async () => {
+        const before = totalCalls(h);
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN } }) });
+        expect(res.status).to.equal(403);
+        expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
+        expect(res.body.type).to.match(/\/consent-required$/);
+        expect(totalCalls(h)).to.equal(before);
+      });
+
+      it('refuses a consent for another purpose', async () => {
+        const consent = await grantConsent(h, { citizen: { idNr: OTHER_CITIZEN }, purpose: 'wohngeld' });
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN }, consentId: consent.id }) });
+        expect(res.status).to.equal(403);
+        expect(res.body.detail).to.match(/another purpose/);
+      });
+    });
+
+    describe('when the consent was revoked', () => {
+      it('stops the very next request', async () => {
+        const consent = await grantConsent(h, { citizen: { idNr: OTHER_CITIZEN } });
+        const ok = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN }, consentId: consent.id }) });
+        expect(ok.status).to.equal(201);
+        const revoke = await h.call('DELETE', `/v1/consents/${consent.id}`, { token: await h.citizenToken(OTHER_CITIZEN) });
+        expect(revoke.status).to.equal(200);
+        expect(revoke.body.state).to.equal('revoked');
+        const before = totalCalls(h);
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN }, consentId: consent.id }) });
+        expect(res.status).to.equal(403);
+        expect(res.body.detail).to.match(/revoked/);
+        const implicit = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN } }) });
+        expect(implicit.status).to.equal(403);
+        expect(totalCalls(h)).to.equal(before);
+      });
+    });
+
+    describe('when the consent has expired', () => {
+      it('refuses with 403 once its validity is over', async () => {
+        const idNr = '47295136822';
+        const consent = await grantConsent(h, { citizen: { idNr }, validUntil: new Date(Date.now() + 60_000).toISOString() });
+        expect((await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr } }) })).status).to.equal(201);
+        clockOffsetMs = 120_000;
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr }, consentId: consent.id }) });
+        expect(res.status).to.equal(403);
+        expect(res.body.detail).to.match(/expired/);
+        const shown = await h.call('GET', `/v1/consents/${consent.id}`);
+        expect(shown.body.state).to.equal('expired');
+      });
+    });
+
+    describe('when a legal basis allows the request without consent', () => {
+      it('delivers what the basis covers and records the basis', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', {
+          body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN }, evidenceTypes: ['salary'], legalBasis: 'beeg-9' }),
+        });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.basis).to.deep.equal({ basis: 'legal-basis', legalBasis: 'beeg-9' });
+      });
+
+      it('refuses evidence types the basis does not cover', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', {
+          body: evidenceRequest({ citizen: { idNr: OTHER_CITIZEN }, evidenceTypes: ['income'], legalBasis: 'beeg-9' }),
+        });
+        expect(res.status).to.equal(403);
+      });
+    });
+
+    describe('when the input is bad', () => {
+      it('refuses an IdNr with a wrong check digit with 400 naming the field', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ citizen: { idNr: '86095742718' } }) });
+        expect(res.status).to.equal(400);
+        expect(res.body.type).to.match(/\/invalid-request$/);
+        expect(res.body.invalidParams).to.deep.include({ name: 'body.citizen.idNr', reason: 'IdNr has a wrong check digit' });
+      });
+
+      it('refuses unknown evidence types, unknown fields and malformed JSON', async () => {
+        const unknownType = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['pension'] }) });
+        expect(unknownType.status).to.equal(400);
+        const extra = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ callbackUrl: 'http://example.org' }) });
+        expect(extra.status).to.equal(400);
+        const malformed = await h.call('POST', '/v1/evidence-requests', { body: '{"citizen":' });
+        expect(malformed.status).to.equal(400);
+        expect(malformed.body.type).to.match(/\/invalid-request$/);
+      });
+
+      it('refuses a body that is not JSON with 415', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', { body: 'idNr=86095742719', headers: { 'content-type': 'text/plain' } });
+        expect(res.status).to.equal(415);
+      });
+
+      it('answers 404 problem+json for an unknown request id', async () => {
+        const res = await h.call('GET', '/v1/evidence-requests/00000000-0000-4000-8000-000000000000');
+        expect(res.status).to.equal(404);
+        expect(res.body.type).to.match(/\/not-found$/);
+      });
+    });
+
+    describe('when the caller is not authenticated', () => {
+      it('answers 401 for an unknown token and for none', async () => {
+        const unknown = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest(), token: 'eb_unknown_token_0123456789abcdef' });
+        expect(unknown.status).to.equal(401);
+        expect(unknown.body.type).to.match(/\/unauthenticated$/);
+        expect(unknown.headers.get('www-authenticate')).to.match(/^Bearer/);
+        const none = await h.call('GET', '/v1/me', { token: null });
+        expect(none.status).to.equal(401);
+      });
+
+      it('tells an authenticated caller who it is and what it may request', async () => {
+        const res = await h.call('GET', '/v1/me');
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.include({ kind: 'participant', participantId: AUTHORITY_ID });
+        expect(res.body.may.evidenceTypes).to.deep.equal(ALL_TYPES);
+      });
+    });
+
+    describe('when the maternity-benefit register answers 500', () => {
+      it('marks that item unavailable and still delivers salary and income', async () => {
+        h.sims.byType['maternity-benefit'].setBehaviour({ fault: 'http-500' });
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        expect(res.status).to.equal(201);
+        expect(res.body.status).to.equal('partial');
+        const byType = Object.fromEntries(res.body.evidence.map((e: any) => [e.type, e]));
+        expect(byType['maternity-benefit'].status).to.equal('unavailable');
+        expect(byType['maternity-benefit'].reason.code).to.equal('MATERNITY_BENEFIT_UPSTREAM_ERROR');
+        expect(byType.salary.status).to.equal('delivered');
+        expect(byType.income.status).to.equal('delivered');
+      });
+    });
+
+    describe('when the income register is slower than its time budget', () => {
+      it('answers within the budget, income unavailable with a timeout, the rest delivered', async () => {
+        h.sims.byType.income.setBehaviour({ latencyMs: 3000 });
+        const started = Date.now();
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        expect(Date.now() - started).to.be.lessThan(2500);
+        expect(res.body.status).to.equal('partial');
+        const income = res.body.evidence.find((e: any) => e.type === 'income');
+        expect(income.status).to.equal('unavailable');
+        expect(income.reason.code).to.equal('INCOME_TIMEOUT');
+      });
+    });
+
+    describe('when every register is down', () => {
+      it('answers failed, still with an audit entry', async () => {
+        for (const sim of Object.values(h.sims.byType)) sim.setBehaviour({ fault: 'http-500' });
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        expect(res.status).to.equal(201);
+        expect(res.body.status).to.equal('failed');
+        expect(res.body.auditEntryId).to.be.a('number');
+      });
+    });
+
+    describe('when the salary register answers on its weekly cycle (pending)', () => {
+      it('reports the item pending and delivers it on a later GET, audited as its own transfer', async () => {
+        h.sims.byType.salary.setBehaviour({ fault: 'pending' });
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        expect(posted.body.status).to.equal('partial');
+        expect(posted.body.evidence[0]).to.include({ type: 'salary', status: 'pending', data: null });
+        h.sims.byType.salary.setBehaviour({ fault: 'none' });
+        const later = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(later.status).to.equal(200);
+        expect(later.body.status).to.equal('complete');
+        expect(later.body.evidence[0].status).to.equal('delivered');
+        expect(later.body.evidence[0].data.months).to.be.an('array');
+        expect(later.body.auditEntryId).to.be.greaterThan(posted.body.auditEntryId);
+        const again = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(again.body.evidence[0].data).to.equal(null);
+      });
+    });
+
+    describe('audit chain', () => {
+      it('verifies after all of the above', async () => {
+        const res = await h.call('GET', '/v1/audit/verify');
+        expect(res.status).to.equal(200);
+        expect(res.body.ok).to.equal(true);
+        expect(res.body.entries).to.be.greaterThan(5);
+      });
+
+      it('detects a tampered detail row and names the first broken entry', async () => {
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
+        const seq = posted.body.auditEntryId as number;
+        const prisma = h.broker.ctx.database.prisma;
+        const detail = await prisma.auditDetail.findUniqueOrThrow({ where: { seq } });
+        await prisma.auditDetail.update({ where: { seq }, data: { details: detail.details.replace('"complete"', '"failed"') } });
+        const res = await h.call('GET', '/v1/audit/verify');
+        expect(res.status).to.equal(409);
+        expect(res.body).to.include({ ok: false, brokenAt: seq, reason: 'detail-commitment-mismatch' });
+        await prisma.auditDetail.update({ where: { seq }, data: { details: detail.details } });
+      });
+
+      it('detects a rewritten entry in the chain', async () => {
+        const prisma = h.broker.ctx.database.prisma;
+        const entry = await prisma.auditEntry.findUniqueOrThrow({ where: { seq: 2 } });
+        await prisma.auditEntry.update({ where: { seq: 2 }, data: { createdAt: new Date(entry.createdAt.getTime() - 1000) } });
+        const res = await h.call('GET', '/v1/audit/verify');
+        expect(res.body).to.include({ ok: false, brokenAt: 2, reason: 'entry-hash-mismatch' });
+        await prisma.auditEntry.update({ where: { seq: 2 }, data: { createdAt: entry.createdAt } });
+        expect((await h.call('GET', '/v1/audit/verify')).body.ok).to.equal(true);
+      });
+    });
+  });
+}

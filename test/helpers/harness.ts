@@ -1,0 +1,68 @@
+// Starts what a test talks to: the three real register simulators and the real broker, on ephemeral
+// ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
+import { startSimulators } from '../../adapters/simulators.ts';
+import { testConfig } from '../../broker/config.ts';
+import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
+import { startBroker, type RunningBroker } from '../../broker/server.ts';
+import type { TestDatabase } from './databases.ts';
+
+export const AUTHORITY_ID = 'elterngeldstelle-test';
+
+/** A running broker with its simulators and a token for one authority. */
+export interface Harness {
+  broker: RunningBroker;
+  sims: Awaited<ReturnType<typeof startSimulators>>;
+  url: string;
+  token: string;
+  citizenToken(idNr: string): Promise<string>;
+  /** HTTP against the broker; JSON in, status + parsed body out. */
+  call(method: string, path: string, opts?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?: number; clock?: () => Date } = {}): Promise<Harness> {
+  const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
+  const database = db.create();
+  const broker = await startBroker(
+    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000 }),
+    opts.clock ? { clock: opts.clock } : {},
+  );
+  const now = new Date();
+  await broker.ctx.participants.upsert(
+    { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
+    now,
+  );
+  const token = await broker.ctx.tokens.issue({ participantId: AUTHORITY_ID }, 'test');
+  const call: Harness['call'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const bearer = o.token === undefined ? token : o.token;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(broker.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    broker,
+    sims,
+    url: broker.url,
+    token,
+    citizenToken: (idNr) => broker.ctx.tokens.issue({ citizenIdNr: idNr }, 'test citizen'),
+    call,
+    async close() {
+      await broker.close();
+      await sims.close();
+      await database.drop();
+    },
+  };
+}

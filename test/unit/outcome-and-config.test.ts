@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { ConfigError, envToConfig, readEnv } from '../../broker/config.ts';
+import { defaultPeriod, requestStatus } from '../../broker/evidence/outcome.ts';
+
+describe('request status', () => {
+  it('is complete when every register gave a final answer', () => {
+    expect(requestStatus([{ status: 'delivered' }, { status: 'not-found' }])).to.equal('complete');
+  });
+  it('is partial when something is missing or pending', () => {
+    expect(requestStatus([{ status: 'delivered' }, { status: 'unavailable' }])).to.equal('partial');
+    expect(requestStatus([{ status: 'pending' }, { status: 'unavailable' }])).to.equal('partial');
+  });
+  it('is failed when every register failed', () => {
+    expect(requestStatus([{ status: 'unavailable' }, { status: 'unavailable' }])).to.equal('failed');
+  });
+  it('defaults to the last twelve full months', () => {
+    expect(defaultPeriod(new Date('2026-01-15T00:00:00Z'))).to.deep.equal({ from: '2025-01', to: '2025-12' });
+    expect(defaultPeriod(new Date('2026-11-25T00:00:00Z'))).to.deep.equal({ from: '2025-11', to: '2026-10' });
+  });
+});
+
+describe('configuration', () => {
+  it('applies defaults', () => {
+    const cfg = envToConfig(readEnv({}));
+    expect(cfg.port).to.equal(8080);
+    expect(cfg.databaseUrl).to.equal('file:./data/broker.db');
+    expect(cfg.registerUrls.salary).to.equal('http://127.0.0.1:8091');
+  });
+  it('stops on a bad value with a message naming the variable', () => {
+    expect(() => readEnv({ PORT: 'eighty' })).to.throw(ConfigError, /^invalid PORT:/);
+    expect(() => readEnv({ DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /^invalid DATABASE_URL:/);
+    expect(() => envToConfig(readEnv({ SIMULATOR_PORTS: '1,1,2' }))).to.throw(ConfigError, /SIMULATOR_PORTS/);
+  });
+});
