@@ -116,8 +116,11 @@ export function rootElement<S extends z.ZodRawShape>(name: string, namespace: st
 }
 
 /** An element that may repeat: the parser yields one object for one occurrence and an array for more. */
-export function repeated<T extends z.ZodType>(item: T) {
-  return z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+export function repeated<T extends z.ZodType>(item: T, opts: { min?: number; max?: number } = {}) {
+  return z.preprocess(
+    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(item).min(opts.min ?? 0).max(opts.max ?? 1000),
+  );
 }
 
 // ---- simple types -------------------------------------------------------------------------------------

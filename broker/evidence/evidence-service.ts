@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../domain/codes.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { defaultPeriod, reasonOf, requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
@@ -59,7 +59,8 @@ export class EvidenceService {
 
   async request(participant: Participant, body: EvidenceRequestBody): Promise<EvidenceAnswer> {
     const { clock, consents } = this.deps;
-    const types = body.evidenceTypes;
+    // Items always come back in the code list's order, whatever order the caller used (GET agrees).
+    const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
     const notAllowed = types.filter((t) => !participant.evidenceTypes.includes(t));
     if (notAllowed.length > 0) throw new ForbiddenError(`This participant may not request ${notAllowed.join(', ')}`);
     if (!participant.purposes.includes(body.purpose)) throw new ForbiddenError(`This participant may not request for purpose ${body.purpose}`);
@@ -129,7 +130,8 @@ export class EvidenceService {
     const basis: Permission = row.consentId ? { basis: 'consent', consentId: row.consentId } : { basis: 'legal-basis', legalBasis: row.legalBasis ?? '' };
     let auditEntryId = row.auditSeq ?? 0;
 
-    const stored: EvidenceItemAnswer[] = row.items.map((i) => ({
+    const items = [...row.items].sort((a, b) => EVIDENCE_TYPES.indexOf(a.type as EvidenceType) - EVIDENCE_TYPES.indexOf(b.type as EvidenceType));
+    const stored: EvidenceItemAnswer[] = items.map((i) => ({
       type: i.type as EvidenceType,
       status: i.status as ItemStatus,
       data: null,
@@ -137,7 +139,7 @@ export class EvidenceService {
       ...(i.reason ? { reason: JSON.parse(i.reason) as ItemReason } : {}),
       ...(i.dataHash ? { dataHash: i.dataHash } : {}),
     }));
-    const pending = row.items.filter((i) => i.status === 'pending' && i.pendingTicket);
+    const pending = items.filter((i) => i.status === 'pending' && i.pendingTicket);
     if (pending.length > 0) {
       const registerRequest: RegisterRequest = { requestId: id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: participant.id, period };
       const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));

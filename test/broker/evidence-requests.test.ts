@@ -70,6 +70,13 @@ for (const kind of DATABASE_KINDS) {
         }
       });
 
+      it('lists items in the same order in the answer and in a later GET, whatever order was asked', async () => {
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['income', 'salary', 'maternity-benefit'] }) });
+        const later = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(posted.body.evidence.map((e: any) => e.type)).to.deep.equal(ALL_TYPES);
+        expect(later.body.evidence.map((e: any) => e.type)).to.deep.equal(ALL_TYPES);
+      });
+
       it('shows the transfer to the citizen, and only to that citizen', async () => {
         const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
         const own = await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`, { token: await h.citizenToken(CITIZEN) });

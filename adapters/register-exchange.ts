@@ -1,0 +1,118 @@
+// The one path every register adapter takes: build the query, send it, read the answer, make sure it
+// answers *our* query about *our* citizen, map it to the normalized evidence and check that.
+// Each register supplies only its message family and its mapping (adapters/<register>/adapter.ts).
+import { randomUUID } from 'node:crypto';
+import type { EvidenceType } from '../broker/domain/codes.ts';
+import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';
+import { evidenceSchemas, type EvidenceDataByType } from './evidence-model.ts';
+import { postXml } from './http-transport.ts';
+import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
+import { XmlMessageError, type MessageHeader } from './xml.ts';
+
+/** How the broker reaches one register. */
+export interface RegisterAdapterConfig {
+  /** The register's endpoint (POST target). */
+  baseUrl: string;
+  /** The broker's Behördenkennung, sent as the messages' sender. */
+  sender: string;
+  clock?: () => Date;
+}
+
+/** Thrown by a register's mapping when an answer is well-formed but cannot be about the request. */
+export class RejectedAnswer extends Error {
+  override name = 'RejectedAnswer';
+}
+
+/** What a register contributes: its messages and how its answer maps to the normalized model. */
+export interface RegisterMapping<T extends EvidenceType, S, P> {
+  evidenceType: T;
+  messages: MessageFamily<S, P>;
+  /** The requested period ('YYYY-MM' inclusive) in the register's own terms. */
+  toRegisterPeriod(period: RegisterRequest['period']): S;
+  /** Maps found evidence; throws RejectedAnswer for answers outside the request (period, sign of amounts). */
+  toEvidence(payload: P, req: RegisterRequest): EvidenceDataByType[T];
+}
+
+export function createRegisterAdapter<T extends EvidenceType, S, P>(
+  mapping: RegisterMapping<T, S, P>,
+  cfg: RegisterAdapterConfig,
+): RegisterAdapter<T> {
+  const { evidenceType, messages } = mapping;
+  const clock = cfg.clock ?? (() => new Date());
+  const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER', message: string, cause?: unknown) =>
+    new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
+
+  async function exchange(req: RegisterRequest, ticket: string | null, signal: AbortSignal): Promise<RegisterOutcome<T>> {
+    const header: MessageHeader = {
+      messageId: randomUUID(),
+      inReplyTo: null,
+      createdAt: clock().toISOString(),
+      sender: cfg.sender,
+      recipient: messages.register,
+    };
+    const xml = messages.buildQuery({
+      header,
+      reference: req.requestId,
+      requester: req.requester,
+      purpose: req.purpose,
+      idNr: req.idNr,
+      period: mapping.toRegisterPeriod(req.period),
+      ticket,
+    });
+    const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal });
+    const fetchedAt = clock();
+
+    let answer: RegisterAnswer<P>;
+    try {
+      answer = messages.parseAnswer(answerXml);
+    } catch (err) {
+      if (err instanceof XmlMessageError) throw fail('MALFORMED_ANSWER', err.message, err);
+      throw err;
+    }
+    checkAddressing(answer, header, req);
+
+    const registerMessageId = answer.header.messageId;
+    switch (answer.status) {
+      case 'nicht-gefunden':
+        return { status: 'not-found', fetchedAt, registerMessageId };
+      case 'in-bearbeitung':
+        return { status: 'pending', ticket: answer.ticket, expectedBy: answer.expectedBy ? new Date(answer.expectedBy) : null, fetchedAt, registerMessageId };
+      case 'abgelehnt':
+        throw new RegisterError(evidenceType, 'UPSTREAM_ERROR', `register refused the query (${answer.reason})`);
+      case 'gefunden':
+        return { status: 'delivered', data: toCheckedEvidence(answer.payload, req), fetchedAt, registerMessageId };
+    }
+  }
+
+  // NOTE: an answer that is not a reply to our message, or about another citizen, must never reach a
+  // case file; it is refused as a whole, however plausible its content.
+  function checkAddressing(answer: RegisterAnswer<P>, query: MessageHeader, req: RegisterRequest): void {
+    if (answer.header.inReplyTo !== query.messageId) throw fail('REJECTED_ANSWER', 'answer is not a reply to our message');
+    if (answer.header.sender !== messages.register) throw fail('REJECTED_ANSWER', 'answer comes from another sender');
+    if (answer.header.recipient !== cfg.sender) throw fail('REJECTED_ANSWER', 'answer is addressed to another participant');
+    if (answer.idNr !== null && answer.idNr !== req.idNr) throw fail('REJECTED_ANSWER', 'answer is about another citizen');
+  }
+
+  function toCheckedEvidence(payload: P, req: RegisterRequest): EvidenceDataByType[T] {
+    let evidence: EvidenceDataByType[T];
+    try {
+      evidence = mapping.toEvidence(payload, req);
+    } catch (err) {
+      if (err instanceof RejectedAnswer) throw fail('REJECTED_ANSWER', err.message);
+      throw err;
+    }
+    const checked = evidenceSchemas[evidenceType].safeParse(evidence);
+    if (!checked.success) {
+      const path = checked.error.issues[0]?.path.join('.') ?? '';
+      throw fail('MALFORMED_ANSWER', `answer does not fit the evidence model at ${path || 'its root'}`);
+    }
+    return checked.data;
+  }
+
+  return {
+    register: messages.register,
+    evidenceType,
+    fetchEvidence: (req, signal) => exchange(req, null, signal),
+    pollPending: (ticket, req, signal) => exchange(req, ticket, signal),
+  };
+}

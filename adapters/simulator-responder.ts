@@ -1,0 +1,68 @@
+// The message side every register simulator shares: read a query of the register's family, look the
+// citizen up in the register's synthetic records, and answer — or play a content fault: answer about
+// another citizen, or accept the query for later ('in-bearbeitung') and deliver on a poll with the ticket.
+import { createHash, randomUUID } from 'node:crypto';
+import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
+import { anotherCitizen } from './sandbox-citizens.ts';
+import type { MessageFault, RegisterMessageHandler } from './simulator-server.ts';
+import type { MessageHeader } from './xml.ts';
+
+/** A register's records: the evidence about a citizen for a period, or null when it has none. */
+export type RegisterLookup<S, P> = (idNr: string, period: S, now: Date) => P | null;
+
+export interface ResponderOptions {
+  clock?: () => Date;
+}
+
+/** How long a real register takes to answer a query it accepted for later (rvBEA: employers answer weekly). */
+const PENDING_FOR_MS = 7 * 24 * 3600 * 1000;
+/** Tickets kept; the oldest are forgotten first so a public sandbox cannot be made to grow without bound. */
+const MAX_TICKETS = 10_000;
+
+export function createRegisterResponder<S, P>(
+  messages: MessageFamily<S, P>,
+  lookup: RegisterLookup<S, P>,
+  opts: ResponderOptions = {},
+): RegisterMessageHandler {
+  const clock = opts.clock ?? (() => new Date());
+  // ticket → hash of the IdNr it was issued for: a ticket only ever fetches that citizen's data.
+  const tickets = new Map<string, string>();
+  const citizenKey = (idNr: string) => createHash('sha256').update(idNr).digest('hex');
+
+  function answer(xml: string, fault: MessageFault): string {
+    const query: RegisterQuery<S> = messages.parseQuery(xml);
+    const now = clock();
+    const header: MessageHeader = {
+      messageId: randomUUID(),
+      inReplyTo: query.header.messageId,
+      createdAt: now.toISOString(),
+      sender: messages.register,
+      recipient: query.header.sender,
+    };
+    const reply = (a: RegisterAnswer<P>) => messages.buildAnswer(a);
+
+    if (query.header.recipient !== messages.register) {
+      return reply({ header, status: 'abgelehnt', idNr: null, reason: 'falscher-empfaenger' });
+    }
+    if (query.ticket !== null) {
+      if (tickets.get(query.ticket) !== citizenKey(query.idNr)) {
+        return reply({ header, status: 'abgelehnt', idNr: query.idNr, reason: 'unbekannter-vorgang' });
+      }
+      // A known ticket is answered in full, whatever the fault: that is the point of polling.
+    } else if (fault === 'pending') {
+      const ticket = randomUUID();
+      tickets.set(ticket, citizenKey(query.idNr));
+      if (tickets.size > MAX_TICKETS) tickets.delete(tickets.keys().next().value!);
+      const expectedBy = new Date(now.getTime() + PENDING_FOR_MS).toISOString();
+      return reply({ header, status: 'in-bearbeitung', idNr: query.idNr, ticket, expectedBy });
+    }
+
+    const subject = fault === 'wrong-citizen' ? anotherCitizen(query.idNr) : query.idNr;
+    const payload = lookup(subject, query.period, now);
+    return payload === null
+      ? reply({ header, status: 'nicht-gefunden', idNr: subject })
+      : reply({ header, status: 'gefunden', idNr: subject, payload });
+  }
+
+  return { answer, reset: () => tickets.clear() };
+}

@@ -1,0 +1,213 @@
+// The HTTP side every register simulator shares: one POST endpoint that answers XML, switchable latency
+// and faults (for tests and for sandbox users via GET/POST /_control), a request counter, clean shutdown.
+// A register plugs in only its message handling (RegisterMessageHandler).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { RegisterId } from './contract.ts';
+import { XML_LIMITS, XmlMessageError } from './xml.ts';
+
+export const SIMULATOR_FAULTS = ['none', 'http-500', 'malformed-xml', 'reset', 'wrong-citizen', 'pending'] as const;
+/** How the simulator misbehaves: transport faults are played here, content faults by the register's handler. */
+export type SimulatorFault = (typeof SIMULATOR_FAULTS)[number];
+/** The faults a register's message handling has to play itself. */
+export type MessageFault = Extract<SimulatorFault, 'none' | 'wrong-citizen' | 'pending'>;
+
+export const SimulatorBehaviour = z.strictObject({
+  latencyMs: z.number().int().min(0).max(120_000),
+  fault: z.enum(SIMULATOR_FAULTS),
+});
+/** The switchable behaviour of a simulator. */
+export type SimulatorBehaviour = z.infer<typeof SimulatorBehaviour>;
+const NORMAL: SimulatorBehaviour = { latencyMs: 0, fault: 'none' };
+
+/** A register's message handling: request XML in, answer XML out. */
+export interface RegisterMessageHandler {
+  /** Throws XmlMessageError for a request it will not read (hostile, malformed, wrong shape): answered 400. */
+  answer(requestXml: string, fault: MessageFault): string;
+  /** Forgets state such as issued tickets. */
+  reset?(): void;
+}
+
+export interface RegisterSimulatorOptions {
+  register: RegisterId;
+  handler: RegisterMessageHandler;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1; a public sandbox binds another address on purpose. */
+  host?: string;
+}
+
+/** What starting one register's simulator takes (adapters/<register>/simulator.ts). */
+export interface SimulatorStartOptions {
+  port?: number;
+  host?: string;
+  /** The register's notion of today (which months are settled, which years assessed). */
+  clock?: () => Date;
+}
+
+/** A running simulator, as tests and the sandbox CLI see it. */
+export interface SimulatorHandle {
+  readonly register: RegisterId;
+  readonly url: string;
+  readonly port: number;
+  /** Register requests received since start or the last reset (the control endpoint is not counted). */
+  readonly calls: number;
+  readonly behaviour: SimulatorBehaviour;
+  setBehaviour(change: Partial<SimulatorBehaviour>): void;
+  /** Back to normal behaviour, zero calls, no tickets. */
+  reset(): void;
+  /** Stops listening and drops open (also keep-alive) connections. */
+  close(): Promise<void>;
+}
+
+const CONTROL_PATH = '/_control';
+const XML_REQUEST = /^(application|text)\/xml\s*(;|$)/i;
+
+export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Promise<SimulatorHandle> {
+  let behaviour: SimulatorBehaviour = { ...NORMAL };
+  let calls = 0;
+  // Aborts pending latency waits, so close() never waits for a slow simulated answer.
+  const closing = new AbortController();
+
+  const setBehaviour = (change: Partial<SimulatorBehaviour>) => {
+    behaviour = SimulatorBehaviour.parse({ ...behaviour, ...change });
+  };
+
+  async function serveRegister(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return sendText(res, 405, 'only POST is answered here', { allow: 'POST' });
+    calls += 1;
+    const current = behaviour;
+    if (!XML_REQUEST.test(req.headers['content-type'] ?? '')) return sendText(res, 415, 'send application/xml');
+    const body = await readBody(req, XML_LIMITS.maxBytes);
+    if (body === null) return sendText(res, 413, `request exceeds ${XML_LIMITS.maxBytes} bytes`);
+
+    // The request is always checked, whatever the fault: hostile XML gets a 400 in every mode.
+    let answer: string;
+    try {
+      const messageFault: MessageFault = current.fault === 'wrong-citizen' || current.fault === 'pending' ? current.fault : 'none';
+      answer = opts.handler.answer(body, messageFault);
+    } catch (err) {
+      if (err instanceof XmlMessageError) return sendText(res, 400, `request refused: ${err.message}`);
+      throw err;
+    }
+
+    if (current.latencyMs > 0 && !(await waitOrGiveUp(current.latencyMs, res))) return;
+    switch (current.fault) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'http-500':
+        return sendText(res, 500, 'simulated register failure');
+      case 'malformed-xml':
+        // Cut mid-document, the way a dropped proxy or a full disk truncates an answer.
+        return sendXml(res, answer.slice(0, Math.floor(answer.length / 2)));
+      default:
+        return sendXml(res, answer);
+    }
+  }
+
+  async function serveControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'POST') {
+      const body = await readBody(req, 4096);
+      let change: unknown;
+      try {
+        change = JSON.parse(body ?? '');
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON like {"latencyMs": 0, "fault": "none"}' });
+      }
+      const parsed = SimulatorBehaviour.partial().safeParse(change);
+      if (!parsed.success) {
+        return sendJson(res, 400, { error: 'invalid behaviour', faults: SIMULATOR_FAULTS, issues: parsed.error.issues.map((i) => i.message) });
+      }
+      setBehaviour(parsed.data);
+    } else if (req.method !== 'GET') {
+      return sendText(res, 405, 'GET or POST', { allow: 'GET, POST' });
+    }
+    sendJson(res, 200, { register: opts.register, ...behaviour, calls });
+  }
+
+  async function waitOrGiveUp(ms: number, res: ServerResponse): Promise<boolean> {
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    res.once('close', onClose);
+    try {
+      await sleep(ms, undefined, { signal: AbortSignal.any([gone.signal, closing.signal]) });
+      return true;
+    } catch {
+      return false; // the client gave up or the simulator is closing: nobody is waiting for the answer
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://simulator').pathname;
+    const route = path === CONTROL_PATH ? serveControl : path === '/' ? serveRegister : null;
+    if (route === null) return sendText(res, 404, 'unknown path; POST register messages to /');
+    route(req, res).catch(() => {
+      // Never echo the cause: it may quote the request.
+      if (!res.headersSent) sendText(res, 500, 'simulator error');
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostInUrl = address.address.includes(':') ? `[${address.address}]` : address.address;
+
+  return {
+    register: opts.register,
+    url: `http://${hostInUrl}:${address.port}`,
+    port: address.port,
+    get calls() {
+      return calls;
+    },
+    get behaviour() {
+      return { ...behaviour };
+    },
+    setBehaviour,
+    reset() {
+      behaviour = { ...NORMAL };
+      calls = 0;
+      opts.handler.reset?.();
+    },
+    async close() {
+      closing.abort();
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** Reads the body as UTF-8, or null when it exceeds the cap. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  // Read to the end even past the cap (keeping nothing), so the client still gets its 413 and not a reset.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total <= maxBytes) chunks.push(chunk);
+  }
+  return total > maxBytes ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+function sendXml(res: ServerResponse, xml: string): void {
+  res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' }).end(xml);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

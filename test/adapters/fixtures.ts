@@ -1,0 +1,83 @@
+// What the adapter tests share: a register request, a fixed "today", and the three registers side by
+// side so that scenarios common to all of them are written once.
+import type { EvidenceType } from '../../broker/domain/codes.ts';
+import { RegisterError, type RegisterAdapter, type RegisterErrorKind, type RegisterRequest } from '../../adapters/contract.ts';
+import { createIncomeAdapter } from '../../adapters/income/adapter.ts';
+import { incomeMessages } from '../../adapters/income/messages.ts';
+import { NOT_IN_REGISTER as NOT_IN_INCOME } from '../../adapters/income/records.ts';
+import { startIncomeSimulator } from '../../adapters/income/simulator.ts';
+import { createMaternityBenefitAdapter } from '../../adapters/maternity-benefit/adapter.ts';
+import { maternityBenefitMessages } from '../../adapters/maternity-benefit/messages.ts';
+import { NOT_IN_REGISTER as NOT_IN_MATERNITY } from '../../adapters/maternity-benefit/records.ts';
+import { startMaternityBenefitSimulator } from '../../adapters/maternity-benefit/simulator.ts';
+import type { MessageFamily } from '../../adapters/register-envelope.ts';
+import { createSalaryAdapter } from '../../adapters/salary/adapter.ts';
+import { salaryMessages } from '../../adapters/salary/messages.ts';
+import { NOT_IN_REGISTER as NOT_IN_SALARY } from '../../adapters/salary/records.ts';
+import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
+import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOptions } from '../../adapters/simulator-server.ts';
+import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
+import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
+
+export const SENDER = 'evidence-broker-test';
+/** "Today" for simulators and adapters, so which months are settled and which years assessed is fixed. */
+export const TODAY = new Date('2026-06-15T10:00:00Z');
+export const clock = () => TODAY;
+
+export function registerRequest(idNr: string, overrides: Partial<RegisterRequest> = {}): RegisterRequest {
+  return {
+    requestId: 'a3c1f1e2-0000-4000-8000-000000000001',
+    idNr,
+    purpose: 'elterngeld',
+    requester: 'elterngeldstelle-musterstadt',
+    period: { from: '2025-01', to: '2025-12' },
+    ...overrides,
+  };
+}
+
+/** A generous deadline for calls that should succeed. */
+export const inTime = () => AbortSignal.timeout(5000);
+
+/** One register, everything a scenario needs to talk to it. */
+export interface RegisterUnderTest<T extends EvidenceType = EvidenceType> {
+  type: T;
+  /** Prefix of its error codes, e.g. 'MATERNITY_BENEFIT'. */
+  codePrefix: string;
+  start(opts?: SimulatorStartOptions): Promise<SimulatorHandle>;
+  adapter(cfg: RegisterAdapterConfig): RegisterAdapter<T>;
+  messages: MessageFamily<unknown, unknown>;
+  notInRegister: readonly string[];
+}
+
+export const REGISTERS: readonly RegisterUnderTest[] = [
+  { type: 'salary', codePrefix: 'SALARY', start: startSalarySimulator, adapter: createSalaryAdapter, messages: salaryMessages, notInRegister: NOT_IN_SALARY },
+  {
+    type: 'maternity-benefit',
+    codePrefix: 'MATERNITY_BENEFIT',
+    start: startMaternityBenefitSimulator,
+    adapter: createMaternityBenefitAdapter,
+    messages: maternityBenefitMessages,
+    notInRegister: NOT_IN_MATERNITY,
+  },
+  { type: 'income', codePrefix: 'INCOME', start: startIncomeSimulator, adapter: createIncomeAdapter, messages: incomeMessages, notInRegister: NOT_IN_INCOME },
+];
+
+/** A register that answers in its own message family but with records of the test's choosing (a liar). */
+export function startRegisterWithRecords<S, P>(messages: MessageFamily<S, P>, lookup: RegisterLookup<S, P>): Promise<SimulatorHandle> {
+  return startRegisterSimulator({ register: messages.register, handler: createRegisterResponder(messages, lookup, { clock }) });
+}
+
+/** Runs the call and returns the RegisterError it must fail with. */
+export async function failureOf(call: Promise<unknown>): Promise<RegisterError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof RegisterError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail with a RegisterError, but it succeeded');
+}
+
+export function codeOf(register: RegisterUnderTest, kind: RegisterErrorKind): string {
+  return `${register.codePrefix}_${kind}`;
+}

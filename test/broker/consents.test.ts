@@ -1,0 +1,92 @@
+// The consent ledger through the API: who may grant, read and revoke, and that each change is audited.
+import { expect } from 'chai';
+import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+
+const CITIZEN = '47295136822';
+const OTHER = '73915268449';
+const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+const consentBody = (o: Record<string, unknown> = {}) => ({
+  citizen: { idNr: CITIZEN },
+  grantee: AUTHORITY_ID,
+  evidenceTypes: ['salary', 'income'],
+  purpose: 'wohngeld',
+  validUntil: inDays(90),
+  ...o,
+});
+
+for (const kind of DATABASE_KINDS) {
+  describe(`consents (${kind})`, function () {
+    let h: Harness;
+    let citizen: string;
+    before(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      h = await startHarness(db);
+      citizen = await h.citizenToken(CITIZEN);
+    });
+    after(async () => h?.close());
+
+    describe('when a citizen grants consent in the cockpit', () => {
+      it('records it for themself and lists it', async () => {
+        const res = await h.call('POST', '/v1/consents', { body: consentBody(), token: citizen });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body).to.include({ grantee: AUTHORITY_ID, purpose: 'wohngeld', state: 'active' });
+        const list = await h.call('GET', `/v1/citizens/${CITIZEN}/consents`, { token: citizen });
+        expect(list.body.consents.map((c: any) => c.id)).to.include(res.body.id);
+      });
+
+      it('refuses to grant on behalf of another citizen', async () => {
+        const res = await h.call('POST', '/v1/consents', { body: consentBody({ citizen: { idNr: OTHER } }), token: citizen });
+        expect(res.status).to.equal(403);
+      });
+
+      it('refuses an unknown grantee and a validity that ends before it starts', async () => {
+        const unknown = await h.call('POST', '/v1/consents', { body: consentBody({ grantee: 'nobody' }), token: citizen });
+        expect(unknown.status).to.equal(400);
+        expect(unknown.body.invalidParams[0].name).to.equal('body.grantee');
+        const backwards = await h.call('POST', '/v1/consents', { body: consentBody({ validFrom: inDays(10), validUntil: inDays(5) }), token: citizen });
+        expect(backwards.status).to.equal(400);
+      });
+    });
+
+    describe('when an authority records a paper consent', () => {
+      it('may record one granted to itself, not to another authority', async () => {
+        const own = await h.call('POST', '/v1/consents', { body: consentBody() });
+        expect(own.status).to.equal(201);
+        await h.broker.ctx.participants.upsert(
+          { id: 'wohngeldstelle-b', name: 'Wohngeldstelle B', kind: 'authority', evidenceTypes: ['income'], purposes: ['wohngeld'] },
+          new Date(),
+        );
+        const other = await h.call('POST', '/v1/consents', { body: consentBody({ grantee: 'wohngeldstelle-b' }) });
+        expect(other.status).to.equal(403);
+      });
+    });
+
+    describe('who sees a consent', () => {
+      it('the citizen and the grantee see it; another citizen gets 404, not a hint', async () => {
+        const { body } = await h.call('POST', '/v1/consents', { body: consentBody(), token: citizen });
+        expect((await h.call('GET', `/v1/consents/${body.id}`, { token: citizen })).status).to.equal(200);
+        expect((await h.call('GET', `/v1/consents/${body.id}`)).status).to.equal(200);
+        const stranger = await h.call('GET', `/v1/consents/${body.id}`, { token: await h.citizenToken(OTHER) });
+        expect(stranger.status).to.equal(404);
+        expect((await h.call('DELETE', `/v1/consents/${body.id}`, { token: await h.citizenToken(OTHER) })).status).to.equal(404);
+        expect((await h.call('GET', '/v1/consents/not-a-uuid')).status).to.equal(400);
+      });
+    });
+
+    describe('when a consent is revoked', () => {
+      it('is revoked once, idempotently, and both grant and revocation are in the audit chain', async () => {
+        const { body } = await h.call('POST', '/v1/consents', { body: consentBody(), token: citizen });
+        const first = await h.call('DELETE', `/v1/consents/${body.id}`, { token: citizen });
+        const second = await h.call('DELETE', `/v1/consents/${body.id}`, { token: citizen });
+        expect(first.body.state).to.equal('revoked');
+        expect(second.status).to.equal(200);
+        expect(second.body.revokedAt).to.equal(first.body.revokedAt);
+        const kinds = await h.broker.ctx.database.prisma.auditDetail.findMany({ where: { consentId: body.id }, include: { entry: true } });
+        expect(kinds.map((d) => d.entry.kind).sort()).to.deep.equal(['consent-granted', 'consent-revoked']);
+        expect((await h.call('GET', '/v1/audit/verify')).body.ok).to.equal(true);
+      });
+    });
+  });
+}
