@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const XML_LIMITS = { maxBytes: 512 * 1024, maxDepth: 32 } as const;
 
 /** Why a document was refused. */
-export type XmlProblem = 'too-large' | 'doctype' | 'not-well-formed' | 'too-deep' | 'unexpected-shape';
+export type XmlProblem = 'too-large' | 'doctype' | 'cdata' | 'not-well-formed' | 'too-deep' | 'unexpected-shape';
 
 /** A document that was refused unread or does not have the expected message shape. */
 export class XmlMessageError extends Error {
@@ -79,6 +79,11 @@ export function parseXmlSafely(xml: string, limits: { maxBytes: number; maxDepth
   // Refused wherever it appears (even inside a comment): a legitimate message never needs it.
   if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
     throw new XmlMessageError('doctype', 'DOCTYPE and entity declarations are refused');
+  }
+  // The parser would pass CDATA text through the same reference decoding as ordinary text, which is wrong
+  // for CDATA; our message families never use it, so it is refused rather than half-supported.
+  if (xml.includes('<![CDATA[')) {
+    throw new XmlMessageError('cdata', 'CDATA sections are not part of these messages');
   }
   // The parser itself is lenient (it accepts truncated documents); the validator is not.
   const verdict = XMLValidator.validate(xml);

@@ -41,7 +41,9 @@ export interface Config {
   demo: boolean;
   demoToken: string | undefined;
   registerTimeoutMs: number;
+  /** Register endpoints; in demo mode the simulators' own addresses replace them. */
   registerUrls: Record<EvidenceType, string>;
+  /** Ports of the simulators in demo mode (0 picks a free port). */
   simulatorPorts: Record<EvidenceType, number>;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
   /** How long the personal details of an audit entry are kept (IDNrG § 9: two years). */
@@ -77,7 +79,8 @@ export function envToConfig(env: Env): Config {
     'maternity-benefit': env.MATERNITY_BENEFIT_REGISTER_URL ?? `http://127.0.0.1:${simulatorPorts['maternity-benefit']}`,
     income: env.INCOME_REGISTER_URL ?? `http://127.0.0.1:${simulatorPorts.income}`,
   };
-  if (new Set(EVIDENCE_TYPES.map((t) => simulatorPorts[t])).size !== EVIDENCE_TYPES.length) {
+  const fixedPorts = EVIDENCE_TYPES.map((t) => simulatorPorts[t]).filter((p) => p !== 0);
+  if (new Set(fixedPorts).size !== fixedPorts.length) {
     throw new ConfigError('invalid SIMULATOR_PORTS: the three ports must differ');
   }
   return {

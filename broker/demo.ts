@@ -22,8 +22,13 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
     { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
     now,
   );
-  const participantToken = await ctx.tokens.issue({ participantId: DEMO_PARTICIPANT_ID }, 'demo', ctx.cfg.demoToken);
-  const citizenToken = await ctx.tokens.issue({ citizenIdNr: DEMO_CITIZEN_IDNR }, 'demo citizen');
+  // NOTE: each start issues fresh demo tokens and revokes the previous run's, so old printed ones stop working.
+  const authority = { participantId: DEMO_PARTICIPANT_ID };
+  const citizen = { citizenIdNr: DEMO_CITIZEN_IDNR };
+  await ctx.tokens.revokeLabelled(authority, 'demo');
+  await ctx.tokens.revokeLabelled(citizen, 'demo');
+  const participantToken = await ctx.tokens.issue(authority, 'demo', ctx.cfg.demoToken);
+  const citizenToken = await ctx.tokens.issue(citizen, 'demo');
   const need = { idNr: DEMO_CITIZEN_IDNR, granteeId: DEMO_PARTICIPANT_ID, purpose: 'elterngeld' as const, evidenceTypes: EVIDENCE_TYPES };
   const existing = (await ctx.consentStore.listFor(need.granteeId, need.idNr, need.purpose)).find(
     (c) => !c.revokedAt && c.validUntil > now && EVIDENCE_TYPES.every((t) => c.evidenceTypes.includes(t)),

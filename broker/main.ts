@@ -18,8 +18,10 @@ function loadConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const cfg = loadConfig();
-  const simulators = cfg.demo ? await startSimulators({ ports: cfg.simulatorPorts }) : null;
+  const loaded = loadConfig();
+  const simulators = loaded.demo ? await startSimulators({ ports: loaded.simulatorPorts }) : null;
+  // In demo mode the sandbox simulators are the registers; real register URLs apply with BROKER_DEMO=false.
+  const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls } : loaded;
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');

@@ -41,6 +41,12 @@ export class TokenStore {
     return clear;
   }
 
+  /** Revokes a subject's tokens that carry a label (e.g. the previous run's demo tokens). */
+  async revokeLabelled(subject: TokenSubject, label: string): Promise<void> {
+    const where = 'participantId' in subject ? { participantId: subject.participantId } : { citizenIdNr: subject.citizenIdNr };
+    await this.db.apiToken.updateMany({ where: { ...where, label, revokedAt: null }, data: { revokedAt: this.clock() } });
+  }
+
   async authenticate(token: string): Promise<Principal | null> {
     const tokenHash = hashToken(token);
     const row = await this.db.apiToken.findUnique({ where: { tokenHash } });

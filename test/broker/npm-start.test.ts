@@ -1,0 +1,97 @@
+// `npm start` as a newcomer runs it: a real process with the demo, its printed URLs and tokens work.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+
+interface Started {
+  child: ChildProcess;
+  output: string;
+  url: string;
+  authorityToken: string;
+  citizenToken: string;
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start banner within 20 s:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      const authorityToken = /token:\s+(\S+)\n/.exec(output)?.[1];
+      const citizenToken = /Demo citizen \d+ token:\s+(\S+)\n/.exec(output)?.[1];
+      if (url && authorityToken && citizenToken && output.includes('Try it:')) {
+        clearTimeout(timer);
+        resolve({ child, output, url, authorityToken, citizenToken });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+}
+
+async function stop(s: Started): Promise<void> {
+  const exited = new Promise((resolve) => s.child.once('exit', resolve));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+describe('npm start (demo mode)', function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(path.join(tmpdir(), 'broker-start-'));
+  const env = { DATABASE_URL: `file:${path.join(dir, 'broker.db')}`, BROKER_DEMO_TOKEN: 'fixed-demo-token-for-scripts-0001' };
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints URLs and tokens with which the printed curl example answers complete evidence', async () => {
+    const s = await start(env);
+    try {
+      expect(s.authorityToken).to.equal(env.BROKER_DEMO_TOKEN);
+      const example = /-d '(\{.*\})'/.exec(s.output)![1]!;
+      const res = await fetch(`${s.url}/v1/evidence-requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.authorityToken}`, 'content-type': 'application/json' },
+        body: example,
+      });
+      const body = (await res.json()) as { status: string };
+      expect(res.status).to.equal(201);
+      expect(body.status).to.equal('complete');
+      const transfers = await fetch(`${s.url}/v1/citizens/86095742719/transfers`, { headers: { authorization: `Bearer ${s.citizenToken}` } });
+      expect(transfers.status).to.equal(200);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it('keeps its data across a restart and retires the previous run\'s citizen token', async () => {
+    const first = await start(env);
+    await stop(first);
+    const second = await start(env);
+    try {
+      const old = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${first.citizenToken}` } });
+      expect(old.status).to.equal(401);
+      const verify = await fetch(`${second.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${second.authorityToken}` } });
+      const result = (await verify.json()) as { ok: boolean; entries: number };
+      expect(result.ok).to.equal(true);
+      expect(result.entries).to.be.greaterThan(1);
+    } finally {
+      await stop(second);
+    }
+  });
+
+  it('stops with one line naming a bad variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).to.equal(1);
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/^evidence-broker: invalid PORT:/);
+  });
+});
