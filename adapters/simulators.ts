@@ -3,6 +3,7 @@
 // 8091/8092/8093).
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { envToConfig, readEnv } from '../broker/config.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
 import { startIncomeSimulator } from './income/simulator.ts';
 import { startMaternityBenefitSimulator } from './maternity-benefit/simulator.ts';
@@ -55,7 +56,6 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
 
 async function main(): Promise<void> {
   // The one place here that reads the environment, through the broker's configuration reader.
-  const { envToConfig, readEnv } = await import('../broker/config.ts');
   const { values } = parseArgs({ options: { host: { type: 'string', default: '127.0.0.1' } } });
   const sims = await startSimulators({ host: values.host, ports: envToConfig(readEnv()).simulatorPorts });
   for (const type of EVIDENCE_TYPES) {

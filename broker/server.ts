@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
 import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { pages } from './pages/index.ts';
 import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
 
 const JSON_LIMIT = '64kb';
@@ -20,17 +21,20 @@ export function createApp(ctx: Context): express.Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
     next();
   });
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const web = express.Router();
+  for (const page of pages) page(web, ctx);
+  app.use(web);
 
   const open = express.Router();
   for (const route of publicRoutes) route(open, ctx);
   app.use(open);
 
-  const guarded = express.Router();
-  guarded.use(authenticate(ctx.tokens));
-  for (const route of authenticatedRoutes) route(guarded, ctx);
-  app.use(guarded);
+  // Everything under /v1 is the JSON API: typed bodies, then a bearer token, then the route.
+  const api = express.Router();
+  api.use('/v1', requireJsonBody, express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }), authenticate(ctx.tokens));
+  for (const route of authenticatedRoutes) route(api, ctx);
+  app.use(api);
 
   app.use((req, _res, next) => next(new NotFoundError(`${req.method} ${req.path.startsWith('/v1/citizens/') ? '/v1/citizens/…' : req.path}`)));
   app.use(problemMiddleware(ctx.log));
