@@ -19,7 +19,7 @@ export interface DemoSeed {
 export async function seedDemo(ctx: Context): Promise<DemoSeed> {
   const now = ctx.clock();
   await ctx.participants.upsert(
-    { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
+    { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', region: 'DE-NW', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
     now,
   );
   // NOTE: each start issues fresh demo tokens and revokes the previous run's, so old printed ones stop working.

@@ -6,6 +6,8 @@ export interface Participant {
   id: string;
   name: string;
   kind: 'authority';
+  /** ISO 3166-2 code of the authority's Land, e.g. DE-NW (for the anonymized statistics). */
+  region: string;
   evidenceTypes: EvidenceType[];
   purposes: Purpose[];
 }

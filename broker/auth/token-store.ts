@@ -72,6 +72,7 @@ export class ParticipantStore {
       id: row.id,
       name: row.name,
       kind: 'authority',
+      region: row.region,
       evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
       purposes: JSON.parse(row.purposes) as Purpose[],
     };
@@ -81,6 +82,7 @@ export class ParticipantStore {
     const data = {
       name: p.name,
       kind: p.kind,
+      region: p.region,
       evidenceTypes: JSON.stringify(p.evidenceTypes),
       purposes: JSON.stringify(p.purposes),
     };

@@ -10,7 +10,7 @@ export default function getMe(router: Router, _ctx: Context): void {
       res.json({ kind: 'citizen', citizen: { idNr: p.idNr } });
       return;
     }
-    const { id, name, evidenceTypes, purposes } = p.participant;
-    res.json({ kind: 'participant', participantId: id, name, may: { evidenceTypes, purposes } });
+    const { id, name, region, evidenceTypes, purposes } = p.participant;
+    res.json({ kind: 'participant', participantId: id, name, region, may: { evidenceTypes, purposes } });
   });
 }

@@ -29,7 +29,7 @@ export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?:
   );
   const now = new Date();
   await broker.ctx.participants.upsert(
-    { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
+    { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', region: 'DE-BY', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
     now,
   );
   const token = await broker.ctx.tokens.issue({ participantId: AUTHORITY_ID }, 'test');

@@ -3,6 +3,7 @@ CREATE TABLE "Participant" (
     "id" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
+    "region" TEXT NOT NULL,
     "evidenceTypes" TEXT NOT NULL,
     "purposes" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL,
