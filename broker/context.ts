@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics, type BrokerMetrics } from './metrics.ts';
 
 /** Everything a route may use. */
 export interface Context {
@@ -25,6 +26,7 @@ export interface Context {
   consents: ConsentLedger;
   audit: AuditLog;
   evidence: EvidenceService;
+  metrics: BrokerMetrics;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId });
   const audit = new AuditLog(db, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
+  const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
   return {
     cfg,
     database,
@@ -55,7 +58,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consentStore,
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
-    evidence: new EvidenceService({ db, adapters, consents: consentStore, audit, clock, registerTimeoutMs: cfg.registerTimeoutMs, log }),
+    evidence: new EvidenceService({ db, adapters, consents: consentStore, audit, clock, registerTimeoutMs: cfg.registerTimeoutMs, log, metrics }),
+    metrics,
     close: () => database.close(),
   };
 }

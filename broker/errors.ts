@@ -57,8 +57,9 @@ export class ForbiddenError extends BrokerError {
   }
 }
 export class ConsentRequiredError extends BrokerError {
-  constructor(detail: string) {
-    super(403, 'consent-required', 'No consent or legal basis covers this request', detail);
+  /** `refusal` is a stable reason code, e.g. 'revoked', 'expired', 'no-consent', 'legal-basis-not-applicable'. */
+  constructor(detail: string, readonly refusal: string) {
+    super(403, 'consent-required', 'No consent or legal basis covers this request', detail, { refusal });
   }
 }
 export class NotFoundError extends BrokerError {

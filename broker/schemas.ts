@@ -5,11 +5,15 @@ import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
 import { idNrProblem, idNrProblemMessages } from './domain/idnr.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { ValidationError } from './errors.ts';
+import { IncomeEvidence, MaternityBenefitEvidence, SalaryEvidence } from '../adapters/evidence-model.ts';
 
-export const IdNr = z.string().superRefine((value, ctx) => {
-  const problem = idNrProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `IdNr ${idNrProblemMessages[problem]}` });
-});
+export const IdNr = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = idNrProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `IdNr ${idNrProblemMessages[problem]}` });
+  })
+  .meta({ description: 'Steuerliche Identifikationsnummer: 11 digits with a valid check digit', example: '86095742719' });
 
 const EvidenceType = z.enum(EVIDENCE_TYPES);
 const Purpose = z.enum(PURPOSES);
@@ -61,3 +65,96 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   }));
   throw new ValidationError(`Invalid ${where}: ${invalidParams.map((p) => `${p.name} ${p.reason}`).join('; ')}`, invalidParams);
 }
+
+// ---- Responses: what the API answers. Used for the OpenAPI document and checked by the tests. ----
+
+const ItemStatus = z.enum(['delivered', 'not-found', 'unavailable', 'pending']);
+const Basis = z.union([
+  z.object({ basis: z.literal('consent'), consentId: z.uuid() }),
+  z.object({ basis: z.literal('legal-basis'), legalBasis: z.string() }),
+]);
+
+export const EvidenceItemView = z.object({
+  type: EvidenceType,
+  status: ItemStatus,
+  data: z
+    .union([SalaryEvidence, MaternityBenefitEvidence, IncomeEvidence])
+    .nullable()
+    .meta({ description: 'The evidence, only in the answer that delivered it; the broker keeps no copy' }),
+  provenance: z.object({ register: z.string(), fetchedAt: z.iso.datetime().nullable() }),
+  reason: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: 'Why the item is unavailable' }),
+  dataHash: z.string().regex(/^[0-9a-f]{64}$/).optional().meta({ description: 'SHA-256 of the canonical JSON of the delivered data' }),
+});
+
+export const EvidenceAnswerView = z.object({
+  id: z.uuid(),
+  status: z.enum(['complete', 'partial', 'failed']),
+  purpose: Purpose,
+  caseReference: z.string(),
+  period: z.object({ from: Month, to: Month }),
+  createdAt: z.iso.datetime(),
+  basis: Basis,
+  evidence: z.array(EvidenceItemView),
+  auditEntryId: z.number().int().positive(),
+});
+
+export const ConsentView = z.object({
+  id: z.uuid(),
+  citizen: z.object({ idNr: z.string() }),
+  grantee: z.string(),
+  evidenceTypes: z.array(EvidenceType),
+  purpose: Purpose,
+  validFrom: z.iso.datetime(),
+  validUntil: z.iso.datetime(),
+  grantedAt: z.iso.datetime(),
+  state: z.enum(['active', 'revoked', 'expired', 'not-yet-valid']),
+  revokedAt: z.iso.datetime().nullable(),
+});
+export type ConsentView = z.infer<typeof ConsentView>;
+
+export const ConsentListView = z.object({ consents: z.array(ConsentView) });
+
+export const TransferListView = z.object({
+  transfers: z.array(
+    z.looseObject({
+      auditEntryId: z.number().int(),
+      at: z.iso.datetime(),
+      requester: z.string(),
+      requestId: z.uuid().nullable(),
+      purpose: Purpose.optional(),
+      caseReference: z.string().optional(),
+      basis: Basis.optional(),
+      outcome: z.enum(['complete', 'partial', 'failed']).optional(),
+      items: z.array(z.object({ type: EvidenceType, register: z.string(), status: ItemStatus, dataHash: z.string().optional(), reason: z.string().optional() })).optional(),
+    }),
+  ),
+});
+
+export const MeView = z.union([
+  z.object({
+    kind: z.literal('participant'),
+    participantId: z.string(),
+    name: z.string(),
+    region: z.string(),
+    may: z.object({ evidenceTypes: z.array(EvidenceType), purposes: z.array(Purpose) }),
+  }),
+  z.object({ kind: z.literal('citizen'), citizen: z.object({ idNr: z.string() }) }),
+]);
+
+export const VerifyView = z.union([
+  z.object({ ok: z.literal(true), entries: z.number().int(), headHash: z.string(), detailsChecked: z.number().int() }),
+  z.object({ ok: z.literal(false), entries: z.number().int(), brokenAt: z.number().int(), reason: z.string() }),
+]);
+
+export const HealthView = z.object({ status: z.string(), database: z.string().optional() });
+
+export const ProblemView = z.object({
+  type: z.url(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().meta({ description: 'Stable error code; the last path segment of `type`' }),
+  instance: z.string().optional(),
+  invalidParams: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+  refusal: z.string().optional(),
+});

@@ -50,20 +50,24 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
-/** One log line per request: route pattern (never the URL, which may hold an IdNr), status, duration. */
+/** One log line and the HTTP metrics per request: route pattern (never the URL, which may hold an IdNr), status, duration. */
 function requestLog(ctx: Context) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     const requestId = req.get('x-request-id')?.match(/^[\w.-]{1,64}$/)?.[0] ?? randomUUID();
     res.set('X-Request-Id', requestId);
     res.on('finish', () => {
+      const route: string = req.route?.path ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      ctx.metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
+      ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
       ctx.log.info(
         {
           requestId,
           method: req.method,
-          route: req.route?.path ?? 'unmatched',
+          route,
           status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          ms: seconds * 1000,
           caller: req.principal?.kind === 'participant' ? req.principal.participant.id : req.principal?.kind,
         },
         'request',
@@ -78,6 +82,7 @@ export interface RunningBroker {
   url: string;
   port: number;
   ctx: Context;
+  app: express.Express;
   server: Server;
   close(): Promise<void>;
 }
@@ -93,6 +98,7 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
     port,
     ctx,
+    app,
     server,
     async close() {
       await new Promise<void>((resolve) => {

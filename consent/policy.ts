@@ -22,7 +22,7 @@ export async function decidePermission(
       basis.purposes.includes(need.purpose) &&
       need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
     if (!covers) {
-      throw new ConsentRequiredError(`legal basis ${named.legalBasis} does not allow this purpose and these evidence types`);
+      throw new ConsentRequiredError(`legal basis ${named.legalBasis} does not allow this purpose and these evidence types`, 'legal-basis-not-applicable');
     }
     return { basis: 'legal-basis', legalBasis: named.legalBasis };
   }
@@ -31,13 +31,13 @@ export async function decidePermission(
     // NOTE: an unknown consent and another citizen's consent answer alike, so ids cannot be probed.
     const refusal = consent ? consentRefusal(consent, need, now) : 'other-citizen';
     if (refusal === 'other-citizen' || refusal === 'other-grantee') {
-      throw new ConsentRequiredError('the named consent does not exist for this citizen and this authority');
+      throw new ConsentRequiredError('the named consent does not exist for this citizen and this authority', 'consent-unknown');
     }
-    if (refusal) throw new ConsentRequiredError(consentRefusalMessages[refusal]);
+    if (refusal) throw new ConsentRequiredError(consentRefusalMessages[refusal], refusal);
     return { basis: 'consent', consentId: named.consentId };
   }
   const candidates = await store.listFor(need.granteeId, need.idNr, need.purpose);
   const valid = candidates.find((c) => consentRefusal(c, need, now) === null);
-  if (!valid) throw new ConsentRequiredError('no valid consent of this citizen covers this authority, purpose and evidence types');
+  if (!valid) throw new ConsentRequiredError('no valid consent of this citizen covers this authority, purpose and evidence types', 'no-consent');
   return { basis: 'consent', consentId: valid.id };
 }

@@ -10,7 +10,8 @@ import { dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../domain/codes.ts';
-import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { ConsentRequiredError, ForbiddenError, NotFoundError } from '../errors.ts';
+import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { defaultPeriod, reasonOf, requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
 
@@ -48,6 +49,7 @@ export interface EvidenceServiceDeps {
   clock: () => Date;
   registerTimeoutMs: number;
   log: Logger;
+  metrics: BrokerMetrics;
 }
 
 interface FetchedItem extends EvidenceItemAnswer {
@@ -67,7 +69,10 @@ export class EvidenceService {
 
     const now = clock();
     const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
-    const basis = await decidePermission(consents, need, body, now);
+    const basis = await decidePermission(consents, need, body, now).catch((err: unknown) => {
+      if (err instanceof ConsentRequiredError) this.deps.metrics.consentRefusals.inc({ reason: err.refusal });
+      throw err;
+    });
 
     const id = randomUUID();
     const period = body.period ?? defaultPeriod(now);
@@ -199,14 +204,27 @@ export class EvidenceService {
     types: readonly EvidenceType[],
     call: (adapter: RegisterAdapter, signal: AbortSignal) => Promise<RegisterOutcome>,
   ): Promise<FetchedItem[]> {
+    const { metrics } = this.deps;
     const settled = await Promise.allSettled(
-      types.map((type) => call(this.deps.adapters[type] as RegisterAdapter, AbortSignal.timeout(this.deps.registerTimeoutMs))),
+      types.map(async (type) => {
+        const adapter = this.deps.adapters[type] as RegisterAdapter;
+        const stop = metrics.registerDuration.startTimer({ register: adapter.register });
+        try {
+          const outcome = await call(adapter, AbortSignal.timeout(this.deps.registerTimeoutMs));
+          stop({ outcome: outcome.status });
+          return outcome;
+        } catch (err) {
+          stop({ outcome: 'unavailable' });
+          throw err;
+        }
+      }),
     );
     return settled.map((s, i): FetchedItem => {
       const type = types[i]!;
       const register = this.deps.adapters[type].register;
       if (s.status === 'rejected') {
         const reason = reasonOf(type, s.reason);
+        metrics.registerFailures.inc({ register, code: reason.code });
         if (reason.code.endsWith('_INTERNAL')) this.deps.log.error({ err: s.reason, evidenceType: type }, 'register call failed unexpectedly');
         else this.deps.log.warn({ code: reason.code, evidenceType: type }, 'register unavailable');
         return { type, status: 'unavailable', data: null, provenance: { register, fetchedAt: null }, reason, pendingTicket: null };

@@ -8,14 +8,17 @@ import getCitizenTransfers from './get-citizen-transfers.ts';
 import getConsent from './get-consent.ts';
 import getEvidenceRequest from './get-evidence-request.ts';
 import getHealthz from './get-healthz.ts';
+import getDocs from './get-docs.ts';
 import getMe from './get-me.ts';
+import getMetrics from './get-metrics.ts';
+import getOpenApi from './get-openapi.ts';
 import getReadyz from './get-readyz.ts';
 import postConsent from './post-consent.ts';
 import postEvidenceRequest from './post-evidence-request.ts';
 
 type Route = (router: Router, ctx: Context) => void;
 
-export const publicRoutes: Route[] = [getHealthz, getReadyz];
+export const publicRoutes: Route[] = [getHealthz, getReadyz, getMetrics, getOpenApi, getDocs];
 
 export const authenticatedRoutes: Route[] = [
   getMe,

@@ -2,9 +2,10 @@
 import type { Consent } from '../../consent/rules.ts';
 import type { Principal } from '../auth/principal.ts';
 import { NotFoundError } from '../errors.ts';
+import type { ConsentView } from '../schemas.ts';
 
-export function consentJson(c: Consent, now: Date) {
-  const state = c.revokedAt ? 'revoked' : now < c.validFrom ? 'not-yet-valid' : now >= c.validUntil ? 'expired' : 'active';
+export function consentJson(c: Consent, now: Date): ConsentView {
+  const state: ConsentView['state'] = c.revokedAt ? 'revoked' : now < c.validFrom ? 'not-yet-valid' : now >= c.validUntil ? 'expired' : 'active';
   return {
     id: c.id,
     citizen: { idNr: c.citizenIdNr },

@@ -1,0 +1,57 @@
+// Prometheus metrics (prom-client), one registry per broker instance so tests running several brokers in
+// one process never mix their numbers. Labels carry routes, registers and codes — never personal data.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The broker's metrics; services record into it, GET /metrics exposes it. */
+export interface BrokerMetrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route'>;
+  registerDuration: Histogram<'register' | 'outcome'>;
+  registerFailures: Counter<'register' | 'code'>;
+  consentRefusals: Counter<'reason'>;
+}
+
+export function createMetrics(readAuditChainLength: () => Promise<number>): BrokerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'broker_process_' });
+  const registers = [registry];
+  new Gauge({
+    name: 'broker_audit_chain_length',
+    help: 'Entries in the audit chain (read from the database at scrape time, so it agrees across brokers)',
+    registers,
+    async collect() {
+      this.set(await readAuditChainLength());
+    },
+  });
+  return {
+    registry,
+    httpRequests: new Counter({ name: 'broker_http_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['method', 'route', 'status'], registers }),
+    httpDuration: new Histogram({
+      name: 'broker_http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    registerDuration: new Histogram({
+      name: 'broker_register_request_duration_seconds',
+      help: 'Register call duration by register and outcome (delivered, not-found, pending, unavailable)',
+      labelNames: ['register', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    registerFailures: new Counter({
+      name: 'broker_register_failures_total',
+      help: 'Failed register calls by register and error code (timeouts are code *_TIMEOUT)',
+      labelNames: ['register', 'code'],
+      registers,
+    }),
+    consentRefusals: new Counter({
+      name: 'broker_consent_refusals_total',
+      help: 'Evidence requests refused because no consent or legal basis covered them',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,143 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas that validate requests (never written
+// twice). Each operation names its path, schemas and answers; test/broker/openapi.test.ts checks that
+// every route the server mounts is described here and nothing else is.
+import { z } from 'zod';
+import {
+  ConsentBody,
+  ConsentListView,
+  ConsentView,
+  EvidenceAnswerView,
+  EvidenceRequestBody,
+  HealthView,
+  IdNrParam,
+  IdParam,
+  MeView,
+  ProblemView,
+  TransferListView,
+  VerifyView,
+} from './schemas.ts';
+
+type Method = 'get' | 'post' | 'delete';
+
+/** One documented operation; `path` is in Express syntax (`:id`). */
+export interface Operation {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: 'evidence' | 'consents' | 'cockpit' | 'audit' | 'operations';
+  /** false for the public operational endpoints. */
+  auth: boolean;
+  params?: z.ZodObject;
+  body?: z.ZodType;
+  ok: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  errors: number[];
+}
+
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/v1/me', summary: 'Who the caller is and what it may request', tag: 'operations', auth: true, ok: { status: 200, description: 'The caller', schema: MeView }, errors: [401] },
+  {
+    method: 'post',
+    path: '/v1/evidence-requests',
+    summary: 'Fetch evidence about a citizen from the registers',
+    tag: 'evidence',
+    auth: true,
+    body: EvidenceRequestBody,
+    ok: { status: 201, description: 'The answer, with the evidence delivered now', schema: EvidenceAnswerView },
+    errors: [400, 401, 403, 413, 415],
+  },
+  {
+    method: 'get',
+    path: '/v1/evidence-requests/:id',
+    summary: 'A request\'s state; pending items are asked about again',
+    tag: 'evidence',
+    auth: true,
+    params: IdParam,
+    ok: { status: 200, description: 'The request (data only for items that arrived just now)', schema: EvidenceAnswerView },
+    errors: [400, 401, 404],
+  },
+  { method: 'post', path: '/v1/consents', summary: 'Record a consent', tag: 'consents', auth: true, body: ConsentBody, ok: { status: 201, description: 'The consent', schema: ConsentView }, errors: [400, 401, 403] },
+  { method: 'get', path: '/v1/consents/:id', summary: 'One consent (its citizen or grantee)', tag: 'consents', auth: true, params: IdParam, ok: { status: 200, description: 'The consent', schema: ConsentView }, errors: [400, 401, 404] },
+  { method: 'delete', path: '/v1/consents/:id', summary: 'Revoke a consent (idempotent)', tag: 'consents', auth: true, params: IdParam, ok: { status: 200, description: 'The revoked consent', schema: ConsentView }, errors: [400, 401, 404] },
+  { method: 'get', path: '/v1/citizens/:idNr/consents', summary: 'The citizen\'s consents (that citizen only)', tag: 'cockpit', auth: true, params: IdNrParam, ok: { status: 200, description: 'Consents, newest first', schema: ConsentListView }, errors: [400, 401, 403] },
+  {
+    method: 'get',
+    path: '/v1/citizens/:idNr/transfers',
+    summary: 'Every transfer of the citizen\'s data (that citizen only); XML with Accept: application/xml or ?format=xml',
+    tag: 'cockpit',
+    auth: true,
+    params: IdNrParam,
+    ok: { status: 200, description: 'Transfers, newest first', schema: TransferListView },
+    errors: [400, 401, 403],
+  },
+  { method: 'get', path: '/v1/audit/verify', summary: 'Recompute the audit chain', tag: 'audit', auth: true, ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView }, errors: [401, 409] },
+  { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'operations', auth: false, ok: { status: 200, description: 'Alive', schema: HealthView }, errors: [] },
+  { method: 'get', path: '/readyz', summary: 'Readiness: the database answers', tag: 'operations', auth: false, ok: { status: 200, description: 'Ready', schema: HealthView }, errors: [503] },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' }, errors: [] },
+  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: false, ok: { status: 200, description: 'OpenAPI 3.1', contentType: 'application/json' }, errors: [] },
+  { method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'operations', auth: false, ok: { status: 200, description: 'HTML page', contentType: 'text/html' }, errors: [] },
+];
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request (problem+json with invalidParams)',
+  401: 'Missing, unknown, expired or revoked bearer token',
+  403: 'Not allowed for this caller, or no consent / legal basis covers the request',
+  404: 'Unknown, or not visible to the caller',
+  409: 'Conflict (for audit verify: the chain is broken)',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  503: 'Not ready',
+};
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters = op.params
+      ? Object.entries(op.params.shape).map(([name, schema]) => ({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType, 'input') }))
+      : undefined;
+    const responses: Record<string, unknown> = {
+      [op.ok.status]: {
+        description: op.ok.description,
+        ...(op.ok.schema
+          ? { content: { 'application/json': { schema: jsonSchema(op.ok.schema, 'output') } } }
+          : { content: { [op.ok.contentType ?? 'application/json']: {} } }),
+      },
+    };
+    for (const status of op.errors) {
+      responses[status] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    }
+    paths[toOpenApiPath(op.path)] ??= {};
+    paths[toOpenApiPath(op.path)]![op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[/:{}-]+(\w)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      ...(op.auth ? {} : { security: [] }),
+      ...(parameters ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Evidence broker (Once-Only)',
+      version: '1.0.0',
+      description:
+        'Fetches salary, maternity-benefit and income evidence from the responsible registers with the citizen\'s consent or a legal basis, and records every transfer in a tamper-evident audit chain. Errors are RFC 9457 problem+json with a stable `type`/`code`.',
+      license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An authority\'s or a citizen\'s token' } },
+      schemas: { Problem: jsonSchema(ProblemView, 'output') },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The OpenAPI document describes exactly the routes the server mounts, is valid 3.1 in shape, and the
+// answers the broker gives match the response schemas it documents.
+import { expect } from 'chai';
+import { OPERATIONS, toOpenApiPath } from '../../broker/openapi.ts';
+import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/schemas.ts';
+import { testDatabase } from '../helpers/databases.ts';
+import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every (method, path) the Express app routes, walking nested routers. */
+function mountedRoutes(stack: Layer[]): string[] {
+  return stack.flatMap((layer) => {
+    if (layer.route) return Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m} ${layer.route!.path}`);
+    return layer.handle?.stack ? mountedRoutes(layer.handle.stack) : [];
+  });
+}
+
+describe('OpenAPI document', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness((await testDatabase('sqlite'))!);
+  });
+  after(async () => h?.close());
+
+  it('describes every mounted API route and no route that does not exist', () => {
+    const mounted = mountedRoutes((h.broker.app as unknown as { router: { stack: Layer[] } }).router.stack)
+      .filter((r) => !r.includes('/docs/') && !r.startsWith('get /ui') && !r.startsWith('post /ui') && !r.includes(' /cockpit'))
+      .sort();
+    const documented = OPERATIONS.map((op) => `${op.method} ${op.path}`).sort();
+    expect(mounted).to.deep.equal(documented);
+  });
+
+  it('is served at /openapi.json as OpenAPI 3.1 with every path and a Problem schema', async () => {
+    const res = await h.call('GET', '/openapi.json', { token: null });
+    expect(res.status).to.equal(200);
+    expect(res.body.openapi).to.equal('3.1.0');
+    for (const op of OPERATIONS) expect(res.body.paths[toOpenApiPath(op.path)], op.path).to.have.property(op.method);
+    expect(res.body.paths['/v1/evidence-requests'].post.requestBody.content['application/json'].schema.properties).to.have.keys(
+      'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period',
+    );
+    expect(res.body.components.schemas.Problem.required).to.include.members(['type', 'title', 'status', 'detail', 'code']);
+  });
+
+  it('serves a browsable reference at /docs from local assets', async () => {
+    const page = await fetch(`${h.url}/docs`);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include('swagger-ui');
+    expect((await fetch(`${h.url}/docs/assets/swagger-ui-bundle.js`)).status).to.equal(200);
+    expect((await fetch(`${h.url}/docs/init.js`)).status).to.equal(200);
+  });
+
+  it('matches what the broker actually answers', async () => {
+    const me = await h.call('GET', '/v1/me');
+    MeView.parse(me.body);
+    const consent = await h.call('POST', '/v1/consents', {
+      body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    ConsentView.parse(consent.body);
+    const answer = await h.call('POST', '/v1/evidence-requests', {
+      body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: 'WG-1' },
+    });
+    EvidenceAnswerView.parse(answer.body);
+    EvidenceAnswerView.parse((await h.call('GET', `/v1/evidence-requests/${answer.body.id}`)).body);
+    VerifyView.parse((await h.call('GET', '/v1/audit/verify')).body);
+    ProblemView.parse((await h.call('GET', '/v1/me', { token: 'eb_not_a_known_token_000000' })).body);
+    ProblemView.parse((await h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: '1' } } })).body);
+  });
+});
