@@ -139,6 +139,7 @@ export const MeView = z.union([
     may: z.object({ evidenceTypes: z.array(EvidenceType), purposes: z.array(Purpose) }),
   }),
   z.object({ kind: z.literal('citizen'), citizen: z.object({ idNr: z.string() }) }),
+  z.object({ kind: z.literal('operator'), name: z.string() }),
 ]);
 
 export const VerifyView = z.union([

@@ -1,4 +1,5 @@
-// Who is calling: an authority's system (participant) or a citizen (cockpit). Routes decide on this type.
+// Who is calling: an authority's system (participant), a citizen (cockpit) or an operator (statistics,
+// audit). Routes decide on this type.
 import type { EvidenceType, Purpose } from '../domain/codes.ts';
 
 /** A participant as the directory knows it, with what it may request. */
@@ -13,9 +14,19 @@ export interface Participant {
 }
 
 /** The authenticated caller of a request. */
-export type Principal = { kind: 'participant'; participant: Participant } | { kind: 'citizen'; idNr: string };
+export type Principal =
+  | { kind: 'participant'; participant: Participant }
+  | { kind: 'citizen'; idNr: string }
+  | { kind: 'operator'; name: string };
 
 /** The id written to the audit log for a principal (never the citizen's IdNr in clear). */
 export function actorId(p: Principal): string {
-  return p.kind === 'participant' ? p.participant.id : 'citizen';
+  switch (p.kind) {
+    case 'participant':
+      return p.participant.id;
+    case 'citizen':
+      return 'citizen';
+    case 'operator':
+      return `operator:${p.name}`;
+  }
 }

@@ -11,8 +11,25 @@ export function newToken(prefix: 'eb' | 'ebc'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
-/** Subject a token is issued to. */
-export type TokenSubject = { participantId: string } | { citizenIdNr: string };
+/** Subject a token is issued to. Operators hold tokens for statistics and audit, not for evidence. */
+export type TokenSubject = { participantId: string } | { citizenIdNr: string } | { operator: string };
+
+function subjectColumns(subject: TokenSubject): { subjectType: string; subjectId: string } {
+  if ('participantId' in subject) return { subjectType: 'participant', subjectId: subject.participantId };
+  if ('citizenIdNr' in subject) return { subjectType: 'citizen', subjectId: subject.citizenIdNr };
+  return { subjectType: 'operator', subjectId: subject.operator };
+}
+
+/** A token as listed for operators (never the token itself). */
+export interface TokenInfo {
+  id: string;
+  subjectType: string;
+  subject: string;
+  label: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
 
 export class TokenStore {
   constructor(
@@ -22,17 +39,9 @@ export class TokenStore {
 
   /** Issues a token (or registers a given one, for the demo) and returns it in clear, once. */
   async issue(subject: TokenSubject, label: string, token?: string, expiresAt?: Date): Promise<string> {
-    const clear = token ?? newToken('participantId' in subject ? 'eb' : 'ebc');
+    const clear = token ?? newToken('citizenIdNr' in subject ? 'ebc' : 'eb');
     const tokenHash = hashToken(clear);
-    const data = {
-      tokenHash,
-      subjectType: 'participantId' in subject ? 'participant' : 'citizen',
-      participantId: 'participantId' in subject ? subject.participantId : null,
-      citizenIdNr: 'citizenIdNr' in subject ? subject.citizenIdNr : null,
-      label,
-      expiresAt: expiresAt ?? null,
-      revokedAt: null,
-    };
+    const data = { tokenHash, ...subjectColumns(subject), label, expiresAt: expiresAt ?? null, revokedAt: null };
     await this.db.apiToken.upsert({
       where: { tokenHash },
       create: { id: randomUUID(), createdAt: this.clock(), ...data },
@@ -43,8 +52,19 @@ export class TokenStore {
 
   /** Revokes a subject's tokens that carry a label (e.g. the previous run's demo tokens). */
   async revokeLabelled(subject: TokenSubject, label: string): Promise<void> {
-    const where = 'participantId' in subject ? { participantId: subject.participantId } : { citizenIdNr: subject.citizenIdNr };
-    await this.db.apiToken.updateMany({ where: { ...where, label, revokedAt: null }, data: { revokedAt: this.clock() } });
+    await this.db.apiToken.updateMany({ where: { ...subjectColumns(subject), label, revokedAt: null }, data: { revokedAt: this.clock() } });
+  }
+
+  /** Revokes one token by its id; false when unknown or already revoked. */
+  async revoke(id: string): Promise<boolean> {
+    const { count } = await this.db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: this.clock() } });
+    return count === 1;
+  }
+
+  /** Participant and operator tokens (citizen session tokens are not listed: they would name citizens). */
+  async list(): Promise<TokenInfo[]> {
+    const rows = await this.db.apiToken.findMany({ where: { subjectType: { in: ['participant', 'operator'] } }, orderBy: { createdAt: 'asc' } });
+    return rows.map((r) => ({ id: r.id, subjectType: r.subjectType, subject: r.subjectId, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt }));
   }
 
   async authenticate(token: string): Promise<Principal | null> {
@@ -54,10 +74,18 @@ export class TokenStore {
     if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(tokenHash))) return null;
     const now = this.clock();
     if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
-    if (row.subjectType === 'citizen' && row.citizenIdNr) return { kind: 'citizen', idNr: row.citizenIdNr };
-    if (row.subjectType !== 'participant' || !row.participantId) return null;
-    const participant = await new ParticipantStore(this.db).get(row.participantId);
-    return participant ? { kind: 'participant', participant } : null;
+    switch (row.subjectType) {
+      case 'citizen':
+        return { kind: 'citizen', idNr: row.subjectId };
+      case 'operator':
+        return { kind: 'operator', name: row.subjectId };
+      case 'participant': {
+        const participant = await new ParticipantStore(this.db).get(row.subjectId);
+        return participant ? { kind: 'participant', participant } : null;
+      }
+      default:
+        return null;
+    }
   }
 }
 

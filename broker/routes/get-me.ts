@@ -10,6 +10,10 @@ export default function getMe(router: Router, _ctx: Context): void {
       res.json({ kind: 'citizen', citizen: { idNr: p.idNr } });
       return;
     }
+    if (p.kind === 'operator') {
+      res.json({ kind: 'operator', name: p.name });
+      return;
+    }
     const { id, name, region, evidenceTypes, purposes } = p.participant;
     res.json({ kind: 'participant', participantId: id, name, region, may: { evidenceTypes, purposes } });
   });

@@ -33,8 +33,14 @@ export default function postConsent(router: Router, ctx: Context): void {
 }
 
 function assertMayGrant(p: Principal, idNr: string, grantee: string): void {
-  if (p.kind === 'citizen' && p.idNr !== idNr) throw new ForbiddenError('A citizen may only grant consent for themself');
-  if (p.kind === 'participant' && p.participant.id !== grantee) {
-    throw new ForbiddenError('An authority may only record consents granted to itself');
+  switch (p.kind) {
+    case 'citizen':
+      if (p.idNr !== idNr) throw new ForbiddenError('A citizen may only grant consent for themself');
+      return;
+    case 'participant':
+      if (p.participant.id !== grantee) throw new ForbiddenError('An authority may only record consents granted to itself');
+      return;
+    case 'operator':
+      throw new ForbiddenError('Operators do not record consents');
   }
 }

@@ -22,6 +22,6 @@ export function consentJson(c: Consent, now: Date): ConsentView {
 
 /** The grantee and the citizen see a consent; anyone else is told it does not exist. */
 export function assertMaySeeConsent(p: Principal, c: Consent | null): asserts c is Consent {
-  const visible = c && (p.kind === 'citizen' ? p.idNr === c.citizenIdNr : p.participant.id === c.granteeId);
+  const visible = c && (p.kind === 'citizen' ? p.idNr === c.citizenIdNr : p.kind === 'participant' && p.participant.id === c.granteeId);
   if (!visible) throw new NotFoundError('This consent');
 }
