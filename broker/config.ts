@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   BROKER_DEMO: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -48,6 +49,8 @@ export interface Config {
   logLevel: NonNullable<Env['LOG_LEVEL']>;
   /** How long the personal details of an audit entry are kept (IDNrG § 9: two years). */
   auditRetentionDays: number;
+  /** Statistics cells with fewer transactions than this are suppressed. */
+  statisticsMinCount: number;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -95,6 +98,7 @@ export function envToConfig(env: Env): Config {
     simulatorPorts,
     logLevel: env.LOG_LEVEL ?? 'info',
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
+    statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
   };
 }
 

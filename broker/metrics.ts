@@ -14,7 +14,7 @@ export interface BrokerMetrics {
 
 export function createMetrics(readAuditChainLength: () => Promise<number>): BrokerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'broker_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'broker_' });
   const registers = [registry];
   new Gauge({
     name: 'broker_audit_chain_length',

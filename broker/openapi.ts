@@ -13,6 +13,8 @@ import {
   IdParam,
   MeView,
   ProblemView,
+  StatisticsQuery,
+  StatisticsView,
   TransferListView,
   VerifyView,
 } from './schemas.ts';
@@ -28,6 +30,7 @@ export interface Operation {
   /** false for the public operational endpoints. */
   auth: boolean;
   params?: z.ZodObject;
+  query?: z.ZodType;
   body?: z.ZodType;
   ok: { status: number; description: string; schema?: z.ZodType; contentType?: string };
   errors: number[];
@@ -70,6 +73,16 @@ export const OPERATIONS: Operation[] = [
     errors: [400, 401, 403],
   },
   { method: 'get', path: '/v1/audit/verify', summary: 'Recompute the audit chain', tag: 'audit', auth: true, ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView }, errors: [401, 409] },
+  {
+    method: 'get',
+    path: '/v1/statistics',
+    summary: 'Anonymized monthly transaction counts per region and evidence type (operators); CSV with ?format=csv',
+    tag: 'operations',
+    auth: true,
+    query: StatisticsQuery,
+    ok: { status: 200, description: 'Counts; cells below the threshold are suppressed', schema: StatisticsView },
+    errors: [400, 401, 403],
+  },
   { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'operations', auth: false, ok: { status: 200, description: 'Alive', schema: HealthView }, errors: [] },
   { method: 'get', path: '/readyz', summary: 'Readiness: the database answers', tag: 'operations', auth: false, ok: { status: 200, description: 'Ready', schema: HealthView }, errors: [503] },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' }, errors: [] },
@@ -98,9 +111,12 @@ export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
-    const parameters = op.params
+    const pathParams = op.params
       ? Object.entries(op.params.shape).map(([name, schema]) => ({ name, in: 'path', required: true, schema: jsonSchema(schema as z.ZodType, 'input') }))
-      : undefined;
+      : [];
+    const queryProps = op.query ? ((jsonSchema(op.query, 'input').properties ?? {}) as Record<string, unknown>) : {};
+    const queryParams = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+    const parameters = pathParams.length + queryParams.length > 0 ? [...pathParams, ...queryParams] : undefined;
     const responses: Record<string, unknown> = {
       [op.ok.status]: {
         description: op.ok.description,

@@ -53,6 +53,10 @@ export const ConsentBody = z
 export type ConsentBody = z.infer<typeof ConsentBody>;
 
 export const IdParam = z.strictObject({ id: z.uuid() });
+
+export const StatisticsQuery = z
+  .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });
 export const IdNrParam = z.strictObject({ idNr: IdNr });
 
 /** Parses a value with a schema or throws a 400 naming each bad field. */
@@ -148,6 +152,15 @@ export const VerifyView = z.union([
 ]);
 
 export const HealthView = z.object({ status: z.string(), database: z.string().optional() });
+
+export const StatisticsView = z.object({
+  from: Month,
+  to: Month,
+  suppressionThreshold: z.number().int(),
+  rows: z.array(
+    z.object({ month: Month, region: z.string(), evidenceType: EvidenceType, transactions: z.number().int().nullable(), suppressed: z.boolean() }),
+  ),
+});
 
 export const ProblemView = z.object({
   type: z.url(),

@@ -13,6 +13,7 @@ import getMe from './get-me.ts';
 import getMetrics from './get-metrics.ts';
 import getOpenApi from './get-openapi.ts';
 import getReadyz from './get-readyz.ts';
+import getStatistics from './get-statistics.ts';
 import postConsent from './post-consent.ts';
 import postEvidenceRequest from './post-evidence-request.ts';
 
@@ -30,4 +31,5 @@ export const authenticatedRoutes: Route[] = [
   getCitizenConsents,
   getCitizenTransfers,
   getAuditVerify,
+  getStatistics,
 ];

@@ -4,6 +4,7 @@ import { startSimulators } from '../../adapters/simulators.ts';
 import { testConfig } from '../../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
+import type { Logger } from 'pino';
 import type { TestDatabase } from './databases.ts';
 
 export const AUTHORITY_ID = 'elterngeldstelle-test';
@@ -20,12 +21,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?: number; clock?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?: number; clock?: () => Date; log?: Logger } = {}): Promise<Harness> {
   const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
   const database = db.create();
   const broker = await startBroker(
     testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000 }),
-    opts.clock ? { clock: opts.clock } : {},
+    { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) },
   );
   const now = new Date();
   await broker.ctx.participants.upsert(
