@@ -65,7 +65,8 @@ export class AuditLog {
   }
 
   /** Recomputes every link and every remaining detail commitment; reports the first break. */
-  async verify(): Promise<VerifyResult> {
+  async verify(onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
+    const total = onProgress ? (await this.db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq : 0;
     let prev = { seq: 0, hash: GENESIS_HASH };
     let detailsChecked = 0;
     for (;;) {
@@ -86,6 +87,7 @@ export class AuditLog {
         }
         prev = { seq: link.seq, hash: link.hash };
       }
+      onProgress?.(prev.seq, Math.max(total, prev.seq));
       if (batch.length < VERIFY_BATCH) break;
     }
     const head = await this.db.auditHead.findUniqueOrThrow({ where: { id: 1 } });

@@ -14,6 +14,8 @@ export interface Harness {
   broker: RunningBroker;
   sims: Awaited<ReturnType<typeof startSimulators>>;
   url: string;
+  /** The broker's DATABASE_URL, for tools (the admin CLI) that share its database. */
+  databaseUrl: string;
   token: string;
   citizenToken(idNr: string): Promise<string>;
   /** HTTP against the broker; JSON in, status + parsed body out. */
@@ -57,6 +59,7 @@ export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?:
     broker,
     sims,
     url: broker.url,
+    databaseUrl: database.url,
     token,
     citizenToken: (idNr) => broker.ctx.tokens.issue({ citizenIdNr: idNr }, 'test citizen'),
     call,

@@ -1,0 +1,252 @@
+// `npm run admin -- <command>`: the operators' tool for the directory, tokens, consent import, audit
+// verification and statistics. Exit codes scripts can rely on: 0 done, 1 the operation failed or found a
+// problem (e.g. a broken chain, invalid import rows), 2 wrong usage or configuration.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { ConfigError, envToConfig, readEnv } from '../config.ts';
+import { createContext, type Context } from '../context.ts';
+import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../domain/codes.ts';
+import { ConsentBody, StatisticsQuery } from '../schemas.ts';
+import { computeStatistics, statisticsCsv } from '../statistics/statistics.ts';
+import { defaultPeriod } from '../evidence/outcome.ts';
+
+/** Exit codes of the admin tool. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A failure the operator must act on; printed as one line, exit code 1 unless given. */
+class AdminError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.failed) {
+    super(message);
+  }
+}
+
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+function pickFrom<T extends string>(allowed: readonly T[], values: string[], what: string): T[] {
+  const bad = values.filter((v) => !allowed.includes(v as T));
+  if (bad.length > 0) throw new AdminError(`unknown ${what}: ${bad.join(', ')} (allowed: ${allowed.join(', ')})`, EXIT.usage);
+  return values as T[];
+}
+
+/** A progress bar on stderr when a person watches; silent in scripts and pipes. */
+function progress(total: number, label: string): { update(n: number, total?: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total}`, stream: process.stderr, hideCursor: true });
+  bar.start(total, 0);
+  return { update: (n, t) => (t !== undefined && bar.setTotal(t), bar.update(n)), stop: () => bar.stop() };
+}
+
+async function withContext(run: (ctx: Context) => Promise<void>): Promise<void> {
+  let cfg;
+  try {
+    cfg = envToConfig(readEnv());
+  } catch (err) {
+    throw new AdminError(err instanceof ConfigError ? err.message : String(err), EXIT.usage);
+  }
+  const ctx = await createContext({ ...cfg, logLevel: 'silent' });
+  try {
+    return await run(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+export function buildProgram(): Command {
+  const program = new Command('broker-admin')
+    .description('Operate the evidence broker: directory, tokens, consents, audit, statistics. DATABASE_URL selects the database.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  const participants = program.command('participants').description('the participant directory (authorities)');
+  participants
+    .command('list')
+    .description('list authorities and what they may request')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const rows = await ctx.database.prisma.participant.findMany({ orderBy: { id: 'asc' } });
+        if (opts.json) return out(JSON.stringify(rows.map((r) => ({ ...r, evidenceTypes: JSON.parse(r.evidenceTypes), purposes: JSON.parse(r.purposes) }))));
+        for (const r of rows) out(`${r.id}\t${r.region}\t${r.name}\t${JSON.parse(r.evidenceTypes).join(',')}\t${JSON.parse(r.purposes).join(',')}`);
+      }),
+    );
+  participants
+    .command('add')
+    .description('add or update an authority')
+    .requiredOption('--id <id>', 'participant id, e.g. elterngeldstelle-musterstadt')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--region <code>', 'ISO 3166-2 code of its Land, e.g. DE-NW')
+    .requiredOption('--evidence-types <list>', `comma-separated: ${EVIDENCE_TYPES.join(',')}`)
+    .requiredOption('--purposes <list>', `comma-separated: ${PURPOSES.join(',')}`)
+    .action((opts: { id: string; name: string; region: string; evidenceTypes: string; purposes: string }) =>
+      withContext(async (ctx) => {
+        if (!/^[a-z0-9][a-z0-9-]{2,62}$/.test(opts.id)) throw new AdminError('--id must be lower-case letters, digits and dashes (3–63)', EXIT.usage);
+        if (!/^DE-[A-Z]{2}$/.test(opts.region)) throw new AdminError('--region must be an ISO 3166-2 code like DE-NW', EXIT.usage);
+        const evidenceTypes = pickFrom<EvidenceType>(EVIDENCE_TYPES, list(opts.evidenceTypes), 'evidence types');
+        const purposes = pickFrom<Purpose>(PURPOSES, list(opts.purposes), 'purposes');
+        await ctx.participants.upsert({ id: opts.id, name: opts.name, kind: 'authority', region: opts.region, evidenceTypes, purposes }, ctx.clock());
+        out(`participant ${opts.id} saved`);
+      }),
+    );
+
+  const tokens = program.command('tokens').description('bearer tokens of authorities and operators');
+  tokens
+    .command('issue')
+    .description('issue a token; it is printed once and stored only as its hash')
+    .addOption(new Option('--participant <id>', 'for an authority').conflicts('operator'))
+    .addOption(new Option('--operator <name>', 'for an operator (statistics, audit)').conflicts('participant'))
+    .option('--label <label>', 'what the token is for', 'admin')
+    .option('--expires-in-days <days>', 'validity in days (default: no expiry)', (v) => Number.parseInt(v, 10))
+    .action((opts: { participant?: string; operator?: string; label: string; expiresInDays?: number }) =>
+      withContext(async (ctx) => {
+        if (!opts.participant && !opts.operator) throw new AdminError('name --participant <id> or --operator <name>', EXIT.usage);
+        if (opts.expiresInDays !== undefined && !(opts.expiresInDays > 0)) throw new AdminError('--expires-in-days must be a positive number', EXIT.usage);
+        if (opts.participant && !(await ctx.participants.get(opts.participant))) throw new AdminError(`unknown participant ${opts.participant}`);
+        const expires = opts.expiresInDays ? new Date(ctx.clock().getTime() + opts.expiresInDays * 86_400_000) : undefined;
+        const subject = opts.participant ? { participantId: opts.participant } : { operator: opts.operator! };
+        out(await ctx.tokens.issue(subject, opts.label, undefined, expires));
+      }),
+    );
+  tokens
+    .command('list')
+    .description('list authority and operator tokens (ids, never the tokens)')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const rows = await ctx.tokens.list();
+        if (opts.json) return out(JSON.stringify(rows));
+        for (const t of rows) out(`${t.id}\t${t.subjectType}\t${t.subject}\t${t.label}\t${t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= ctx.clock() ? 'expired' : 'active'}`);
+      }),
+    );
+  tokens
+    .command('revoke <tokenId>')
+    .description('revoke a token at once')
+    .action((tokenId: string) =>
+      withContext(async (ctx) => {
+        if (!(await ctx.tokens.revoke(tokenId))) throw new AdminError(`no active token ${tokenId}`);
+        out(`token ${tokenId} revoked`);
+      }),
+    );
+
+  program
+    .command('consents')
+    .description('consents given on paper')
+    .command('import <file>')
+    .description('import consents from CSV with the header idNr,grantee,evidenceTypes,purpose,validFrom,validUntil (evidenceTypes separated by ";"); all rows are checked first, and nothing is imported if one is invalid')
+    .option('--dry-run', 'check only')
+    .action((file: string, opts: { dryRun?: boolean }) =>
+      withContext(async (ctx) => {
+        const rows = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+        const problems: string[] = [];
+        const grants = [];
+        const known = new Set<string>();
+        for (const [i, row] of rows.entries()) {
+          const line = i + 2;
+          const parsed = ConsentBody.safeParse({
+            citizen: { idNr: row.idNr ?? '' },
+            grantee: row.grantee ?? '',
+            evidenceTypes: (row.evidenceTypes ?? '').split(';').map((t) => t.trim()).filter(Boolean),
+            purpose: row.purpose,
+            ...(row.validFrom ? { validFrom: row.validFrom } : {}),
+            validUntil: row.validUntil,
+          });
+          if (!parsed.success) {
+            // NOTE: the problem names the line and field, never the IdNr.
+            problems.push(...parsed.error.issues.map((issue) => `line ${line}: ${issue.path.join('.') || 'row'} ${issue.message}`));
+            continue;
+          }
+          const c = parsed.data;
+          if (!known.has(c.grantee) && !(await ctx.participants.get(c.grantee))) {
+            problems.push(`line ${line}: grantee ${c.grantee} is not a known participant`);
+            continue;
+          }
+          known.add(c.grantee);
+          grants.push({
+            citizenIdNr: c.citizen.idNr,
+            granteeId: c.grantee,
+            evidenceTypes: c.evidenceTypes,
+            purpose: c.purpose,
+            validFrom: c.validFrom ? new Date(c.validFrom) : ctx.clock(),
+            validUntil: new Date(c.validUntil),
+            grantedBy: 'operator:consent-import',
+          });
+        }
+        if (problems.length > 0) {
+          for (const p of problems) process.stderr.write(`${p}\n`);
+          throw new AdminError(`${problems.length} problem(s) in ${file}; nothing imported`);
+        }
+        if (opts.dryRun) return out(`${grants.length} consent(s) would be imported`);
+        const bar = progress(grants.length, 'importing');
+        for (const [i, g] of grants.entries()) {
+          await ctx.consents.grant(g);
+          bar.update(i + 1);
+        }
+        bar.stop();
+        out(`${grants.length} consent(s) imported`);
+      }),
+    );
+
+  program
+    .command('audit')
+    .description('the audit chain')
+    .command('verify')
+    .description('recompute the whole chain; exit 1 and name the first broken entry if it does not verify')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const bar = progress(0, 'verifying');
+        const result = await ctx.audit.verify((checked, total) => bar.update(checked, total));
+        bar.stop();
+        if (opts.json) out(JSON.stringify(result));
+        else if (result.ok) out(`audit chain verifies: ${result.entries} entries, head ${result.headHash}`);
+        else out(`audit chain BROKEN at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)`);
+        if (!result.ok) throw new AdminError('audit chain does not verify', EXIT.failed);
+      }),
+    );
+
+  program
+    .command('statistics')
+    .description('anonymized statistics')
+    .command('export')
+    .description('monthly transactions per Land and evidence type, small cells suppressed')
+    .option('--from <month>', 'first month, YYYY-MM (default: twelve months ago)')
+    .option('--to <month>', 'last month, YYYY-MM (default: last month)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--output <file>', 'write to a file instead of stdout')
+    .action((opts: { from?: string; to?: string; format: 'csv' | 'json'; output?: string }) =>
+      withContext(async (ctx) => {
+        const query = StatisticsQuery.safeParse({ ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) });
+        if (!query.success) throw new AdminError(`invalid range: ${query.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, EXIT.usage);
+        const range = { ...defaultPeriod(ctx.clock()), ...query.data };
+        const stats = await computeStatistics(ctx.database.prisma, { from: range.from, to: range.to }, ctx.cfg.statisticsMinCount);
+        const text = opts.format === 'csv' ? statisticsCsv(stats) : JSON.stringify(stats, null, 2);
+        if (opts.output) writeFileSync(opts.output, text);
+        else out(text);
+      }),
+    );
+  return program;
+}
+
+export async function runAdmin(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof AdminError) {
+      process.stderr.write(`broker-admin: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`broker-admin: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runAdmin(process.argv.slice(2));
+}

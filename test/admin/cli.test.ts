@@ -1,0 +1,106 @@
+// The operators' command-line tool as scripts use it: a real process on the broker's database, its output
+// and its exit codes (0 done, 1 failed or found a problem, 2 wrong usage).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { testDatabase } from '../helpers/databases.ts';
+import { startHarness, type Harness } from '../helpers/harness.ts';
+
+function admin(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/admin/cli.ts', ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('admin command-line tool', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const dir = mkdtempSync(path.join(tmpdir(), 'broker-admin-'));
+  before(async () => {
+    h = await startHarness((await testDatabase('sqlite'))!);
+  });
+  after(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds an authority and issues it a token the running broker accepts', async () => {
+    const add = await admin(h.databaseUrl, 'participants', 'add', '--id', 'wohngeldstelle-koeln', '--name', 'Wohngeldstelle Köln', '--region', 'DE-NW', '--evidence-types', 'salary,income', '--purposes', 'wohngeld');
+    expect(add.code, add.stderr).to.equal(0);
+    const issued = await admin(h.databaseUrl, 'tokens', 'issue', '--participant', 'wohngeldstelle-koeln', '--label', 'fachverfahren');
+    expect(issued.code, issued.stderr).to.equal(0);
+    const me = await h.call('GET', '/v1/me', { token: issued.stdout.trim() });
+    expect(me.body).to.deep.include({ participantId: 'wohngeldstelle-koeln', region: 'DE-NW' });
+    const listed = await admin(h.databaseUrl, 'participants', 'list', '--json');
+    expect(JSON.parse(listed.stdout).map((p: { id: string }) => p.id)).to.include('wohngeldstelle-koeln');
+  });
+
+  it('revokes a token at once', async () => {
+    const issued = await admin(h.databaseUrl, 'tokens', 'issue', '--operator', 'ops');
+    const token = issued.stdout.trim();
+    expect((await h.call('GET', '/v1/me', { token })).status).to.equal(200);
+    const tokens = JSON.parse((await admin(h.databaseUrl, 'tokens', 'list', '--json')).stdout) as { id: string; subject: string }[];
+    expect(JSON.stringify(tokens)).not.to.include(token);
+    const revoked = await admin(h.databaseUrl, 'tokens', 'revoke', tokens.find((t) => t.subject === 'ops')!.id);
+    expect(revoked.code).to.equal(0);
+    expect((await h.call('GET', '/v1/me', { token })).status).to.equal(401);
+  });
+
+  it('imports consents from CSV all or nothing, naming the bad lines but never an IdNr', async () => {
+    const header = 'idNr,grantee,evidenceTypes,purpose,validFrom,validUntil';
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, `${header}\n47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z\n47295136821,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z\n73915268449,nobody,salary,wohngeld,,2030-01-01T00:00:00Z\n`);
+    const refused = await admin(h.databaseUrl, 'consents', 'import', bad);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.include('line 3: citizen.idNr IdNr has a wrong check digit');
+    expect(refused.stderr).to.include('line 4: grantee nobody is not a known participant');
+    expect(refused.stderr).not.to.match(/\d{11}/);
+    expect(await h.broker.ctx.consentStore.listForCitizen('47295136822')).to.have.length(0);
+
+    const good = path.join(dir, 'good.csv');
+    writeFileSync(good, `${header}\n47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z\n73915268449,wohngeldstelle-koeln,income,wohngeld,2026-01-01T00:00:00Z,2030-01-01T00:00:00Z\n`);
+    const imported = await admin(h.databaseUrl, 'consents', 'import', good);
+    expect(imported.code, imported.stderr).to.equal(0);
+    expect(imported.stdout).to.include('2 consent(s) imported');
+    const [consent] = await h.broker.ctx.consentStore.listForCitizen('47295136822');
+    expect(consent).to.deep.include({ granteeId: 'wohngeldstelle-koeln', purpose: 'wohngeld', grantedBy: 'operator:consent-import' });
+  });
+
+  it('verifies the audit chain with exit 0, and exit 1 naming the entry once a row is tampered with', async () => {
+    const ok = await admin(h.databaseUrl, 'audit', 'verify');
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/audit chain verifies: \d+ entries/);
+    const prisma = h.broker.ctx.database.prisma;
+    const entry = await prisma.auditEntry.findUniqueOrThrow({ where: { seq: 1 } });
+    await prisma.auditEntry.update({ where: { seq: 1 }, data: { kind: 'consent-revoked' } });
+    const broken = await admin(h.databaseUrl, 'audit', 'verify', '--json');
+    await prisma.auditEntry.update({ where: { seq: 1 }, data: { kind: entry.kind } });
+    expect(broken.code).to.equal(1);
+    expect(JSON.parse(broken.stdout)).to.deep.include({ ok: false, brokenAt: 1, reason: 'entry-hash-mismatch' });
+  });
+
+  it('exports statistics as CSV', async () => {
+    const res = await admin(h.databaseUrl, 'statistics', 'export', '--format', 'csv');
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stdout.split('\n')[0]).to.equal('month,region,evidence_type,transactions,suppressed');
+  });
+
+  it('answers wrong usage with exit 2 and help for every command', async () => {
+    expect((await admin(h.databaseUrl, 'no-such-command')).code).to.equal(2);
+    expect((await admin(h.databaseUrl, 'statistics', 'export', '--from', '2026-13')).code).to.equal(2);
+    expect((await admin(h.databaseUrl, 'tokens', 'issue')).code).to.equal(2);
+    for (const cmd of [[], ['participants', 'add'], ['tokens', 'issue'], ['consents', 'import'], ['audit', 'verify'], ['statistics', 'export']]) {
+      const help = await admin(h.databaseUrl, ...cmd, '--help');
+      expect(help.code, cmd.join(' ')).to.equal(0);
+      expect(help.stdout).to.match(/^Usage: broker-admin/);
+    }
+  });
+});
