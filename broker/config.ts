@@ -1,5 +1,6 @@
 // Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
 // cross-checks. Nothing else in the code reads process.env.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
 
@@ -27,7 +28,19 @@ const EnvSchema = z.object({
   BROKER_DEMO: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  DATA_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  DATA_KEY_FILE: z.string().min(1).optional(),
+  RESULT_RETENTION_HOURS: z.coerce.number().int().min(1).max(168).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
+  REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
+  BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
+  COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -51,6 +64,22 @@ export interface Config {
   auditRetentionDays: number;
   /** Statistics cells with fewer transactions than this are suppressed. */
   statisticsMinCount: number;
+  /** The demo clerk's password; generated at each start when unset. */
+  demoClerkPassword: string | undefined;
+  /** How citizens sign in to the cockpit: the sandbox stand-in (demo and test systems only) or not at all. */
+  citizenSignIn: 'sandbox' | 'off';
+  /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
+  cookieSecure: 'auto' | 'always';
+  /** Key that seals answers held for idempotent replay and async delivery: given, or read/created in a file. */
+  dataKey: { base64: string } | { file: string };
+  /** How long a sealed answer is held for replay or async delivery. */
+  resultRetentionHours: number;
+  /** Evidence requests per participant and minute, per broker process (429 beyond). */
+  rateLimitPerMinute: number;
+  /** Requests in flight per broker process (503 beyond). */
+  maxInFlight: number;
+  /** Calls in flight per register and process; more wait in a short queue, then the item is unavailable. */
+  registerMaxInFlight: number;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -99,10 +128,19 @@ export function envToConfig(env: Env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
     statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
+    dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
+    resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
+    maxInFlight: env.MAX_IN_FLIGHT ?? 512,
+    registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
+    demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
+    // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
+    citizenSignIn: env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? 'true') === 'true' ? 'sandbox' : 'off'),
+    cookieSecure: env.COOKIE_SECURE ?? 'auto',
   };
 }
 
 /** Configuration for tests and tools: defaults plus overrides, no environment. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...envToConfig({}), logLevel: 'silent', ...overrides };
+  return { ...envToConfig({}), logLevel: 'silent', dataKey: { base64: randomBytes(32).toString('base64') }, ...overrides };
 }

@@ -10,8 +10,12 @@ import { ParticipantStore, TokenStore } from './auth/token-store.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
+import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
+import { loadDataKey } from './secrets.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type BrokerMetrics } from './metrics.ts';
+import type { CitizenIdentityProvider } from './pages/citizen-sign-in/citizen-identity.ts';
+import { createPageServices, type PageServices } from './pages/services.ts';
 
 /** Everything a route may use. */
 export interface Context {
@@ -27,6 +31,8 @@ export interface Context {
   audit: AuditLog;
   evidence: EvidenceService;
   metrics: BrokerMetrics;
+  /** Sessions, clerk accounts and citizen sign-in of the web pages. */
+  pages: PageServices;
   close(): Promise<void>;
 }
 
@@ -35,10 +41,13 @@ export interface ContextOverrides {
   adapters?: AdapterSet;
   clock?: () => Date;
   log?: Logger;
+  /** How citizens sign in to the cockpit (a real eID/BundID provider); default from cfg.citizenSignIn. */
+  citizenIdentity?: CitizenIdentityProvider | null;
 }
 
 export async function createContext(cfg: Config, overrides: ContextOverrides = {}): Promise<Context> {
   const log = overrides.log ?? createLogger(cfg.logLevel);
+  const dataKey = loadDataKey(cfg.dataKey);
   const clock = overrides.clock ?? (() => new Date());
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
@@ -58,8 +67,21 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consentStore,
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
-    evidence: new EvidenceService({ db, adapters, consents: consentStore, audit, clock, registerTimeoutMs: cfg.registerTimeoutMs, log, metrics }),
+    evidence: new EvidenceService({
+      db,
+      adapters,
+      policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight }, metrics.registerCircuit),
+      consents: consentStore,
+      audit,
+      clock,
+      registerTimeoutMs: cfg.registerTimeoutMs,
+      log,
+      metrics,
+      dataKey,
+      resultRetentionHours: cfg.resultRetentionHours,
+    }),
     metrics,
+    pages: createPageServices({ db, cfg, clock, log, citizenIdentity: overrides.citizenIdentity }),
     close: () => database.close(),
   };
 }

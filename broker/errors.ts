@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'consent-required'
   | 'not-found'
   | 'conflict'
+  | 'idempotency-key-reused'
+  | 'rate-limited'
+  | 'overloaded'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'upstream-failure'
@@ -26,6 +29,8 @@ export interface InvalidParam {
 
 /** Base of every error the broker reports on purpose. */
 export class BrokerError extends Error {
+  /** Sent as Retry-After when set (409 in progress, 429, 503). */
+  retryAfterSeconds?: number;
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
@@ -68,8 +73,17 @@ export class NotFoundError extends BrokerError {
   }
 }
 export class ConflictError extends BrokerError {
-  constructor(detail: string) {
+  constructor(detail: string, retryAfterSeconds?: number) {
     super(409, 'conflict', 'Conflict', detail);
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Refused to protect the broker: 429 (rate) or 503 (overload), always with Retry-After. */
+export class OverloadError extends BrokerError {
+  constructor(status: 429 | 503, detail: string, retryAfterSeconds: number) {
+    super(status, status === 429 ? 'rate-limited' : 'overloaded', status === 429 ? 'Too many requests' : 'Service overloaded', detail);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -86,6 +100,7 @@ export function problemBody(err: BrokerError, instance?: string): Record<string,
 }
 
 export function sendProblem(res: Response, err: BrokerError): void {
+  if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
   res.status(err.status).type('application/problem+json').json(problemBody(err, res.req.originalUrl));
 }
 

@@ -10,6 +10,8 @@ export interface BrokerMetrics {
   registerDuration: Histogram<'register' | 'outcome'>;
   registerFailures: Counter<'register' | 'code'>;
   consentRefusals: Counter<'reason'>;
+  registerCircuit: Gauge<'evidence_type'>;
+  refusals: Counter<'reason'>;
 }
 
 export function createMetrics(readAuditChainLength: () => Promise<number>): BrokerMetrics {
@@ -45,6 +47,18 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
       name: 'broker_register_failures_total',
       help: 'Failed register calls by register and error code (timeouts are code *_TIMEOUT)',
       labelNames: ['register', 'code'],
+      registers,
+    }),
+    registerCircuit: new Gauge({
+      name: 'broker_register_circuit_state',
+      help: 'Circuit breaker per register: 0 closed, 1 open, 2 half-open, 3 isolated',
+      labelNames: ['evidence_type'],
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'broker_load_refusals_total',
+      help: 'Requests refused to protect the broker: rate limit (429) or too many in flight (503)',
+      labelNames: ['reason'],
       registers,
     }),
     consentRefusals: new Counter({

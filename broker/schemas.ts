@@ -40,6 +40,14 @@ export const EvidenceRequestBody = z
   .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' });
 export type EvidenceRequestBody = z.infer<typeof EvidenceRequestBody>;
 
+export const EvidenceRequestHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{16,255}$/, 'must be 16 to 255 visible ASCII characters (a UUID is a good choice)')
+    .optional(),
+  prefer: z.string().max(200).optional(),
+});
+
 export const ConsentBody = z
   .strictObject({
     citizen: z.strictObject({ idNr: IdNr }),
@@ -92,14 +100,14 @@ export const EvidenceItemView = z.object({
 
 export const EvidenceAnswerView = z.object({
   id: z.uuid(),
-  status: z.enum(['complete', 'partial', 'failed']),
+  status: z.enum(['in-progress', 'complete', 'partial', 'failed']).meta({ description: 'in-progress only for an accepted async request' }),
   purpose: Purpose,
   caseReference: z.string(),
   period: z.object({ from: Month, to: Month }),
   createdAt: z.iso.datetime(),
   basis: Basis,
   evidence: z.array(EvidenceItemView),
-  auditEntryId: z.number().int().positive(),
+  auditEntryId: z.number().int().positive().nullable(),
 });
 
 export const ConsentView = z.object({

@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
 import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { inFlightLimit, rateLimitPerCaller } from './load-limits.ts';
 import { pages } from './pages/index.ts';
 import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
 
@@ -17,6 +18,7 @@ export function createApp(ctx: Context): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(ctx));
+  app.use(inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics));
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
     next();
@@ -32,7 +34,13 @@ export function createApp(ctx: Context): express.Express {
 
   // Everything under /v1 is the JSON API: typed bodies, then a bearer token, then the route.
   const api = express.Router();
-  api.use('/v1', requireJsonBody, express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }), authenticate(ctx.tokens));
+  api.use(
+    '/v1',
+    requireJsonBody,
+    express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }),
+    authenticate(ctx.tokens),
+    rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
+  );
   for (const route of authenticatedRoutes) route(api, ctx);
   app.use(api);
 
@@ -84,11 +92,20 @@ export interface RunningBroker {
   ctx: Context;
   app: express.Express;
   server: Server;
-  close(): Promise<void>;
+  close(drainMs?: number): Promise<void>;
 }
+
+const SWEEP_INTERVAL_MS = 5_000;
 
 export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
   const ctx = await createContext(cfg, overrides);
+  // Recover before serving: async requests a crashed process held are resumed, expired answers erased.
+  const recovered = await ctx.evidence.sweep();
+  if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');
+  const sweeper = setInterval(() => {
+    ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(cfg.port, cfg.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -100,11 +117,21 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     ctx,
     app,
     server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    /**
+     * Graceful: stop accepting, let requests in flight finish (and async work this process started), then
+     * close the database. Connections still busy after the drain deadline are cut.
+     */
+    async close(drainMs = cfg.registerTimeoutMs + 5_000) {
+      clearInterval(sweeper);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections turn idle once their request is answered: close them as they do.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      await ctx.evidence.drain();
+      clearInterval(reaper);
+      clearTimeout(deadline);
       await ctx.close();
     },
   };

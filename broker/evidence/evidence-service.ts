@@ -1,19 +1,22 @@
-// One evidence request end to end: authorize, check consent, fan out to the registers, record the answer
-// and its audit entry in one transaction, answer. Evidence payloads pass through and are never stored.
-import { randomUUID } from 'node:crypto';
+// One evidence request end to end: authorize, check consent, record the request, fan out to the
+// registers, commit the answer and its audit entry in one transaction, answer. Evidence passes through;
+// it is held (sealed) only where the caller needs it again: an idempotent replay or an async delivery.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RegisterAdapter, RegisterOutcome, RegisterRequest } from '../../adapters/contract.ts';
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import { decidePermission, type Permission } from '../../consent/policy.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { dataHash } from '../audit/chain.ts';
+import { canonicalJson, dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../domain/codes.ts';
-import { ConsentRequiredError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { BrokerError, ConflictError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { defaultPeriod, reasonOf, requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
+import { policyRefusal, type RegisterPolicies } from './register-policy.ts';
+import { seal, unseal } from './sealed-answer.ts';
 
 /** One evidence item in an answer. `data` is present only in the answer that delivered it. */
 export interface EvidenceItemAnswer {
@@ -28,14 +31,28 @@ export interface EvidenceItemAnswer {
 /** The answer to an evidence request (POST) or its later state (GET). */
 export interface EvidenceAnswer {
   id: string;
-  status: RequestStatus;
+  status: RequestStatus | 'in-progress';
   purpose: Purpose;
   caseReference: string;
   period: { from: string; to: string };
   createdAt: string;
   basis: Permission;
   evidence: EvidenceItemAnswer[];
-  auditEntryId: number;
+  auditEntryId: number | null;
+}
+
+/** How a POST ended: answered now, the first answer replayed for a repeated Idempotency-Key, or accepted (async). */
+export type SubmitResult =
+  | { kind: 'answered'; answer: EvidenceAnswer }
+  | { kind: 'replayed'; answer: EvidenceAnswer }
+  | { kind: 'accepted'; answer: EvidenceAnswer };
+
+/** Options of a POST beyond its body. */
+export interface SubmitOptions {
+  /** The caller's Idempotency-Key header. */
+  idempotencyKey?: string | undefined;
+  /** Prefer: respond-async — answer 202 at once; a worker fetches, GET delivers. */
+  respondAsync?: boolean;
 }
 
 export type AdapterSet = { [T in EvidenceType]: RegisterAdapter<T> };
@@ -44,22 +61,49 @@ export type AdapterSet = { [T in EvidenceType]: RegisterAdapter<T> };
 export interface EvidenceServiceDeps {
   db: Db;
   adapters: AdapterSet;
+  policies: RegisterPolicies;
   consents: ConsentStore;
   audit: AuditLog;
   clock: () => Date;
   registerTimeoutMs: number;
   log: Logger;
   metrics: BrokerMetrics;
+  dataKey: Buffer;
+  resultRetentionHours: number;
 }
 
 interface FetchedItem extends EvidenceItemAnswer {
   pendingTicket: string | null;
 }
 
+type RequestRow = NonNullable<Awaited<ReturnType<Db['evidenceRequest']['findUnique']>>>;
+
+/** A repeated Idempotency-Key with another request: refused, never answered with the first request's data. */
+export class IdempotencyMismatchError extends BrokerError {
+  constructor() {
+    super(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request');
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export class EvidenceService {
+  /** Work started here and not yet committed; drain() waits for it on shutdown. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(private readonly deps: EvidenceServiceDeps) {}
 
+  /** How long a process may hold a request before another may take it over. */
+  private get lockMs(): number {
+    return this.deps.registerTimeoutMs * 2 + 10_000;
+  }
+
+  /** The synchronous answer, for callers that need neither idempotency nor async mode. */
   async request(participant: Participant, body: EvidenceRequestBody): Promise<EvidenceAnswer> {
+    return (await this.submit(participant, body)).answer;
+  }
+
+  async submit(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const { clock, consents } = this.deps;
     // Items always come back in the code list's order, whatever order the caller used (GET agrees).
     const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
@@ -74,67 +118,147 @@ export class EvidenceService {
       throw err;
     });
 
-    const id = randomUUID();
     const period = body.period ?? defaultPeriod(now);
-    const registerRequest: RegisterRequest = { requestId: id, idNr: need.idNr, purpose: body.purpose, requester: participant.id, period };
+    const requestHash = sha256(canonicalJson({ ...body, evidenceTypes: types, period, respondAsync: opts.respondAsync === true }));
+    const keyHash = opts.idempotencyKey === undefined ? null : sha256(opts.idempotencyKey);
+    const lockToken = randomBytes(16).toString('hex');
+    const row = {
+      id: randomUUID(),
+      participantId: participant.id,
+      citizenIdNr: need.idNr,
+      purpose: body.purpose,
+      caseReference: body.caseReference,
+      periodFrom: period.from,
+      periodTo: period.to,
+      consentId: basis.basis === 'consent' ? basis.consentId : null,
+      legalBasis: basis.basis === 'legal-basis' ? basis.legalBasis : null,
+      status: 'in-progress',
+      createdAt: now,
+      evidenceTypes: JSON.stringify(types),
+      mode: opts.respondAsync ? 'async' : 'sync',
+      idempotencyKeyHash: keyHash,
+      requestHash,
+      lockedUntil: new Date(now.getTime() + this.lockMs),
+      lockToken,
+    };
+    // NOTE: the request is recorded before any register is called: a crash leaves an unanswered row and
+    // no audit entry; with an Idempotency-Key the unique index makes one request of concurrent repeats.
+    const claimed = await this.claimNew(row, participant.id, keyHash, requestHash);
+    if (claimed.kind === 'replayed') return claimed;
+    const { id } = claimed.row;
+    const owned = { ...claimed.row, lockToken: claimed.lockToken };
+
+    if (opts.respondAsync) {
+      this.track(this.process(owned).catch((err: unknown) => this.deps.log.error({ err, requestId: id }, 'async evidence request failed; a worker retries it')));
+      return { kind: 'accepted', answer: this.inProgress(owned) };
+    }
+    return { kind: 'answered', answer: await this.track(this.process(owned)) };
+  }
+
+  /** Inserts the request, or resolves a repeat of an Idempotency-Key: replay, refuse, or take over a crashed one. */
+  private async claimNew(
+    row: Parameters<Db['evidenceRequest']['create']>[0]['data'] & { id: string; lockToken: string },
+    participantId: string,
+    keyHash: string | null,
+    requestHash: string,
+  ): Promise<{ kind: 'claimed'; row: RequestRow; lockToken: string } | { kind: 'replayed'; answer: EvidenceAnswer }> {
+    try {
+      return { kind: 'claimed', row: await this.deps.db.evidenceRequest.create({ data: row }), lockToken: row.lockToken };
+    } catch (err) {
+      if (keyHash === null || !isUniqueViolation(err)) throw err;
+    }
+    const existing = await this.deps.db.evidenceRequest.findUnique({ where: { participantId_idempotencyKeyHash: { participantId, idempotencyKeyHash: keyHash } } });
+    if (!existing) throw new ConflictError('A request with this Idempotency-Key is being recorded; retry');
+    if (existing.requestHash !== requestHash) throw new IdempotencyMismatchError();
+    const now = this.deps.clock();
+    if (existing.status !== 'in-progress' && existing.status !== 'abandoned') {
+      if (!existing.resultCipher || (existing.resultExpiresAt && existing.resultExpiresAt <= now)) {
+        throw new ConflictError('The answer to this Idempotency-Key is no longer held; send a new request with a new key');
+      }
+      return { kind: 'replayed', answer: unseal<EvidenceAnswer>(existing.resultCipher, this.deps.dataKey, existing.id) };
+    }
+    const lockToken = randomBytes(16).toString('hex');
+    if (existing.lockedUntil && existing.lockedUntil > now && existing.status === 'in-progress') {
+      throw new ConflictError('A request with this Idempotency-Key is still in progress', Math.ceil((existing.lockedUntil.getTime() - now.getTime()) / 1000));
+    }
+    // The process that held it died (its lock ran out): take it over, compare-and-set on the old lock.
+    const { count } = await this.deps.db.evidenceRequest.updateMany({
+      where: { id: existing.id, lockToken: existing.lockToken },
+      data: { status: 'in-progress', lockToken, lockedUntil: new Date(now.getTime() + this.lockMs) },
+    });
+    if (count !== 1) throw new ConflictError('A request with this Idempotency-Key is still in progress', 1);
+    return { kind: 'claimed', row: { ...existing, status: 'in-progress' }, lockToken };
+  }
+
+  /** Fetches and commits the answer of a request this process holds. */
+  private async process(row: RequestRow & { lockToken: string }): Promise<EvidenceAnswer> {
+    const { clock } = this.deps;
+    const types = JSON.parse(row.evidenceTypes) as EvidenceType[];
+    const period = { from: row.periodFrom, to: row.periodTo };
+    const registerRequest: RegisterRequest = { requestId: row.id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: row.participantId, period };
     const items = await this.fanOut(types, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal));
     const status = requestStatus(items);
+    const basis = basisOf(row);
+    const holdResult = row.mode === 'async' || row.idempotencyKeyHash !== null;
 
-    // NOTE: the request, its items and the audit entry commit together — no audit entry, no evidence.
-    const auditEntryId = await this.deps.db.$transaction(async (tx) => {
-      await tx.evidenceRequest.create({
-        data: {
-          id,
-          participantId: participant.id,
-          citizenIdNr: need.idNr,
-          purpose: body.purpose,
-          caseReference: body.caseReference,
-          periodFrom: period.from,
-          periodTo: period.to,
-          consentId: basis.basis === 'consent' ? basis.consentId : null,
-          legalBasis: basis.basis === 'legal-basis' ? basis.legalBasis : null,
-          status,
-          createdAt: now,
-          items: { create: items.map(itemRow) },
-        },
-      });
+    // NOTE: the answer, its items and the audit entry commit together — no audit entry, no evidence.
+    return this.deps.db.$transaction(async (tx) => {
       const seq = await this.deps.audit.append(tx, {
         kind: 'transfer',
         at: clock(),
-        citizenIdNr: need.idNr,
-        actorId: participant.id,
-        requestId: id,
-        consentId: basis.basis === 'consent' ? basis.consentId : null,
-        details: { purpose: body.purpose, caseReference: body.caseReference, basis, outcome: status, items: items.map(auditItem) },
+        citizenIdNr: row.citizenIdNr,
+        actorId: row.participantId,
+        requestId: row.id,
+        consentId: row.consentId,
+        details: { purpose: row.purpose, caseReference: row.caseReference, basis, outcome: status, items: items.map(auditItem) },
       });
-      await tx.evidenceRequest.update({ where: { id }, data: { answeredAt: clock(), auditSeq: seq } });
-      return seq;
+      const answer: EvidenceAnswer = {
+        id: row.id,
+        status,
+        purpose: row.purpose as Purpose,
+        caseReference: row.caseReference,
+        period,
+        createdAt: row.createdAt.toISOString(),
+        basis,
+        evidence: items.map(({ pendingTicket: _, ...item }) => item),
+        auditEntryId: seq,
+      };
+      const now = clock();
+      // Only the holder may answer: if the lock was taken over meanwhile, this transaction rolls back.
+      const { count } = await tx.evidenceRequest.updateMany({
+        where: { id: row.id, lockToken: row.lockToken, status: 'in-progress' },
+        data: {
+          status,
+          answeredAt: now,
+          auditSeq: seq,
+          lockedUntil: null,
+          lockToken: null,
+          resultCipher: holdResult ? seal(answer, this.deps.dataKey, row.id) : null,
+          resultExpiresAt: holdResult ? new Date(now.getTime() + this.deps.resultRetentionHours * 3_600_000) : null,
+        },
+      });
+      if (count !== 1) throw new ConflictError('Another broker process answered this request first', 1);
+      await tx.evidenceItem.createMany({ data: items.map((i) => ({ requestId: row.id, ...itemRow(i) })) });
+      return answer;
     });
-
-    return {
-      id,
-      status,
-      purpose: body.purpose,
-      caseReference: body.caseReference,
-      period,
-      createdAt: now.toISOString(),
-      basis,
-      evidence: items.map(({ pendingTicket: _, ...item }) => item),
-      auditEntryId,
-    };
   }
 
   /**
-   * The request's current state. Pending items are asked about again; an item that arrives now is
-   * delivered in this answer only, audited as its own transfer, and then forgotten like every payload.
+   * The request's current state. An async answer is delivered (sealed copy) until it expires; pending items
+   * are asked about again, and an item that arrives now is delivered in this answer only, audited as its
+   * own transfer, and then forgotten like every payload.
    */
   async get(participant: Participant, id: string): Promise<EvidenceAnswer> {
     const row = await this.deps.db.evidenceRequest.findUnique({ where: { id }, include: { items: true } });
     if (!row || row.participantId !== participant.id) throw new NotFoundError('This evidence request');
+    if (row.status === 'in-progress' || row.status === 'abandoned') return this.inProgress(row);
+    const now = this.deps.clock();
+    if (row.mode === 'async' && row.resultCipher && row.resultExpiresAt && row.resultExpiresAt > now) {
+      const held = unseal<EvidenceAnswer>(row.resultCipher, this.deps.dataKey, row.id);
+      if (!held.evidence.some((i) => i.status === 'pending')) return held;
+    }
     const period = { from: row.periodFrom, to: row.periodTo };
-    const basis: Permission = row.consentId ? { basis: 'consent', consentId: row.consentId } : { basis: 'legal-basis', legalBasis: row.legalBasis ?? '' };
-    let auditEntryId = row.auditSeq ?? 0;
-
+    const basis = basisOf(row);
     const items = [...row.items].sort((a, b) => EVIDENCE_TYPES.indexOf(a.type as EvidenceType) - EVIDENCE_TYPES.indexOf(b.type as EvidenceType));
     const stored: EvidenceItemAnswer[] = items.map((i) => ({
       type: i.type as EvidenceType,
@@ -145,61 +269,91 @@ export class EvidenceService {
       ...(i.dataHash ? { dataHash: i.dataHash } : {}),
     }));
     const pending = items.filter((i) => i.status === 'pending' && i.pendingTicket);
-    if (pending.length > 0) {
-      const registerRequest: RegisterRequest = { requestId: id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: participant.id, period };
-      const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
-      const polled = await this.fanOut(
-        pending.map((i) => i.type as EvidenceType),
-        (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType)!, registerRequest, signal),
-      );
-      // A poll that fails leaves the item pending: the register still owes the answer.
-      const arrived = polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
-      if (arrived.length > 0) {
-        const merged = stored.map((s) => arrived.find((a) => a.type === s.type) ?? s);
-        const status = requestStatus(merged);
-        auditEntryId = await this.deps.db.$transaction(async (tx) => {
-          for (const item of arrived) {
-            await tx.evidenceItem.update({ where: { requestId_type: { requestId: id, type: item.type } }, data: itemRow(item) });
-          }
-          const seq = await this.deps.audit.append(tx, {
-            kind: 'transfer',
-            at: this.deps.clock(),
-            citizenIdNr: row.citizenIdNr,
-            actorId: participant.id,
-            requestId: id,
-            consentId: row.consentId,
-            details: { purpose: row.purpose, caseReference: row.caseReference, basis, outcome: status, completes: id, items: arrived.map(auditItem) },
-          });
-          await tx.evidenceRequest.update({ where: { id }, data: { status, auditSeq: seq } });
-          return seq;
-        });
-        return this.answer(row, period, basis, merged.map((m) => stripTicket(m)), auditEntryId);
+    if (pending.length === 0) return this.answerOf(row, period, basis, stored, row.auditSeq);
+
+    const registerRequest: RegisterRequest = { requestId: id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: participant.id, period };
+    const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
+    const polled = await this.fanOut(
+      pending.map((i) => i.type as EvidenceType),
+      (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType)!, registerRequest, signal),
+    );
+    // A poll that fails leaves the item pending: the register still owes the answer.
+    const arrived = polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
+    if (arrived.length === 0) return this.answerOf(row, period, basis, stored, row.auditSeq);
+    const merged = stored.map((s) => arrived.find((a) => a.type === s.type) ?? s);
+    const status = requestStatus(merged);
+    const auditEntryId = await this.deps.db.$transaction(async (tx) => {
+      for (const item of arrived) {
+        await tx.evidenceItem.update({ where: { requestId_type: { requestId: id, type: item.type } }, data: itemRow(item) });
       }
-    }
-    return this.answer(row, period, basis, stored, auditEntryId);
+      const seq = await this.deps.audit.append(tx, {
+        kind: 'transfer',
+        at: this.deps.clock(),
+        citizenIdNr: row.citizenIdNr,
+        actorId: participant.id,
+        requestId: id,
+        consentId: row.consentId,
+        details: { purpose: row.purpose, caseReference: row.caseReference, basis, outcome: status, completes: id, items: arrived.map(auditItem) },
+      });
+      await tx.evidenceRequest.update({ where: { id }, data: { status, auditSeq: seq, resultCipher: null, resultExpiresAt: null } });
+      return seq;
+    });
+    return this.answerOf(row, period, basis, merged.map(stripTicket), auditEntryId);
   }
 
-  private answer(
-    row: { id: string; purpose: string; caseReference: string; createdAt: Date },
+  /**
+   * Recovery and housekeeping, run at start and then periodically by every broker process: async requests
+   * whose holder died are taken over and answered; sync ones are marked abandoned (their caller is gone,
+   * and an answer nobody receives must not be recorded as a transfer); expired sealed answers are erased.
+   */
+  async sweep(): Promise<{ resumed: number; abandoned: number; purged: number }> {
+    const { db } = this.deps;
+    const now = this.deps.clock();
+    const purged = (await db.evidenceRequest.updateMany({ where: { resultExpiresAt: { lte: now } }, data: { resultCipher: null, resultExpiresAt: null } })).count;
+    const abandoned = (await db.evidenceRequest.updateMany({ where: { status: 'in-progress', mode: 'sync', lockedUntil: { lt: now } }, data: { status: 'abandoned' } })).count;
+    const orphans = await db.evidenceRequest.findMany({ where: { status: 'in-progress', mode: 'async', lockedUntil: { lt: now } }, take: 100 });
+    let resumed = 0;
+    for (const orphan of orphans) {
+      const lockToken = randomBytes(16).toString('hex');
+      const { count } = await db.evidenceRequest.updateMany({
+        where: { id: orphan.id, lockToken: orphan.lockToken, status: 'in-progress' },
+        data: { lockToken, lockedUntil: new Date(now.getTime() + this.lockMs) },
+      });
+      if (count !== 1) continue;
+      resumed++;
+      this.track(this.process({ ...orphan, lockToken }).catch((err: unknown) => this.deps.log.error({ err, requestId: orphan.id }, 'resumed evidence request failed')));
+    }
+    return { resumed, abandoned, purged };
+  }
+
+  /** Waits for work this process started (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private inProgress(row: RequestRow): EvidenceAnswer {
+    return this.answerOf(row, { from: row.periodFrom, to: row.periodTo }, basisOf(row), [], null, 'in-progress');
+  }
+
+  private answerOf(
+    row: RequestRow,
     period: { from: string; to: string },
     basis: Permission,
     evidence: EvidenceItemAnswer[],
-    auditEntryId: number,
+    auditEntryId: number | null,
+    status: EvidenceAnswer['status'] = requestStatus(evidence),
   ): EvidenceAnswer {
-    return {
-      id: row.id,
-      status: requestStatus(evidence),
-      purpose: row.purpose as Purpose,
-      caseReference: row.caseReference,
-      period,
-      createdAt: row.createdAt.toISOString(),
-      basis,
-      evidence,
-      auditEntryId,
-    };
+    return { id: row.id, status, purpose: row.purpose as Purpose, caseReference: row.caseReference, period, createdAt: row.createdAt.toISOString(), basis, evidence, auditEntryId };
   }
 
-  /** Asks every register at once, each with its own time budget; one failure never sinks the others. */
+  /** Asks every register at once under its policy and time budget; one failure never sinks the others. */
   private async fanOut(
     types: readonly EvidenceType[],
     call: (adapter: RegisterAdapter, signal: AbortSignal) => Promise<RegisterOutcome>,
@@ -210,7 +364,8 @@ export class EvidenceService {
         const adapter = this.deps.adapters[type] as RegisterAdapter;
         const stop = metrics.registerDuration.startTimer({ register: adapter.register });
         try {
-          const outcome = await call(adapter, AbortSignal.timeout(this.deps.registerTimeoutMs));
+          const budget = AbortSignal.timeout(this.deps.registerTimeoutMs);
+          const outcome = await this.deps.policies[type].execute(({ signal }) => call(adapter, signal), budget);
           stop({ outcome: outcome.status });
           return outcome;
         } catch (err) {
@@ -223,7 +378,7 @@ export class EvidenceService {
       const type = types[i]!;
       const register = this.deps.adapters[type].register;
       if (s.status === 'rejected') {
-        const reason = reasonOf(type, s.reason);
+        const reason = policyRefusal(type, s.reason) ?? reasonOf(type, s.reason);
         metrics.registerFailures.inc({ register, code: reason.code });
         if (reason.code.endsWith('_INTERNAL')) this.deps.log.error({ err: s.reason, evidenceType: type }, 'register call failed unexpectedly');
         else this.deps.log.warn({ code: reason.code, evidenceType: type }, 'register unavailable');
@@ -241,6 +396,14 @@ export class EvidenceService {
       }
     });
   }
+}
+
+function basisOf(row: { consentId: string | null; legalBasis: string | null }): Permission {
+  return row.consentId ? { basis: 'consent', consentId: row.consentId } : { basis: 'legal-basis', legalBasis: row.legalBasis ?? '' };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 'P2002';
 }
 
 function stripTicket(item: EvidenceItemAnswer & { pendingTicket?: string | null }): EvidenceItemAnswer {

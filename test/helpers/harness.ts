@@ -1,7 +1,7 @@
 // Starts what a test talks to: the three real register simulators and the real broker, on ephemeral
 // ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
 import { startSimulators } from '../../adapters/simulators.ts';
-import { testConfig } from '../../broker/config.ts';
+import { testConfig, type Config } from '../../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
 import type { Logger } from 'pino';
@@ -23,11 +23,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(db: TestDatabase, opts: { registerTimeoutMs?: number; clock?: () => Date; log?: Logger } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  registerTimeoutMs?: number;
+  clock?: () => Date;
+  log?: Logger;
+  /** Any other configuration the test needs (limits, retention…). */
+  config?: Partial<Config>;
+}
+
+export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}): Promise<Harness> {
   const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
   const database = db.create();
   const broker = await startBroker(
-    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000 }),
+    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000, ...opts.config }),
     { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) },
   );
   const now = new Date();

@@ -57,6 +57,14 @@ CREATE TABLE "EvidenceRequest" (
     "createdAt" TIMESTAMP(3) NOT NULL,
     "answeredAt" TIMESTAMP(3),
     "auditSeq" INTEGER,
+    "evidenceTypes" TEXT NOT NULL,
+    "mode" TEXT NOT NULL,
+    "idempotencyKeyHash" TEXT,
+    "requestHash" TEXT NOT NULL,
+    "lockedUntil" TIMESTAMP(3),
+    "lockToken" TEXT,
+    "resultCipher" TEXT,
+    "resultExpiresAt" TIMESTAMP(3),
 
     CONSTRAINT "EvidenceRequest_pkey" PRIMARY KEY ("id")
 );
@@ -124,6 +132,15 @@ CREATE INDEX "EvidenceRequest_citizenIdNr_idx" ON "EvidenceRequest"("citizenIdNr
 
 -- CreateIndex
 CREATE INDEX "EvidenceRequest_createdAt_idx" ON "EvidenceRequest"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_status_lockedUntil_idx" ON "EvidenceRequest"("status", "lockedUntil");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_resultExpiresAt_idx" ON "EvidenceRequest"("resultExpiresAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "EvidenceRequest_participantId_idempotencyKeyHash_key" ON "EvidenceRequest"("participantId", "idempotencyKeyHash");
 
 -- CreateIndex
 CREATE INDEX "AuditDetail_citizenIdNr_idx" ON "AuditDetail"("citizenIdNr");

@@ -50,7 +50,15 @@ CREATE TABLE "EvidenceRequest" (
     "status" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL,
     "answeredAt" DATETIME,
-    "auditSeq" INTEGER
+    "auditSeq" INTEGER,
+    "evidenceTypes" TEXT NOT NULL,
+    "mode" TEXT NOT NULL,
+    "idempotencyKeyHash" TEXT,
+    "requestHash" TEXT NOT NULL,
+    "lockedUntil" DATETIME,
+    "lockToken" TEXT,
+    "resultCipher" TEXT,
+    "resultExpiresAt" DATETIME
 );
 
 -- CreateTable
@@ -112,6 +120,15 @@ CREATE INDEX "EvidenceRequest_citizenIdNr_idx" ON "EvidenceRequest"("citizenIdNr
 
 -- CreateIndex
 CREATE INDEX "EvidenceRequest_createdAt_idx" ON "EvidenceRequest"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_status_lockedUntil_idx" ON "EvidenceRequest"("status", "lockedUntil");
+
+-- CreateIndex
+CREATE INDEX "EvidenceRequest_resultExpiresAt_idx" ON "EvidenceRequest"("resultExpiresAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "EvidenceRequest_participantId_idempotencyKeyHash_key" ON "EvidenceRequest"("participantId", "idempotencyKeyHash");
 
 -- CreateIndex
 CREATE INDEX "AuditDetail_citizenIdNr_idx" ON "AuditDetail"("citizenIdNr");

@@ -1,0 +1,75 @@
+// Resilience per register (cockatiel): a bounded number of calls in flight with a short queue, a circuit
+// breaker that fails fast while a register is down and probes it back, and retries with exponential
+// backoff and jitter — only for failures where the register never produced an answer (unreachable, 5xx).
+// A timeout, a malformed or a lying answer is never retried: trying again would not change it, or the
+// time budget is already spent. All attempts share the one per-register time budget (the caller's signal).
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  wrap,
+} from 'cockatiel';
+import { RegisterError } from '../../adapters/contract.ts';
+import type { EvidenceType } from '../domain/codes.ts';
+import type { Gauge } from 'prom-client';
+
+/** Settings shared by every register's policy. */
+export interface RegisterPolicySettings {
+  maxInFlight: number;
+  queue: number;
+  /** Consecutive failures that open the circuit. */
+  breakerThreshold: number;
+  /** How long an open circuit waits before letting one probe through. */
+  halfOpenAfterMs: number;
+  /** Attempts including the first. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_POLICY_SETTINGS: RegisterPolicySettings = { maxInFlight: 64, queue: 64, breakerThreshold: 5, halfOpenAfterMs: 10_000, maxAttempts: 3 };
+
+const retryable = (err: Error) => err instanceof RegisterError && (err.kind === 'UNREACHABLE' || err.kind === 'UPSTREAM_ERROR');
+// The circuit counts what says the register is unwell; a lying or malformed answer is the register's fault too.
+const breakerFailure = (err: Error) => err instanceof RegisterError;
+
+const STATE_VALUE: Record<CircuitState, number> = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 3 };
+
+function buildPolicy(type: EvidenceType, settings: RegisterPolicySettings, circuitGauge: Gauge<'evidence_type'>) {
+  const breaker = circuitBreaker(handleWhen(breakerFailure), {
+    halfOpenAfter: settings.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(settings.breakerThreshold),
+  });
+  circuitGauge.set({ evidence_type: type }, 0);
+  breaker.onStateChange((state) => circuitGauge.set({ evidence_type: type }, STATE_VALUE[state]));
+  const retries = retry(handleWhen(retryable), {
+    maxAttempts: settings.maxAttempts - 1,
+    backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
+  });
+  // Outermost first: retry around the breaker (each attempt counts), the bulkhead innermost.
+  return wrap(retries, breaker, bulkhead(settings.maxInFlight, settings.queue));
+}
+
+/** One register's policy: run a call under it with the call's time budget as the signal. */
+export type RegisterPolicy = ReturnType<typeof buildPolicy>;
+export type RegisterPolicies = Record<EvidenceType, RegisterPolicy>;
+
+export function createRegisterPolicies(settings: RegisterPolicySettings, circuitGauge: Gauge<'evidence_type'>): RegisterPolicies {
+  return {
+    salary: buildPolicy('salary', settings, circuitGauge),
+    'maternity-benefit': buildPolicy('maternity-benefit', settings, circuitGauge),
+    income: buildPolicy('income', settings, circuitGauge),
+  };
+}
+
+/** Policy refusals as stable per-item reasons. */
+export function policyRefusal(type: EvidenceType, err: unknown): { code: string; message: string } | null {
+  const prefix = type.replace('-', '_').toUpperCase();
+  if (err instanceof BrokenCircuitError) return { code: `${prefix}_CIRCUIT_OPEN`, message: 'the register failed repeatedly; the broker is not calling it for a while' };
+  if (err instanceof BulkheadRejectedError) return { code: `${prefix}_BUSY`, message: 'too many calls to this register are in flight' };
+  return null;
+}

@@ -1,0 +1,48 @@
+// The broker as a real process (`npm start`'s entry point), for tests that kill, restart or signal it.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** A broker process started in demo mode, with what its banner printed. */
+export interface BrokerProcess {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+  authorityToken: string;
+  citizenToken: string;
+  /** Base URLs of its simulators, by evidence type. */
+  registers: Record<string, string>;
+  exited: Promise<number | null>;
+}
+
+export function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start banner within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      const authorityToken = /token:\s+(\S+)\n/.exec(output)?.[1];
+      const citizenToken = /Demo citizen \d+ token:\s+(\S+)\n/.exec(output)?.[1];
+      const registers = /registers:\s+salary (\S+)\s+maternity-benefit (\S+)\s+income (\S+)/.exec(output);
+      if (url && authorityToken && citizenToken && registers && output.includes('Try it:')) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          output: () => output,
+          url,
+          authorityToken,
+          citizenToken,
+          registers: { salary: registers[1]!, 'maternity-benefit': registers[2]!, income: registers[3]! },
+          exited,
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`exited with ${code} before its banner:\n${output}`)));
+  });
+}
