@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
@@ -70,6 +71,8 @@ export interface Config {
   citizenSignIn: 'sandbox' | 'off';
   /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
   cookieSecure: 'auto' | 'always';
+  /** How long evidence requests' metadata (who asked what, statuses, hashes) is kept. */
+  requestRetentionDays: number;
   /** Key that seals answers held for idempotent replay and async delivery: given, or read/created in a file. */
   dataKey: { base64: string } | { file: string };
   /** How long a sealed answer is held for replay or async delivery. */
@@ -128,6 +131,7 @@ export function envToConfig(env: Env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
     statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
+    requestRetentionDays: env.REQUEST_RETENTION_DAYS ?? 90,
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,

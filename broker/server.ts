@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
 import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { purgeExpired } from './lifecycle.ts';
 import { inFlightLimit, rateLimitPerCaller } from './load-limits.ts';
 import { pages } from './pages/index.ts';
 import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
@@ -96,6 +97,7 @@ export interface RunningBroker {
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
+const PURGE_INTERVAL_MS = 15 * 60_000;
 
 export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
   const ctx = await createContext(cfg, overrides);
@@ -106,6 +108,13 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  const purge = async () => {
+    const purged = await purgeExpired(ctx.database.prisma, ctx.clock(), cfg.requestRetentionDays);
+    if (purged.requests + purged.auditDetails > 0) ctx.log.info(purged, 'expired data deleted');
+  };
+  await purge();
+  const purger = setInterval(() => void purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')), PURGE_INTERVAL_MS);
+  purger.unref();
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(cfg.port, cfg.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -123,6 +132,7 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
      */
     async close(drainMs = cfg.registerTimeoutMs + 5_000) {
       clearInterval(sweeper);
+      clearInterval(purger);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle once their request is answered: close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);

@@ -1,7 +1,9 @@
 // `npm run admin -- <command>`: the operators' tool for the directory, tokens, consent import, audit
 // verification and statistics. Exit codes scripts can rely on: 0 done, 1 the operation failed or found a
 // problem (e.g. a broken chain, invalid import rows), 2 wrong usage or configuration.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -225,6 +227,29 @@ export function buildProgram(): Command {
         const text = opts.format === 'csv' ? statisticsCsv(stats) : JSON.stringify(stats, null, 2);
         if (opts.output) writeFileSync(opts.output, text);
         else out(text);
+      }),
+    );
+  program
+    .command('backup')
+    .description('consistent online backup: SQLite through its backup API, PostgreSQL through pg_dump (custom format, this schema only); see README "Backup and restore"')
+    .requiredOption('--output <file>', 'where to write the backup')
+    .action((opts: { output: string }) =>
+      withContext(async (ctx) => {
+        const target = ctx.database.target;
+        if (target.provider === 'sqlite') {
+          if (target.file === ':memory:') throw new AdminError('an in-memory database cannot be backed up');
+          const db = new Database(target.file, { readonly: true, fileMustExist: true });
+          try {
+            await db.backup(opts.output);
+          } finally {
+            db.close();
+          }
+        } else {
+          const dump = spawnSync('pg_dump', ['--format=custom', `--schema=${target.schema}`, `--file=${opts.output}`, `--dbname=${target.connectionString}`], { stdio: ['ignore', 'inherit', 'pipe'] });
+          if (dump.error) throw new AdminError(`pg_dump could not run: ${dump.error.message}`);
+          if (dump.status !== 0) throw new AdminError(`pg_dump failed: ${dump.stderr.toString().trim()}`);
+        }
+        out(`backup written to ${opts.output}`);
       }),
     );
   return program;
