@@ -1,6 +1,6 @@
 // Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
 // cross-checks. Nothing else in the code reads process.env.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
 
@@ -37,6 +37,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
@@ -71,6 +74,10 @@ export interface Config {
   citizenSignIn: 'sandbox' | 'off';
   /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
   cookieSecure: 'auto' | 'always';
+  /** The Ed25519 key that signs audit checkpoints. */
+  auditSigningKey: { pem: string } | { file: string };
+  /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
+  checkpointIntervalSeconds: number;
   /** How long evidence requests' metadata (who asked what, statuses, hashes) is kept. */
   requestRetentionDays: number;
   /** Key that seals answers held for idempotent replay and async delivery: given, or read/created in a file. */
@@ -132,6 +139,8 @@ export function envToConfig(env: Env): Config {
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
     statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
     requestRetentionDays: env.REQUEST_RETENTION_DAYS ?? 90,
+    auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
+    checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
@@ -146,5 +155,6 @@ export function envToConfig(env: Env): Config {
 
 /** Configuration for tests and tools: defaults plus overrides, no environment. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...envToConfig({}), logLevel: 'silent', dataKey: { base64: randomBytes(32).toString('base64') }, ...overrides };
+  const auditSigningKey = { pem: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return { ...envToConfig({}), logLevel: 'silent', dataKey: { base64: randomBytes(32).toString('base64') }, auditSigningKey, ...overrides };
 }

@@ -11,7 +11,8 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
-import { loadDataKey } from './secrets.ts';
+import { loadDataKey, loadSigningKey } from './secrets.ts';
+import { CheckpointService } from './audit/checkpoints.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type BrokerMetrics } from './metrics.ts';
 import type { CitizenIdentityProvider } from './pages/citizen-sign-in/citizen-identity.ts';
@@ -29,6 +30,7 @@ export interface Context {
   consentStore: ConsentStore;
   consents: ConsentLedger;
   audit: AuditLog;
+  checkpoints: CheckpointService;
   evidence: EvidenceService;
   metrics: BrokerMetrics;
   /** Sessions, clerk accounts and citizen sign-in of the web pages. */
@@ -48,6 +50,7 @@ export interface ContextOverrides {
 export async function createContext(cfg: Config, overrides: ContextOverrides = {}): Promise<Context> {
   const log = overrides.log ?? createLogger(cfg.logLevel);
   const dataKey = loadDataKey(cfg.dataKey);
+  const signingKey = loadSigningKey(cfg.auditSigningKey);
   const clock = overrides.clock ?? (() => new Date());
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
@@ -67,6 +70,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consentStore,
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
+    checkpoints: new CheckpointService(db, signingKey, clock),
     evidence: new EvidenceService({
       db,
       adapters,

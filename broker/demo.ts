@@ -1,11 +1,16 @@
 // Demo data for `npm start`: one authority (an Elterngeld office) with a token, one sandbox citizen with a
-// citizen token and a consent for that office. Safe to run on every start: it never duplicates.
+// citizen token and a consent for that office, and a clerk account for the lookup page. Safe to run on every
+// start: it never duplicates.
+import { randomBytes } from 'node:crypto';
+import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
 import type { Context } from './context.ts';
 
 export const DEMO_PARTICIPANT_ID = 'elterngeldstelle-musterstadt';
 /** The sandbox citizen the demo uses (in every register). */
 export const DEMO_CITIZEN_IDNR = '86095742719';
+/** The demo clerk's user name on the lookup page (/ui/lookup); acts for the demo authority. */
+export const DEMO_CLERK_USERNAME = 'sachbearbeitung';
 
 /** What the demo seeding produced; tokens are shown once at start-up. */
 export interface DemoSeed {
@@ -14,12 +19,14 @@ export interface DemoSeed {
   citizenIdNr: string;
   citizenToken: string;
   consentId: string;
+  clerkUsername: string;
+  clerkPassword: string;
 }
 
 export async function seedDemo(ctx: Context): Promise<DemoSeed> {
   const now = ctx.clock();
   await ctx.participants.upsert(
-    { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', region: 'DE-NW', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
+    { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', region: 'DE-NW', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES], legalBases: LEGAL_BASES.map((b) => b.code) },
     now,
   );
   // NOTE: each start issues fresh demo tokens and revokes the previous run's, so old printed ones stop working.
@@ -29,6 +36,10 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
   await ctx.tokens.revokeLabelled(citizen, 'demo');
   const participantToken = await ctx.tokens.issue(authority, 'demo', ctx.cfg.demoToken);
   const citizenToken = await ctx.tokens.issue(citizen, 'demo');
+  // Like the tokens: a fresh password each start (or BROKER_DEMO_CLERK_PASSWORD), and the previous
+  // run's clerk sessions end because the password changed after they began.
+  const clerkPassword = ctx.cfg.demoClerkPassword ?? randomBytes(12).toString('base64url');
+  await ctx.pages.clerks.register({ username: DEMO_CLERK_USERNAME, displayName: 'Demo-Sachbearbeitung', participantId: DEMO_PARTICIPANT_ID, password: clerkPassword });
   const need = { idNr: DEMO_CITIZEN_IDNR, granteeId: DEMO_PARTICIPANT_ID, purpose: 'elterngeld' as const, evidenceTypes: EVIDENCE_TYPES };
   const existing = (await ctx.consentStore.listFor(need.granteeId, need.idNr, need.purpose)).find(
     (c) => !c.revokedAt && c.validUntil > now && EVIDENCE_TYPES.every((t) => c.evidenceTypes.includes(t)),
@@ -44,5 +55,13 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
       validUntil: new Date(now.getTime() + 365 * 86_400_000),
       grantedBy: 'citizen',
     }));
-  return { participantId: DEMO_PARTICIPANT_ID, participantToken, citizenIdNr: DEMO_CITIZEN_IDNR, citizenToken, consentId: consent.id };
+  return {
+    participantId: DEMO_PARTICIPANT_ID,
+    participantToken,
+    citizenIdNr: DEMO_CITIZEN_IDNR,
+    citizenToken,
+    consentId: consent.id,
+    clerkUsername: DEMO_CLERK_USERNAME,
+    clerkPassword,
+  };
 }

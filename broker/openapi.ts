@@ -3,6 +3,8 @@
 // every route the server mounts is described here and nothing else is.
 import { z } from 'zod';
 import {
+  CheckpointListView,
+  CheckpointsQuery,
   ConsentBody,
   ConsentListView,
   ConsentView,
@@ -73,6 +75,16 @@ export const OPERATIONS: Operation[] = [
     errors: [400, 401, 403],
   },
   { method: 'get', path: '/v1/audit/verify', summary: 'Recompute the audit chain', tag: 'audit', auth: true, ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView }, errors: [401, 409] },
+  {
+    method: 'get',
+    path: '/v1/audit/checkpoints',
+    summary: 'Signed chain heads and the key that signs them',
+    tag: 'audit',
+    auth: true,
+    query: CheckpointsQuery,
+    ok: { status: 200, description: 'Checkpoints in chain order', schema: CheckpointListView },
+    errors: [400, 401],
+  },
   {
     method: 'get',
     path: '/v1/statistics',

@@ -62,6 +62,11 @@ export type ConsentBody = z.infer<typeof ConsentBody>;
 
 export const IdParam = z.strictObject({ id: z.uuid() });
 
+export const CheckpointsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().meta({ description: 'only checkpoints after this sequence number' }),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
 export const StatisticsQuery = z
   .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });
@@ -148,7 +153,7 @@ export const MeView = z.union([
     participantId: z.string(),
     name: z.string(),
     region: z.string(),
-    may: z.object({ evidenceTypes: z.array(EvidenceType), purposes: z.array(Purpose) }),
+    may: z.object({ evidenceTypes: z.array(EvidenceType), purposes: z.array(Purpose), legalBases: z.array(z.string()) }),
   }),
   z.object({ kind: z.literal('citizen'), citizen: z.object({ idNr: z.string() }) }),
   z.object({ kind: z.literal('operator'), name: z.string() }),
@@ -158,6 +163,17 @@ export const VerifyView = z.union([
   z.object({ ok: z.literal(true), entries: z.number().int(), headHash: z.string(), detailsChecked: z.number().int() }),
   z.object({ ok: z.literal(false), entries: z.number().int(), brokenAt: z.number().int(), reason: z.string() }),
 ]);
+
+export const CheckpointView = z.object({
+  seq: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime(),
+  signature: z.string().meta({ description: 'Ed25519 over "evidence-broker-checkpoint:v1\\n{seq}\\n{hash}\\n{createdAt}", base64' }),
+  keyId: z.string(),
+  publicKey: z.string(),
+});
+
+export const CheckpointListView = z.object({ algorithm: z.literal('Ed25519'), keyId: z.string(), publicKey: z.string(), checkpoints: z.array(CheckpointView) });
 
 export const HealthView = z.object({ status: z.string(), database: z.string().optional() });
 

@@ -11,6 +11,8 @@ import { purgeExpired } from './lifecycle.ts';
 import { inFlightLimit, rateLimitPerCaller } from './load-limits.ts';
 import { pages } from './pages/index.ts';
 import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
+import { XML_BODY_LIMIT_BYTES, XML_MEDIA_TYPES } from './xml-api/namespace.ts';
+import { sentXml, takesXmlBody } from './xml-api/negotiation.ts';
 
 const JSON_LIMIT = '64kb';
 
@@ -39,6 +41,8 @@ export function createApp(ctx: Context): express.Express {
     '/v1',
     requireJsonBody,
     express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }),
+    // XML stays raw bytes here (never inflated): the route decodes it strictly as UTF-8 and validates it.
+    express.raw({ limit: XML_BODY_LIMIT_BYTES, inflate: false, type: [...XML_MEDIA_TYPES] }),
     authenticate(ctx.tokens),
     rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
   );
@@ -50,11 +54,11 @@ export function createApp(ctx: Context): express.Express {
   return app;
 }
 
-/** A body-carrying request must say it is JSON; anything else is refused before parsing. */
+/** A body-carrying request must say it is JSON (or XML, where a route takes XML); anything else is refused before parsing. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-    return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json'));
+  if (hasBody && !req.is(['application/json', 'application/*+json']) && !(sentXml(req) && takesXmlBody(req))) {
+    return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json (or application/xml to POST /v1/evidence-requests)'));
   }
   next();
 }
@@ -106,6 +110,7 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
   if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');
   const sweeper = setInterval(() => {
     ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
+    ctx.checkpoints.createIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'checkpoint failed'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   const purge = async () => {

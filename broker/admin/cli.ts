@@ -7,10 +7,11 @@ import Database from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { ConfigError, envToConfig, readEnv } from '../config.ts';
 import { createContext, type Context } from '../context.ts';
 import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../domain/codes.ts';
-import { ConsentBody, StatisticsQuery } from '../schemas.ts';
+import { CheckpointView, ConsentBody, StatisticsQuery } from '../schemas.ts';
 import { computeStatistics, statisticsCsv } from '../statistics/statistics.ts';
 import { defaultPeriod } from '../evidence/outcome.ts';
 
@@ -71,7 +72,7 @@ export function buildProgram(): Command {
     .action((opts: { json?: boolean }) =>
       withContext(async (ctx) => {
         const rows = await ctx.database.prisma.participant.findMany({ orderBy: { id: 'asc' } });
-        if (opts.json) return out(JSON.stringify(rows.map((r) => ({ ...r, evidenceTypes: JSON.parse(r.evidenceTypes), purposes: JSON.parse(r.purposes) }))));
+        if (opts.json) return out(JSON.stringify(rows.map((r) => ({ ...r, evidenceTypes: JSON.parse(r.evidenceTypes), purposes: JSON.parse(r.purposes), legalBases: JSON.parse(r.legalBases) }))));
         for (const r of rows) out(`${r.id}\t${r.region}\t${r.name}\t${JSON.parse(r.evidenceTypes).join(',')}\t${JSON.parse(r.purposes).join(',')}`);
       }),
     );
@@ -83,13 +84,15 @@ export function buildProgram(): Command {
     .requiredOption('--region <code>', 'ISO 3166-2 code of its Land, e.g. DE-NW')
     .requiredOption('--evidence-types <list>', `comma-separated: ${EVIDENCE_TYPES.join(',')}`)
     .requiredOption('--purposes <list>', `comma-separated: ${PURPOSES.join(',')}`)
-    .action((opts: { id: string; name: string; region: string; evidenceTypes: string; purposes: string }) =>
+    .option('--legal-bases <list>', `comma-separated legal bases it may rely on instead of consent: ${LEGAL_BASES.map((b) => b.code).join(',')}`, '')
+    .action((opts: { id: string; name: string; region: string; evidenceTypes: string; purposes: string; legalBases: string }) =>
       withContext(async (ctx) => {
         if (!/^[a-z0-9][a-z0-9-]{2,62}$/.test(opts.id)) throw new AdminError('--id must be lower-case letters, digits and dashes (3–63)', EXIT.usage);
         if (!/^DE-[A-Z]{2}$/.test(opts.region)) throw new AdminError('--region must be an ISO 3166-2 code like DE-NW', EXIT.usage);
         const evidenceTypes = pickFrom<EvidenceType>(EVIDENCE_TYPES, list(opts.evidenceTypes), 'evidence types');
         const purposes = pickFrom<Purpose>(PURPOSES, list(opts.purposes), 'purposes');
-        await ctx.participants.upsert({ id: opts.id, name: opts.name, kind: 'authority', region: opts.region, evidenceTypes, purposes }, ctx.clock());
+        const legalBases = pickFrom(LEGAL_BASES.map((b) => b.code), list(opts.legalBases), 'legal bases');
+        await ctx.participants.upsert({ id: opts.id, name: opts.name, kind: 'authority', region: opts.region, evidenceTypes, purposes, legalBases }, ctx.clock());
         out(`participant ${opts.id} saved`);
       }),
     );
@@ -191,9 +194,33 @@ export function buildProgram(): Command {
       }),
     );
 
-  program
-    .command('audit')
-    .description('the audit chain')
+  const audit = program.command('audit').description('the audit chain');
+  audit
+    .command('checkpoint')
+    .description('sign the current chain head now and print the checkpoint (JSON) — keep it somewhere else')
+    .action(() =>
+      withContext(async (ctx) => {
+        const cp = await ctx.checkpoints.create();
+        if (!cp) throw new AdminError('the chain is empty; nothing to sign');
+        out(JSON.stringify(cp, null, 2));
+      }),
+    );
+  audit
+    .command('verify-checkpoint <file>')
+    .description('prove a kept checkpoint against the chain: its signature, the entry at its position, and the whole chain; exit 1 if any fails')
+    .option('--key-id <keyId>', 'the signing key id you pinned (refuses checkpoints signed by any other key)')
+    .action((file: string, opts: { keyId?: string }) =>
+      withContext(async (ctx) => {
+        const parsed = CheckpointView.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+        if (!parsed.success) throw new AdminError(`${file} is not a checkpoint: ${parsed.error.issues[0]!.message}`, EXIT.usage);
+        const problem = await ctx.checkpoints.check(parsed.data, opts.keyId);
+        if (problem) throw new AdminError(`checkpoint ${parsed.data.seq} does NOT hold: ${problem}`);
+        const chain = await ctx.audit.verify();
+        if (!chain.ok) throw new AdminError(`checkpoint ${parsed.data.seq} matches, but the chain is broken at entry ${chain.brokenAt}: ${chain.reason}`);
+        out(`checkpoint ${parsed.data.seq} holds: signed by key ${parsed.data.keyId}, entry ${parsed.data.seq} still has hash ${parsed.data.hash}, chain verifies (${chain.entries} entries)`);
+      }),
+    );
+  audit
     .command('verify')
     .description('recompute the whole chain; exit 1 and name the first broken entry if it does not verify')
     .option('--json', 'machine-readable output')

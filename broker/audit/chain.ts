@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** What kind of event an audit entry records. */
-export type AuditKind = 'transfer' | 'consent-granted' | 'consent-revoked';
+export type AuditKind = 'transfer' | 'refusal' | 'consent-granted' | 'consent-revoked';
 
 /** The personal details behind one entry; stored apart from the chain and deletable. */
 export interface AuditDetailFields {

@@ -1,14 +1,23 @@
-// The citizen's transfer log as XML, in the style of an XDatenschutzcockpit protocol extract: one
-// `uebermittlung` per transfer with who asked, when, what, why and with which outcome (hashes, not data).
+// The citizen's transfer log as XML, in the style of an XDatenschutzcockpit protocol extract
+// (xoev-schemas/protokoll/protokoll-1.0.xsd): one `uebermittlung` per transfer with who asked, when, what,
+// why, on which basis and with which outcome — hashes, never the data.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
-import { writeCode, writeHeader, type CodeList } from '../../adapters/xml.ts';
-import { CODE_LISTS } from '../domain/codes.ts';
+import { CODES } from '../../adapters/code-lists.ts';
+import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
+import { writeCode, writeHeader } from '../../adapters/xml.ts';
 import type { TransferRecord } from './audit-log.ts';
 
 export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.0';
-const OUTCOME_LIST: CodeList = { listURI: 'urn:de:evidence-broker:codeliste:ergebnis', listVersionID: '1.0' };
-const ITEM_STATUS_LIST: CodeList = { listURI: 'urn:de:evidence-broker:codeliste:nachweisstatus', listVersionID: '1.0' };
+export const TRANSFER_LOG_SCHEMA_FILE = 'protokoll/protokoll-1.0.xsd';
+
+/** What a protocol extract must be; tests check every extract the broker writes against it. */
+export const transferLogSchema = defineMessageSchema({
+  files: [TRANSFER_LOG_SCHEMA_FILE],
+  root: { namespace: TRANSFER_LOG_NAMESPACE, name: 'protokollauszug' },
+  // A long-lived citizen's log grows with every transfer; reading one back is rare (archives, tests).
+  limits: { maxBytes: 32 * 1024 * 1024, maxDepth: 16 },
+});
 
 /** The fields of a transfer's details the log shows (written by EvidenceService). */
 interface TransferDetails {
@@ -21,7 +30,7 @@ interface TransferDetails {
 }
 
 export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRecord[]; now: Date; sender: string }): string {
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSFER_LOG_NAMESPACE, 'protokollauszug', { version: '1.0' });
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSFER_LOG_NAMESPACE, 'protokoll:protokollauszug', { version: '1.0' });
   writeHeader(root, { messageId: randomUUID(), inReplyTo: null, createdAt: opts.now.toISOString(), sender: opts.sender, recipient: 'buerger' });
   root.ele('person').ele('identifikationsnummer').txt(opts.idNr);
   for (const t of opts.transfers) {
@@ -31,19 +40,25 @@ export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRec
     u.ele('zeitpunkt').txt(t.at.toISOString());
     u.ele('empfaenger').ele('behoerdenkennung').txt(t.requester);
     if (t.requestId) u.ele('anfrageId').txt(t.requestId);
+    if (d.completes) u.ele('nachlieferung').txt('true');
     if (d.caseReference) u.ele('aktenzeichen').txt(d.caseReference);
-    if (d.purpose) writeCode(u, 'zweck', CODE_LISTS.purpose, d.purpose);
-    if (d.basis?.basis === 'consent') u.ele('rechtsgrundlage').ele('einwilligungId').txt(d.basis.consentId);
-    else if (d.basis?.basis === 'legal-basis') u.ele('rechtsgrundlage').ele('gesetzlicheGrundlage').txt(d.basis.legalBasis);
-    if (d.outcome) writeCode(u, 'ergebnis', OUTCOME_LIST, d.outcome);
+    if (d.purpose) writeCode(u, 'zweck', CODES.purpose, d.purpose);
+    if (d.basis?.basis === 'consent') u.ele('grundlage').ele('einwilligungId').txt(d.basis.consentId);
+    else if (d.basis?.basis === 'legal-basis') writeCode(u.ele('grundlage'), 'rechtsgrundlage', CODES.legalBasis, d.basis.legalBasis);
+    if (d.outcome) writeCode(u, 'ergebnis', CODES.requestOutcome, d.outcome);
     for (const item of d.items ?? []) {
       const n = u.ele('nachweis');
-      writeCode(n, 'nachweisart', CODE_LISTS.evidenceType, item.type);
+      writeCode(n, 'nachweisart', CODES.evidenceType, item.type);
       n.ele('register').txt(item.register);
-      writeCode(n, 'status', ITEM_STATUS_LIST, item.status);
+      writeCode(n, 'status', CODES.itemStatus, item.status);
       if (item.dataHash) n.ele('pruefsumme', { algorithmus: 'SHA-256' }).txt(item.dataHash);
-      if (item.reason) n.ele('fehlercode').txt(item.reason);
+      if (item.reason) writeCode(n, 'fehlercode', CODES.registerFailure, item.reason);
     }
   }
   return root.end({ prettyPrint: true });
+}
+
+/** libxml2's findings for an extract (empty when valid); for tests: the findings quote the document. */
+export function transferLogSchemaErrors(xml: string): string[] {
+  return schemaErrors(xml, transferLogSchema);
 }

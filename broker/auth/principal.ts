@@ -11,6 +11,8 @@ export interface Participant {
   region: string;
   evidenceTypes: EvidenceType[];
   purposes: Purpose[];
+  /** Codes of the legal bases (consent/legal-bases.ts) it may rely on instead of consent. */
+  legalBases: string[];
 }
 
 /** The authenticated caller of a request. */

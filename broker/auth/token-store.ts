@@ -103,6 +103,7 @@ export class ParticipantStore {
       region: row.region,
       evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
       purposes: JSON.parse(row.purposes) as Purpose[],
+      legalBases: JSON.parse(row.legalBases) as string[],
     };
   }
 
@@ -113,6 +114,7 @@ export class ParticipantStore {
       region: p.region,
       evidenceTypes: JSON.stringify(p.evidenceTypes),
       purposes: JSON.stringify(p.purposes),
+      legalBases: JSON.stringify(p.legalBases),
     };
     await this.db.participant.upsert({ where: { id: p.id }, create: { id: p.id, createdAt: now, ...data }, update: data });
   }

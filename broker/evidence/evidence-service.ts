@@ -107,14 +107,29 @@ export class EvidenceService {
     const { clock, consents } = this.deps;
     // Items always come back in the code list's order, whatever order the caller used (GET agrees).
     const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
-    const notAllowed = types.filter((t) => !participant.evidenceTypes.includes(t));
-    if (notAllowed.length > 0) throw new ForbiddenError(`This participant may not request ${notAllowed.join(', ')}`);
-    if (!participant.purposes.includes(body.purpose)) throw new ForbiddenError(`This participant may not request for purpose ${body.purpose}`);
-
     const now = clock();
+    // The directory decides first: a type or purpose this authority may not ask for is refused before
+    // any consent is looked at. Every refusal is audited, so the citizen can see the attempt too.
+    const notAllowed = types.filter((t) => !participant.evidenceTypes.includes(t));
+    if (notAllowed.length > 0) {
+      await this.auditRefusal(participant, body, types, 'evidence-type-not-allowed', now);
+      throw new ForbiddenError(`This participant may not request ${notAllowed.join(', ')}`);
+    }
+    if (!participant.purposes.includes(body.purpose)) {
+      await this.auditRefusal(participant, body, types, 'purpose-not-allowed', now);
+      throw new ForbiddenError(`This participant may not request for purpose ${body.purpose}`);
+    }
+    if (body.legalBasis !== undefined && !participant.legalBases.includes(body.legalBasis)) {
+      await this.auditRefusal(participant, body, types, 'legal-basis-not-allowed', now);
+      throw new ForbiddenError(`This participant may not rely on legal basis ${body.legalBasis}`);
+    }
+
     const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
-    const basis = await decidePermission(consents, need, body, now).catch((err: unknown) => {
-      if (err instanceof ConsentRequiredError) this.deps.metrics.consentRefusals.inc({ reason: err.refusal });
+    const basis = await decidePermission(consents, need, body, now).catch(async (err: unknown) => {
+      if (err instanceof ConsentRequiredError) {
+        this.deps.metrics.consentRefusals.inc({ reason: err.refusal });
+        await this.auditRefusal(participant, body, types, err.refusal, now);
+      }
       throw err;
     });
 
@@ -188,6 +203,20 @@ export class EvidenceService {
     });
     if (count !== 1) throw new ConflictError('A request with this Idempotency-Key is still in progress', 1);
     return { kind: 'claimed', row: { ...existing, status: 'in-progress' }, lockToken };
+  }
+
+  private async auditRefusal(participant: Participant, body: EvidenceRequestBody, types: EvidenceType[], reason: string, at: Date): Promise<void> {
+    await this.deps.db.$transaction((tx) =>
+      this.deps.audit.append(tx, {
+        kind: 'refusal',
+        at,
+        citizenIdNr: body.citizen.idNr,
+        actorId: participant.id,
+        requestId: null,
+        consentId: body.consentId ?? null,
+        details: { reason, evidenceTypes: types, purpose: body.purpose, caseReference: body.caseReference, ...(body.legalBasis ? { legalBasis: body.legalBasis } : {}) },
+      }),
+    );
   }
 
   /** Fetches and commits the answer of a request this process holds. */

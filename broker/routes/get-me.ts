@@ -14,7 +14,7 @@ export default function getMe(router: Router, _ctx: Context): void {
       res.json({ kind: 'operator', name: p.name });
       return;
     }
-    const { id, name, region, evidenceTypes, purposes } = p.participant;
-    res.json({ kind: 'participant', participantId: id, name, region, may: { evidenceTypes, purposes } });
+    const { id, name, region, evidenceTypes, purposes, legalBases } = p.participant;
+    res.json({ kind: 'participant', participantId: id, name, region, may: { evidenceTypes, purposes, legalBases } });
   });
 }

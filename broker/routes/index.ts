@@ -2,6 +2,7 @@
 import type { Router } from 'express';
 import type { Context } from '../context.ts';
 import deleteConsent from './delete-consent.ts';
+import getAuditCheckpoints from './get-audit-checkpoints.ts';
 import getAuditVerify from './get-audit-verify.ts';
 import getCitizenConsents from './get-citizen-consents.ts';
 import getCitizenTransfers from './get-citizen-transfers.ts';
@@ -31,5 +32,6 @@ export const authenticatedRoutes: Route[] = [
   getCitizenConsents,
   getCitizenTransfers,
   getAuditVerify,
+  getAuditCheckpoints,
   getStatistics,
 ];

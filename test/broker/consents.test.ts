@@ -55,7 +55,7 @@ for (const kind of DATABASE_KINDS) {
         const own = await h.call('POST', '/v1/consents', { body: consentBody() });
         expect(own.status).to.equal(201);
         await h.broker.ctx.participants.upsert(
-          { id: 'wohngeldstelle-b', name: 'Wohngeldstelle B', kind: 'authority', region: 'DE-HH', evidenceTypes: ['income'], purposes: ['wohngeld'] },
+          { id: 'wohngeldstelle-b', name: 'Wohngeldstelle B', kind: 'authority', region: 'DE-HH', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: [] },
           new Date(),
         );
         const other = await h.call('POST', '/v1/consents', { body: consentBody({ grantee: 'wohngeldstelle-b' }) });

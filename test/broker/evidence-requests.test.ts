@@ -189,6 +189,27 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
+    describe('when the directory does not allow what the authority asks for', () => {
+      it('refuses with 403 before consent is looked at, calls no register, and audits the refusal', async () => {
+        await h.broker.ctx.participants.upsert(
+          { id: 'wohngeldstelle-nur-einkommen', name: 'Wohngeldstelle', kind: 'authority', region: 'DE-SN', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: [] },
+          new Date(),
+        );
+        const token = await h.broker.ctx.tokens.issue({ participantId: 'wohngeldstelle-nur-einkommen' }, 'test');
+        const before = totalCalls(h);
+        const type = await h.call('POST', '/v1/evidence-requests', { token, body: evidenceRequest({ evidenceTypes: ['salary'], purpose: 'wohngeld' }) });
+        const purpose = await h.call('POST', '/v1/evidence-requests', { token, body: evidenceRequest({ evidenceTypes: ['income'], purpose: 'elterngeld' }) });
+        const basis = await h.call('POST', '/v1/evidence-requests', { token, body: evidenceRequest({ evidenceTypes: ['income'], purpose: 'wohngeld', legalBasis: 'wogg-23' }) });
+        for (const res of [type, purpose, basis]) {
+          expect(res.status).to.equal(403);
+          expect(res.body.code).to.equal('forbidden');
+        }
+        expect(totalCalls(h)).to.equal(before);
+        const refusals = await h.broker.ctx.database.prisma.auditDetail.findMany({ where: { actorId: 'wohngeldstelle-nur-einkommen', entry: { kind: 'refusal' } } });
+        expect(refusals.map((r) => JSON.parse(r.details).reason)).to.deep.equal(['evidence-type-not-allowed', 'purpose-not-allowed', 'legal-basis-not-allowed']);
+      });
+    });
+
     describe('when the caller is not authenticated', () => {
       it('answers 401 for an unknown token and for none', async () => {
         const unknown = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest(), token: 'eb_unknown_token_0123456789abcdef' });

@@ -37,7 +37,7 @@ describe('operations', () => {
   describe('GET /v1/statistics', () => {
     it('counts delivered items per month, region and type, and suppresses small cells', async () => {
       await h.broker.ctx.participants.upsert(
-        { id: 'wohngeldstelle-hh', name: 'Wohngeldstelle Hamburg', kind: 'authority', region: 'DE-HH', evidenceTypes: ['salary', 'income'], purposes: ['wohngeld'] },
+        { id: 'wohngeldstelle-hh', name: 'Wohngeldstelle Hamburg', kind: 'authority', region: 'DE-HH', evidenceTypes: ['salary', 'income'], purposes: ['wohngeld'], legalBases: [] },
         new Date(),
       );
       const hamburg = await h.broker.ctx.tokens.issue({ participantId: 'wohngeldstelle-hh' }, 'test');

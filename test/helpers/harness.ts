@@ -3,6 +3,7 @@
 import { startSimulators } from '../../adapters/simulators.ts';
 import { testConfig, type Config } from '../../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
+import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
 import type { Logger } from 'pino';
 import type { TestDatabase } from './databases.ts';
@@ -40,7 +41,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
   );
   const now = new Date();
   await broker.ctx.participants.upsert(
-    { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', region: 'DE-BY', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES] },
+    { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', region: 'DE-BY', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES], legalBases: LEGAL_BASES.map((b) => b.code) },
     now,
   );
   const token = await broker.ctx.tokens.issue({ participantId: AUTHORITY_ID }, 'test');

@@ -6,6 +6,7 @@ CREATE TABLE "Participant" (
     "region" TEXT NOT NULL,
     "evidenceTypes" TEXT NOT NULL,
     "purposes" TEXT NOT NULL,
+    "legalBases" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "Participant_pkey" PRIMARY KEY ("id")
@@ -116,6 +117,18 @@ CREATE TABLE "AuditHead" (
     "hash" TEXT NOT NULL,
 
     CONSTRAINT "AuditHead_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "AuditCheckpoint" (
+    "seq" INTEGER NOT NULL,
+    "hash" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "signature" TEXT NOT NULL,
+    "keyId" TEXT NOT NULL,
+    "publicKey" TEXT NOT NULL,
+
+    CONSTRAINT "AuditCheckpoint_pkey" PRIMARY KEY ("seq")
 );
 
 -- CreateIndex

@@ -6,6 +6,7 @@ CREATE TABLE "Participant" (
     "region" TEXT NOT NULL,
     "evidenceTypes" TEXT NOT NULL,
     "purposes" TEXT NOT NULL,
+    "legalBases" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL
 );
 
@@ -104,6 +105,16 @@ CREATE TABLE "AuditHead" (
     "id" INTEGER NOT NULL PRIMARY KEY,
     "seq" INTEGER NOT NULL,
     "hash" TEXT NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "AuditCheckpoint" (
+    "seq" INTEGER NOT NULL PRIMARY KEY,
+    "hash" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+    "signature" TEXT NOT NULL,
+    "keyId" TEXT NOT NULL,
+    "publicKey" TEXT NOT NULL
 );
 
 -- CreateIndex
