@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  BROKER_MODE: z.enum(['development', 'production']).optional(),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  CA_DIR: z.string().min(1).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
@@ -74,6 +79,12 @@ export interface Config {
   citizenSignIn: 'sandbox' | 'off';
   /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
   cookieSecure: 'auto' | 'always';
+  /** production: HTTPS only, no demo, demo tokens refused. */
+  mode: 'development' | 'production';
+  /** HTTPS with optional client certificates (mutual TLS) when set. */
+  tls: { certFile: string; keyFile: string; clientCaFile: string } | null;
+  /** Where the broker's CA keeps its key and certificate (admin pki commands). */
+  caDir: string;
   /** The Ed25519 key that signs audit checkpoints. */
   auditSigningKey: { pem: string } | { file: string };
   /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
@@ -125,12 +136,22 @@ export function envToConfig(env: Env): Config {
   if (new Set(fixedPorts).size !== fixedPorts.length) {
     throw new ConfigError('invalid SIMULATOR_PORTS: the three ports must differ');
   }
+  const mode = env.BROKER_MODE ?? 'development';
+  const caDir = env.CA_DIR ?? './data/ca';
+  if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError(`invalid ${env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE go together`);
+  }
+  const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, clientCaFile: env.TLS_CLIENT_CA_FILE ?? `${caDir}/ca.crt` } : null;
+  if (mode === 'production') {
+    if (env.BROKER_DEMO === 'true') throw new ConfigError('invalid BROKER_DEMO: production mode runs no demo');
+    if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
+  }
   return {
     port: env.PORT ?? 8080,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL ?? 'file:./data/broker.db',
     brokerId: env.BROKER_ID ?? 'evidence-broker',
-    demo: (env.BROKER_DEMO ?? 'true') === 'true',
+    demo: (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true',
     demoToken: env.BROKER_DEMO_TOKEN,
     registerTimeoutMs: env.REGISTER_TIMEOUT_MS ?? 5000,
     registerUrls,
@@ -139,6 +160,9 @@ export function envToConfig(env: Env): Config {
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
     statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
     requestRetentionDays: env.REQUEST_RETENTION_DAYS ?? 90,
+    mode,
+    tls,
+    caDir,
     auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
     checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },

@@ -7,6 +7,7 @@ import type { ConsentStore } from '../consent/consent-store.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { ParticipantStore, TokenStore } from './auth/token-store.ts';
+import { CertificateStore } from './pki/certificate-store.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
@@ -26,6 +27,7 @@ export interface Context {
   clock: () => Date;
   adapters: AdapterSet;
   tokens: TokenStore;
+  certificates: CertificateStore;
   participants: ParticipantStore;
   consentStore: ConsentStore;
   consents: ConsentLedger;
@@ -66,6 +68,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     clock,
     adapters,
     tokens: new TokenStore(db, clock),
+    certificates: new CertificateStore(db, clock),
     participants: new ParticipantStore(db),
     consentStore,
     consents: new ConsentLedger(db, consentStore, audit, clock),

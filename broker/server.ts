@@ -1,7 +1,9 @@
 // The HTTP server: middleware order, routes, problem+json errors. No business logic here.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import http, { type Server } from 'node:http';
+import https from 'node:https';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
@@ -43,7 +45,7 @@ export function createApp(ctx: Context): express.Express {
     express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }),
     // XML stays raw bytes here (never inflated): the route decodes it strictly as UTF-8 and validates it.
     express.raw({ limit: XML_BODY_LIMIT_BYTES, inflate: false, type: [...XML_MEDIA_TYPES] }),
-    authenticate(ctx.tokens),
+    authenticate({ tokens: ctx.tokens, certificates: ctx.certificates, participants: ctx.participants, refuseDemoTokens: ctx.cfg.mode === 'production' }),
     rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
   );
   for (const route of authenticatedRoutes) route(api, ctx);
@@ -121,12 +123,28 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
   const purger = setInterval(() => void purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')), PURGE_INTERVAL_MS);
   purger.unref();
   const app = createApp(ctx);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(cfg.port, cfg.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  const server: Server = cfg.tls
+    ? https.createServer(
+        {
+          cert: readFileSync(cfg.tls.certFile),
+          key: readFileSync(cfg.tls.keyFile),
+          ca: readFileSync(cfg.tls.clientCaFile),
+          // Client certificates are asked for, and checked in authentication (refused with 401 there),
+          // so browsers and token callers without one still reach the pages and the token paths.
+          requestCert: true,
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+        app,
+      )
+    : http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
+    url: `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
     port,
     ctx,
     app,

@@ -67,13 +67,13 @@ export class TokenStore {
     return rows.map((r) => ({ id: r.id, subjectType: r.subjectType, subject: r.subjectId, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt }));
   }
 
-  async authenticate(token: string): Promise<Principal | null> {
+  async authenticate(token: string, refusedLabels: readonly string[] = []): Promise<Principal | null> {
     const tokenHash = hashToken(token);
     const row = await this.db.apiToken.findUnique({ where: { tokenHash } });
     // NOTE: the lookup is by hash, so timing reveals nothing of the token; the compare is belt and braces.
     if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(tokenHash))) return null;
     const now = this.clock();
-    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now) || refusedLabels.includes(row.label)) return null;
     switch (row.subjectType) {
       case 'citizen':
         return { kind: 'citizen', idNr: row.subjectId };

@@ -13,6 +13,22 @@ CREATE TABLE "Participant" (
 );
 
 -- CreateTable
+CREATE TABLE "Certificate" (
+    "serial" TEXT NOT NULL,
+    "participantId" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "use" TEXT NOT NULL,
+    "notBefore" TIMESTAMP(3) NOT NULL,
+    "notAfter" TIMESTAMP(3) NOT NULL,
+    "pem" TEXT NOT NULL,
+    "issuedAt" TIMESTAMP(3) NOT NULL,
+    "revokedAt" TIMESTAMP(3),
+
+    CONSTRAINT "Certificate_pkey" PRIMARY KEY ("serial")
+);
+
+-- CreateTable
 CREATE TABLE "ApiToken" (
     "id" TEXT NOT NULL,
     "tokenHash" TEXT NOT NULL,
@@ -130,6 +146,12 @@ CREATE TABLE "AuditCheckpoint" (
 
     CONSTRAINT "AuditCheckpoint_pkey" PRIMARY KEY ("seq")
 );
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Certificate_fingerprint_key" ON "Certificate"("fingerprint");
+
+-- CreateIndex
+CREATE INDEX "Certificate_participantId_idx" ON "Certificate"("participantId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");

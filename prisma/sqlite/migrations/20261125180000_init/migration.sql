@@ -11,6 +11,20 @@ CREATE TABLE "Participant" (
 );
 
 -- CreateTable
+CREATE TABLE "Certificate" (
+    "serial" TEXT NOT NULL PRIMARY KEY,
+    "participantId" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "use" TEXT NOT NULL,
+    "notBefore" DATETIME NOT NULL,
+    "notAfter" DATETIME NOT NULL,
+    "pem" TEXT NOT NULL,
+    "issuedAt" DATETIME NOT NULL,
+    "revokedAt" DATETIME
+);
+
+-- CreateTable
 CREATE TABLE "ApiToken" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "tokenHash" TEXT NOT NULL,
@@ -116,6 +130,12 @@ CREATE TABLE "AuditCheckpoint" (
     "keyId" TEXT NOT NULL,
     "publicKey" TEXT NOT NULL
 );
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Certificate_fingerprint_key" ON "Certificate"("fingerprint");
+
+-- CreateIndex
+CREATE INDEX "Certificate_participantId_idx" ON "Certificate"("participantId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ApiToken_tokenHash_key" ON "ApiToken"("tokenHash");
