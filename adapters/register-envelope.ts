@@ -1,30 +1,26 @@
-// The message family our registers share. A query names the citizen, purpose and period; an answer carries
-// a status and, when found, the register's evidence. Each register defines its own namespace, root element
-// names, the content of `zeitraum` (months, days or years) and of `nachweis`; the rest is built and read
-// here once, so the three registers cannot drift apart in how they address a citizen or report a status.
-import { create } from 'xmlbuilder2';
+// The message family our registers share (the content of the transport envelope, ./transport-envelope.ts).
+// A query names the citizen, purpose and period; an answer carries a status and, when found, the register's
+// evidence. Each register defines its own namespace and schema (xoev-schemas/<register>/), root element
+// names, the content of `zeitraum` (months, days or years) and of `nachweis`; the rest is built and read here
+// once, so the three registers cannot drift apart in how they address a citizen or report a status.
+// Every message is read through readMessage (./xml-schemas.ts): profile, XSD of envelope and content, then
+// the zod shape below, then the envelope's addressing against the message header.
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
-import { CODE_LISTS, PURPOSES, type Purpose } from '../broker/domain/codes.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
 import { isValidIdNr } from '../broker/domain/idnr.ts';
+import { CODES, type MessageType } from './code-lists.ts';
 import type { RegisterId } from './contract.ts';
-import {
-  codeSchema,
-  headerSchema,
-  parseMessage,
-  rootElement,
-  writeCode,
-  writeHeader,
-  type CodeList,
-  type MessageHeader,
-} from './xml.ts';
+import { checkEnvelope, envelopeShape, sealEnvelope, TRANSPORT_NAMESPACE, TRANSPORT_SCHEMA_FILE } from './transport-envelope.ts';
+import { defineMessageSchema, readMessage, type MessageSchema } from './xml-schemas.ts';
+import { codeSchema, headerSchema, writeCode, writeHeader, type CodeList, type MessageHeader } from './xml.ts';
 
-export const ANSWER_STATUS_LIST: CodeList = { listURI: 'urn:de:evidence-broker:codeliste:antwortstatus', listVersionID: '1.0' };
-export const ANSWER_STATUSES = ['gefunden', 'nicht-gefunden', 'in-bearbeitung', 'abgelehnt'] as const;
+export const ANSWER_STATUS_LIST: CodeList = CODES.answerStatus;
+export const ANSWER_STATUSES = CODES.answerStatus.codes;
 
 /** Why a register refused to answer a query at all (status 'abgelehnt'). */
-export const REFUSAL_LIST: CodeList = { listURI: 'urn:de:evidence-broker:codeliste:ablehnungsgrund', listVersionID: '1.0' };
-export const REFUSAL_REASONS = ['unbekannter-vorgang', 'falscher-empfaenger'] as const;
+export const REFUSAL_LIST: CodeList = CODES.refusalReason;
+export const REFUSAL_REASONS = CODES.refusalReason.codes;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** A query to a register as it travels. */
@@ -54,6 +50,8 @@ export interface MessageFamilySpec<S, P> {
   register: RegisterId;
   /** Versioned, e.g. 'urn:xoev-de:evidence-broker:rvbea:1.0'; a new major version is a new namespace. */
   namespace: string;
+  /** The family's XSD, relative to xoev-schemas/. */
+  schemaFile: string;
   queryRoot: string;
   answerRoot: string;
   /** Content of the query's `zeitraum`. */
@@ -62,10 +60,13 @@ export interface MessageFamilySpec<S, P> {
   payload: { write(el: XMLBuilder, payload: P): void; schema: z.ZodType<P> };
 }
 
-/** Builds and reads one register's messages; parse* throw XmlMessageError for anything unexpected. */
+/** Builds and reads one register's messages, each in its transport envelope; parse* throw XmlMessageError. */
 export interface MessageFamily<S, P> {
   readonly register: RegisterId;
   readonly namespace: string;
+  /** What an incoming query and answer must be (the simulator and the adapter validate against these). */
+  readonly querySchema: MessageSchema;
+  readonly answerSchema: MessageSchema;
   buildQuery(query: RegisterQuery<S>): string;
   parseQuery(xml: string): RegisterQuery<S>;
   buildAnswer(answer: RegisterAnswer<P>): string;
@@ -77,99 +78,131 @@ const ticket = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 const freeIdentifier = z.string().min(1).max(200);
 
 export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): MessageFamily<S, P> {
-  const querySchema = rootElement(spec.queryRoot, spec.namespace, {
-    nachrichtenkopf: headerSchema,
-    anfrageReferenz: freeIdentifier,
-    anfragendeStelle: freeIdentifier,
-    zweck: codeSchema(CODE_LISTS.purpose, PURPOSES),
-    person,
-    zeitraum: spec.period.schema,
-    vorgangsnummer: ticket.optional(),
-  }).transform(
-    (q): RegisterQuery<S> => ({
-      header: q.nachrichtenkopf,
-      reference: q.anfrageReferenz,
-      requester: q.anfragendeStelle,
-      purpose: q.zweck,
-      idNr: q.person.identifikationsnummer,
-      period: q.zeitraum,
-      ticket: q.vorgangsnummer ?? null,
-    }),
-  );
+  const queryType: MessageType = `${spec.register}.anfrage`;
+  const answerType: MessageType = `${spec.register}.antwort`;
+  const files = [TRANSPORT_SCHEMA_FILE, spec.schemaFile];
+  const envelope = { namespace: TRANSPORT_NAMESPACE, name: 'umschlag' };
+  const querySchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.queryRoot } });
+  const answerSchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.answerRoot } });
 
-  const answerSchema = rootElement(spec.answerRoot, spec.namespace, {
-    nachrichtenkopf: headerSchema,
-    status: codeSchema(ANSWER_STATUS_LIST, ANSWER_STATUSES),
-    person: person.optional(),
-    vorgang: z.object({ vorgangsnummer: ticket, erwartetBis: z.iso.datetime({ offset: true }).optional() }).optional(),
-    ablehnungsgrund: codeSchema(REFUSAL_LIST, REFUSAL_REASONS).optional(),
-    nachweis: spec.payload.schema.optional(),
-  }).transform((a, ctx): RegisterAnswer<P> => {
-    const header = a.nachrichtenkopf;
-    const idNr = a.person?.identifikationsnummer ?? null;
-    const missing = (element: string) => {
-      ctx.issues.push({ code: 'custom', message: `status ${a.status} requires ${element}`, path: [element], input: undefined });
-      return z.NEVER;
-    };
-    switch (a.status) {
-      case 'gefunden':
-        if (idNr === null) return missing('person');
-        return a.nachweis === undefined ? missing('nachweis') : { header, status: a.status, idNr, payload: a.nachweis };
-      case 'nicht-gefunden':
-        return idNr === null ? missing('person') : { header, status: a.status, idNr };
-      case 'in-bearbeitung':
-        if (idNr === null) return missing('person');
-        if (a.vorgang === undefined) return missing('vorgang');
-        return { header, status: a.status, idNr, ticket: a.vorgang.vorgangsnummer, expectedBy: a.vorgang.erwartetBis ?? null };
-      case 'abgelehnt':
-        return a.ablehnungsgrund === undefined ? missing('ablehnungsgrund') : { header, status: a.status, idNr, reason: a.ablehnungsgrund };
-    }
-  });
+  const queryShape = z
+    .object({
+      nachrichtenkopf: headerSchema,
+      anfrageReferenz: freeIdentifier,
+      anfragendeStelle: freeIdentifier,
+      zweck: codeSchema(CODES.purpose, CODES.purpose.codes),
+      person,
+      zeitraum: spec.period.schema,
+      vorgangsnummer: ticket.optional(),
+    })
+    .transform(
+      (q): RegisterQuery<S> => ({
+        header: q.nachrichtenkopf,
+        reference: q.anfrageReferenz,
+        requester: q.anfragendeStelle,
+        purpose: q.zweck,
+        idNr: q.person.identifikationsnummer,
+        period: q.zeitraum,
+        ticket: q.vorgangsnummer ?? null,
+      }),
+    );
 
-  const newDocument = (root: string) => create({ version: '1.0', encoding: 'UTF-8' }).ele(spec.namespace, root);
+  const answerShape = z
+    .object({
+      nachrichtenkopf: headerSchema,
+      status: codeSchema(ANSWER_STATUS_LIST, ANSWER_STATUSES),
+      person: person.optional(),
+      vorgang: z.object({ vorgangsnummer: ticket, erwartetBis: z.iso.datetime({ offset: true }).optional() }).optional(),
+      ablehnungsgrund: codeSchema(REFUSAL_LIST, REFUSAL_REASONS).optional(),
+      nachweis: spec.payload.schema.optional(),
+    })
+    .transform((a, ctx): RegisterAnswer<P> => {
+      const header = a.nachrichtenkopf;
+      const idNr = a.person?.identifikationsnummer ?? null;
+      const problem = (element: string, message: string) => {
+        ctx.issues.push({ code: 'custom', message, path: [element], input: undefined });
+        return z.NEVER;
+      };
+      const missing = (element: string) => problem(element, `status ${a.status} requires ${element}`);
+      // The schema allows at most one of nachweis, vorgang and ablehnungsgrund; only the status decides which.
+      const parts = { nachweis: a.nachweis, vorgang: a.vorgang, ablehnungsgrund: a.ablehnungsgrund };
+      const allowed = { gefunden: 'nachweis', 'in-bearbeitung': 'vorgang', abgelehnt: 'ablehnungsgrund', 'nicht-gefunden': null }[a.status];
+      const stray = Object.entries(parts).find(([name, value]) => value !== undefined && name !== allowed);
+      if (stray) return problem(stray[0], `status ${a.status} does not allow ${stray[0]}`);
+      switch (a.status) {
+        case 'gefunden':
+          if (idNr === null) return missing('person');
+          return a.nachweis === undefined ? missing('nachweis') : { header, status: a.status, idNr, payload: a.nachweis };
+        case 'nicht-gefunden':
+          return idNr === null ? missing('person') : { header, status: a.status, idNr };
+        case 'in-bearbeitung':
+          if (idNr === null) return missing('person');
+          if (a.vorgang === undefined) return missing('vorgang');
+          return { header, status: a.status, idNr, ticket: a.vorgang.vorgangsnummer, expectedBy: a.vorgang.erwartetBis ?? null };
+        case 'abgelehnt':
+          return a.ablehnungsgrund === undefined ? missing('ablehnungsgrund') : { header, status: a.status, idNr, reason: a.ablehnungsgrund };
+      }
+    });
+
+  const queryEnvelope = envelopeShape(spec.queryRoot, queryShape);
+  const answerEnvelope = envelopeShape(spec.answerRoot, answerShape);
+  // The family's own prefix on its root; every element below it is unqualified (elementFormDefault).
+  const contentRoot = (inhalt: XMLBuilder, root: string) => inhalt.ele(spec.namespace, `${spec.register}:${root}`, { version: '1.0' });
 
   return {
     register: spec.register,
     namespace: spec.namespace,
+    querySchema,
+    answerSchema,
 
     buildQuery(q) {
-      const root = newDocument(spec.queryRoot);
-      writeHeader(root, q.header);
-      root.ele('anfrageReferenz').txt(q.reference);
-      root.ele('anfragendeStelle').txt(q.requester);
-      writeCode(root, 'zweck', CODE_LISTS.purpose, q.purpose);
-      root.ele('person').ele('identifikationsnummer').txt(q.idNr);
-      spec.period.write(root.ele('zeitraum'), q.period);
-      if (q.ticket !== null) root.ele('vorgangsnummer').txt(q.ticket);
-      return root.end();
+      return sealEnvelope(q.header, queryType, (inhalt) => {
+        const root = contentRoot(inhalt, spec.queryRoot);
+        writeHeader(root, q.header);
+        root.ele('anfrageReferenz').txt(q.reference);
+        root.ele('anfragendeStelle').txt(q.requester);
+        writeCode(root, 'zweck', CODES.purpose, q.purpose);
+        root.ele('person').ele('identifikationsnummer').txt(q.idNr);
+        spec.period.write(root.ele('zeitraum'), q.period);
+        if (q.ticket !== null) root.ele('vorgangsnummer').txt(q.ticket);
+      });
     },
 
-    parseQuery: (xml) => parseMessage(xml, querySchema),
+    parseQuery(xml) {
+      const { transport, content } = readMessage(xml, querySchema, queryEnvelope);
+      checkEnvelope(transport, content.header, queryType);
+      return content;
+    },
 
     buildAnswer(a) {
-      const root = newDocument(spec.answerRoot);
-      writeHeader(root, a.header);
-      writeCode(root, 'status', ANSWER_STATUS_LIST, a.status);
-      if (a.idNr !== null) root.ele('person').ele('identifikationsnummer').txt(a.idNr);
-      switch (a.status) {
-        case 'gefunden':
-          spec.payload.write(root.ele('nachweis'), a.payload);
-          break;
-        case 'in-bearbeitung': {
-          const vorgang = root.ele('vorgang');
-          vorgang.ele('vorgangsnummer').txt(a.ticket);
-          if (a.expectedBy !== null) vorgang.ele('erwartetBis').txt(a.expectedBy);
-          break;
+      return sealEnvelope(a.header, answerType, (inhalt) => {
+        const root = contentRoot(inhalt, spec.answerRoot);
+        writeHeader(root, a.header);
+        writeCode(root, 'status', ANSWER_STATUS_LIST, a.status);
+        if (a.idNr !== null) root.ele('person').ele('identifikationsnummer').txt(a.idNr);
+        switch (a.status) {
+          case 'gefunden':
+            spec.payload.write(root.ele('nachweis'), a.payload);
+            break;
+          case 'in-bearbeitung': {
+            const vorgang = root.ele('vorgang');
+            vorgang.ele('vorgangsnummer').txt(a.ticket);
+            if (a.expectedBy !== null) vorgang.ele('erwartetBis').txt(a.expectedBy);
+            break;
+          }
+          case 'abgelehnt':
+            writeCode(root, 'ablehnungsgrund', REFUSAL_LIST, a.reason);
+            break;
+          case 'nicht-gefunden':
+            break;
         }
-        case 'abgelehnt':
-          writeCode(root, 'ablehnungsgrund', REFUSAL_LIST, a.reason);
-          break;
-        case 'nicht-gefunden':
-          break;
-      }
-      return root.end();
+      });
     },
 
-    parseAnswer: (xml) => parseMessage(xml, answerSchema),
+    parseAnswer(xml) {
+      const { transport, content } = readMessage(xml, answerSchema, answerEnvelope);
+      checkEnvelope(transport, content.header, answerType);
+      return content;
+    },
   };
 }

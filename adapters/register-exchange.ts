@@ -1,5 +1,7 @@
-// The one path every register adapter takes: build the query, send it, read the answer, make sure it
-// answers *our* query about *our* citizen, map it to the normalized evidence and check that.
+// The one path every register adapter takes: build the query (in its transport envelope), send it, read the
+// answer (profile, XSD of envelope and content, shape: ./xml-schemas.ts), make sure it answers *our* query
+// about *our* citizen, map it to the normalized evidence with the register's semantic checks (period, signs,
+// plausibility) and check the result against the evidence model. A refused answer fails only its own item.
 // Each register supplies only its message family and its mapping (adapters/<register>/adapter.ts).
 import { randomUUID } from 'node:crypto';
 import type { EvidenceType } from '../broker/domain/codes.ts';
@@ -29,8 +31,12 @@ export interface RegisterMapping<T extends EvidenceType, S, P> {
   messages: MessageFamily<S, P>;
   /** The requested period ('YYYY-MM' inclusive) in the register's own terms. */
   toRegisterPeriod(period: RegisterRequest['period']): S;
-  /** Maps found evidence; throws RejectedAnswer for answers outside the request (period, sign of amounts). */
-  toEvidence(payload: P, req: RegisterRequest): EvidenceDataByType[T];
+  /**
+   * Maps found evidence; throws RejectedAnswer for evidence that is valid XML but cannot be true for this
+   * request (outside the period, negative or implausible amounts, dated after the answer). `fetchedAt` is
+   * when the answer arrived. Reasons name the rule, never a value (no personal data in errors).
+   */
+  toEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): EvidenceDataByType[T];
 }
 
 export function createRegisterAdapter<T extends EvidenceType, S, P>(
@@ -80,7 +86,7 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
       case 'abgelehnt':
         throw new RegisterError(evidenceType, 'UPSTREAM_ERROR', `register refused the query (${answer.reason})`);
       case 'gefunden':
-        return { status: 'delivered', data: toCheckedEvidence(answer.payload, req), fetchedAt, registerMessageId };
+        return { status: 'delivered', data: toCheckedEvidence(answer.payload, req, fetchedAt), fetchedAt, registerMessageId };
     }
   }
 
@@ -93,10 +99,10 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
     if (answer.idNr !== null && answer.idNr !== req.idNr) throw fail('REJECTED_ANSWER', 'answer is about another citizen');
   }
 
-  function toCheckedEvidence(payload: P, req: RegisterRequest): EvidenceDataByType[T] {
+  function toCheckedEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): EvidenceDataByType[T] {
     let evidence: EvidenceDataByType[T];
     try {
-      evidence = mapping.toEvidence(payload, req);
+      evidence = mapping.toEvidence(payload, req, fetchedAt);
     } catch (err) {
       if (err instanceof RejectedAnswer) throw fail('REJECTED_ANSWER', err.message);
       throw err;

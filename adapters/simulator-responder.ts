@@ -1,6 +1,8 @@
-// The message side every register simulator shares: read a query of the register's family, look the
-// citizen up in the register's synthetic records, and answer — or play a content fault: answer about
-// another citizen, or accept the query for later ('in-bearbeitung') and deliver on a poll with the ticket.
+// The message side every register simulator shares: read a query of the register's family (validated
+// against its schema like every incoming message), look the citizen up in the register's synthetic records,
+// and answer — or play a content fault: answer about another citizen, accept the query for later
+// ('in-bearbeitung') and deliver on a poll with the ticket, or deliver records that are valid XML but wrong
+// (a negative amount, a period outside the requested one) so a sandbox user sees the broker refuse them.
 import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';
@@ -10,8 +12,16 @@ import type { MessageHeader } from './xml.ts';
 /** A register's records: the evidence about a citizen for a period, or null when it has none. */
 export type RegisterLookup<S, P> = (idNr: string, period: S, now: Date) => P | null;
 
-export interface ResponderOptions {
+/** How a register's records are made to lie for the content faults 'negative-amount' and 'outside-period'. */
+export interface RecordDistortions<S, P> {
+  'negative-amount'?: (payload: P) => P;
+  'outside-period'?: (payload: P, period: S) => P;
+}
+
+export interface ResponderOptions<S = unknown, P = unknown> {
   clock?: () => Date;
+  /** A register without a distortion for a fault answers truthfully in that mode. */
+  distortions?: RecordDistortions<S, P>;
 }
 
 /** How long a real register takes to answer a query it accepted for later (rvBEA: employers answer weekly). */
@@ -22,7 +32,7 @@ const MAX_TICKETS = 10_000;
 export function createRegisterResponder<S, P>(
   messages: MessageFamily<S, P>,
   lookup: RegisterLookup<S, P>,
-  opts: ResponderOptions = {},
+  opts: ResponderOptions<S, P> = {},
 ): RegisterMessageHandler {
   const clock = opts.clock ?? (() => new Date());
   // ticket → hash of the IdNr it was issued for: a ticket only ever fetches that citizen's data.
@@ -58,7 +68,9 @@ export function createRegisterResponder<S, P>(
     }
 
     const subject = fault === 'wrong-citizen' ? anotherCitizen(query.idNr) : query.idNr;
-    const payload = lookup(subject, query.period, now);
+    let payload = lookup(subject, query.period, now);
+    if (payload !== null && fault === 'negative-amount') payload = opts.distortions?.['negative-amount']?.(payload) ?? payload;
+    if (payload !== null && fault === 'outside-period') payload = opts.distortions?.['outside-period']?.(payload, query.period) ?? payload;
     return payload === null
       ? reply({ header, status: 'nicht-gefunden', idNr: subject })
       : reply({ header, status: 'gefunden', idNr: subject, payload });

@@ -1,6 +1,8 @@
 // The HTTP side every register simulator shares: one POST endpoint that answers XML, switchable latency
 // and faults (for tests and for sandbox users via GET/POST /_control), a request counter, clean shutdown.
-// A register plugs in only its message handling (RegisterMessageHandler).
+// A register plugs in only its message handling (RegisterMessageHandler), which validates every request
+// against the register's schema before reading it. Fault 'raw' answers any bytes a tester chooses (e.g. a
+// document of the hostile-XML corpus, test/xml/corpus/), so a broker's answer parsing can be tried on them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,19 +10,63 @@ import { z } from 'zod';
 import type { RegisterId } from './contract.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
 
-export const SIMULATOR_FAULTS = ['none', 'http-500', 'malformed-xml', 'reset', 'wrong-citizen', 'pending'] as const;
+export const SIMULATOR_FAULTS = [
+  'none',
+  'http-500',
+  'malformed-xml',
+  'reset',
+  'wrong-citizen',
+  'pending',
+  'negative-amount',
+  'outside-period',
+  'raw',
+] as const;
 /** How the simulator misbehaves: transport faults are played here, content faults by the register's handler. */
 export type SimulatorFault = (typeof SIMULATOR_FAULTS)[number];
 /** The faults a register's message handling has to play itself. */
-export type MessageFault = Extract<SimulatorFault, 'none' | 'wrong-citizen' | 'pending'>;
+export type MessageFault = Extract<SimulatorFault, 'none' | 'wrong-citizen' | 'pending' | 'negative-amount' | 'outside-period'>;
+const MESSAGE_FAULTS: readonly SimulatorFault[] = ['wrong-citizen', 'pending', 'negative-amount', 'outside-period'] satisfies MessageFault[];
 
-export const SimulatorBehaviour = z.strictObject({
-  latencyMs: z.number().int().min(0).max(120_000),
-  fault: z.enum(SIMULATOR_FAULTS),
-});
 /** The switchable behaviour of a simulator. */
-export type SimulatorBehaviour = z.infer<typeof SimulatorBehaviour>;
+export interface SimulatorBehaviour {
+  latencyMs: number;
+  fault: SimulatorFault;
+  /** With fault 'raw': the exact bytes answered as application/xml (e.g. a document of the hostile-XML corpus). */
+  rawBody?: Uint8Array;
+}
+/** A change of behaviour; a raw body may be given as text. */
+export type BehaviourChange = Partial<Omit<SimulatorBehaviour, 'rawBody'>> & { rawBody?: Uint8Array | string };
+
+const MAX_RAW_BODY_BYTES = 2 * 1024 * 1024;
+const CONTROL_BODY_LIMIT = 4 * MAX_RAW_BODY_BYTES;
+
+/** What POST /_control takes: any of latencyMs, fault, and a raw body as text or base64 (for invalid UTF-8). */
+const ControlChange = z
+  .strictObject({
+    latencyMs: z.number().int().min(0).max(120_000).optional(),
+    fault: z.enum(SIMULATOR_FAULTS).optional(),
+    rawBody: z.string().optional(),
+    rawBodyBase64: z.base64().optional(),
+  })
+  .refine((c) => c.rawBody === undefined || c.rawBodyBase64 === undefined, 'give rawBody or rawBodyBase64, not both')
+  .transform(({ rawBodyBase64, ...change }): BehaviourChange =>
+    rawBodyBase64 === undefined ? change : { ...change, rawBody: Buffer.from(rawBodyBase64, 'base64') },
+  );
+
 const NORMAL: SimulatorBehaviour = { latencyMs: 0, fault: 'none' };
+
+const asBytes = (body: Uint8Array | string): Uint8Array => (typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body));
+
+/** Applies a change, or throws with a message fit for a sandbox user; the behaviour stays as it was. */
+function changed(current: SimulatorBehaviour, change: BehaviourChange): SimulatorBehaviour {
+  const next: SimulatorBehaviour = { ...current, ...change, rawBody: change.rawBody === undefined ? current.rawBody : asBytes(change.rawBody) };
+  if (!Number.isInteger(next.latencyMs) || next.latencyMs < 0 || next.latencyMs > 120_000) throw new RangeError('latencyMs must be 0 … 120000');
+  if (!SIMULATOR_FAULTS.includes(next.fault)) throw new RangeError(`fault must be one of ${SIMULATOR_FAULTS.join(', ')}`);
+  if (next.rawBody !== undefined && next.rawBody.byteLength > MAX_RAW_BODY_BYTES) throw new RangeError(`rawBody exceeds ${MAX_RAW_BODY_BYTES} bytes`);
+  if (next.fault === 'raw' && next.rawBody === undefined) throw new RangeError("fault 'raw' needs a rawBody");
+  if (next.rawBody === undefined) delete next.rawBody;
+  return next;
+}
 
 /** A register's message handling: request XML in, answer XML out. */
 export interface RegisterMessageHandler {
@@ -55,7 +101,8 @@ export interface SimulatorHandle {
   /** Register requests received since start or the last reset (the control endpoint is not counted). */
   readonly calls: number;
   readonly behaviour: SimulatorBehaviour;
-  setBehaviour(change: Partial<SimulatorBehaviour>): void;
+  /** Throws RangeError for an impossible behaviour (and keeps the current one). */
+  setBehaviour(change: BehaviourChange): void;
   /** Back to normal behaviour, zero calls, no tickets. */
   reset(): void;
   /** Stops listening and drops open (also keep-alive) connections. */
@@ -71,8 +118,8 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
   // Aborts pending latency waits, so close() never waits for a slow simulated answer.
   const closing = new AbortController();
 
-  const setBehaviour = (change: Partial<SimulatorBehaviour>) => {
-    behaviour = SimulatorBehaviour.parse({ ...behaviour, ...change });
+  const setBehaviour = (change: BehaviourChange) => {
+    behaviour = changed(behaviour, change);
   };
 
   async function serveRegister(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -80,13 +127,19 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
     calls += 1;
     const current = behaviour;
     if (!XML_REQUEST.test(req.headers['content-type'] ?? '')) return sendText(res, 415, 'send application/xml');
-    const body = await readBody(req, XML_LIMITS.maxBytes);
-    if (body === null) return sendText(res, 413, `request exceeds ${XML_LIMITS.maxBytes} bytes`);
+    const bytes = await readBody(req, XML_LIMITS.maxBytes);
+    if (bytes === null) return sendText(res, 413, `request exceeds ${XML_LIMITS.maxBytes} bytes`);
+    let body: string;
+    try {
+      body = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return sendText(res, 400, 'request refused: the document is not valid UTF-8');
+    }
 
     // The request is always checked, whatever the fault: hostile XML gets a 400 in every mode.
     let answer: string;
     try {
-      const messageFault: MessageFault = current.fault === 'wrong-citizen' || current.fault === 'pending' ? current.fault : 'none';
+      const messageFault = (MESSAGE_FAULTS.includes(current.fault) ? current.fault : 'none') as MessageFault;
       answer = opts.handler.answer(body, messageFault);
     } catch (err) {
       if (err instanceof XmlMessageError) return sendText(res, 400, `request refused: ${err.message}`);
@@ -103,6 +156,8 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
       case 'malformed-xml':
         // Cut mid-document, the way a dropped proxy or a full disk truncates an answer.
         return sendXml(res, answer.slice(0, Math.floor(answer.length / 2)));
+      case 'raw':
+        return sendXml(res, current.rawBody ?? '');
       default:
         return sendXml(res, answer);
     }
@@ -110,22 +165,29 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
 
   async function serveControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'POST') {
-      const body = await readBody(req, 4096);
+      const body = await readBody(req, CONTROL_BODY_LIMIT);
+      if (body === null) return sendJson(res, 413, { error: `control body exceeds ${CONTROL_BODY_LIMIT} bytes` });
       let change: unknown;
       try {
-        change = JSON.parse(body ?? '');
+        change = JSON.parse(body.toString('utf8'));
       } catch {
         return sendJson(res, 400, { error: 'body must be JSON like {"latencyMs": 0, "fault": "none"}' });
       }
-      const parsed = SimulatorBehaviour.partial().safeParse(change);
+      const parsed = ControlChange.safeParse(change);
       if (!parsed.success) {
         return sendJson(res, 400, { error: 'invalid behaviour', faults: SIMULATOR_FAULTS, issues: parsed.error.issues.map((i) => i.message) });
       }
-      setBehaviour(parsed.data);
+      try {
+        setBehaviour(parsed.data);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        return sendJson(res, 400, { error: 'invalid behaviour', faults: SIMULATOR_FAULTS, issues: [err.message] });
+      }
     } else if (req.method !== 'GET') {
       return sendText(res, 405, 'GET or POST', { allow: 'GET, POST' });
     }
-    sendJson(res, 200, { register: opts.register, ...behaviour, calls });
+    const { rawBody, ...shown } = behaviour;
+    sendJson(res, 200, { register: opts.register, ...shown, calls, ...(rawBody ? { rawBodyBytes: rawBody.byteLength } : {}) });
   }
 
   async function waitOrGiveUp(ms: number, res: ServerResponse): Promise<boolean> {
@@ -170,7 +232,7 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
     get calls() {
       return calls;
     },
-    get behaviour() {
+    get behaviour(): SimulatorBehaviour {
       return { ...behaviour };
     },
     setBehaviour,
@@ -188,8 +250,8 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
   };
 }
 
-/** Reads the body as UTF-8, or null when it exceeds the cap. */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+/** Reads the body, or null when it exceeds the cap. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let total = 0;
   // Read to the end even past the cap (keeping nothing), so the client still gets its 413 and not a reset.
@@ -197,10 +259,10 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<string 
     total += chunk.length;
     if (total <= maxBytes) chunks.push(chunk);
   }
-  return total > maxBytes ? null : Buffer.concat(chunks).toString('utf8');
+  return total > maxBytes ? null : Buffer.concat(chunks);
 }
 
-function sendXml(res: ServerResponse, xml: string): void {
+function sendXml(res: ServerResponse, xml: string | Uint8Array): void {
   res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' }).end(xml);
 }
 

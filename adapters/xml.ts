@@ -1,19 +1,43 @@
-// Safe XML reading and the XÖV conventions every register message shares: the message header
-// (Basisnachricht-like nachrichtenkopf), typed codes with listURI/listVersionID, and euro amounts.
-// NOTE: every document we read comes from another system and is hostile until parsed: DOCTYPE and entity
-// declarations are refused before any parser sees them, size and depth are capped, and the parser never
-// expands entities. Error messages name the problem, never the document's content (it holds personal data).
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// Safe XML reading and the XÖV conventions every message shares: the message profile every incoming document
+// must keep, the message header (Basisnachricht-like nachrichtenkopf), typed codes with listURI/listVersionID,
+// and euro amounts. Schema validation (libxml2-wasm) lives in ./xml-schemas.ts, which composes the reading
+// steps: profile check here → XSD validation there → the tree read here → the message's zod shape.
+// NOTE: every document we read comes from another system and is hostile until read: DOCTYPE and entity
+// declarations are refused before any parser sees them, size and depth are capped, and no parser ever
+// expands entities or loads anything. Error messages name the problem, never the document's content (it
+// holds personal data).
+import { XMLParser } from 'fast-xml-parser';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
+import type { CodeList } from './code-lists.ts';
 
-/** Limits for one message; our messages are a few KiB and a dozen levels deep. */
-export const XML_LIMITS = { maxBytes: 512 * 1024, maxDepth: 32 } as const;
+export type { CodeList } from './code-lists.ts';
+
+/** Limits for one document; our messages are a few KiB and a dozen levels deep. */
+export interface XmlLimits {
+  maxBytes: number;
+  maxDepth: number;
+}
+
+/** Limits for register messages (the broker's own XML API has a smaller body limit). */
+export const XML_LIMITS: XmlLimits = { maxBytes: 512 * 1024, maxDepth: 32 };
 
 /** Why a document was refused. */
-export type XmlProblem = 'too-large' | 'doctype' | 'cdata' | 'not-well-formed' | 'too-deep' | 'unexpected-shape';
+export type XmlProblem =
+  | 'too-large'
+  | 'encoding'
+  | 'declaration'
+  | 'doctype'
+  | 'processing-instruction'
+  | 'cdata'
+  | 'too-complex'
+  | 'not-well-formed'
+  | 'too-deep'
+  | 'wrong-root'
+  | 'schema-invalid'
+  | 'unexpected-shape';
 
-/** A document that was refused unread or does not have the expected message shape. */
+/** A document that was refused unread, is not valid against its schema, or does not fit the message. */
 export class XmlMessageError extends Error {
   override name = 'XmlMessageError';
   constructor(
@@ -26,6 +50,52 @@ export class XmlMessageError extends Error {
 
 /** A parsed document: element names map to text, nested objects (attributes as '@_name') or arrays. */
 export type XmlTree = Record<string, unknown>;
+
+// ---- the message profile ------------------------------------------------------------------------------
+
+// version 1.0 only; encoding, if declared, UTF-8; nothing else may precede the root but comments and space.
+const DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.0\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*\?>/;
+
+/** Namespace declarations a message may carry; ours carry one to three. */
+const MAX_NAMESPACE_DECLARATIONS = 32;
+
+/**
+ * Checks what every message must be before any parser reads it: at most maxBytes of UTF-8, XML 1.0 declared
+ * as UTF-8 (or not declared), no DOCTYPE or entity declaration, no processing instruction, no CDATA section,
+ * a bounded number of namespace declarations. `xml` is decoded text: a UTF-8 byte order mark was removed by
+ * the decoder, so a U+FEFF left at the start (a second mark) is content before the root and refused.
+ */
+export function checkDocumentProfile(xml: string, limits: XmlLimits): void {
+  if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {
+    throw new XmlMessageError('too-large', `document exceeds ${limits.maxBytes} bytes`);
+  }
+  // Refused wherever it appears (even inside a comment): a legitimate message never needs it.
+  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
+    throw new XmlMessageError('doctype', 'DOCTYPE and entity declarations are refused');
+  }
+  if (xml.startsWith('\uFEFF')) throw new XmlMessageError('not-well-formed', 'document has content before its root element');
+  let body = xml;
+  if (/^<\?xml[\s?]/.test(xml)) {
+    const declaration = DECLARATION.exec(xml);
+    if (declaration === null) throw new XmlMessageError('declaration', 'the XML declaration must declare version 1.0 and at most encoding UTF-8');
+    const encoding = declaration[3];
+    if (encoding !== undefined && !/^utf-8$/i.test(encoding)) {
+      throw new XmlMessageError('encoding', 'documents must be encoded in UTF-8');
+    }
+    body = xml.slice(declaration[0].length);
+  }
+  // Processing instructions (xml-stylesheet, a misplaced second declaration, catalog PIs) have no place in
+  // a message and are refused rather than silently skipped.
+  if (body.includes('<?')) throw new XmlMessageError('processing-instruction', 'processing instructions are refused');
+  // Our message families never use CDATA; text that needs '<' or '&' escapes it.
+  if (body.includes('<![CDATA[')) throw new XmlMessageError('cdata', 'CDATA sections are not part of these messages');
+  let declarations = 0;
+  for (const _ of body.matchAll(/\sxmlns(?::[^\s=]*)?\s*=/g)) {
+    if (++declarations > MAX_NAMESPACE_DECLARATIONS) throw new XmlMessageError('too-complex', `document declares more than ${MAX_NAMESPACE_DECLARATIONS} namespaces`);
+  }
+}
+
+// ---- reading a validated document into a tree ------------------------------------------------------------
 
 // Only the five predefined entities and character references exist without a DTD; decoding them in a
 // single pass means '&amp;lt;' becomes '&lt;' and never '<' (no double decoding).
@@ -57,6 +127,9 @@ function newParser(maxDepth: number): XMLParser {
   return new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
+    // Namespaces were checked by the schema validator (root, content and that every other element is
+    // unqualified); the tree only needs local names.
+    removeNSPrefix: true,
     processEntities: false,
     htmlEntities: false,
     // Values stay strings: a Betriebsnummer '01234567' or an IdNr must not turn into a number.
@@ -71,40 +144,26 @@ function newParser(maxDepth: number): XMLParser {
   });
 }
 
-/** Parses an untrusted document into a tree, or throws XmlMessageError; never expands entities. */
-export function parseXmlSafely(xml: string, limits: { maxBytes: number; maxDepth: number } = XML_LIMITS): XmlTree {
-  if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {
-    throw new XmlMessageError('too-large', `document exceeds ${limits.maxBytes} bytes`);
-  }
-  // Refused wherever it appears (even inside a comment): a legitimate message never needs it.
-  if (/<!(DOCTYPE|ENTITY)/i.test(xml)) {
-    throw new XmlMessageError('doctype', 'DOCTYPE and entity declarations are refused');
-  }
-  // The parser would pass CDATA text through the same reference decoding as ordinary text, which is wrong
-  // for CDATA; our message families never use it, so it is refused rather than half-supported.
-  if (xml.includes('<![CDATA[')) {
-    throw new XmlMessageError('cdata', 'CDATA sections are not part of these messages');
-  }
-  // The parser itself is lenient (it accepts truncated documents); the validator is not.
-  const verdict = XMLValidator.validate(xml);
-  if (verdict !== true) {
-    throw new XmlMessageError('not-well-formed', `document is not well-formed XML (line ${verdict.err.line})`);
-  }
+/**
+ * Reads a document into a tree. Call it only on a document that passed checkDocumentProfile and schema
+ * validation (xml-schemas.ts): fast-xml-parser is lenient about well-formedness and blind to namespaces.
+ */
+export function parseTree(xml: string, maxDepth: number = XML_LIMITS.maxDepth): XmlTree {
   try {
-    return newParser(limits.maxDepth).parse(xml) as XmlTree;
+    return newParser(maxDepth).parse(xml) as XmlTree;
   } catch (err) {
     if (err instanceof XmlMessageError) throw err;
     const tooDeep = err instanceof Error && /nested tags/i.test(err.message);
     // The parser's own message may quote names from the document; keep it out of ours.
     throw tooDeep
-      ? new XmlMessageError('too-deep', `document nests deeper than ${limits.maxDepth} elements`)
+      ? new XmlMessageError('too-deep', `document nests deeper than ${maxDepth} elements`)
       : new XmlMessageError('not-well-formed', 'document could not be parsed');
   }
 }
 
-/** Parses an untrusted document and checks it against the message schema; the one entry for reading messages. */
-export function parseMessage<T>(xml: string, schema: z.ZodType<T>): T {
-  const result = schema.safeParse(parseXmlSafely(xml));
+/** Maps a tree to a message with its zod shape; a mismatch names only the path, never a value. */
+export function shapeOf<T>(tree: XmlTree, shape: z.ZodType<T>): T {
+  const result = shape.safeParse(tree);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('/') : 'document root';
@@ -113,10 +172,10 @@ export function parseMessage<T>(xml: string, schema: z.ZodType<T>): T {
   return result.data;
 }
 
-/** The root element of a message in its namespace; prefixed forms are refused rather than guessed at. */
-export function rootElement<S extends z.ZodRawShape>(name: string, namespace: string, shape: S) {
-  const content = z.object({ '@_xmlns': z.literal(namespace), ...shape });
-  // strict: a second root element (the lenient parser allows one) is refused.
+/** The root element of a message (by local name: its namespace was checked by the validator). */
+export function rootElement<S extends z.ZodRawShape>(name: string, shape: S) {
+  const content = z.object(shape);
+  // strict: anything next to the root is refused.
   return z.strictObject({ [name]: content } as Record<string, typeof content>).transform((doc) => doc[name]!);
 }
 
@@ -167,7 +226,7 @@ export interface MessageHeader {
   recipient: string;
 }
 
-const authorityId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/);
+export const authorityId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/);
 
 export function writeHeader(parent: XMLBuilder, header: MessageHeader): void {
   const kopf = parent.ele('nachrichtenkopf');
@@ -198,12 +257,6 @@ export const headerSchema = z
 
 // ---- typed codes ----------------------------------------------------------------------------------------
 
-/** A code list as XÖV cites it. */
-export interface CodeList {
-  listURI: string;
-  listVersionID: string;
-}
-
 /** Writes `<name listURI=".." listVersionID=".."><code>value</code></name>`. */
 export function writeCode(parent: XMLBuilder, name: string, list: CodeList, code: string): void {
   parent.ele(name, { listURI: list.listURI, listVersionID: list.listVersionID }).ele('code').txt(code);
@@ -214,4 +267,9 @@ export function codeSchema<const C extends readonly [string, ...string[]]>(list:
   return z
     .object({ '@_listURI': z.literal(list.listURI), '@_listVersionID': z.literal(list.listVersionID), code: z.enum(codes) })
     .transform((typed) => typed.code);
+}
+
+/** Reads a typed code of a list whose values the schema does not fix (checked later against the policy). */
+export function openCodeSchema(list: Pick<CodeList, 'listURI'>) {
+  return z.object({ '@_listURI': z.literal(list.listURI), '@_listVersionID': z.string().min(1), code: z.string().min(1) }).transform((typed) => typed.code);
 }

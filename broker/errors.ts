@@ -2,6 +2,8 @@
 // Each kind has a stable `type` URI and `code`; callers branch on those, never on the human text.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { sendXmlProblem, type Problem } from './xml-api/error-document.ts';
+import { answersInXml } from './xml-api/negotiation.ts';
 
 export const PROBLEM_BASE = 'https://evidence-broker.example/problems/';
 
@@ -101,7 +103,10 @@ export function problemBody(err: BrokerError, instance?: string): Record<string,
 
 export function sendProblem(res: Response, err: BrokerError): void {
   if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-  res.status(err.status).type('application/problem+json').json(problemBody(err, res.req.originalUrl));
+  const body = problemBody(err, res.req.originalUrl);
+  // A caller that speaks XML (sent XML, or asks for it) gets the same problem as an XML error document.
+  if (answersInXml(res.req)) return sendXmlProblem(res, body as unknown as Problem);
+  res.status(err.status).type('application/problem+json').json(body);
 }
 
 /** Maps body-parser's own errors (bad JSON, too large, wrong charset) to our vocabulary. */
@@ -110,6 +115,7 @@ function fromHttpError(err: unknown): BrokerError | null {
   const { type, status } = err as { type: unknown; status: unknown };
   if (type === 'entity.parse.failed') return new ValidationError('The body is not well-formed JSON');
   if (type === 'entity.too.large') return new BrokerError(413, 'payload-too-large', 'Payload too large', 'The body exceeds the size limit');
+  if (type === 'encoding.unsupported') return new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body without a Content-Encoding');
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ValidationError('The body could not be read');
   }

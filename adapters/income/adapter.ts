@@ -11,7 +11,7 @@ export function createIncomeAdapter(cfg: RegisterAdapterConfig): RegisterAdapter
       evidenceType: 'income',
       messages: incomeMessages,
       toRegisterPeriod: yearsOf,
-      toEvidence(statement, req): IncomeEvidence {
+      toEvidence(statement, req, fetchedAt): IncomeEvidence {
         const asked = yearsOf(req.period);
         const years = statement.assessments.map((a) => a.year);
         const inRange = years.filter((y) => y >= asked.from && y <= asked.to);
@@ -22,6 +22,8 @@ export function createIncomeAdapter(cfg: RegisterAdapterConfig): RegisterAdapter
         if (statement.assessments.some((a) => a.assessmentDate < `${a.year + 1}-01-01`)) {
           throw new RejectedAnswer('an assessment is dated before its year ended');
         }
+        const today = fetchedAt.toISOString().slice(0, 10);
+        if (statement.assessments.some((a) => a.assessmentDate > today)) throw new RejectedAnswer('an assessment is dated after the answer was given');
         // NOTE: taxable income may be negative (a loss year); the evidence model allows it, so it is not refused.
         return {
           taxOffice: statement.taxOffice,

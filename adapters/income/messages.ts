@@ -41,6 +41,7 @@ const statement = z
 export const incomeMessages = defineMessageFamily<YearRange, IncomeStatement>({
   register: 'steuerverwaltung',
   namespace: 'urn:xoev-de:evidence-broker:steuerverwaltung:1.0',
+  schemaFile: 'steuerverwaltung/steuerverwaltung-1.0.xsd',
   queryRoot: 'einkommensdatenAnfrage',
   answerRoot: 'einkommensdatenAntwort',
   period: {

@@ -20,11 +20,19 @@ export function createMaternityBenefitAdapter(cfg: RegisterAdapterConfig): Regis
           throw new RejectedAnswer('benefit period lies outside the requested period');
         }
         if (statement.dailyRateCents < 0 || statement.totalPaidCents < 0) throw new RejectedAnswer('negative benefit amount');
+        // Paid for at most every day of the benefit period (less when part of it is still to be paid).
+        if (statement.totalPaidCents > statement.dailyRateCents * daysIn(period)) {
+          throw new RejectedAnswer('total paid exceeds the daily rate for every day of the benefit period');
+        }
         return { ...statement, currency: 'EUR' };
       },
     },
     cfg,
   );
+}
+
+function daysIn(range: DayRange): number {
+  return Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
 }
 
 /** 'YYYY-MM'..'YYYY-MM' as the first day of the first month to the last day of the last month. */

@@ -40,6 +40,7 @@ const statement = z
 export const maternityBenefitMessages = defineMessageFamily<DayRange, MaternityBenefitStatement>({
   register: 'gkv-mutterschaftsgeld',
   namespace: 'urn:xoev-de:evidence-broker:gkv-mutterschaftsgeld:1.0',
+  schemaFile: 'gkv-mutterschaftsgeld/gkv-mutterschaftsgeld-1.0.xsd',
   queryRoot: 'mutterschaftsgeldAnfrage',
   answerRoot: 'mutterschaftsgeldAntwort',
   period: {

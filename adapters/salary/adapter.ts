@@ -21,6 +21,7 @@ export function createSalaryAdapter(cfg: RegisterAdapterConfig): RegisterAdapter
         }
         if (new Set(months.map((m) => m.month)).size !== months.length) throw new RejectedAnswer('a month is certified twice');
         if (months.some((m) => m.grossCents < 0 || m.netCents < 0)) throw new RejectedAnswer('negative pay amount');
+        if (months.some((m) => m.netCents > m.grossCents)) throw new RejectedAnswer('net pay exceeds gross pay');
         return { employer: statement.employer, period, months, currency: 'EUR' };
       },
     },

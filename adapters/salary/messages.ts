@@ -38,6 +38,7 @@ const statement = z
 export const salaryMessages = defineMessageFamily<MonthRange, SalaryStatement>({
   register: 'rvbea',
   namespace: 'urn:xoev-de:evidence-broker:rvbea:1.0',
+  schemaFile: 'rvbea/rvbea-1.0.xsd',
   queryRoot: 'entgeltbescheinigungAnfrage',
   answerRoot: 'entgeltbescheinigungAntwort',
   period: {

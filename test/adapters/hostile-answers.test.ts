@@ -1,5 +1,6 @@
 // Answers no honest register sends. The path from HTTP to evidence is shared by all adapters
-// (register-exchange.ts, http-transport.ts), so the salary adapter stands in for all three here.
+// (register-exchange.ts, http-transport.ts), so the salary adapter stands in for all three here; the
+// hostile-XML corpus runs against all three in test/xml/hostile-corpus.test.ts.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
@@ -106,6 +107,41 @@ describe('answers the adapters refuse', () => {
       );
       try {
         expect((await salaryFailureAgainst(sim.url)).code).to.equal('SALARY_MALFORMED_ANSWER');
+      } finally {
+        await sim.close();
+      }
+    });
+  });
+
+  describe('when the envelope disagrees with the message it carries', () => {
+    it('reports SALARY_MALFORMED_ANSWER for another sender on the envelope and for another message type', async () => {
+      for (const bend of [
+        (xml: string) => xml.replace('<absender><behoerdenkennung>rvbea</behoerdenkennung></absender>', '<absender><behoerdenkennung>steuerverwaltung</behoerdenkennung></absender>'),
+        (xml: string) => xml.replace('<code>rvbea.antwort</code>', '<code>rvbea.anfrage</code>'),
+      ]) {
+        const sim = await registerAnswering((q) => bend(salaryMessages.buildAnswer({ header: replyHeader(q), status: 'nicht-gefunden', idNr: q.idNr })));
+        try {
+          const err = await salaryFailureAgainst(sim.url);
+          expect(err.code).to.equal('SALARY_MALFORMED_ANSWER');
+          expect(err.message).to.match(/envelope/);
+        } finally {
+          await sim.close();
+        }
+      }
+    });
+  });
+
+  describe('when the answer carries parts its status does not allow', () => {
+    it('reports SALARY_MALFORMED_ANSWER for a refusal that also carries a ticket', async () => {
+      const sim = await registerAnswering((q) =>
+        salaryMessages
+          .buildAnswer({ header: replyHeader(q), status: 'nicht-gefunden', idNr: q.idNr })
+          .replace('</person>', '</person><vorgang><vorgangsnummer>abcdefgh-1234</vorgangsnummer></vorgang>'),
+      );
+      try {
+        const err = await salaryFailureAgainst(sim.url);
+        expect(err.code).to.equal('SALARY_MALFORMED_ANSWER');
+        expect(err.message).to.include('vorgang');
       } finally {
         await sim.close();
       }

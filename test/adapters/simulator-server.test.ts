@@ -74,6 +74,49 @@ describe('a register simulator', () => {
     });
   });
 
+  describe('when a tester makes it send raw bytes (fault "raw")', () => {
+    const adapter = () => createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock });
+
+    it('answers exactly those bytes as application/xml, after checking the query as always', async () => {
+      sim.setBehaviour({ fault: 'raw', rawBody: Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]) });
+      const err = await failureOf(adapter().fetchEvidence(registerRequest(DEMO_CITIZENS[0]!), AbortSignal.timeout(5000)));
+      expect(err.code).to.equal('SALARY_MALFORMED_ANSWER');
+      expect(err.message).to.equal('register answer is not valid UTF-8');
+      expect((await postXml(sim.url, '<hallo/>')).status).to.equal(400);
+    });
+
+    it('takes the body as text or base64 at /_control, shows its size, and refuses "raw" without a body', async () => {
+      const refused = await fetch(`${sim.url}/_control`, { method: 'POST', body: JSON.stringify({ fault: 'raw' }) });
+      expect(refused.status).to.equal(400);
+      expect(sim.behaviour.fault).to.equal('none');
+
+      const text = await fetch(`${sim.url}/_control`, { method: 'POST', body: JSON.stringify({ fault: 'raw', rawBody: '<!DOCTYPE x><x/>' }) });
+      expect(await text.json()).to.deep.include({ fault: 'raw', rawBodyBytes: 16 });
+      const err = await failureOf(adapter().fetchEvidence(registerRequest(DEMO_CITIZENS[0]!), AbortSignal.timeout(5000)));
+      expect(err.code).to.equal('SALARY_MALFORMED_ANSWER');
+      expect(err.message).to.include('DOCTYPE');
+
+      const bytes = await fetch(`${sim.url}/_control`, { method: 'POST', body: JSON.stringify({ rawBodyBase64: Buffer.from([0xfe, 0xff, 0x00, 0x3c]).toString('base64') }) });
+      expect(await bytes.json()).to.deep.include({ fault: 'raw', rawBodyBytes: 4 });
+      const both = await fetch(`${sim.url}/_control`, { method: 'POST', body: JSON.stringify({ rawBody: 'a', rawBodyBase64: 'YQ==' }) });
+      expect(both.status).to.equal(400);
+    });
+
+    it('forgets the body on reset', async () => {
+      sim.setBehaviour({ fault: 'raw', rawBody: '<x/>' });
+      sim.reset();
+      expect(sim.behaviour).to.deep.equal({ latencyMs: 0, fault: 'none' });
+    });
+  });
+
+  describe('when a query is not valid UTF-8', () => {
+    it('answers 400 and does not guess at the bytes', async () => {
+      const res = await fetch(sim.url, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: Buffer.from([0x3c, 0x61, 0x3e, 0xe4, 0x3c, 0x2f, 0x61, 0x3e]) });
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.include('UTF-8');
+    });
+  });
+
   describe('when it is closed while an answer is still delayed and connections are kept alive', () => {
     it('closes promptly', async () => {
       const slow = await startSalarySimulator();

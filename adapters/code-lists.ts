@@ -1,0 +1,103 @@
+// Every code list the XML messages cite, the XÖV way: a listURI, a listVersionID and the codes. The same lists
+// are published as genericode documents in xoev-schemas/codelisten/ and (except the operator's list of legal
+// bases) enumerated in xoev-schemas/basis/eb-basis-1.0.xsd; test/xml/code-lists.test.ts keeps the three in step.
+import { CODE_LISTS, EVIDENCE_TYPES, PURPOSES } from '../broker/domain/codes.ts';
+import type { ErrorCode } from '../broker/errors.ts';
+import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';
+import type { ItemStatus } from '../broker/evidence/outcome.ts';
+import { LEGAL_BASES } from '../consent/legal-bases.ts';
+import type { RegisterErrorKind, RegisterId } from './contract.ts';
+
+/** A code list as XÖV cites it. */
+export interface CodeList {
+  listURI: string;
+  listVersionID: string;
+}
+
+/** A code list with its codes and the file that publishes it. */
+export interface PublishedCodeList<C extends string = string> extends CodeList {
+  /** Short name, also the genericode file's name (xoev-schemas/codelisten/<name>_<version>.xml). */
+  name: string;
+  codes: readonly [C, ...C[]];
+  /** false for lists the schema does not enumerate because the operator decides the values (XÖV "Typ 3"). */
+  enumeratedInSchema: boolean;
+}
+
+function list<const C extends readonly [string, ...string[]]>(
+  name: string,
+  codes: C,
+  opts: { listURI?: string; listVersionID?: string; enumeratedInSchema?: boolean } = {},
+): PublishedCodeList<C[number]> & { codes: C } {
+  return {
+    name,
+    listURI: opts.listURI ?? `urn:de:evidence-broker:codeliste:${name}`,
+    listVersionID: opts.listVersionID ?? '1.0',
+    codes,
+    enumeratedInSchema: opts.enumeratedInSchema ?? true,
+  };
+}
+
+/** Asserts at compile time that a literal list names every member of a union. */
+type Covers<Union extends string, Listed extends string> = [Exclude<Union, Listed>] extends [never] ? true : never;
+
+const ERROR_CODES = [
+  'invalid-request',
+  'unauthenticated',
+  'forbidden',
+  'consent-required',
+  'not-found',
+  'conflict',
+  'idempotency-key-reused',
+  'rate-limited',
+  'overloaded',
+  'payload-too-large',
+  'unsupported-media-type',
+  'upstream-failure',
+  'internal',
+] as const satisfies readonly ErrorCode[];
+const errorCodesComplete: Covers<ErrorCode, (typeof ERROR_CODES)[number]> = true;
+
+const ITEM_STATUSES = ['delivered', 'not-found', 'unavailable', 'pending'] as const satisfies readonly ItemStatus[];
+const itemStatusesComplete: Covers<ItemStatus, (typeof ITEM_STATUSES)[number]> = true;
+
+/** A request's status; 'in-progress' only while an asynchronous request (Prefer: respond-async) is being fetched. */
+const REQUEST_STATUSES = ['complete', 'partial', 'failed', 'in-progress'] as const satisfies readonly EvidenceAnswer['status'][];
+const requestStatusesComplete: Covers<EvidenceAnswer['status'], (typeof REQUEST_STATUSES)[number]> = true;
+
+/**
+ * Why an item failed, per evidence type: the RegisterError kinds, the register policy's refusals
+ * (broker/evidence/register-policy.ts) and INTERNAL (broker/evidence/outcome.ts). The schema checks only the
+ * form PREFIX_REASON (a "Typ 3" list), so a new reason never makes an answer invalid.
+ */
+const REGISTER_FAILURES = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER', 'CIRCUIT_OPEN', 'BUSY', 'INTERNAL'] as const;
+const registerFailuresComplete: Covers<RegisterErrorKind, (typeof REGISTER_FAILURES)[number]> = true;
+void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete];
+
+const REGISTER_IDS = ['rvbea', 'gkv-mutterschaftsgeld', 'steuerverwaltung'] as const satisfies readonly RegisterId[];
+const registerIdsComplete: Covers<RegisterId, (typeof REGISTER_IDS)[number]> = true;
+void registerIdsComplete;
+
+/** Every message that travels in a transport envelope: '<register>.anfrage' and '<register>.antwort'. */
+export type MessageType = `${RegisterId}.${'anfrage' | 'antwort'}`;
+const MESSAGE_TYPES = REGISTER_IDS.flatMap((r) => [`${r}.anfrage`, `${r}.antwort`] as const) as unknown as readonly [MessageType, ...MessageType[]];
+
+const registerFailureCodes = EVIDENCE_TYPES.flatMap((type) =>
+  REGISTER_FAILURES.map((kind) => `${type.replace('-', '_').toUpperCase()}_${kind}`),
+) as [string, ...string[]];
+
+export const CODES = {
+  evidenceType: list('nachweisart', EVIDENCE_TYPES, CODE_LISTS.evidenceType),
+  purpose: list('zweck', PURPOSES, CODE_LISTS.purpose),
+  /** The legal bases the operator's policy knows (consent/legal-bases.ts); not enumerated in the schema. */
+  legalBasis: list('rechtsgrundlage', LEGAL_BASES.map((b) => b.code) as [string, ...string[]], { enumeratedInSchema: false }),
+  answerStatus: list('antwortstatus', ['gefunden', 'nicht-gefunden', 'in-bearbeitung', 'abgelehnt']),
+  refusalReason: list('ablehnungsgrund', ['unbekannter-vorgang', 'falscher-empfaenger']),
+  messageType: list('nachrichtentyp', MESSAGE_TYPES),
+  requestOutcome: list('ergebnis', REQUEST_STATUSES),
+  itemStatus: list('nachweisstatus', ITEM_STATUSES),
+  errorCode: list('fehlercode', ERROR_CODES),
+  registerFailure: list('registerfehler', registerFailureCodes, { enumeratedInSchema: false }),
+} as const;
+
+/** Every list, for publishing and consistency checks. */
+export const ALL_CODE_LISTS: readonly PublishedCodeList[] = Object.values(CODES);
