@@ -36,7 +36,11 @@ export interface Operation {
   body?: z.ZodType;
   ok: { status: number; description: string; schema?: z.ZodType; contentType?: string };
   errors: number[];
+  /** Also served as XML (XÖV style); the XSD named here describes the documents. */
+  xml?: { request?: string; answer: string };
 }
+
+const XSD = 'xoev-schemas/nachweis/nachweis-1.0.xsd';
 
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/v1/me', summary: 'Who the caller is and what it may request', tag: 'operations', auth: true, ok: { status: 200, description: 'The caller', schema: MeView }, errors: [401] },
@@ -47,8 +51,9 @@ export const OPERATIONS: Operation[] = [
     tag: 'evidence',
     auth: true,
     body: EvidenceRequestBody,
-    ok: { status: 201, description: 'The answer, with the evidence delivered now', schema: EvidenceAnswerView },
-    errors: [400, 401, 403, 413, 415],
+    ok: { status: 201, description: 'The answer, with the evidence delivered now (202 with Prefer: respond-async)', schema: EvidenceAnswerView },
+    errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+    xml: { request: 'nachweisAnfrage', answer: 'nachweisAntwort' },
   },
   {
     method: 'get',
@@ -57,8 +62,9 @@ export const OPERATIONS: Operation[] = [
     tag: 'evidence',
     auth: true,
     params: IdParam,
-    ok: { status: 200, description: 'The request (data only for items that arrived just now)', schema: EvidenceAnswerView },
+    ok: { status: 200, description: 'The request (data only for items that arrived just now, or a held async answer)', schema: EvidenceAnswerView },
     errors: [400, 401, 404],
+    xml: { answer: 'nachweisAntwort' },
   },
   { method: 'post', path: '/v1/consents', summary: 'Record a consent', tag: 'consents', auth: true, body: ConsentBody, ok: { status: 201, description: 'The consent', schema: ConsentView }, errors: [400, 401, 403] },
   { method: 'get', path: '/v1/consents/:id', summary: 'One consent (its citizen or grantee)', tag: 'consents', auth: true, params: IdParam, ok: { status: 200, description: 'The consent', schema: ConsentView }, errors: [400, 401, 404] },
@@ -73,6 +79,7 @@ export const OPERATIONS: Operation[] = [
     params: IdNrParam,
     ok: { status: 200, description: 'Transfers, newest first', schema: TransferListView },
     errors: [400, 401, 403],
+    xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.0.xsd)' },
   },
   { method: 'get', path: '/v1/audit/verify', summary: 'Recompute the audit chain', tag: 'audit', auth: true, ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView }, errors: [401, 409] },
   {
@@ -107,10 +114,12 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, unknown, expired or revoked bearer token',
   403: 'Not allowed for this caller, or no consent / legal basis covers the request',
   404: 'Unknown, or not visible to the caller',
-  409: 'Conflict (for audit verify: the chain is broken)',
+  409: 'Conflict: a request with this Idempotency-Key is in progress (Retry-After), or the audit chain is broken',
   413: 'Body too large',
-  415: 'Body is not JSON',
-  503: 'Not ready',
+  415: 'Body is neither JSON nor (where accepted) UTF-8 XML',
+  422: 'Idempotency-Key reused with another request',
+  429: 'Too many requests from this caller (Retry-After)',
+  503: 'Overloaded or not ready (Retry-After)',
 };
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
@@ -129,11 +138,12 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
     const queryProps = op.query ? ((jsonSchema(op.query, 'input').properties ?? {}) as Record<string, unknown>) : {};
     const queryParams = Object.entries(queryProps).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
     const parameters = pathParams.length + queryParams.length > 0 ? [...pathParams, ...queryParams] : undefined;
+    const xmlDoc = (element: string) => ({ schema: { type: 'string', description: `XML document \`${element}\` (${XSD})` } });
     const responses: Record<string, unknown> = {
       [op.ok.status]: {
         description: op.ok.description,
         ...(op.ok.schema
-          ? { content: { 'application/json': { schema: jsonSchema(op.ok.schema, 'output') } } }
+          ? { content: { 'application/json': { schema: jsonSchema(op.ok.schema, 'output') }, ...(op.xml ? { 'application/xml': xmlDoc(op.xml.answer) } : {}) } }
           : { content: { [op.ok.contentType ?? 'application/json']: {} } }),
       },
     };
@@ -147,7 +157,14 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
       operationId: `${op.method}${op.path.replace(/[/:{}-]+(\w)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
       ...(op.auth ? {} : { security: [] }),
       ...(parameters ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(op.body, 'input') }, ...(op.xml?.request ? { 'application/xml': xmlDoc(op.xml.request) } : {}) },
+            },
+          }
+        : {}),
       responses,
     };
   }
