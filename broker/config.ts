@@ -145,7 +145,10 @@ export function envToConfig(env: Env): Config {
   if (mode === 'production') {
     if (env.BROKER_DEMO === 'true') throw new ConfigError('invalid BROKER_DEMO: production mode runs no demo');
     if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
+    if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
   }
+  // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
+  const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
   return {
     port: env.PORT ?? 8080,
     host: env.HOST ?? '127.0.0.1',
@@ -171,8 +174,7 @@ export function envToConfig(env: Env): Config {
     maxInFlight: env.MAX_IN_FLIGHT ?? 512,
     registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
-    // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
-    citizenSignIn: env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? 'true') === 'true' ? 'sandbox' : 'off'),
+    citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
   };
 }

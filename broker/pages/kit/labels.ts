@@ -50,7 +50,8 @@ export const itemStatusHints: Record<ItemStatus, string> = {
   pending: 'Das Register liefert später. Sie können die Antwort über diese Anfrage nachträglich abholen.',
 };
 
-export const requestStatusLabels: Record<RequestStatus, string> = {
+export const requestStatusLabels: Record<RequestStatus | 'in-progress', string> = {
+  'in-progress': 'Wird noch bearbeitet',
   complete: 'Vollständig beantwortet',
   partial: 'Teilweise beantwortet',
   failed: 'Nicht beantwortet',

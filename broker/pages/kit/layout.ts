@@ -3,12 +3,13 @@
 import { csrfField } from './components.ts';
 import { html, type SafeHtml } from './html.ts';
 
-/** The two services the pages make up. */
-export type Service = 'lookup' | 'cockpit';
+/** The two services the pages make up, and the information pages both share. */
+export type Service = 'lookup' | 'cockpit' | 'info';
 
-export const SERVICES: Record<Service, { name: string; home: string; audience: string }> = {
+export const SERVICES: Record<Service, { name: string; home: string | null; audience: string }> = {
   lookup: { name: 'Nachweisabruf', home: '/ui/lookup', audience: 'für Behörden' },
   cockpit: { name: 'Datenschutzcockpit', home: '/cockpit', audience: 'für Bürgerinnen und Bürger' },
+  info: { name: 'Once-Only-Nachweisvermittlung', home: null, audience: '' },
 };
 
 /** Everything the shell needs besides the page's own content. */
@@ -28,6 +29,7 @@ export interface Shell {
 
 export const STYLESHEET = '/ui/assets/site.css';
 export const PRINT_SCRIPT = '/ui/assets/print.js';
+export const FAVICON = '/ui/assets/favicon.svg';
 
 export function renderPage(shell: Shell, main: SafeHtml): string {
   const service = SERVICES[shell.service];
@@ -39,13 +41,18 @@ export function renderPage(shell: Shell, main: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="${STYLESHEET}">
+<link rel="icon" href="${FAVICON}" type="image/svg+xml">
 ${shell.printScript ? html`<script src="${PRINT_SCRIPT}" defer></script>` : null}
 </head>
 <body>
 <a class="skip-link" href="#main">Zum Inhalt springen</a>
 <header class="site-header">
   <div class="container site-header__inner">
-    <a class="site-header__name" href="${service.home}">${service.name} <span class="site-header__audience">${service.audience}</span></a>
+    ${
+      service.home
+        ? html`<a class="site-header__name" href="${service.home}">${service.name} <span class="site-header__audience">${service.audience}</span></a>`
+        : html`<span class="site-header__name">${service.name}</span>`
+    }
     ${
       shell.account
         ? html`<div class="site-header__account">

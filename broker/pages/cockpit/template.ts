@@ -1,0 +1,285 @@
+// The cockpit's pages: transfers (filterable, with export), consents, granting one, revoking one.
+import type { TransferRecord } from '../../audit/audit-log.ts';
+import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../../domain/codes.ts';
+import type { ItemStatus, RequestStatus } from '../../evidence/outcome.ts';
+import type { Consent } from '../../../consent/rules.ts';
+import { button, checkboxes, csrfField, errorSummary, notification, radios, select, summaryList, tag, textInput, type FieldErrors } from '../kit/components.ts';
+import { html, type SafeHtml } from '../kit/html.ts';
+import {
+  consentStateLabels,
+  evidenceTypeLabels,
+  formatDate,
+  formatDateTime,
+  formatIdNr,
+  legalBasisLabel,
+  purposeLabels,
+  type ConsentState,
+} from '../kit/labels.ts';
+import { renderPage, type Shell } from '../kit/layout.ts';
+import type { Flash } from '../sessions/session-store.ts';
+import type { SignedInCitizen } from '../sessions/signed-in.ts';
+import { FILTER_FIELDS, GRANT_FIELDS, type FilterForm, type GrantForm } from './validation.ts';
+
+/** Names of authorities by participant id, for display. */
+export type AuthorityNames = ReadonlyMap<string, string>;
+
+type Tab = 'transfers' | 'consents';
+
+function shell(citizen: SignedInCitizen, sandbox: boolean, title: string, tab: Tab, hasErrors = false): Shell {
+  return {
+    service: 'cockpit',
+    title,
+    sandbox,
+    hasErrors,
+    account: { label: `Steuer-ID ${formatIdNr(citizen.idNr)}`, signOutAction: '/cockpit/sign-out', csrfToken: citizen.session.csrfToken },
+    nav: [
+      { href: '/cockpit', label: 'Abrufe Ihrer Daten', current: tab === 'transfers' },
+      { href: '/cockpit/consents', label: 'Ihre Einwilligungen', current: tab === 'consents' },
+    ],
+  };
+}
+
+function flashBanner(flash: Flash | null): SafeHtml | null {
+  return flash ? notification(flash.title, html`<p>${flash.body}</p>`) : null;
+}
+
+function authorityName(names: AuthorityNames, id: string): string {
+  return names.get(id) ?? id;
+}
+
+// What a transfer meant for the citizen's data, item by item.
+const transferItemLabels: Record<ItemStatus, string> = {
+  delivered: 'übermittelt',
+  'not-found': 'keine Daten vorhanden, nichts übermittelt',
+  unavailable: 'nicht übermittelt (Register nicht erreichbar)',
+  pending: 'folgt später',
+};
+
+const outcomeLabels: Record<RequestStatus, string> = {
+  complete: 'Abgeschlossen',
+  partial: 'Teilweise abgeschlossen',
+  failed: 'Fehlgeschlagen, nichts übermittelt',
+};
+
+interface TransferDetails {
+  purpose?: Purpose;
+  caseReference?: string;
+  basis?: { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
+  outcome?: RequestStatus;
+  completes?: string;
+  items?: { type: EvidenceType; status: ItemStatus }[];
+}
+
+function transferCard(t: TransferRecord, names: AuthorityNames): SafeHtml {
+  const d = t.details as TransferDetails;
+  const id = `transfer-${t.auditEntryId}`;
+  const basis = d.basis?.basis === 'consent' ? 'Ihre Einwilligung' : d.basis ? `Gesetz: ${legalBasisLabel(d.basis.legalBasis)}` : '–';
+  return html`<li class="record" aria-labelledby="${id}">
+  <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${authorityName(names, t.requester)}</h3>
+  ${summaryList([
+    { key: 'Behörde', value: authorityName(names, t.requester) },
+    { key: 'Zweck', value: d.purpose ? (purposeLabels[d.purpose] ?? d.purpose) : '–' },
+    { key: 'Aktenzeichen der Behörde', value: d.caseReference ?? '–' },
+    {
+      key: 'Nachweise',
+      value: html`<ul class="plain-list">${(d.items ?? []).map(
+        (i) => html`<li>${evidenceTypeLabels[i.type] ?? i.type}: ${transferItemLabels[i.status] ?? i.status}</li>`,
+      )}</ul>`,
+    },
+    { key: 'Grundlage', value: basis },
+    { key: 'Ergebnis', value: d.completes ? 'Nachlieferung zu einem früheren Abruf' : d.outcome ? outcomeLabels[d.outcome] : '–' },
+    { key: 'Protokolleintrag', value: `Nr. ${t.auditEntryId}` },
+  ])}
+</li>`;
+}
+
+/** The transfer list with its filter; `errors` when the filter was not valid (the list is then unfiltered). */
+export function transfersPage(v: {
+  citizen: SignedInCitizen;
+  sandbox: boolean;
+  transfers: readonly TransferRecord[];
+  total: number;
+  names: AuthorityNames;
+  requesters: readonly string[];
+  form: FilterForm;
+  errors: FieldErrors;
+  filtered: boolean;
+  exportQuery: string;
+  flash: Flash | null;
+}): string {
+  const count = v.transfers.length;
+  return renderPage(
+    shell(v.citizen, v.sandbox, 'Abrufe Ihrer Daten', 'transfers', v.errors.size > 0),
+    html`${errorSummary(v.errors, FILTER_FIELDS)}${flashBanner(v.flash)}
+<h1 class="heading-xl">Abrufe Ihrer Daten</h1>
+<p class="lead">Hier sehen Sie, welche Behörde wann welche Nachweise über Sie abgerufen hat und warum. Jeder Abruf steht hier, auch wenn er nichts geliefert hat. Einträge werden nach zwei Jahren gelöscht.</p>
+<form method="get" action="/cockpit" class="filters" novalidate aria-labelledby="filter-title">
+  <h2 class="heading-m" id="filter-title">Abrufe filtern</h2>
+  <div class="filters__grid">
+    ${textInput({ name: 'from', label: 'von (Datum)', hint: 'TT.MM.JJJJ', value: v.form.from, error: v.errors.get('from'), autocomplete: 'off', width: 'wide' })}
+    ${textInput({ name: 'to', label: 'bis (Datum)', hint: 'TT.MM.JJJJ', value: v.form.to, error: v.errors.get('to'), autocomplete: 'off', width: 'wide' })}
+    ${select({
+      name: 'authority',
+      label: 'Behörde',
+      options: [{ value: '', label: 'Alle Behörden' }, ...v.requesters.map((r) => ({ value: r, label: authorityName(v.names, r) }))],
+      selected: v.form.authority,
+      error: v.errors.get('authority'),
+    })}
+    ${select({
+      name: 'type',
+      label: 'Nachweis',
+      options: [{ value: '', label: 'Alle Nachweise' }, ...EVIDENCE_TYPES.map((t) => ({ value: t, label: evidenceTypeLabels[t] }))],
+      selected: v.form.type,
+      error: v.errors.get('type'),
+    })}
+  </div>
+  <div class="button-group">
+    ${button('Filter anwenden', { variant: 'secondary' })}
+    ${v.filtered ? html`<p><a href="/cockpit">Filter zurücksetzen</a></p>` : null}
+  </div>
+</form>
+<h2 class="heading-l" id="list-title">${
+      v.total === 0
+        ? 'Noch keine Abrufe'
+        : v.filtered
+          ? `${count} von ${v.total} ${v.total === 1 ? 'Abruf' : 'Abrufen'}`
+          : `${count} ${count === 1 ? 'Abruf' : 'Abrufe'}`
+    }</h2>
+${
+  v.total === 0
+    ? html`<p>Bisher hat keine Behörde über diesen Dienst Daten über Sie abgerufen.</p>`
+    : count === 0
+      ? html`<p>Kein Abruf passt zu diesem Filter.</p>`
+      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => transferCard(t, v.names))}</ol>`
+}
+<h2 class="heading-m">Herunterladen</h2>
+<p>Die ${v.filtered ? 'gefilterten ' : ''}Abrufe als Datei, zum Beispiel für eine Auskunft nach Artikel 15 DSGVO:</p>
+<ul>
+  <li><a href="/cockpit/transfers.json${v.exportQuery}" download>Als JSON-Datei herunterladen</a></li>
+  <li><a href="/cockpit/transfers.xml${v.exportQuery}" download>Als XML-Datei (Protokollauszug) herunterladen</a></li>
+</ul>`,
+  );
+}
+
+export function consentState(c: Consent, now: Date): ConsentState {
+  return c.revokedAt ? 'revoked' : now < c.validFrom ? 'not-yet-valid' : now >= c.validUntil ? 'expired' : 'active';
+}
+
+function stateTag(state: ConsentState): SafeHtml {
+  const tone = ({ active: 'green', revoked: 'grey', expired: 'grey', 'not-yet-valid': 'blue' } as const)[state];
+  return tag(consentStateLabels[state], tone);
+}
+
+function consentRows(c: Consent, names: AuthorityNames, now: Date) {
+  const state = consentState(c, now);
+  return [
+    { key: 'Behörde', value: authorityName(names, c.granteeId) },
+    { key: 'Zweck', value: purposeLabels[c.purpose] },
+    { key: 'Nachweise', value: c.evidenceTypes.map((t) => evidenceTypeLabels[t]).join(', ') },
+    { key: 'Gültig', value: `vom ${formatDate(c.validFrom)} bis ${formatDate(new Date(c.validUntil.getTime() - 1))}` },
+    { key: 'Erteilt', value: `am ${formatDate(c.grantedAt)}, ${c.grantedBy === 'citizen' ? 'von Ihnen im Datenschutzcockpit' : 'auf Papier, erfasst von der Behörde'}` },
+    { key: 'Stand', value: html`${stateTag(state)}${c.revokedAt ? ` am ${formatDateTime(c.revokedAt)}` : ''}` },
+  ];
+}
+
+export function consentsPage(v: { citizen: SignedInCitizen; sandbox: boolean; consents: readonly Consent[]; names: AuthorityNames; now: Date; flash: Flash | null }): string {
+  const current = v.consents.filter((c) => ['active', 'not-yet-valid'].includes(consentState(c, v.now)));
+  const past = v.consents.filter((c) => !current.includes(c));
+  const card = (c: Consent, revocable: boolean) => {
+    const id = `consent-${c.id}`;
+    return html`<li class="record" aria-labelledby="${id}">
+  <h3 class="record__title" id="${id}">${authorityName(v.names, c.granteeId)}: ${purposeLabels[c.purpose]}</h3>
+  ${summaryList(consentRows(c, v.names, v.now))}
+  ${
+    revocable
+      ? html`<p><a class="button button--warning" href="/cockpit/consents/${c.id}/revoke">Widerrufen<span class="visually-hidden">: Einwilligung für ${authorityName(v.names, c.granteeId)}, ${purposeLabels[c.purpose]}</span></a></p>`
+      : null
+  }
+</li>`;
+  };
+  return renderPage(
+    shell(v.citizen, v.sandbox, 'Ihre Einwilligungen', 'consents'),
+    html`${flashBanner(v.flash)}
+<h1 class="heading-xl">Ihre Einwilligungen</h1>
+<p class="lead">Mit einer Einwilligung erlauben Sie einer Behörde, bestimmte Nachweise über Sie direkt bei den Registern abzurufen. Sie können jede Einwilligung jederzeit widerrufen. Der Widerruf gilt sofort.</p>
+<p><a class="button" href="/cockpit/consents/new">Neue Einwilligung erteilen</a></p>
+<h2 class="heading-l" id="current-title">Gültige Einwilligungen</h2>
+${current.length === 0 ? html`<p>Sie haben zurzeit keine gültige Einwilligung.</p>` : html`<ul class="records" aria-labelledby="current-title">${current.map((c) => card(c, true))}</ul>`}
+${
+  past.length > 0
+    ? html`<h2 class="heading-l" id="past-title">Widerrufene und abgelaufene Einwilligungen</h2>
+<ul class="records" aria-labelledby="past-title">${past.map((c) => card(c, false))}</ul>`
+    : null
+}`,
+  );
+}
+
+export function revokePage(v: { citizen: SignedInCitizen; sandbox: boolean; consent: Consent; names: AuthorityNames; now: Date }): string {
+  const { consent } = v;
+  return renderPage(
+    shell(v.citizen, v.sandbox, 'Einwilligung widerrufen', 'consents'),
+    html`<p><a href="/cockpit/consents">Zurück zu Ihren Einwilligungen</a></p>
+<h1 class="heading-xl">Einwilligung widerrufen?</h1>
+${summaryList(consentRows(consent, v.names, v.now))}
+<p>Nach dem Widerruf darf ${authorityName(v.names, consent.granteeId)} diese Nachweise nicht mehr auf Grund dieser Einwilligung abrufen. Der Widerruf gilt sofort. Nachweise, die die Behörde schon abgerufen hat, bleiben bei ihr.</p>
+<form method="post" action="/cockpit/consents/${consent.id}/revoke" novalidate>
+  ${csrfField(v.citizen.session.csrfToken)}
+  <div class="button-group">
+    ${button('Ja, Einwilligung widerrufen', { variant: 'warning' })}
+    <p><a href="/cockpit/consents">Abbrechen</a></p>
+  </div>
+</form>`,
+  );
+}
+
+export function grantPage(v: {
+  citizen: SignedInCitizen;
+  sandbox: boolean;
+  authorities: readonly { id: string; name: string }[];
+  form: GrantForm;
+  errors: FieldErrors;
+}): string {
+  const { form, errors } = v;
+  return renderPage(
+    shell(v.citizen, v.sandbox, 'Neue Einwilligung erteilen', 'consents', errors.size > 0),
+    html`${errorSummary(errors, GRANT_FIELDS)}
+<p><a href="/cockpit/consents">Zurück zu Ihren Einwilligungen</a></p>
+<h1 class="heading-xl">Neue Einwilligung erteilen</h1>
+<p class="lead">Erlauben Sie einer Behörde, Nachweise für Ihren Antrag direkt abzurufen. Dann müssen Sie diese nicht selbst einreichen.</p>
+<form method="post" action="/cockpit/consents/new" novalidate>
+  ${csrfField(v.citizen.session.csrfToken)}
+  ${select({
+    name: 'grantee',
+    label: 'Welche Behörde darf abrufen?',
+    options: [{ value: '', label: 'Bitte auswählen' }, ...v.authorities.map((a) => ({ value: a.id, label: a.name }))],
+    selected: form.grantee,
+    error: errors.get('grantee'),
+  })}
+  ${radios({
+    name: 'purpose',
+    label: 'Für welchen Antrag?',
+    items: PURPOSES.map((p) => ({ value: p, label: purposeLabels[p] })),
+    selected: form.purpose || undefined,
+    error: errors.get('purpose'),
+  })}
+  ${checkboxes({
+    name: 'evidenceTypes',
+    label: 'Welche Nachweise darf die Behörde abrufen?',
+    hint: 'Wählen Sie nur, was die Behörde für den Antrag braucht.',
+    items: EVIDENCE_TYPES.map((t) => ({ value: t, label: evidenceTypeLabels[t] })),
+    selected: form.evidenceTypes,
+    error: errors.get('evidenceTypes'),
+  })}
+  ${textInput({
+    name: 'validUntil',
+    label: 'Bis wann soll die Einwilligung gelten?',
+    hint: 'Zum Beispiel 31.12.2027. Sie können sie vorher jederzeit widerrufen.',
+    value: form.validUntil,
+    error: errors.get('validUntil'),
+    autocomplete: 'off',
+    width: 'narrow',
+  })}
+  ${button('Einwilligung erteilen')}
+</form>`,
+  );
+}

@@ -1,0 +1,112 @@
+// The clerk's lookup: show the form, validate it, record a paper consent if there is one, fetch through
+// the evidence service (authorization, consent policy, fan-out, audit — exactly as the API does), and
+// show the answer once. A refusal shows the form again with the reason at the field it concerns.
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Context } from '../../context.ts';
+import { BrokerError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import type { FieldErrors } from '../kit/components.ts';
+import { notFoundPage } from '../kit/error-pages.ts';
+import { sendPage } from '../kit/security.ts';
+import { clerkOf } from '../sessions/signed-in.ts';
+import { alreadySentNotice, lookupFormPage, resultPage, stillRunningPage } from './template.ts';
+import { emptyLookupForm, readLookupForm, validateLookup, type LookupForm } from './validation.ts';
+
+/** German reasons for the policy's refusal codes (ConsentRequiredError.refusal). */
+const REFUSALS: Record<string, string> = {
+  'no-consent': 'Es liegt keine gültige Einwilligung vor, die Ihre Behörde, den Zweck und alle gewählten Nachweise abdeckt. Vielleicht wurde sie widerrufen oder ist abgelaufen. Es wurden keine Daten abgerufen.',
+  revoked: 'Die Einwilligung wurde widerrufen. Es wurden keine Daten abgerufen.',
+  expired: 'Die Einwilligung ist abgelaufen. Es wurden keine Daten abgerufen.',
+  'not-yet-valid': 'Die Einwilligung gilt noch nicht. Es wurden keine Daten abgerufen.',
+  'other-purpose': 'Die Einwilligung gilt für einen anderen Zweck. Es wurden keine Daten abgerufen.',
+  'evidence-type-not-covered': 'Die Einwilligung deckt nicht alle gewählten Nachweise ab. Es wurden keine Daten abgerufen.',
+  'consent-unknown': 'Diese Einwilligung gibt es für diese Person und Ihre Behörde nicht. Es wurden keine Daten abgerufen.',
+  'legal-basis-not-applicable': 'Diese Rechtsgrundlage erlaubt den Abruf für diesen Zweck oder diese Nachweise nicht. Es wurden keine Daten abgerufen.',
+};
+
+export function lookupController(ctx: Context) {
+  const sessions = ctx.pages.clerkSessions;
+  const sandbox = ctx.cfg.demo;
+
+  function showForm(req: Request, res: Response, status: number, form: LookupForm, errors: FieldErrors): void {
+    sendPage(res, status, lookupFormPage({ clerk: clerkOf(req), sandbox, form, errors }));
+  }
+
+  return {
+    show(req: Request, res: Response): void {
+      showForm(req, res, 200, emptyLookupForm(randomUUID(), clerkOf(req).participant), new Map());
+    },
+
+    async submit(req: Request, res: Response): Promise<void> {
+      const clerk = clerkOf(req);
+      const form = readLookupForm(req.body);
+      if (form.formId === '') form.formId = randomUUID();
+      // NOTE: the same form sent twice (reload, double click) must not fetch twice: each fetch is a
+      // transfer of personal data that the citizen sees in the cockpit.
+      const earlier = sessions.findSubmission(req, form.formId);
+      if (earlier) return res.redirect(303, `/ui/lookup/requests/${earlier}?status=bereits-gesendet`);
+
+      const now = ctx.clock();
+      const checked = validateLookup(form, clerk.participant, now);
+      if (!checked.ok) return showForm(req, res, 400, form, checked.errors);
+      const { body, paperConsent } = checked.value;
+
+      if (paperConsent) {
+        // The paper consent is recorded as the API records one an authority holds (grantedBy = the authority).
+        const consent = await ctx.consents.grant({
+          citizenIdNr: body.citizen.idNr,
+          granteeId: clerk.participant.id,
+          evidenceTypes: body.evidenceTypes,
+          purpose: body.purpose,
+          validFrom: now,
+          validUntil: paperConsent.validUntil,
+          grantedBy: clerk.participant.id,
+        });
+        body.consentId = consent.id;
+        ctx.log.info({ event: 'clerk-recorded-paper-consent', clerk: clerk.account.id, consentId: consent.id }, 'paper consent recorded');
+      }
+
+      try {
+        // The form id doubles as the evidence service's idempotency key: two sends racing each other (a
+        // double click) become one request in the database, and the second gets the first one's answer.
+        const result = await ctx.evidence.submit(clerk.participant, body, { idempotencyKey: `ui-lookup:${form.formId}` });
+        const { answer } = result;
+        await sessions.rememberSubmission(req, form.formId, answer.id);
+        // Who looked up what is in the audit chain by authority; the clerk is named in the operations log.
+        ctx.log.info({ event: 'clerk-lookup', clerk: clerk.account.id, requestId: answer.id, status: answer.status, replayed: result.kind === 'replayed' }, 'clerk lookup answered');
+        const notice = result.kind === 'replayed' ? alreadySentNotice() : null;
+        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: body.citizen.idNr, fresh: true, notice }));
+      } catch (err) {
+        // Still in progress in a parallel send of the same form, or the form id reused for other content.
+        if (err instanceof BrokerError && err.status === 409) return sendPage(res, 409, stillRunningPage(clerk, sandbox));
+        if (err instanceof ConsentRequiredError) {
+          const at = form.basis === 'legal-basis' ? 'legalBasis' : 'basis';
+          return showForm(req, res, 403, form, new Map([[at, REFUSALS[err.refusal] ?? REFUSALS['no-consent']!]]));
+        }
+        if (err instanceof ForbiddenError) {
+          const message = 'Das darf Ihre Behörde nicht abrufen. Es wurden keine Daten abgerufen.';
+          return showForm(req, res, 403, form, new Map([[form.basis === 'legal-basis' ? 'legalBasis' : 'evidenceTypes', message]]));
+        }
+        throw err;
+      }
+    },
+
+    /** A request's current state; items still pending are asked about again, as the API's GET does. */
+    async request(req: Request, res: Response): Promise<void> {
+      const clerk = clerkOf(req);
+      const id = String(req.params.id ?? '');
+      if (!/^[0-9a-f-]{36}$/.test(id)) return sendPage(res, 404, notFoundPage('lookup', sandbox));
+      try {
+        const answer = await ctx.evidence.get(clerk.participant, id);
+        const row = await ctx.database.prisma.evidenceRequest.findUnique({ where: { id }, select: { citizenIdNr: true } });
+        const notice = req.query.status === 'bereits-gesendet' ? alreadySentNotice() : null;
+        const fresh = answer.evidence.some((i) => i.data !== null);
+        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: row?.citizenIdNr ?? '', fresh, notice }));
+      } catch (err) {
+        // Another authority's request and an unknown id look the same.
+        if (err instanceof NotFoundError) return sendPage(res, 404, notFoundPage('lookup', sandbox));
+        throw err;
+      }
+    },
+  };
+}

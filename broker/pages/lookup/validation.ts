@@ -1,0 +1,188 @@
+// The lookup form: read as typed, then validated with the API's own schemas (EvidenceRequestBody, and
+// ConsentBody for a paper consent), with German messages per field. What the clerk's authority may not
+// request is refused here too, with a message, before the evidence service would refuse it.
+import type { Participant } from '../../auth/principal.ts';
+import { LEGAL_BASES, type LegalBasis } from '../../../consent/legal-bases.ts';
+import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../../domain/codes.ts';
+import { idNrProblem } from '../../domain/idnr.ts';
+import { ConsentBody, EvidenceRequestBody } from '../../schemas.ts';
+import type { FieldErrors } from '../kit/components.ts';
+import { berlinDay, dayString, endOfDayInBerlin, parseDay } from '../kit/dates.ts';
+import { evidenceTypeLabels, purposeLabels } from '../kit/labels.ts';
+import { field, fieldList } from '../kit/security.ts';
+import { idNrMessage, normalizeIdNr, validateWith, type Issue, type Validated } from '../kit/validation.ts';
+
+/** Form fields in page order (the error summary lists them in this order). */
+export const LOOKUP_FIELDS = [
+  'idNr',
+  'purpose',
+  'caseReference',
+  'evidenceTypes',
+  'periodFrom',
+  'periodTo',
+  'basis',
+  'paperValidUntil',
+  'paperConfirmed',
+  'legalBasis',
+] as const;
+
+export const BASIS_CHOICES = ['existing', 'paper', 'legal-basis'] as const;
+
+/** The lookup form as typed, for showing it again. */
+export interface LookupForm {
+  /** One-time id of this form, so sending it twice never fetches twice. */
+  formId: string;
+  idNr: string;
+  purpose: string;
+  caseReference: string;
+  evidenceTypes: string[];
+  periodFrom: string;
+  periodTo: string;
+  basis: string;
+  paperValidUntil: string;
+  paperConfirmed: boolean;
+  legalBasis: string;
+}
+
+/** A valid lookup: the API request body and, for a paper consent, what to record first. */
+export interface LookupRequest {
+  body: EvidenceRequestBody;
+  paperConsent: { validUntil: Date } | null;
+}
+
+export function emptyLookupForm(formId: string, participant: Participant): LookupForm {
+  return {
+    formId,
+    idNr: '',
+    purpose: participant.purposes.length === 1 ? participant.purposes[0]! : '',
+    caseReference: '',
+    evidenceTypes: [],
+    periodFrom: '',
+    periodTo: '',
+    basis: '',
+    paperValidUntil: '',
+    paperConfirmed: false,
+    legalBasis: '',
+  };
+}
+
+export function readLookupForm(body: unknown): LookupForm {
+  const text = (name: string, max = 200) => field(body, name).trim().slice(0, max);
+  return {
+    formId: /^[0-9a-f-]{36}$/.test(field(body, 'formId')) ? field(body, 'formId') : '',
+    idNr: text('idNr', 40),
+    purpose: text('purpose', 40),
+    caseReference: text('caseReference', 200),
+    evidenceTypes: fieldList(body, 'evidenceTypes').slice(0, 10),
+    periodFrom: text('periodFrom', 20),
+    periodTo: text('periodTo', 20),
+    basis: text('basis', 40),
+    paperValidUntil: text('paperValidUntil', 20),
+    paperConfirmed: field(body, 'paperConfirmed') === 'yes',
+    legalBasis: text('legalBasis', 40),
+  };
+}
+
+/** "11.2025", "11/2025" or "2025-11" → "2025-11"; anything else is passed on for the schema to refuse. */
+export function normalizeMonth(input: string): string {
+  const german = /^(\d{1,2})[./](\d{4})$/.exec(input);
+  return german ? `${german[2]}-${german[1]!.padStart(2, '0')}` : input;
+}
+
+function toField(path: readonly PropertyKey[]): string {
+  const [head, sub] = path;
+  if (head === 'citizen') return 'idNr';
+  if (head === 'period') return sub === 'to' ? 'periodTo' : 'periodFrom';
+  if (head === 'validUntil' || head === 'validFrom') return 'paperValidUntil';
+  if (typeof head === 'string' && (LOOKUP_FIELDS as readonly string[]).includes(head)) return head;
+  return 'basis';
+}
+
+function messages(idNr: string) {
+  return (name: string, issue: Issue): string => {
+    switch (name) {
+      case 'idNr':
+        return idNrMessage(idNr === '' ? 'missing' : (idNrProblem(idNr) ?? 'format'));
+      case 'purpose':
+        return 'Wählen Sie aus, wofür die Nachweise gebraucht werden';
+      case 'caseReference':
+        if (issue.code === 'too_small') return 'Geben Sie das Aktenzeichen ein';
+        if (issue.code === 'too_big') return 'Das Aktenzeichen darf höchstens 100 Zeichen haben';
+        return 'Das Aktenzeichen darf nur Buchstaben, Ziffern, Leerzeichen und die Zeichen . _ / - enthalten';
+      case 'evidenceTypes':
+        return issue.code === 'too_small' ? 'Wählen Sie mindestens einen Nachweis aus' : 'Wählen Sie nur Nachweise aus der Liste aus';
+      case 'periodFrom':
+      case 'periodTo':
+        if (issue.code === 'custom') return 'Der Monat „von“ darf nicht nach dem Monat „bis“ liegen';
+        return `Geben Sie den Monat „${name === 'periodFrom' ? 'von' : 'bis'}“ als MM.JJJJ an, zum Beispiel 01.2026`;
+      case 'legalBasis':
+        return 'Wählen Sie eine Rechtsgrundlage aus der Liste aus';
+      case 'paperValidUntil':
+        return 'Das Ende der Gültigkeit muss nach heute liegen';
+      default:
+        return 'Prüfen Sie Ihre Angaben';
+    }
+  };
+}
+
+export function validateLookup(form: LookupForm, participant: Participant, now: Date): Validated<LookupRequest> {
+  const errors: FieldErrors = new Map();
+  const idNr = normalizeIdNr(form.idNr);
+
+  if (form.periodFrom !== '' && form.periodTo === '') errors.set('periodTo', 'Geben Sie auch den Monat „bis“ an');
+  if (form.periodTo !== '' && form.periodFrom === '') errors.set('periodFrom', 'Geben Sie auch den Monat „von“ an');
+  if (!(BASIS_CHOICES as readonly string[]).includes(form.basis)) errors.set('basis', 'Wählen Sie aus, worauf sich der Abruf stützt');
+
+  let paperUntil: Date | null = null;
+  if (form.basis === 'paper') {
+    const day = parseDay(form.paperValidUntil);
+    if (form.paperValidUntil === '') errors.set('paperValidUntil', 'Geben Sie an, bis wann die Einwilligung gilt');
+    else if (!day) errors.set('paperValidUntil', 'Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 31.12.2026');
+    else if (dayString(day) <= dayString(berlinDay(now))) errors.set('paperValidUntil', 'Das Ende der Gültigkeit muss nach heute liegen');
+    else paperUntil = endOfDayInBerlin(day);
+    if (!form.paperConfirmed) errors.set('paperConfirmed', 'Bestätigen Sie, dass die unterschriebene Einwilligung vorliegt');
+  }
+  if (form.basis === 'legal-basis' && form.legalBasis === '') errors.set('legalBasis', 'Wählen Sie die Rechtsgrundlage aus');
+
+  const hasPeriod = form.periodFrom !== '' && form.periodTo !== '';
+  const input = {
+    citizen: { idNr },
+    evidenceTypes: form.evidenceTypes,
+    purpose: form.purpose === '' ? undefined : form.purpose,
+    caseReference: form.caseReference,
+    ...(hasPeriod ? { period: { from: normalizeMonth(form.periodFrom), to: normalizeMonth(form.periodTo) } } : {}),
+    ...(form.basis === 'legal-basis' && form.legalBasis !== '' ? { legalBasis: form.legalBasis } : {}),
+  };
+  const checked = validateWith(EvidenceRequestBody, input, toField, messages(idNr), errors);
+
+  if (checked.ok && paperUntil) {
+    // The consent is recorded through the same schema the API's POST /v1/consents uses.
+    const consent = { citizen: { idNr }, grantee: participant.id, evidenceTypes: form.evidenceTypes, purpose: form.purpose, validUntil: paperUntil.toISOString() };
+    const consentChecked = validateWith(ConsentBody, consent, toField, messages(idNr), errors);
+    if (!consentChecked.ok) return consentChecked;
+  }
+  if (!checked.ok) return checked;
+
+  const body = checked.value;
+  const notAllowed = body.evidenceTypes.filter((t) => !participant.evidenceTypes.includes(t));
+  if (notAllowed.length > 0) {
+    errors.set('evidenceTypes', `Ihre Behörde darf diese Nachweise nicht abrufen: ${notAllowed.map((t) => evidenceTypeLabels[t]).join(', ')}`);
+  }
+  if (!participant.purposes.includes(body.purpose)) {
+    errors.set('purpose', `Ihre Behörde darf keine Nachweise für ${purposeLabels[body.purpose]} abrufen`);
+  }
+  if (body.legalBasis !== undefined && !participant.legalBases.includes(body.legalBasis)) {
+    errors.set('legalBasis', 'Auf diese Rechtsgrundlage darf sich Ihre Behörde nicht stützen');
+  }
+  if (errors.size > 0) return { ok: false, errors };
+  return { ok: true, value: { body, paperConsent: paperUntil ? { validUntil: paperUntil } : null } };
+}
+
+/** The evidence types, purposes and legal bases a participant may use, in code-list order (what the form offers). */
+export function allowedChoices(participant: Participant): { evidenceTypes: EvidenceType[]; purposes: Purpose[]; legalBases: LegalBasis[] } {
+  return {
+    evidenceTypes: EVIDENCE_TYPES.filter((t) => participant.evidenceTypes.includes(t)),
+    purposes: PURPOSES.filter((p) => participant.purposes.includes(p)),
+    legalBases: LEGAL_BASES.filter((b) => participant.legalBases.includes(b.code)),
+  };
+}

@@ -1,0 +1,39 @@
+// What the pages need beyond the API's context: web sessions for clerks and citizens, clerk accounts and
+// their sign-in, and the citizens' identity provider. Built once by createContext (ctx.pages).
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { PrismaClerkAccountStore, PrismaSignInThrottleStore } from './clerk-sign-in/clerk-accounts.ts';
+import { ClerkAuthenticator } from './clerk-sign-in/clerk-auth.ts';
+import { SandboxCitizenIdentity, type CitizenIdentityProvider } from './citizen-sign-in/citizen-identity.ts';
+import { PrismaWebSessionStore, type WebSessionStore } from './sessions/session-store.ts';
+import { CITIZEN_SESSIONS, CLERK_SESSIONS, WebSessions } from './sessions/web-sessions.ts';
+
+/** The pages' own services. */
+export interface PageServices {
+  sessionStore: WebSessionStore;
+  clerkSessions: WebSessions;
+  citizenSessions: WebSessions;
+  clerks: ClerkAuthenticator;
+  /** null: citizens cannot sign in on this system (CITIZEN_SIGN_IN=off and no provider given). */
+  citizenIdentity: CitizenIdentityProvider | null;
+}
+
+export function createPageServices(deps: {
+  db: Db;
+  cfg: Config;
+  clock: () => Date;
+  log: Logger;
+  /** A real identity provider (BundID) replaces the configured one here. */
+  citizenIdentity?: CitizenIdentityProvider | null | undefined;
+}): PageServices {
+  const { db, cfg, clock, log } = deps;
+  const sessionStore = new PrismaWebSessionStore(db);
+  return {
+    sessionStore,
+    clerkSessions: new WebSessions(sessionStore, clock, CLERK_SESSIONS, cfg.cookieSecure, log),
+    citizenSessions: new WebSessions(sessionStore, clock, CITIZEN_SESSIONS, cfg.cookieSecure, log),
+    clerks: new ClerkAuthenticator(new PrismaClerkAccountStore(db), new PrismaSignInThrottleStore(db), clock),
+    citizenIdentity: deps.citizenIdentity !== undefined ? deps.citizenIdentity : cfg.citizenSignIn === 'sandbox' ? new SandboxCitizenIdentity() : null,
+  };
+}

@@ -1,0 +1,65 @@
+// `npm run screenshots`: renders each page at desktop and phone width into docs/screenshots/, against a
+// real broker with the register simulators and the demo data (SQLite in a temporary directory).
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { seedDemo } from '../../broker/demo.ts';
+import { testDatabase } from '../helpers/databases.ts';
+import { startHarness } from '../helpers/harness.ts';
+import { DESKTOP, launchChromium, newPage, PHONE } from './browser.ts';
+
+const OUT = 'docs/screenshots';
+
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: `${OUT}/${name}-${size}.png`, fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const h = await startHarness((await testDatabase('sqlite'))!);
+  const demo = await seedDemo(h.broker.ctx);
+  const browser = await launchChromium();
+  try {
+    const clerk = await newPage(browser);
+    await clerk.goto(`${h.url}/ui/lookup`);
+    await shoot(clerk, 'lookup-sign-in');
+    await clerk.fill('#username', demo.clerkUsername);
+    await clerk.fill('#password', demo.clerkPassword);
+    await clerk.click('button:has-text("Anmelden")');
+    await clerk.fill('#idNr', '86095742718');
+    await clerk.click('button:has-text("Nachweise abrufen")');
+    await shoot(clerk, 'lookup-form-errors');
+    await clerk.fill('#idNr', '86 095 742 719');
+    await clerk.check('#purpose');
+    await clerk.fill('#caseReference', 'EG-2026-0815');
+    for (const t of ['#evidenceTypes', '#evidenceTypes-maternity-benefit', '#evidenceTypes-income']) await clerk.check(t);
+    await clerk.check('#basis');
+    await clerk.click('button:has-text("Nachweise abrufen")');
+    await shoot(clerk, 'lookup-result');
+    await clerk.emulateMedia({ media: 'print' });
+    await clerk.screenshot({ path: `${OUT}/lookup-result-print.png`, fullPage: true });
+    await clerk.emulateMedia({ media: 'screen' });
+
+    const citizen = await newPage(browser);
+    await citizen.goto(`${h.url}/cockpit`);
+    await shoot(citizen, 'cockpit-sign-in');
+    await citizen.fill('#idNr', demo.citizenIdNr);
+    await citizen.click('button:has-text("Anmelden")');
+    await shoot(citizen, 'cockpit-transfers');
+    await citizen.goto(`${h.url}/cockpit/consents`);
+    await shoot(citizen, 'cockpit-consents');
+    await citizen.click('a:has-text("Widerrufen")');
+    await shoot(citizen, 'cockpit-revoke');
+    await citizen.goto(`${h.url}/cockpit/consents/new`);
+    await citizen.click('button:has-text("Einwilligung erteilen")');
+    await shoot(citizen, 'cockpit-grant-errors');
+  } finally {
+    await browser.close();
+    await h.close();
+  }
+}
+
+await main();
