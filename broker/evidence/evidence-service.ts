@@ -53,6 +53,8 @@ export interface SubmitOptions {
   idempotencyKey?: string | undefined;
   /** Prefer: respond-async — answer 202 at once; a worker fetches, GET delivers. */
   respondAsync?: boolean;
+  /** The person acting for the authority (a clerk's account id); recorded in the audit entry. */
+  onBehalfOf?: string;
 }
 
 export type AdapterSet = { [T in EvidenceType]: RegisterAdapter<T> };
@@ -143,6 +145,7 @@ export class EvidenceService {
       citizenIdNr: need.idNr,
       purpose: body.purpose,
       caseReference: body.caseReference,
+      onBehalfOf: opts.onBehalfOf ?? null,
       periodFrom: period.from,
       periodTo: period.to,
       consentId: basis.basis === 'consent' ? basis.consentId : null,
@@ -239,7 +242,14 @@ export class EvidenceService {
         actorId: row.participantId,
         requestId: row.id,
         consentId: row.consentId,
-        details: { purpose: row.purpose, caseReference: row.caseReference, basis, outcome: status, items: items.map(auditItem) },
+        details: {
+          purpose: row.purpose,
+          caseReference: row.caseReference,
+          basis,
+          outcome: status,
+          items: items.map(auditItem),
+          ...(row.onBehalfOf ? { onBehalfOf: row.onBehalfOf } : {}),
+        },
       });
       const answer: EvidenceAnswer = {
         id: row.id,

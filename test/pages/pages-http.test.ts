@@ -230,6 +230,9 @@ for (const kind of DATABASE_KINDS) {
         expect(res.html).to.include('Deutsche Rentenversicherung – Entgeltbescheinigungen (rvBEA)');
         expect(res.html).to.include('Gesetzliche Grundlage: § 9 BEEG');
         expect(res.html).to.match(/Entgelt je Monat/);
+        // The audit entry names the clerk who acted for the authority.
+        const last = await h.broker.ctx.database.prisma.auditDetail.findFirstOrThrow({ where: { actorId: AUTHORITY_ID, entry: { kind: 'transfer' } }, orderBy: { seq: 'desc' } });
+        expect(JSON.parse(last.details).onBehalfOf).to.match(/^clerk:/);
       });
 
       it('records a paper consent in the ledger, which the citizen then sees in the cockpit', async () => {

@@ -69,10 +69,10 @@ export function lookupController(ctx: Context) {
       try {
         // The form id doubles as the evidence service's idempotency key: two sends racing each other (a
         // double click) become one request in the database, and the second gets the first one's answer.
-        const result = await ctx.evidence.submit(clerk.participant, body, { idempotencyKey: `ui-lookup:${form.formId}` });
+        const result = await ctx.evidence.submit(clerk.participant, body, { idempotencyKey: `ui-lookup:${form.formId}`, onBehalfOf: `clerk:${clerk.account.id}` });
         const { answer } = result;
         await sessions.rememberSubmission(req, form.formId, answer.id);
-        // Who looked up what is in the audit chain by authority; the clerk is named in the operations log.
+        // The audit entry names the authority and the clerk who acted for it.
         ctx.log.info({ event: 'clerk-lookup', clerk: clerk.account.id, requestId: answer.id, status: answer.status, replayed: result.kind === 'replayed' }, 'clerk lookup answered');
         const notice = result.kind === 'replayed' ? alreadySentNotice() : null;
         sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: body.citizen.idNr, fresh: true, notice }));

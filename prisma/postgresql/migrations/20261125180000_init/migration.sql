@@ -66,6 +66,7 @@ CREATE TABLE "EvidenceRequest" (
     "citizenIdNr" TEXT NOT NULL,
     "purpose" TEXT NOT NULL,
     "caseReference" TEXT NOT NULL,
+    "onBehalfOf" TEXT,
     "periodFrom" TEXT NOT NULL,
     "periodTo" TEXT NOT NULL,
     "consentId" TEXT,
