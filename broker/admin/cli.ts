@@ -72,9 +72,9 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) =>
       withContext(async (ctx) => {
-        const rows = await ctx.database.prisma.participant.findMany({ orderBy: { id: 'asc' } });
-        if (opts.json) return out(JSON.stringify(rows.map((r) => ({ ...r, evidenceTypes: JSON.parse(r.evidenceTypes), purposes: JSON.parse(r.purposes), legalBases: JSON.parse(r.legalBases) }))));
-        for (const r of rows) out(`${r.id}\t${r.region}\t${r.name}\t${JSON.parse(r.evidenceTypes).join(',')}\t${JSON.parse(r.purposes).join(',')}`);
+        const rows = await ctx.participants.list();
+        if (opts.json) return out(JSON.stringify(rows));
+        for (const r of rows) out(`${r.id}\t${r.region}\t${r.name}\t${r.evidenceTypes.join(',')}\t${r.purposes.join(',')}\t${r.legalBases.join(',')}`);
       }),
     );
   participants

@@ -95,16 +95,13 @@ export class ParticipantStore {
 
   async get(id: string): Promise<Participant | null> {
     const row = await this.db.participant.findUnique({ where: { id } });
-    if (!row || row.kind !== 'authority') return null;
-    return {
-      id: row.id,
-      name: row.name,
-      kind: 'authority',
-      region: row.region,
-      evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
-      purposes: JSON.parse(row.purposes) as Purpose[],
-      legalBases: JSON.parse(row.legalBases) as string[],
-    };
+    return row && row.kind === 'authority' ? toParticipant(row) : null;
+  }
+
+  /** Every authority, by name. */
+  async list(): Promise<Participant[]> {
+    const rows = await this.db.participant.findMany({ where: { kind: 'authority' }, orderBy: { name: 'asc' } });
+    return rows.map(toParticipant);
   }
 
   async upsert(p: Participant, now: Date): Promise<void> {
@@ -118,4 +115,16 @@ export class ParticipantStore {
     };
     await this.db.participant.upsert({ where: { id: p.id }, create: { id: p.id, createdAt: now, ...data }, update: data });
   }
+}
+
+function toParticipant(row: { id: string; name: string; region: string; evidenceTypes: string; purposes: string; legalBases: string }): Participant {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: 'authority',
+    region: row.region,
+    evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
+    purposes: JSON.parse(row.purposes) as Purpose[],
+    legalBases: JSON.parse(row.legalBases) as string[],
+  };
 }

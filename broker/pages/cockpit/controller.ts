@@ -16,11 +16,10 @@ const NO_FILTER: TransferFilter = { from: null, to: null, authority: null, type:
 export function cockpitController(ctx: Context) {
   const sessions = ctx.pages.citizenSessions;
   const sandbox = ctx.cfg.demo;
-  const db = ctx.database.prisma;
 
   /** Every authority in the directory (for the grant form and for names). */
   async function authorities(): Promise<{ id: string; name: string }[]> {
-    return db.participant.findMany({ where: { kind: 'authority' }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+    return ctx.participants.list();
   }
 
   async function names(): Promise<Map<string, string>> {
