@@ -100,11 +100,6 @@ export class EvidenceService {
     return this.deps.registerTimeoutMs * 2 + 10_000;
   }
 
-  /** The synchronous answer, for callers that need neither idempotency nor async mode. */
-  async request(participant: Participant, body: EvidenceRequestBody): Promise<EvidenceAnswer> {
-    return (await this.submit(participant, body)).answer;
-  }
-
   async submit(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const { clock, consents } = this.deps;
     // Items always come back in the code list's order, whatever order the caller used (GET agrees).
