@@ -69,7 +69,7 @@ const requestStatusesComplete: Covers<EvidenceAnswer['status'], (typeof REQUEST_
  * (broker/evidence/register-policy.ts) and INTERNAL (broker/evidence/outcome.ts). The schema checks only the
  * form PREFIX_REASON (a "Typ 3" list), so a new reason never makes an answer invalid.
  */
-const REGISTER_FAILURES = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER', 'CIRCUIT_OPEN', 'BUSY', 'INTERNAL'] as const;
+const REGISTER_FAILURES = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER', 'BAD_SIGNATURE', 'CIRCUIT_OPEN', 'BUSY', 'INTERNAL'] as const;
 const registerFailuresComplete: Covers<RegisterErrorKind, (typeof REGISTER_FAILURES)[number]> = true;
 void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete];
 

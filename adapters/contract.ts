@@ -15,6 +15,11 @@ export interface RegisterRequest {
   requester: string;
   /** Inclusive period of interest, 'YYYY-MM'. */
   period: { from: string; to: string };
+  /**
+   * The broker's request id for logs (`X-Request-Id`), sent to the register as `X-Request-Id` and expected
+   * back unchanged; one of [A-Za-z0-9_.-]{1,64}, anything else is not sent.
+   */
+  correlationId?: string;
 }
 
 /** A register's answer, mapped into the normalized model. Failures are thrown as RegisterError. */
@@ -33,8 +38,12 @@ export interface RegisterAdapter<T extends EvidenceType = EvidenceType> {
   pollPending(ticket: string, req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<T>>;
 }
 
-/** Stable failure codes of register calls; the broker reports them per item, never the raw cause. */
-export type RegisterErrorKind = 'TIMEOUT' | 'UNREACHABLE' | 'UPSTREAM_ERROR' | 'MALFORMED_ANSWER' | 'REJECTED_ANSWER';
+/**
+ * Stable failure codes of register calls; the broker reports them per item, never the raw cause.
+ * BAD_SIGNATURE: the answer is unsigned, or its signature is not the register's (pinned certificate), is
+ * broken, or does not cover exactly the content that is read.
+ */
+export type RegisterErrorKind = 'TIMEOUT' | 'UNREACHABLE' | 'UPSTREAM_ERROR' | 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE';
 
 /** A register call that failed; `code` is e.g. 'SALARY_TIMEOUT'. */
 export class RegisterError extends Error {

@@ -13,7 +13,13 @@ export interface XmlPost {
   xml: string;
   signal: AbortSignal;
   maxAnswerBytes?: number;
+  /** Sent as `X-Request-Id` when it has the form below; an answer that echoes another one is refused. */
+  requestId?: string;
 }
+
+/** What a request id sent to a register may look like (the broker's own request ids have this form). */
+export const REQUEST_ID = /^[\w.-]{1,64}$/;
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 const XML_MEDIA_TYPE = /^(application|text)\/xml\s*(;\s*charset="?utf-8"?\s*)?$/i;
 
@@ -21,11 +27,16 @@ const XML_MEDIA_TYPE = /^(application|text)\/xml\s*(;\s*charset="?utf-8"?\s*)?$/
 export async function postXml(post: XmlPost): Promise<string> {
   const { evidenceType, signal } = post;
   const maxBytes = post.maxAnswerBytes ?? XML_LIMITS.maxBytes;
+  const requestId = post.requestId !== undefined && REQUEST_ID.test(post.requestId) ? post.requestId : undefined;
   let res: Response;
   try {
     res = await fetch(post.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/xml; charset=utf-8', accept: 'application/xml' },
+      headers: {
+        'content-type': 'application/xml; charset=utf-8',
+        accept: 'application/xml',
+        ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+      },
       body: post.xml,
       signal,
       // A redirect would send citizen data to an address the directory never named.
@@ -38,6 +49,12 @@ export async function postXml(post: XmlPost): Promise<string> {
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
     throw new RegisterError(evidenceType, 'UPSTREAM_ERROR', `register answered HTTP ${res.status}`);
+  }
+  // A register need not echo the request id; one that echoes another belongs to another exchange.
+  const echoed = res.headers.get(REQUEST_ID_HEADER);
+  if (requestId !== undefined && echoed !== null && echoed !== requestId) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new RegisterError(evidenceType, 'REJECTED_ANSWER', 'answer carries another request id');
   }
   const mediaType = res.headers.get('content-type') ?? '';
   if (!XML_MEDIA_TYPE.test(mediaType)) {

@@ -5,6 +5,7 @@ import type { RegisterAdapter } from './contract.ts';
 import { createIncomeAdapter } from './income/adapter.ts';
 import { createMaternityBenefitAdapter } from './maternity-benefit/adapter.ts';
 import { createSalaryAdapter } from './salary/adapter.ts';
+import type { SigningIdentity } from './signing.ts';
 
 /** Where the registers are (from configuration or the participant directory) and who the broker is. */
 export interface AdaptersConfig {
@@ -12,16 +13,21 @@ export interface AdaptersConfig {
   /** The broker's Behördenkennung, sent as the sender of every register message. */
   sender: string;
   clock?: () => Date;
+  /** The broker's key and certificate that sign every query (omitted: the sandbox broker's; tests, tools). */
+  signing?: SigningIdentity;
+  /** Each register's certificate, pinned for its answers (omitted: the sandbox registers'; tests, tools). */
+  registerCertificates?: Record<EvidenceType, string>;
 }
 
 /** All adapters, keyed by the evidence type each one fetches. */
 export type Adapters = { [T in EvidenceType]: RegisterAdapter<T> };
 
 export function createAdapters(cfg: AdaptersConfig): Adapters {
-  const common = { sender: cfg.sender, clock: cfg.clock };
+  const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing };
+  const pinned = (type: EvidenceType) => cfg.registerCertificates?.[type];
   return {
-    salary: createSalaryAdapter({ ...common, baseUrl: cfg.baseUrls.salary }),
-    'maternity-benefit': createMaternityBenefitAdapter({ ...common, baseUrl: cfg.baseUrls['maternity-benefit'] }),
-    income: createIncomeAdapter({ ...common, baseUrl: cfg.baseUrls.income }),
+    salary: createSalaryAdapter({ ...common, baseUrl: cfg.baseUrls.salary, registerCertificate: pinned('salary') }),
+    'maternity-benefit': createMaternityBenefitAdapter({ ...common, baseUrl: cfg.baseUrls['maternity-benefit'], registerCertificate: pinned('maternity-benefit') }),
+    income: createIncomeAdapter({ ...common, baseUrl: cfg.baseUrls.income, registerCertificate: pinned('income') }),
   };
 }

@@ -3,16 +3,22 @@
 // evidence. Each register defines its own namespace and schema (xoev-schemas/<register>/), root element
 // names, the content of `zeitraum` (months, days or years) and of `nachweis`; the rest is built and read here
 // once, so the three registers cannot drift apart in how they address a citizen or report a status.
-// Every message is read through readMessage (./xml-schemas.ts): profile, XSD of envelope and content, then
-// the zod shape below, then the envelope's addressing against the message header.
+// Every message is signed when built (./signing.ts) and read through readSignedMessage (./xml-schemas.ts):
+// profile, XSD of envelope and content, the signature with the sender's pinned certificate, then the zod
+// shape below over the signed content, then the envelope's addressing against the message header.
+// NOTE: build and parse take the sender's key and the certificate pinned for the peer; given none, they use
+// this process's sandbox key set (./sandbox-trust.ts) — tests and tools. The adapters and the simulators
+// always pass theirs. There is no way to build or read an unsigned message.
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
 import type { Purpose } from '../broker/domain/codes.ts';
 import { isValidIdNr } from '../broker/domain/idnr.ts';
 import { CODES, type MessageType } from './code-lists.ts';
 import type { RegisterId } from './contract.ts';
+import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
+import { signEnvelope, type SigningIdentity } from './signing.ts';
 import { checkEnvelope, envelopeShape, sealEnvelope, TRANSPORT_NAMESPACE, TRANSPORT_SCHEMA_FILE } from './transport-envelope.ts';
-import { defineMessageSchema, readMessage, type MessageSchema } from './xml-schemas.ts';
+import { defineMessageSchema, readSignedMessage, type MessageSchema } from './xml-schemas.ts';
 import { codeSchema, headerSchema, writeCode, writeHeader, type CodeList, type MessageHeader } from './xml.ts';
 
 export const ANSWER_STATUS_LIST: CodeList = CODES.answerStatus;
@@ -60,17 +66,22 @@ export interface MessageFamilySpec<S, P> {
   payload: { write(el: XMLBuilder, payload: P): void; schema: z.ZodType<P> };
 }
 
-/** Builds and reads one register's messages, each in its transport envelope; parse* throw XmlMessageError. */
+/**
+ * Builds and reads one register's messages, each in its signed transport envelope. build* sign with the
+ * sender's identity (default: the sandbox broker's for queries, the sandbox register's for answers); parse*
+ * verify with the certificate pinned for the sender (same defaults) and throw XmlMessageError — its subclass
+ * SignatureError for a missing, foreign or broken signature.
+ */
 export interface MessageFamily<S, P> {
   readonly register: RegisterId;
   readonly namespace: string;
   /** What an incoming query and answer must be (the simulator and the adapter validate against these). */
   readonly querySchema: MessageSchema;
   readonly answerSchema: MessageSchema;
-  buildQuery(query: RegisterQuery<S>): string;
-  parseQuery(xml: string): RegisterQuery<S>;
-  buildAnswer(answer: RegisterAnswer<P>): string;
-  parseAnswer(xml: string): RegisterAnswer<P>;
+  buildQuery(query: RegisterQuery<S>, signer?: SigningIdentity): string;
+  parseQuery(xml: string, brokerCertPem?: string): RegisterQuery<S>;
+  buildAnswer(answer: RegisterAnswer<P>, signer?: SigningIdentity): string;
+  parseAnswer(xml: string, registerCertPem?: string): RegisterAnswer<P>;
 }
 
 const person = z.object({ identifikationsnummer: z.string().refine(isValidIdNr, 'not a valid IdNr') });
@@ -82,8 +93,8 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
   const answerType: MessageType = `${spec.register}.antwort`;
   const files = [TRANSPORT_SCHEMA_FILE, spec.schemaFile];
   const envelope = { namespace: TRANSPORT_NAMESPACE, name: 'umschlag' };
-  const querySchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.queryRoot } });
-  const answerSchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.answerRoot } });
+  const querySchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.queryRoot }, signed: true });
+  const answerSchema = defineMessageSchema({ files, root: envelope, content: { namespace: spec.namespace, name: spec.answerRoot }, signed: true });
 
   const queryShape = z
     .object({
@@ -155,8 +166,8 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
     querySchema,
     answerSchema,
 
-    buildQuery(q) {
-      return sealEnvelope(q.header, queryType, (inhalt) => {
+    buildQuery(q, signer = sandboxTrust().broker) {
+      const sealed = sealEnvelope(q.header, queryType, (inhalt) => {
         const root = contentRoot(inhalt, spec.queryRoot);
         writeHeader(root, q.header);
         root.ele('anfrageReferenz').txt(q.reference);
@@ -166,16 +177,17 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
         spec.period.write(root.ele('zeitraum'), q.period);
         if (q.ticket !== null) root.ele('vorgangsnummer').txt(q.ticket);
       });
+      return signEnvelope(sealed, signer);
     },
 
-    parseQuery(xml) {
-      const { transport, content } = readMessage(xml, querySchema, queryEnvelope);
+    parseQuery(xml, brokerCertPem = sandboxTrust().broker.certPem) {
+      const { transport, content } = readSignedMessage(xml, querySchema, queryEnvelope, brokerCertPem);
       checkEnvelope(transport, content.header, queryType);
       return content;
     },
 
-    buildAnswer(a) {
-      return sealEnvelope(a.header, answerType, (inhalt) => {
+    buildAnswer(a, signer = sandboxRegisterIdentity(spec.register)) {
+      const sealed = sealEnvelope(a.header, answerType, (inhalt) => {
         const root = contentRoot(inhalt, spec.answerRoot);
         writeHeader(root, a.header);
         writeCode(root, 'status', ANSWER_STATUS_LIST, a.status);
@@ -197,10 +209,11 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
             break;
         }
       });
+      return signEnvelope(sealed, signer);
     },
 
-    parseAnswer(xml) {
-      const { transport, content } = readMessage(xml, answerSchema, answerEnvelope);
+    parseAnswer(xml, registerCertPem = sandboxRegisterIdentity(spec.register).certPem) {
+      const { transport, content } = readSignedMessage(xml, answerSchema, answerEnvelope, registerCertPem);
       checkEnvelope(transport, content.header, answerType);
       return content;
     },

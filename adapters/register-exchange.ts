@@ -1,14 +1,18 @@
-// The one path every register adapter takes: build the query (in its transport envelope), send it, read the
-// answer (profile, XSD of envelope and content, shape: ./xml-schemas.ts), make sure it answers *our* query
-// about *our* citizen, map it to the normalized evidence with the register's semantic checks (period, signs,
-// plausibility) and check the result against the evidence model. A refused answer fails only its own item.
-// Each register supplies only its message family and its mapping (adapters/<register>/adapter.ts).
+// The one path every register adapter takes: build the query (in its transport envelope) and sign it with the
+// broker's key, send it, read the answer (profile, XSD of envelope and content, the register's signature with
+// the certificate pinned for that register, shape of the signed content: ./xml-schemas.ts), make sure it
+// answers *our* query about *our* citizen, map it to the normalized evidence with the register's semantic
+// checks (period, signs, plausibility) and check the result against the evidence model. A refused answer
+// fails only its own item. Each register supplies only its message family and its mapping
+// (adapters/<register>/adapter.ts).
 import { randomUUID } from 'node:crypto';
 import type { EvidenceType } from '../broker/domain/codes.ts';
 import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';
 import { evidenceSchemas, type EvidenceDataByType } from './evidence-model.ts';
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
+import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
+import { SignatureError, type SigningIdentity } from './signing.ts';
 import { XmlMessageError, type MessageHeader } from './xml.ts';
 
 /** How the broker reaches one register. */
@@ -18,6 +22,13 @@ export interface RegisterAdapterConfig {
   /** The broker's Behördenkennung, sent as the messages' sender. */
   sender: string;
   clock?: () => Date;
+  /** The broker's key and certificate that sign every query; omitted: the sandbox broker's (tests, tools). */
+  signing?: SigningIdentity;
+  /**
+   * The register's certificate, pinned: an answer must be signed with its key, whatever the answer carries.
+   * Omitted: the sandbox register's (tests, tools); the broker always passes the configured one.
+   */
+  registerCertificate?: string;
 }
 
 /** Thrown by a register's mapping when an answer is well-formed but cannot be about the request. */
@@ -45,7 +56,7 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
 ): RegisterAdapter<T> {
   const { evidenceType, messages } = mapping;
   const clock = cfg.clock ?? (() => new Date());
-  const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER', message: string, cause?: unknown) =>
+  const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE', message: string, cause?: unknown) =>
     new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
 
   async function exchange(req: RegisterRequest, ticket: string | null, signal: AbortSignal): Promise<RegisterOutcome<T>> {
@@ -64,14 +75,16 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
       idNr: req.idNr,
       period: mapping.toRegisterPeriod(req.period),
       ticket,
-    });
-    const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal });
+    }, cfg.signing ?? sandboxTrust().broker);
+    const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId });
     const fetchedAt = clock();
 
     let answer: RegisterAnswer<P>;
     try {
-      answer = messages.parseAnswer(answerXml);
+      answer = messages.parseAnswer(answerXml, cfg.registerCertificate ?? sandboxRegisterIdentity(messages.register).certPem);
     } catch (err) {
+      // NOTE: an answer whose signature is missing, foreign or does not cover what is read is never read.
+      if (err instanceof SignatureError) throw fail('BAD_SIGNATURE', err.message, err);
       if (err instanceof XmlMessageError) throw fail('MALFORMED_ANSWER', err.message, err);
       throw err;
     }

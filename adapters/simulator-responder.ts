@@ -3,9 +3,13 @@
 // and answer — or play a content fault: answer about another citizen, accept the query for later
 // ('in-bearbeitung') and deliver on a poll with the ticket, or deliver records that are valid XML but wrong
 // (a negative amount, a period outside the requested one) so a sandbox user sees the broker refuse them.
+// Like a real register it reads only queries signed by the broker whose certificate it pins, and signs every
+// answer with its own key (./signing.ts); a query it cannot verify is refused (SignatureError, HTTP 401).
 import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';
+import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
+import type { SigningIdentity } from './signing.ts';
 import type { MessageFault, RegisterMessageHandler } from './simulator-server.ts';
 import type { MessageHeader } from './xml.ts';
 
@@ -22,6 +26,10 @@ export interface ResponderOptions<S = unknown, P = unknown> {
   clock?: () => Date;
   /** A register without a distortion for a fault answers truthfully in that mode. */
   distortions?: RecordDistortions<S, P>;
+  /** The register's own key and certificate, which sign its answers; default: its sandbox identity. */
+  signing?: SigningIdentity;
+  /** The broker's certificate, pinned: only queries signed with its key are read; default: the sandbox broker's. */
+  brokerCertificate?: string;
 }
 
 /** How long a real register takes to answer a query it accepted for later (rvBEA: employers answer weekly). */
@@ -38,9 +46,11 @@ export function createRegisterResponder<S, P>(
   // ticket → hash of the IdNr it was issued for: a ticket only ever fetches that citizen's data.
   const tickets = new Map<string, string>();
   const citizenKey = (idNr: string) => createHash('sha256').update(idNr).digest('hex');
+  const signing = opts.signing ?? sandboxRegisterIdentity(messages.register);
+  const brokerCertificate = opts.brokerCertificate ?? sandboxTrust().broker.certPem;
 
   function answer(xml: string, fault: MessageFault): string {
-    const query: RegisterQuery<S> = messages.parseQuery(xml);
+    const query: RegisterQuery<S> = messages.parseQuery(xml, brokerCertificate);
     const now = clock();
     const header: MessageHeader = {
       messageId: randomUUID(),
@@ -49,7 +59,7 @@ export function createRegisterResponder<S, P>(
       sender: messages.register,
       recipient: query.header.sender,
     };
-    const reply = (a: RegisterAnswer<P>) => messages.buildAnswer(a);
+    const reply = (a: RegisterAnswer<P>) => messages.buildAnswer(a, signing);
 
     if (query.header.recipient !== messages.register) {
       return reply({ header, status: 'abgelehnt', idNr: null, reason: 'falscher-empfaenger' });

@@ -1,13 +1,17 @@
 // The HTTP side every register simulator shares: one POST endpoint that answers XML, switchable latency
 // and faults (for tests and for sandbox users via GET/POST /_control), a request counter, clean shutdown.
 // A register plugs in only its message handling (RegisterMessageHandler), which validates every request
-// against the register's schema before reading it. Fault 'raw' answers any bytes a tester chooses (e.g. a
-// document of the hostile-XML corpus, test/xml/corpus/), so a broker's answer parsing can be tried on them.
+// against the register's schema and checks its signature before reading it (unsigned or badly signed: 401).
+// Fault 'raw' answers any bytes a tester chooses, exactly as given and so unsigned unless they carry a
+// signature (e.g. a document of the hostile-XML corpus, test/xml/corpus/), so a broker's answer parsing can be
+// tried on them. The broker's request id (`X-Request-Id`) is echoed on every answer to a register request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { RegisterId } from './contract.ts';
+import { REQUEST_ID, REQUEST_ID_HEADER } from './http-transport.ts';
+import { SignatureError, type SigningIdentity } from './signing.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
 
 export const SIMULATOR_FAULTS = [
@@ -70,7 +74,10 @@ function changed(current: SimulatorBehaviour, change: BehaviourChange): Simulato
 
 /** A register's message handling: request XML in, answer XML out. */
 export interface RegisterMessageHandler {
-  /** Throws XmlMessageError for a request it will not read (hostile, malformed, wrong shape): answered 400. */
+  /**
+   * Throws XmlMessageError for a request it will not read (hostile, malformed, wrong shape): answered 400;
+   * SignatureError for one that is unsigned or not signed by the broker it pins: answered 401.
+   */
   answer(requestXml: string, fault: MessageFault): string;
   /** Forgets state such as issued tickets. */
   reset?(): void;
@@ -91,6 +98,10 @@ export interface SimulatorStartOptions {
   host?: string;
   /** The register's notion of today (which months are settled, which years assessed). */
   clock?: () => Date;
+  /** The register's signing key and certificate; default: its identity in the sandbox key set. */
+  signing?: SigningIdentity;
+  /** The broker's signing certificate, pinned for queries; default: the sandbox broker's. */
+  brokerCertificate?: string;
 }
 
 /** A running simulator, as tests and the sandbox CLI see it. */
@@ -123,6 +134,9 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
   };
 
   async function serveRegister(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Echoed on every answer (a well-formed one only: it goes into our logs and headers).
+    const requestId = req.headers[REQUEST_ID_HEADER];
+    if (typeof requestId === 'string' && REQUEST_ID.test(requestId)) res.setHeader(REQUEST_ID_HEADER, requestId);
     if (req.method !== 'POST') return sendText(res, 405, 'only POST is answered here', { allow: 'POST' });
     calls += 1;
     const current = behaviour;
@@ -136,12 +150,14 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
       return sendText(res, 400, 'request refused: the document is not valid UTF-8');
     }
 
-    // The request is always checked, whatever the fault: hostile XML gets a 400 in every mode.
+    // The request is always checked, whatever the fault: hostile XML gets a 400 and a query the broker did
+    // not sign a 401, in every mode.
     let answer: string;
     try {
       const messageFault = (MESSAGE_FAULTS.includes(current.fault) ? current.fault : 'none') as MessageFault;
       answer = opts.handler.answer(body, messageFault);
     } catch (err) {
+      if (err instanceof SignatureError) return sendText(res, 401, `request refused: ${err.message}`, { 'www-authenticate': 'XMLDSig' });
       if (err instanceof XmlMessageError) return sendText(res, 400, `request refused: ${err.message}`);
       throw err;
     }

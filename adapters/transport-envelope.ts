@@ -1,9 +1,11 @@
 // The OSCI-style transport envelope every register message travels in (xoev-schemas/transport/): a transport
-// header that addresses the message (envelope id, time, sender, recipient, message type) and `inhalt`, which
-// carries exactly one message of a register family. The envelope is unsigned for now; the unit a later XML
-// Signature will cover is already one identifiable element, `inhalt` with its `Id` attribute.
-// NOTE: the transport header is routing information; the message header inside is what the parties answer
-// to. A reader checks that both agree (checkEnvelope), so a mis-addressed or re-labelled envelope is refused.
+// header that addresses the message (envelope id, time, sender, recipient, message type), `inhalt`, which
+// carries exactly one message of a register family, and the sender's XML Signature over `inhalt`
+// (./signing.ts): the envelope is sealed, then signed; a receiver verifies it with the sender's pinned
+// certificate and reads only what the signature covers (readSignedMessage, ./xml-schemas.ts).
+// NOTE: the transport header is routing information and is not signed; the message header inside is what the
+// parties answer to. A reader checks that both agree (checkEnvelope) and that `inhalt/@Id`, which the
+// signature covers, names the envelope, so a mis-addressed, re-labelled or re-wrapped envelope is refused.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
@@ -11,8 +13,10 @@ import { z } from 'zod';
 import { CODES, type MessageType } from './code-lists.ts';
 import { authorityId, codeSchema, rootElement, writeCode, XmlMessageError, type MessageHeader } from './xml.ts';
 
-export const TRANSPORT_NAMESPACE = 'urn:xoev-de:evidence-broker:transport:1.0';
-export const TRANSPORT_SCHEMA_FILE = 'transport/eb-transport-1.0.xsd';
+export const TRANSPORT_NAMESPACE = 'urn:xoev-de:evidence-broker:transport:1.1';
+export const TRANSPORT_SCHEMA_FILE = 'transport/eb-transport-1.1.xsd';
+/** The envelope's fixed version attribute (1.1: signed). */
+export const TRANSPORT_VERSION = '1.1';
 const PREFIX = 'transport';
 
 /** The envelope's own header. */
@@ -31,11 +35,11 @@ export function contentId(envelopeId: string): string {
 
 /**
  * Wraps one message for the transport, addressed like the message header it carries; `writeContent` adds
- * the message's root element to `inhalt`.
+ * the message's root element to `inhalt`. The result is not signed yet (signEnvelope, ./signing.ts).
  */
 export function sealEnvelope(header: MessageHeader, messageType: MessageType, writeContent: (inhalt: XMLBuilder) => void): string {
   const envelopeId = randomUUID();
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSPORT_NAMESPACE, `${PREFIX}:umschlag`, { version: '1.0' });
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSPORT_NAMESPACE, `${PREFIX}:umschlag`, { version: TRANSPORT_VERSION });
   const kopf = root.ele('transportkopf');
   kopf.ele('umschlagId').txt(envelopeId);
   kopf.ele('erstellungszeitpunkt').txt(header.createdAt);
@@ -66,12 +70,14 @@ const transportHeader = z
 
 /** The zod shape of an envelope carrying `contentRoot` (the tree has local names; the validator checked namespaces). */
 export function envelopeShape<T>(contentRoot: string, content: z.ZodType<T>) {
-  // `inhalt/@Id` is required by the schema; the content is looked up by its root's local name.
-  const inhalt = z.object({ [contentRoot]: content } as Record<string, z.ZodType<T>>);
-  return rootElement('umschlag', { transportkopf: transportHeader, inhalt }).transform((envelope) => ({
-    transport: envelope.transportkopf,
-    content: envelope.inhalt[contentRoot] as T,
-  }));
+  // The content is looked up by its root's local name; `inhalt/@Id` must name this envelope.
+  const inhalt = z.object({ '@_Id': z.string(), [contentRoot]: content } as Record<string, z.ZodType<T>>);
+  return rootElement('umschlag', { transportkopf: transportHeader, inhalt })
+    .refine((envelope) => (envelope.inhalt['@_Id'] as unknown) === contentId(envelope.transportkopf.envelopeId), { path: ['inhalt', '@_Id'] })
+    .transform((envelope) => ({
+      transport: envelope.transportkopf,
+      content: envelope.inhalt[contentRoot] as T,
+    }));
 }
 
 /** Refuses an envelope whose addressing or type disagrees with the message it carries. */

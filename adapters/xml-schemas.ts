@@ -24,7 +24,8 @@ import {
   type ErrorDetail,
 } from 'libxml2-wasm';
 import type { z } from 'zod';
-import { checkDocumentProfile, parseTree, shapeOf, XML_LIMITS, XmlMessageError, type XmlLimits } from './xml.ts';
+import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from './signing.ts';
+import { checkDocumentProfile, parseTree, shapeOf, XML_LIMITS, XmlMessageError, type XmlLimits, type XmlTree } from './xml.ts';
 
 /** The folder with every XSD and code list. */
 export const SCHEMA_DIR = new URL('../xoev-schemas/', import.meta.url);
@@ -42,6 +43,8 @@ export interface MessageSchema {
   readonly root: QualifiedName;
   /** For a transport envelope: the one element its `inhalt` must carry. */
   readonly content?: QualifiedName;
+  /** For a transport envelope: it must carry an XML Signature (./signing.ts), checked before the schema. */
+  readonly signed: boolean;
   readonly limits: XmlLimits;
   /** The compiled schema set (shared by every MessageSchema over the same files). */
   readonly validator: XsdValidator;
@@ -146,9 +149,17 @@ export function defineMessageSchema(opts: {
   files: readonly string[];
   root: QualifiedName;
   content?: QualifiedName;
+  signed?: boolean;
   limits?: XmlLimits;
 }): MessageSchema {
-  return { files: opts.files, root: opts.root, content: opts.content, limits: opts.limits ?? XML_LIMITS, validator: compile(opts.files) };
+  return {
+    files: opts.files,
+    root: opts.root,
+    content: opts.content,
+    signed: opts.signed ?? false,
+    limits: opts.limits ?? XML_LIMITS,
+    validator: compile(opts.files),
+  };
 }
 
 // ---- validating ---------------------------------------------------------------------------------------
@@ -178,6 +189,8 @@ export function validateDocument(xml: string, schema: MessageSchema): void {
     if (root.name !== schema.root.name || root.namespaceUri !== schema.root.namespace) {
       throw new XmlMessageError('wrong-root', `the document's root is not the expected ${expected(schema.root)}`);
     }
+    // An unsigned envelope is a signature problem (the schema would only call it a missing element).
+    if (schema.signed && root.get('ds:Signature', { ds: XMLDSIG_NAMESPACE }) === null) throw new SignatureError('the envelope is not signed');
     try {
       schema.validator.validate(doc);
     } catch (err) {
@@ -197,9 +210,43 @@ export function validateDocument(xml: string, schema: MessageSchema): void {
 
 /** The one way to read an incoming message: profile → XSD → tree → the message's zod shape. */
 export function readMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodType<T>): T {
+  if (schema.signed) throw new Error('a signed envelope is read with readSignedMessage');
   checkDocumentProfile(xml, schema.limits);
   validateDocument(xml, schema);
   return shapeOf(parseTree(xml, schema.limits.maxDepth), shape);
+}
+
+/**
+ * The one way to read a signed transport envelope: profile → XSD (signature present) → signature verified
+ * with the sender's pinned certificate → tree, whose `inhalt` is read from the signed canonical bytes (and
+ * must be what the schema validated) → the message's zod shape. Throws SignatureError for any signature
+ * problem, XmlMessageError for the rest; neither names a value from the document.
+ */
+export function readSignedMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodType<T>, senderCertPem: string): T {
+  if (!schema.signed) throw new Error('readSignedMessage reads signed envelopes only');
+  checkDocumentProfile(xml, schema.limits);
+  validateDocument(xml, schema);
+  const signed = verifyEnvelope(xml, senderCertPem);
+  const tree = parseTree(xml, schema.limits.maxDepth);
+  const envelope = tree[schema.root.name] as XmlTree | undefined;
+  const signedInhalt = (parseTree(signed.canonical, schema.limits.maxDepth) as { inhalt?: unknown }).inhalt;
+  // NOTE: two parsers saw this document (libxml2 validated it, xmldom fed the signature check); the content
+  // used is the signed one, and only if it is the very inhalt the schema validated — no wrapping, no
+  // parser differential slips another content past the signature.
+  if (envelope === undefined || signedInhalt === undefined || !sameTree(envelope.inhalt, signedInhalt)) {
+    throw new SignatureError('the inhalt read is not the inhalt signed');
+  }
+  return shapeOf({ ...tree, [schema.root.name]: { ...envelope, inhalt: signedInhalt } }, shape);
+}
+
+/** Deep equality of two parsed trees (text, attributes, order of repeated elements). */
+function sameTree(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every((k) => Object.hasOwn(b, k) && sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /**

@@ -35,7 +35,9 @@ export type XmlProblem =
   | 'too-deep'
   | 'wrong-root'
   | 'schema-invalid'
-  | 'unexpected-shape';
+  | 'unexpected-shape'
+  /** An envelope's XML Signature is missing, outside the profile or wrong (./signing.ts SignatureError). */
+  | 'signature';
 
 /** A document that was refused unread, is not valid against its schema, or does not fit the message. */
 export class XmlMessageError extends Error {

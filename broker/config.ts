@@ -45,6 +45,11 @@ const EnvSchema = z.object({
   TLS_KEY_FILE: z.string().min(1).optional(),
   TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
   CA_DIR: z.string().min(1).optional(),
+  BROKER_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  BROKER_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  SALARY_REGISTER_CERT_FILE: z.string().min(1).optional(),
+  MATERNITY_BENEFIT_REGISTER_CERT_FILE: z.string().min(1).optional(),
+  INCOME_REGISTER_CERT_FILE: z.string().min(1).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
@@ -52,6 +57,25 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
+
+/** A PEM document given inline (tests, the demo) or as a file read at start-up. */
+export type PemSource = { pem: string } | { file: string };
+
+/**
+ * How register messages are signed (XML Signature, adapters/signing.ts): the broker's signing key and
+ * certificate, and the certificate pinned for each register; or 'sandbox', this process's sandbox key set
+ * (adapters/sandbox-trust.ts) — development only, refused in production mode at start-up.
+ */
+export type RegisterSigning = 'sandbox' | { key: PemSource; certificate: PemSource; registerCertificates: Record<EvidenceType, PemSource> };
+
+/** The variables of RegisterSigning, in the order they are reported. */
+const SIGNING_VARIABLES = {
+  key: 'BROKER_SIGNING_KEY_FILE',
+  certificate: 'BROKER_SIGNING_CERT_FILE',
+  salary: 'SALARY_REGISTER_CERT_FILE',
+  'maternity-benefit': 'MATERNITY_BENEFIT_REGISTER_CERT_FILE',
+  income: 'INCOME_REGISTER_CERT_FILE',
+} as const satisfies Record<'key' | 'certificate' | EvidenceType, keyof Env>;
 
 /** The broker's validated configuration. */
 export interface Config {
@@ -85,6 +109,8 @@ export interface Config {
   tls: { certFile: string; keyFile: string; clientCaFile: string } | null;
   /** Where the broker's CA keeps its key and certificate (admin pki commands). */
   caDir: string;
+  /** Signing of register messages and the registers' pinned certificates. */
+  registerSigning: RegisterSigning;
   /** The Ed25519 key that signs audit checkpoints. */
   auditSigningKey: { pem: string } | { file: string };
   /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
@@ -147,6 +173,7 @@ export function envToConfig(env: Env): Config {
     if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
     if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
   }
+  const registerSigning = signingFromEnv(env);
   // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
   const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
   return {
@@ -166,6 +193,7 @@ export function envToConfig(env: Env): Config {
     mode,
     tls,
     caDir,
+    registerSigning,
     auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
     checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
@@ -176,6 +204,31 @@ export function envToConfig(env: Env): Config {
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
     citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
+  };
+}
+
+/** All five signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */
+function signingFromEnv(env: Env): RegisterSigning {
+  const files = Object.fromEntries(Object.entries(SIGNING_VARIABLES).map(([part, variable]) => [part, env[variable]])) as Record<keyof typeof SIGNING_VARIABLES, string | undefined>;
+  const missing = (Object.keys(SIGNING_VARIABLES) as (keyof typeof SIGNING_VARIABLES)[]).filter((part) => files[part] === undefined);
+  if (missing.length === Object.keys(SIGNING_VARIABLES).length) return 'sandbox';
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid ${SIGNING_VARIABLES[missing[0]!]}: ${Object.values(SIGNING_VARIABLES).join(', ')} go together`);
+  }
+  const file = (part: keyof typeof SIGNING_VARIABLES) => ({ file: files[part]! });
+  return {
+    key: file('key'),
+    certificate: file('certificate'),
+    registerCertificates: { salary: file('salary'), 'maternity-benefit': file('maternity-benefit'), income: file('income') },
+  };
+}
+
+/** Register signing from PEMs in memory: the broker's identity and each register's certificate (demo, tests). */
+export function registerSigningWith(broker: { keyPem: string; certPem: string }, registerCertificates: Record<EvidenceType, string>): RegisterSigning {
+  return {
+    key: { pem: broker.keyPem },
+    certificate: { pem: broker.certPem },
+    registerCertificates: { salary: { pem: registerCertificates.salary }, 'maternity-benefit': { pem: registerCertificates['maternity-benefit'] }, income: { pem: registerCertificates.income } },
   };
 }
 

@@ -2,7 +2,10 @@
 // citizen token and a consent for that office, and a clerk account for the lookup page. Safe to run on every
 // start: it never duplicates.
 import { randomBytes } from 'node:crypto';
+import { sandboxTrust } from '../adapters/sandbox-trust.ts';
+import type { Simulators } from '../adapters/simulators.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
+import { registerSigningWith, type RegisterSigning } from './config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
 import type { Context } from './context.ts';
 
@@ -21,6 +24,14 @@ export interface DemoSeed {
   consentId: string;
   clerkUsername: string;
   clerkPassword: string;
+}
+
+/**
+ * The demo's register signing: the broker signs with the sandbox broker key the simulators pin, and pins
+ * each simulator's certificate — as with real registers, only answers signed by that register are read.
+ */
+export function demoRegisterSigning(simulators: Pick<Simulators, 'certificates'>): RegisterSigning {
+  return registerSigningWith(sandboxTrust().broker, simulators.certificates);
 }
 
 export async function seedDemo(ctx: Context): Promise<DemoSeed> {

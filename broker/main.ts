@@ -2,7 +2,7 @@
 // simulators and demo data, then the URLs and a working curl example.
 import { startSimulators } from '../adapters/simulators.ts';
 import { ConfigError, envToConfig, readEnv, type Config } from './config.ts';
-import { seedDemo } from './demo.ts';
+import { demoRegisterSigning, seedDemo } from './demo.ts';
 import { startBroker } from './server.ts';
 
 function loadConfig(): Config {
@@ -20,8 +20,9 @@ function loadConfig(): Config {
 async function main(): Promise<void> {
   const loaded = loadConfig();
   const simulators = loaded.demo ? await startSimulators({ ports: loaded.simulatorPorts }) : null;
-  // In demo mode the sandbox simulators are the registers; real register URLs apply with BROKER_DEMO=false.
-  const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls } : loaded;
+  // In demo mode the sandbox simulators are the registers, their certificates the pinned ones; real register
+  // URLs and certificates apply with BROKER_DEMO=false.
+  const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls, registerSigning: demoRegisterSigning(simulators) } : loaded;
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');

@@ -4,7 +4,9 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type Config } from './config.ts';
+import { checkPinnedCertificate, checkSigningIdentity, type SigningIdentity } from '../adapters/signing.ts';
+import { ConfigError, type Config, type PemSource } from './config.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
 
 export function loadDataKey(source: Config['dataKey']): Buffer {
   if ('base64' in source) return Buffer.from(source.base64, 'base64');
@@ -36,4 +38,55 @@ export function loadSigningKey(source: Config['auditSigningKey']): KeyObject {
   } catch {
     throw new ConfigError(`invalid AUDIT_SIGNING_KEY_FILE: ${file} must hold an Ed25519 private key (PKCS#8 PEM)`);
   }
+}
+
+/** What the adapters need to sign queries and verify answers; empty for the sandbox key set (development). */
+export interface RegisterTrust {
+  signing?: SigningIdentity;
+  registerCertificates?: Record<EvidenceType, string>;
+}
+
+/**
+ * The broker's signing key and certificate and each register's pinned certificate, read and checked at
+ * start-up (RSA of at least 2048 bits, the key belongs to the certificate, certificates valid now). The
+ * sandbox key set is refused in production mode: a production broker signs with its own key and trusts only
+ * the certificates configured for its registers.
+ */
+export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>): RegisterTrust {
+  const source = cfg.registerSigning;
+  if (source === 'sandbox') {
+    if (cfg.mode === 'production') {
+      throw new ConfigError(
+        'invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE, BROKER_SIGNING_CERT_FILE and SALARY_, MATERNITY_BENEFIT_ and INCOME_REGISTER_CERT_FILE',
+      );
+    }
+    return {};
+  }
+  const read = (pem: PemSource, variable: string): string => {
+    if ('pem' in pem) return pem.pem;
+    try {
+      return readFileSync(pem.file, 'utf8');
+    } catch {
+      throw new ConfigError(`invalid ${variable}: ${pem.file} cannot be read`);
+    }
+  };
+  const checked = <T>(variable: string, check: () => T): T => {
+    try {
+      return check();
+    } catch (err) {
+      throw new ConfigError(`invalid ${variable}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const signing = { keyPem: read(source.key, 'BROKER_SIGNING_KEY_FILE'), certPem: read(source.certificate, 'BROKER_SIGNING_CERT_FILE') };
+  checked('BROKER_SIGNING_CERT_FILE', () => checkPinnedCertificate(signing.certPem, "the broker's signing certificate"));
+  checked('BROKER_SIGNING_KEY_FILE', () => checkSigningIdentity(signing, "the broker's signing key"));
+  const registerCertificates = Object.fromEntries(
+    EVIDENCE_TYPES.map((type) => {
+      const variable = `${type.replace('-', '_').toUpperCase()}_REGISTER_CERT_FILE`;
+      const pem = read(source.registerCertificates[type], variable);
+      checked(variable, () => checkPinnedCertificate(pem, `the ${type} register's certificate`));
+      return [type, pem];
+    }),
+  ) as Record<EvidenceType, string>;
+  return { signing, registerCertificates };
 }

@@ -9,6 +9,8 @@ import { incomeStatementFor } from './records.ts';
 export function startIncomeSimulator(opts: SimulatorStartOptions = {}): Promise<SimulatorHandle> {
   const handler = createRegisterResponder(incomeMessages, incomeStatementFor, {
     clock: opts.clock,
+    signing: opts.signing,
+    brokerCertificate: opts.brokerCertificate,
     distortions: {
       'outside-period': (s, asked): IncomeStatement => {
         const last = s.assessments[s.assessments.length - 1]!;

@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 export function startMaternityBenefitSimulator(opts: SimulatorStartOptions = {}): Promise<SimulatorHandle> {
   const handler = createRegisterResponder(maternityBenefitMessages, (idNr, period) => maternityBenefitFor(idNr, period), {
     clock: opts.clock,
+    signing: opts.signing,
+    brokerCertificate: opts.brokerCertificate,
     distortions: {
       'negative-amount': (s): MaternityBenefitStatement => ({ ...s, dailyRateCents: -Math.max(s.dailyRateCents, 1) }),
       'outside-period': (s, asked): MaternityBenefitStatement => {

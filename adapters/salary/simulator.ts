@@ -8,6 +8,8 @@ import { salaryStatementFor } from './records.ts';
 export function startSalarySimulator(opts: SimulatorStartOptions = {}): Promise<SimulatorHandle> {
   const handler = createRegisterResponder(salaryMessages, salaryStatementFor, {
     clock: opts.clock,
+    signing: opts.signing,
+    brokerCertificate: opts.brokerCertificate,
     distortions: {
       'negative-amount': (s): SalaryStatement => ({ ...s, months: s.months.map((m, i) => (i === 0 ? { ...m, netCents: -Math.max(m.netCents, 1) } : m)) }),
       'outside-period': (s, asked): SalaryStatement => {

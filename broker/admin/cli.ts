@@ -312,6 +312,20 @@ export function buildProgram(): Command {
       }),
     );
   pkiCommand
+    .command('issue-signing')
+    .description("issue a certificate for signing register messages (XML Signature): the broker's own (BROKER_SIGNING_KEY_FILE/_CERT_FILE) or a register's")
+    .option('--participant <id>', 'the register it is for (its certificate is what the broker pins); default: this broker (BROKER_ID)')
+    .requiredOption('--out <prefix>', 'writes <prefix>.crt (and <prefix>.key when no CSR is given)')
+    .option('--csr <file>', 'a PEM certificate signing request (the key never leaves its owner)')
+    .option('--validity-days <days>', 'validity', '365')
+    .action((opts: { participant?: string; out: string; csr?: string; validityDays: string }) =>
+      withContext(async (ctx) => {
+        const id = opts.participant ?? ctx.cfg.brokerId;
+        if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/.test(id)) throw new AdminError(`invalid participant id ${id}`, EXIT.usage);
+        await issue(ctx, opts, { commonName: id, organization: id === ctx.cfg.brokerId ? 'Evidence Broker' : undefined, use: 'signing', participantId: id });
+      }),
+    );
+  pkiCommand
     .command('revoke <serial>')
     .description('revoke a certificate: the next request presenting it is refused')
     .action((serial: string) =>

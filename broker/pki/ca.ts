@@ -24,8 +24,11 @@ export interface IssuedCertificate {
   notAfter: Date;
 }
 
-/** What a certificate is for: a client (participant calling the broker), a server (the broker's TLS), or both. */
-export type CertificateUse = 'client' | 'server';
+/**
+ * What a certificate is for: a client (participant calling the broker), a server (the broker's TLS), or
+ * signing register messages (XML Signature; never accepted as a TLS client certificate).
+ */
+export type CertificateUse = 'client' | 'server' | 'signing';
 
 const CA_CERT = 'ca.crt';
 const CA_KEY = 'ca.key';
@@ -54,6 +57,14 @@ function serialNumber(): string {
 
 export function initCa(dir: string, commonName = 'Evidence Broker CA', validityYears = 10): CertificateAuthority {
   if (existsSync(path.join(dir, CA_KEY))) throw new Error(`a CA already exists in ${dir}`);
+  const ca = createCa(commonName, validityYears);
+  writeSecret(path.join(dir, CA_KEY), ca.keyPem);
+  writeFileSync(path.join(dir, CA_CERT), ca.certPem, { mode: 0o644 });
+  return ca;
+}
+
+/** A CA held in memory only (the sandbox's, adapters/sandbox-trust.ts); initCa keeps one on disk. */
+export function createCa(commonName = 'Evidence Broker CA', validityYears = 10): CertificateAuthority {
   const keys = pki.rsa.generateKeyPair({ bits: 3072, e: 0x10001 });
   const cert = pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -69,10 +80,7 @@ export function initCa(dir: string, commonName = 'Evidence Broker CA', validityY
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  const ca = { certPem: pki.certificateToPem(cert), keyPem: pki.privateKeyToPem(keys.privateKey) };
-  writeSecret(path.join(dir, CA_KEY), ca.keyPem);
-  writeFileSync(path.join(dir, CA_CERT), ca.certPem, { mode: 0o644 });
-  return ca;
+  return { certPem: pki.certificateToPem(cert), keyPem: pki.privateKeyToPem(keys.privateKey) };
 }
 
 export function loadCa(dir: string): CertificateAuthority {
@@ -111,10 +119,14 @@ export function issueCertificate(
   cert.setSubject(subject);
   cert.setIssuer(caCert.subject.attributes);
   const altNames = (req.hosts ?? []).map((h) => (/^[\d.]+$|:/.test(h) ? { type: 7, ip: h } : { type: 2, value: h }));
+  const signing = req.use === 'signing';
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: req.use === 'client', serverAuth: req.use === 'server' },
+    // A message-signing certificate signs and commits to content only; it serves no TLS handshake.
+    signing
+      ? { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true }
+      : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    ...(signing ? [] : [{ name: 'extKeyUsage', clientAuth: req.use === 'client', serverAuth: req.use === 'server' }]),
     ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },

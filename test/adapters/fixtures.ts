@@ -18,6 +18,8 @@ import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
 import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOptions } from '../../adapters/simulator-server.ts';
 import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
 import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
+import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
+import { signEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
 
 export const SENDER = 'evidence-broker-test';
 /** "Today" for simulators and adapters, so which months are settled and which years assessed is fixed. */
@@ -80,4 +82,17 @@ export async function failureOf(call: Promise<unknown>): Promise<RegisterError> 
 
 export function codeOf(register: RegisterUnderTest, kind: RegisterErrorKind): string {
   return `${register.codePrefix}_${kind}`;
+}
+
+/** An envelope without its signature (what an attacker on the way, or a careless sender, would send). */
+export function withoutSignature(xml: string): string {
+  return xml.replace(/<ds:Signature\b[\s\S]*<\/ds:Signature>/, '');
+}
+
+/**
+ * The envelope signed afresh after a test bent it — as the register itself would sign a lie, so the
+ * refusal under test is the content's, not the signature's. Default signer: the register's sandbox key.
+ */
+export function resigned(xml: string, register: MessageFamily<unknown, unknown>['register'], signer: SigningIdentity = sandboxRegisterIdentity(register)): string {
+  return signEnvelope(withoutSignature(xml), signer);
 }

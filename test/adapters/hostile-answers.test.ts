@@ -10,7 +10,7 @@ import { salaryMessages } from '../../adapters/salary/messages.ts';
 import { startIncomeSimulator } from '../../adapters/income/simulator.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { startRegisterSimulator, type SimulatorHandle } from '../../adapters/simulator-server.ts';
-import { clock, failureOf, inTime, registerRequest, SENDER } from './fixtures.ts';
+import { clock, failureOf, inTime, registerRequest, resigned, SENDER } from './fixtures.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
 
@@ -133,10 +133,14 @@ describe('answers the adapters refuse', () => {
 
   describe('when the answer carries parts its status does not allow', () => {
     it('reports SALARY_MALFORMED_ANSWER for a refusal that also carries a ticket', async () => {
+      // Signed by the register itself: the refusal is the content's, not the signature's.
       const sim = await registerAnswering((q) =>
-        salaryMessages
-          .buildAnswer({ header: replyHeader(q), status: 'nicht-gefunden', idNr: q.idNr })
-          .replace('</person>', '</person><vorgang><vorgangsnummer>abcdefgh-1234</vorgangsnummer></vorgang>'),
+        resigned(
+          salaryMessages
+            .buildAnswer({ header: replyHeader(q), status: 'nicht-gefunden', idNr: q.idNr })
+            .replace('</person>', '</person><vorgang><vorgangsnummer>abcdefgh-1234</vorgangsnummer></vorgang>'),
+          'rvbea',
+        ),
       );
       try {
         const err = await salaryFailureAgainst(sim.url);

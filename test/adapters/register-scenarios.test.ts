@@ -184,8 +184,12 @@ for (const register of REGISTERS) {
           expect(query).to.deep.include({ reference: req.requestId, requester: req.requester, purpose: 'wohngeld', idNr: CITIZEN, ticket: null });
           expect(query.header).to.deep.include({ sender: SENDER, recipient: register.messages.register, inReplyTo: null, createdAt: clock().toISOString() });
           expect(register.messages.parseQuery(register.messages.buildQuery(query))).to.deep.equal(query);
-          // Byte for byte the same but for the envelope's own id, which every sealing draws afresh.
-          const withoutEnvelopeId = (xml: string) => xml.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=<\/umschlagId>|")/g, 'ID');
+          // Byte for byte the same but for the envelope's own id, which every sealing draws afresh, and so the
+          // digest over the inhalt that carries it and the signature value (RSASSA-PSS is randomized).
+          const withoutEnvelopeId = (xml: string) =>
+            xml
+              .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=<\/umschlagId>|")/g, 'ID')
+              .replace(/<ds:(DigestValue|SignatureValue)>[^<]*</g, '<ds:$1>VALUE<');
           expect(withoutEnvelopeId(register.messages.buildQuery(query))).to.equal(withoutEnvelopeId(seen));
           expect(schemaErrors(seen, register.messages.querySchema)).to.deep.equal([]);
         } finally {

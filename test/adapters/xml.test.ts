@@ -5,7 +5,8 @@ import { create } from 'xmlbuilder2';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { salaryMessages } from '../../adapters/salary/messages.ts';
-import { readMessage, validateDocument } from '../../adapters/xml-schemas.ts';
+import { readSignedMessage, validateDocument } from '../../adapters/xml-schemas.ts';
+import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
 import {
   centsToEuroText,
   checkDocumentProfile,
@@ -118,7 +119,7 @@ describe('schema validation (libxml2-wasm)', () => {
   it('refuses another root or namespace before validating', () => {
     const valid = salaryAnswer();
     expect(problemOf(() => validateDocument('<hallo/>', schema))).to.equal('wrong-root');
-    expect(problemOf(() => validateDocument(valid.replaceAll('urn:xoev-de:evidence-broker:transport:1.0', 'urn:xoev-de:evidence-broker:transport:2.0'), schema))).to.equal(
+    expect(problemOf(() => validateDocument(valid.replaceAll('urn:xoev-de:evidence-broker:transport:1.1', 'urn:xoev-de:evidence-broker:transport:2.0'), schema))).to.equal(
       'wrong-root',
     );
     // a valid query is a valid document of the same schema set, but not the answer expected here
@@ -184,10 +185,11 @@ describe('reading a validated document', () => {
     expect(() => shapeOf({ wurzel: { wert: { '@_listURI': 'urn:x', '@_listVersionID': '1.0', code: 'a' } }, zweite: {} }, shape)).to.throw(XmlMessageError);
   });
 
-  it('goes profile → schema → tree → shape in readMessage', () => {
-    const tree = readMessage(salaryAnswer(), salaryMessages.answerSchema, z.record(z.string(), z.unknown()));
+  it('goes profile → schema → signature → tree → shape in readSignedMessage', () => {
+    const rvbea = sandboxRegisterIdentity('rvbea').certPem;
+    const tree = readSignedMessage(salaryAnswer(), salaryMessages.answerSchema, z.record(z.string(), z.unknown()), rvbea);
     expect(tree).to.have.property('umschlag');
-    expect(problemOf(() => readMessage('<!DOCTYPE x><x/>', salaryMessages.answerSchema, z.unknown()))).to.equal('doctype');
+    expect(problemOf(() => readSignedMessage('<!DOCTYPE x><x/>', salaryMessages.answerSchema, z.unknown(), rvbea))).to.equal('doctype');
   });
 });
 

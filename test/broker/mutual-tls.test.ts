@@ -6,8 +6,9 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, testConfig } from '../../broker/config.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config.ts';
 import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/pki/ca.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
 
@@ -151,7 +152,9 @@ describe('production mode', () => {
   it('refuses demo tokens', async () => {
     const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
     const dir = mkdtempSync(path.join(tmpdir(), 'broker-prod-'));
-    const broker = await startBroker(testConfig({ port: 0, databaseUrl: `file:${path.join(dir, 'b.db')}`, registerUrls: sims.baseUrls, mode: 'production' }));
+    // Production mode pins the registers' certificates and signs with a key of its own (never the sandbox's by default).
+    const registerSigning = registerSigningWith(sandboxTrust().broker, sims.certificates);
+    const broker = await startBroker(testConfig({ port: 0, databaseUrl: `file:${path.join(dir, 'b.db')}`, registerUrls: sims.baseUrls, mode: 'production', registerSigning }));
     try {
       await broker.ctx.participants.upsert({ id: 'a', name: 'A', kind: 'authority', region: 'DE-BE', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: [] }, new Date());
       const demo = await broker.ctx.tokens.issue({ participantId: 'a' }, 'demo');

@@ -1,7 +1,8 @@
 // Starts what a test talks to: the three real register simulators and the real broker, on ephemeral
 // ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
+import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { testConfig, type Config } from '../../broker/config.ts';
+import { registerSigningWith, testConfig, type Config } from '../../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
@@ -33,10 +34,13 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}): Promise<Harness> {
+  // The simulators sign with the sandbox registers' keys and pin the sandbox broker's certificate; the broker
+  // signs with that broker key and pins each simulator's certificate.
   const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
+  const registerSigning = registerSigningWith(sandboxTrust().broker, sims.certificates);
   const database = db.create();
   const broker = await startBroker(
-    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000, ...opts.config }),
+    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000, registerSigning, ...opts.config }),
     { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) },
   );
   const now = new Date();

@@ -80,7 +80,7 @@ describe('the code lists', () => {
   });
 
   it('registerfehler names every reason an item can fail with', () => {
-    const kinds: RegisterErrorKind[] = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER'];
+    const kinds: RegisterErrorKind[] = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER', 'BAD_SIGNATURE'];
     for (const type of EVIDENCE_TYPES) {
       const produced = [
         ...kinds.map((kind) => new RegisterError(type, kind, 'x').code),

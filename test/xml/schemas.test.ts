@@ -86,7 +86,7 @@ describe('the XSD files in xoev-schemas/', () => {
       'protokoll/protokoll-1.0.xsd',
       'rvbea/rvbea-1.0.xsd',
       'steuerverwaltung/steuerverwaltung-1.0.xsd',
-      'transport/eb-transport-1.0.xsd',
+      'transport/eb-transport-1.1.xsd',
     ]);
   });
 
@@ -306,8 +306,8 @@ describe('validating with libxml2-wasm', () => {
     try {
       const valid = answer();
       const hinted = valid.replace(
-        'version="1.0">',
-        `version="1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:xoev-de:evidence-broker:transport:1.0 ${canary.url}/evil.xsd">`,
+        'version="1.1">',
+        `version="1.1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:xoev-de:evidence-broker:transport:1.1 ${canary.url}/evil.xsd">`,
       );
       // A schema location hint is harmless information: the document is valid, and the hint is not followed.
       expect(() => validateDocument(hinted, salary.answerSchema)).not.to.throw();

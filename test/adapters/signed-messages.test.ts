@@ -1,0 +1,327 @@
+// Signed register messages (adapters/signing.ts): every query is signed by the broker and every answer by its
+// register; each side verifies with the certificate it pins for the other and reads only what was signed.
+// An attacker between broker and register (a tampering proxy here) can strip, change, re-sign or re-wrap an
+// answer: the item is refused with <TYPE>_BAD_SIGNATURE (or _MALFORMED_ANSWER where the envelope schema
+// already refuses it), and the other registers still deliver.
+import { expect } from 'chai';
+import { randomUUID, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
+import { issueSigningIdentity, SANDBOX_REGISTERS, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
+import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
+import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../broker/domain/codes.ts';
+import { createCa } from '../../broker/pki/ca.ts';
+import { loadRegisterTrust } from '../../broker/secrets.ts';
+import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { testDatabase } from '../helpers/databases.ts';
+import { clock, failureOf, inTime, registerRequest, REGISTERS, resigned, SENDER, withoutSignature, type RegisterUnderTest } from './fixtures.ts';
+import { ATTACKS, signOtherwise, startTamperingProxy, type AttackKeys, type TamperingProxy } from './signature-attacks.ts';
+
+const CITIZEN = DEMO_CITIZENS[1]!;
+
+/** Keys an attacker might hold, per register: another register's sandbox key, and one of its own CA. */
+function attackKeys(): Record<EvidenceType, AttackKeys> {
+  const trust = sandboxTrust();
+  const rogueCa = createCa('Rogue CA');
+  const keys = (type: EvidenceType, other: EvidenceType): AttackKeys => ({
+    register: SANDBOX_REGISTERS[type],
+    own: trust.registers[type],
+    anotherRegister: trust.registers[other],
+    foreignCa: issueSigningIdentity(rogueCa, SANDBOX_REGISTERS[type], 'not the register'),
+  });
+  return { salary: keys('salary', 'income'), 'maternity-benefit': keys('maternity-benefit', 'salary'), income: keys('income', 'maternity-benefit') };
+}
+
+const signatures = (xml: string) => xml.match(new RegExp(`<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`, 'g')) ?? [];
+
+describe('signed register messages', function () {
+  this.timeout(120_000);
+  let keys: Record<EvidenceType, AttackKeys>;
+  before(() => {
+    keys = attackKeys();
+  });
+
+  for (const register of REGISTERS) {
+    describe(`between the adapter and the ${register.type} register`, () => {
+      let sim: SimulatorHandle;
+      let proxy: TamperingProxy;
+      before(async () => {
+        sim = await register.start({ clock });
+        proxy = await startTamperingProxy(sim.url);
+      });
+      beforeEach(() => {
+        proxy.tamper = (xml) => xml;
+        proxy.echo = (id) => id;
+        proxy.exchanges.length = 0;
+      });
+      after(async () => {
+        await proxy.close();
+        await sim.close();
+      });
+      const adapter = () => register.adapter({ baseUrl: proxy.url, sender: SENDER, clock });
+
+      it('signs the query with the broker key and reads the answer signed by the register: a round trip', async () => {
+        const outcome = await adapter().fetchEvidence(registerRequest(CITIZEN), inTime());
+        expect(outcome.status).to.equal('delivered');
+        expect(proxy.exchanges).to.have.length(1);
+        const { request, answer } = proxy.exchanges[0]!;
+        for (const xml of [request, answer]) {
+          expect(signatures(xml)).to.have.length(1);
+          expect(xml).to.match(/<\/inhalt><ds:Signature [^>]*>[\s\S]*<\/ds:Signature><\/transport:umschlag>$/); // last child of the envelope
+          expect(xml).to.include('Algorithm="http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"');
+          expect(xml).not.to.include('KeyInfo'); // the receiver knows the key; the message does not bring one
+        }
+        const trust = sandboxTrust();
+        expect(verifyEnvelope(request, trust.broker.certPem).canonical).to.match(/^<inhalt Id="inhalt-[0-9a-f-]{36}">/);
+        expect(() => verifyEnvelope(request, trust.registers[register.type].certPem)).to.throw(SignatureError);
+        expect(verifyEnvelope(answer, trust.registers[register.type].certPem).canonical).to.include(CITIZEN);
+        expect(() => verifyEnvelope(answer, trust.broker.certPem)).to.throw(SignatureError);
+      });
+
+      for (const attack of ATTACKS) {
+        it(`refuses an answer with ${attack.name} as ${register.codePrefix}_${attack.kind}`, async () => {
+          proxy.tamper = (xml) => attack.forge(xml, keys[register.type]);
+          const err = await failureOf(adapter().fetchEvidence(registerRequest(CITIZEN), inTime()));
+          expect(err.code).to.equal(`${register.codePrefix}_${attack.kind}`);
+          expect(err.message).to.match(attack.reason);
+          expect(err.message).not.to.include(CITIZEN);
+        });
+      }
+
+      it('refuses an answer a register signed for another message (a replay) as not a reply to ours', async () => {
+        let old = '';
+        proxy.tamper = (xml) => (old ||= xml);
+        await adapter().fetchEvidence(registerRequest(CITIZEN), inTime());
+        const err = await failureOf(adapter().fetchEvidence(registerRequest(CITIZEN), inTime()));
+        expect(err.code).to.equal(`${register.codePrefix}_REJECTED_ANSWER`);
+        expect(err.message).to.equal('answer is not a reply to our message');
+      });
+    });
+  }
+
+  describe('a register simulator receiving queries', () => {
+    const register = REGISTERS[0]!;
+    let sim: SimulatorHandle;
+    let query: () => string;
+    before(async () => {
+      sim = await register.start({ clock });
+      const proxy = await startTamperingProxy(sim.url);
+      await register.adapter({ baseUrl: proxy.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime());
+      const captured = proxy.exchanges[0]!.request;
+      await proxy.close();
+      // A fresh message each time (a new message id, signed again by the broker).
+      query = () => register.messages.buildQuery({ ...register.messages.parseQuery(captured), header: { ...register.messages.parseQuery(captured).header, messageId: randomUUID() } });
+    });
+    after(() => sim.close());
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(sim.url, { method: 'POST', headers: { 'content-type': 'application/xml', ...headers }, body });
+
+    it('answers a query the broker signed', async () => {
+      expect((await post(query())).status).to.equal(200);
+    });
+
+    it('refuses with 401, in every fault mode, a query that is unsigned, signed with another key, changed after signing, or re-wrapped', async () => {
+      const rogue = keys.salary.foreignCa;
+      const forged: Record<string, string> = {
+        unsigned: withoutSignature(query()),
+        'signed by a register': resigned(query(), 'rvbea'),
+        'signed by another CA, certificate in KeyInfo': signOtherwise(withoutSignature(query()), rogue, { keyInfo: true }),
+        'changed after signing': query().replace('<code>elterngeld</code>', '<code>wohngeld</code>'),
+        'signed inhalt hidden, forged one under its Id': (() => {
+          const q = query();
+          const inhalt = /<inhalt Id="[^"]+">[\s\S]*<\/inhalt>/.exec(q)![0];
+          return q.replace(inhalt, inhalt.replace('<code>elterngeld</code>', '<code>wohngeld</code>')).replace('</ds:SignatureValue>', `</ds:SignatureValue><ds:KeyInfo>${inhalt}</ds:KeyInfo>`);
+        })(),
+      };
+      expect(forged['changed after signing']).to.include('wohngeld');
+      for (const fault of ['none', 'pending', 'http-500'] as const) {
+        sim.setBehaviour({ fault });
+        for (const [what, body] of Object.entries(forged)) {
+          const res = await post(body);
+          expect(res.status, `${what} (${fault})`).to.equal(401);
+          expect(res.headers.get('www-authenticate')).to.equal('XMLDSig');
+          expect(await res.text()).to.match(/^request refused: (the envelope|the signature|the signed inhalt|another element)/).and.not.include(CITIZEN);
+        }
+      }
+      sim.reset();
+    });
+
+    it('echoes the request id (well-formed ones only) on its answers and its refusals', async () => {
+      const ok = await post(query(), { 'x-request-id': 'req-4711.a_b' });
+      expect(ok.headers.get('x-request-id')).to.equal('req-4711.a_b');
+      const refused = await post(withoutSignature(query()), { 'x-request-id': 'req-4712' });
+      expect([refused.status, refused.headers.get('x-request-id')]).to.deep.equal([401, 'req-4712']);
+      const odd = await post(query(), { 'x-request-id': 'no spaces or <tags> please' });
+      expect(odd.headers.get('x-request-id')).to.equal(null);
+    });
+  });
+
+  describe('when the register pins another broker', () => {
+    it('refuses our queries with 401, reported as SALARY_UPSTREAM_ERROR', async () => {
+      const sims = await startSimulators({ brokerCertificate: keys.salary.foreignCa.certPem });
+      try {
+        const err = await failureOf(REGISTERS[0]!.adapter({ baseUrl: sims.baseUrls.salary, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime()));
+        expect(err.code).to.equal('SALARY_UPSTREAM_ERROR');
+        expect(err.message).to.equal('register answered HTTP 401');
+      } finally {
+        await sims.close();
+      }
+    });
+  });
+
+  describe('the request id carried to a register and back', () => {
+    const register: RegisterUnderTest = REGISTERS[2]!;
+    let sim: SimulatorHandle;
+    let proxy: TamperingProxy;
+    before(async () => {
+      sim = await register.start({ clock });
+      proxy = await startTamperingProxy(sim.url);
+    });
+    after(async () => {
+      await proxy.close();
+      await sim.close();
+    });
+    const fetchWith = (correlationId?: string) =>
+      register.adapter({ baseUrl: proxy.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN, correlationId === undefined ? {} : { correlationId }), inTime());
+
+    it('is sent as X-Request-Id and accepted when echoed or not echoed at all', async () => {
+      expect((await fetchWith('6f1d2c3a-4b5e-4f60-8a71-92b3c4d5e6f7')).status).to.equal('delivered');
+      expect(proxy.exchanges.at(-1)!.requestId).to.equal('6f1d2c3a-4b5e-4f60-8a71-92b3c4d5e6f7');
+      proxy.echo = () => null;
+      expect((await fetchWith('req-1')).status).to.equal('delivered');
+      proxy.echo = (id) => id;
+    });
+
+    it('is not sent when it is not of the allowed form, and none is sent without one', async () => {
+      expect((await fetchWith('two words')).status).to.equal('delivered');
+      expect(proxy.exchanges.at(-1)!.requestId).to.equal(null);
+      expect((await fetchWith()).status).to.equal('delivered');
+      expect(proxy.exchanges.at(-1)!.requestId).to.equal(null);
+    });
+
+    it('refuses an answer that echoes another request id as INCOME_REJECTED_ANSWER', async () => {
+      proxy.echo = () => 'someone-elses-request';
+      try {
+        const err = await failureOf(fetchWith('req-2'));
+        expect(err.code).to.equal('INCOME_REJECTED_ANSWER');
+        expect(err.message).to.equal('answer carries another request id');
+      } finally {
+        proxy.echo = (id) => id;
+      }
+    });
+  });
+
+  describe('through the broker, an attacker rewriting one register’s answers', () => {
+    let h: Harness;
+    let proxies: Record<EvidenceType, TamperingProxy>;
+    before(async function () {
+      const db = await testDatabase('sqlite');
+      if (!db) return this.skip();
+      const started = await Promise.all(EVIDENCE_TYPES.map(() => startTamperingProxy()));
+      proxies = Object.fromEntries(EVIDENCE_TYPES.map((t, i) => [t, started[i]!])) as Record<EvidenceType, TamperingProxy>;
+      h = await startHarness(db, { config: { registerUrls: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, proxies[t].url])) as Record<EvidenceType, string> } });
+      for (const type of EVIDENCE_TYPES) proxies[type].target = h.sims.byType[type].url;
+      const consent = await h.call('POST', '/v1/consents', {
+        body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      expect(consent.status).to.equal(201);
+    });
+    after(async () => {
+      await h?.close();
+      if (proxies) await Promise.all(Object.values(proxies).map((p) => p.close()));
+    });
+    const ask = (caseReference: string) =>
+      h.call('POST', '/v1/evidence-requests', {
+        body: { citizen: { idNr: CITIZEN }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference, period: { from: '2025-01', to: '2025-12' } },
+      });
+
+    it('delivers all three when nobody interferes (signed both ways, pinned both ways)', async () => {
+      const res = await ask('EG-2026-SIG-0');
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body.status).to.equal('complete');
+    });
+
+    ATTACKS.forEach((attack, i) => {
+      // One register after the other, so no circuit opens: each sees an honest call between two attacks.
+      const type = EVIDENCE_TYPES[i % EVIDENCE_TYPES.length]!;
+      const prefix = type.replace('-', '_').toUpperCase();
+      it(`refuses the ${type} item with ${attack.name} (${prefix}_${attack.kind}) and delivers the other two`, async () => {
+        proxies[type].tamper = (xml) => attack.forge(xml, keys[type]);
+        try {
+          const res = await ask(`EG-2026-SIG-${i + 1}`);
+          expect(res.status, JSON.stringify(res.body)).to.equal(201);
+          expect(res.body.status).to.equal('partial');
+          for (const item of res.body.evidence as { type: EvidenceType; status: string; data: unknown; reason?: { code: string } }[]) {
+            if (item.type === type) {
+              expect(item).to.deep.include({ status: 'unavailable', data: null });
+              expect(item.reason?.code).to.equal(`${prefix}_${attack.kind}`);
+            } else {
+              expect(item.status, item.type).to.equal('delivered');
+            }
+          }
+          expect(JSON.stringify(res.body)).not.to.include('99999.99').and.not.include('9999999');
+        } finally {
+          proxies[type].tamper = (xml) => xml;
+        }
+      });
+    });
+  });
+
+  describe('configuration of the keys and pinned certificates', () => {
+    let dir: string;
+    let sims: Pick<Simulators, 'certificates'>;
+    const files = (overrides: Record<string, string> = {}) => ({
+      BROKER_SIGNING_KEY_FILE: path.join(dir, 'broker.key'),
+      BROKER_SIGNING_CERT_FILE: path.join(dir, 'broker.crt'),
+      SALARY_REGISTER_CERT_FILE: path.join(dir, 'salary.crt'),
+      MATERNITY_BENEFIT_REGISTER_CERT_FILE: path.join(dir, 'maternity-benefit.crt'),
+      INCOME_REGISTER_CERT_FILE: path.join(dir, 'income.crt'),
+      ...overrides,
+    });
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'broker-signing-'));
+      const trust = sandboxTrust();
+      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, trust.registers[t].certPem])) as Record<EvidenceType, string> };
+      writeFileSync(path.join(dir, 'broker.key'), trust.broker.keyPem, { mode: 0o600 });
+      writeFileSync(path.join(dir, 'broker.crt'), trust.broker.certPem);
+      writeFileSync(path.join(dir, 'other.key'), keys.salary.foreignCa.keyPem, { mode: 0o600 });
+      for (const type of EVIDENCE_TYPES) writeFileSync(path.join(dir, `${type}.crt`), sims.certificates[type]);
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the five variables together, or none (the sandbox key set, development only)', () => {
+      expect(envToConfig(readEnv({})).registerSigning).to.equal('sandbox');
+      const { INCOME_REGISTER_CERT_FILE: _, ...four } = files();
+      expect(() => envToConfig(readEnv(four))).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .* go together$/);
+      const signing = envToConfig(readEnv(files())).registerSigning;
+      expect(signing).to.deep.include({ key: { file: files().BROKER_SIGNING_KEY_FILE } });
+      const loaded = loadRegisterTrust({ registerSigning: signing, mode: 'production' });
+      expect(loaded.registerCertificates).to.deep.equal(sims.certificates);
+      expect(loaded.signing?.certPem).to.equal(sandboxTrust().broker.certPem);
+    });
+
+    it('refuses at start-up: the sandbox in production, a key that is not the certificate’s, an unreadable file, a file without a certificate', () => {
+      expect(() => loadRegisterTrust({ registerSigning: 'sandbox', mode: 'production' })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: production mode/);
+      expect(loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' })).to.deep.equal({});
+      const load = (env: Record<string, string>) => loadRegisterTrust({ registerSigning: envToConfig(readEnv(files(env))).registerSigning, mode: 'production' });
+      expect(() => load({ BROKER_SIGNING_KEY_FILE: path.join(dir, 'other.key') })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: .*does not belong to the certificate/);
+      expect(() => load({ SALARY_REGISTER_CERT_FILE: path.join(dir, 'missing.crt') })).to.throw(ConfigError, /^invalid SALARY_REGISTER_CERT_FILE: .*cannot be read/);
+      expect(() => load({ INCOME_REGISTER_CERT_FILE: path.join(dir, 'broker.key') })).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .*not a PEM X.509 certificate/);
+      const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const broker = sandboxTrust().broker;
+      expect(() => loadRegisterTrust({ registerSigning: registerSigningWith({ keyPem: ed25519, certPem: broker.certPem }, sims.certificates), mode: 'development' })).to.throw(
+        ConfigError,
+        /^invalid BROKER_SIGNING_KEY_FILE: .*does not belong/,
+      );
+      expect(() => loadRegisterTrust({ registerSigning: registerSigningWith({ keyPem: broker.keyPem, certPem: 'x' }, sims.certificates), mode: 'development' })).to.throw(
+        ConfigError,
+        /^invalid BROKER_SIGNING_CERT_FILE: .*not a PEM X.509 certificate/,
+      );
+    });
+  });
+});
