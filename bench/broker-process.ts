@@ -1,0 +1,176 @@
+// Child process: the real broker (startBroker with testConfig) on its own database, seeded with one
+// authority, its token, and one consent per bench citizen through the real consent ledger. With
+// `countQueries` it also counts the SQL statements the database drivers execute (a bench-side wrapper
+// around better-sqlite3's prepare and pg's Client.query; the broker's code is untouched) — only in the
+// query-count run, never while timing.
+import { createHistogram, performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
+import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
+import { startBroker } from '../broker/server.ts';
+import { childArgs, serveParent } from './child-process.ts';
+import { benchCitizens } from './citizens.ts';
+import type { BenchTrust } from './raw-queries.ts';
+
+/** What the parent passes. */
+export interface BrokerArgs {
+  databaseUrl: string;
+  registerUrls: Record<EvidenceType, string>;
+  trust: BenchTrust;
+  citizens: number;
+  logLevel: Config['logLevel'];
+  registerTimeoutMs: number;
+  countQueries: boolean;
+}
+
+/** What the parent learns when the broker is up. */
+export interface BrokerReady {
+  url: string;
+  token: string;
+  provider: string;
+  seedMs: number;
+  consents: number;
+  /** SQLite only: the broker's own connection's journal and sync mode. */
+  sqlitePragmas: { journalMode: string; synchronous: string } | null;
+}
+
+const BENCH_AUTHORITY = 'elterngeldstelle-bench';
+
+const args = childArgs<BrokerArgs>();
+
+const statements = new Map<string, number>();
+// Interactive transactions: how long each one holds its connection (BEGIN → COMMIT/ROLLBACK). On SQLite the
+// Prisma adapter runs one transaction at a time (a mutex on its single connection), so the sum of hold
+// times over the wall time says how close that mutex is to being the bottleneck.
+const txHold = createHistogram();
+let txHoldSumMs = 0;
+let txWindowStart = performance.now();
+if (args.countQueries) installQueryCounters();
+
+const broker = await startBroker(
+  testConfig({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: args.databaseUrl,
+    registerUrls: args.registerUrls,
+    registerTimeoutMs: args.registerTimeoutMs,
+    registerSigning: registerSigningWith(args.trust.broker, args.trust.registerCertificates),
+    logLevel: args.logLevel,
+    // NOTE: the bench is one authority sending hundreds of requests per second; the per-participant rate
+    // limit (600/min by default) would turn the measurement into one of the limiter. It still runs (and
+    // costs what it costs); only its ceiling is lifted. The in-flight limits keep their defaults.
+    rateLimitPerMinute: 1_000_000,
+  }),
+);
+const { ctx } = broker;
+
+const seedStarted = performance.now();
+const now = ctx.clock();
+await ctx.participants.upsert(
+  {
+    id: BENCH_AUTHORITY,
+    name: 'Elterngeldstelle Benchstadt',
+    kind: 'authority',
+    region: 'DE-BE',
+    evidenceTypes: [...EVIDENCE_TYPES],
+    purposes: [...PURPOSES],
+    legalBases: [],
+  },
+  now,
+);
+const token = await ctx.tokens.issue({ participantId: BENCH_AUTHORITY }, 'bench');
+const citizens = benchCitizens(args.citizens);
+const validFrom = new Date(now.getTime() - 3600_000);
+const validUntil = new Date(now.getTime() + 365 * 86_400_000);
+// A few grants in flight at once: PostgreSQL overlaps them, SQLite's single connection queues them.
+const SEED_CONCURRENCY = 8;
+for (let i = 0; i < citizens.length; i += SEED_CONCURRENCY) {
+  await Promise.all(
+    citizens.slice(i, i + SEED_CONCURRENCY).map((citizenIdNr) =>
+      ctx.consents.grant({
+        citizenIdNr,
+        granteeId: BENCH_AUTHORITY,
+        evidenceTypes: [...EVIDENCE_TYPES],
+        purpose: 'elterngeld',
+        validFrom,
+        validUntil,
+        grantedBy: 'citizen',
+      }),
+    ),
+  );
+}
+const seedMs = performance.now() - seedStarted;
+
+let sqlitePragmas: BrokerReady['sqlitePragmas'] = null;
+if (ctx.database.target.provider === 'sqlite') {
+  const pragma = async (name: string) => {
+    const rows = await ctx.database.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`);
+    return String(Object.values(rows[0] ?? {})[0]);
+  };
+  const sync = await pragma('synchronous');
+  sqlitePragmas = { journalMode: await pragma('journal_mode'), synchronous: ({ '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' } as Record<string, string>)[sync] ?? sync };
+}
+statements.clear();
+
+serveParent(
+  {
+    url: broker.url,
+    token,
+    provider: ctx.database.target.provider,
+    seedMs,
+    consents: citizens.length,
+    sqlitePragmas,
+  } satisfies BrokerReady,
+  {
+    'queries.reset': () => {
+      statements.clear();
+      txHold.reset();
+      txHoldSumMs = 0;
+      txWindowStart = performance.now();
+    },
+    'transactions.read': () => ({
+      count: txHold.count,
+      p50Ms: txHold.count > 0 ? txHold.percentile(50) / 1000 : NaN,
+      p99Ms: txHold.count > 0 ? txHold.percentile(99) / 1000 : NaN,
+      holdShare: txHoldSumMs / (performance.now() - txWindowStart),
+    }),
+    'queries.read': () => Object.fromEntries([...statements.entries()].sort((a, b) => b[1] - a[1])),
+  },
+  () => broker.close(),
+);
+
+/** Counts statements by verb and table ("SELECT ApiToken", "INSERT AuditEntry", "BEGIN"); times transactions. */
+function installQueryCounters(): void {
+  const begun = new WeakMap<object, number>();
+  const count = (sql: string, connection: object) => {
+    const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
+    if (verb === 'BEGIN') begun.set(connection, performance.now());
+    if (verb === 'COMMIT' || verb === 'ROLLBACK') {
+      const at = begun.get(connection);
+      if (at !== undefined) {
+        const ms = performance.now() - at;
+        txHold.record(Math.max(1, Math.round(ms * 1000)));
+        txHoldSumMs += ms;
+        begun.delete(connection);
+      }
+    }
+    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1] ?? '';
+    const key = table ? `${verb} ${table}` : verb;
+    statements.set(key, (statements.get(key) ?? 0) + 1);
+  };
+  const sqliteProto = Database.prototype as unknown as { prepare(this: unknown, sql: string): unknown };
+  const prepare = sqliteProto.prepare;
+  sqliteProto.prepare = function (this: unknown, sql: string) {
+    count(sql, this as object);
+    return prepare.call(this, sql);
+  };
+  const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...a: unknown[]): unknown };
+  const query = pgProto.query;
+  pgProto.query = function (this: unknown, ...a: unknown[]) {
+    const first = a[0];
+    const sql = typeof first === 'string' ? first : typeof first === 'object' && first !== null && 'text' in first ? String((first as { text: unknown }).text) : '?';
+    count(sql, this as object);
+    return query.apply(this, a);
+  };
+}
