@@ -2,7 +2,7 @@
 // (xoev-schemas/transport/eb-transport-1.1.xsd) is signed by its sender over exactly one element, its
 // `inhalt`, and verified by its receiver with the certificate pinned for that sender — never with a key or
 // certificate the message carries. node-forge makes the keys and certificates (broker/pki/ca.ts); signing and
-// verifying use Node's built-in crypto through xml-crypto.
+// verifying use xml-crypto's exclusive C14N and Node's built-in crypto (RSASSA-PSS, SHA-256).
 //
 // The profile: one way to sign, everything else is refused.
 //   - `ds:Signature` is the last child of `umschlag` and the only Signature anywhere in the document.
@@ -12,17 +12,26 @@
 //     carries; exactly one Transform, exclusive C14N; DigestMethod SHA-256. No Object, no Manifest. A KeyInfo
 //     may be there (a peer may send its certificate) and is ignored: the key is the one pinned for the peer.
 // Against signature wrapping (CVE-2024-32962, CVE-2025-29774/29775 were about embedded keys and several
-// references), the receiver reads the message from the canonical bytes the signature covers — xml-crypto's
-// getSignedReferences(), filled only after the signature verified — and readSignedMessage checks that those
-// bytes are the very `inhalt` the schema validated (./xml-schemas.ts).
+// references), the digest is computed over the one element the checks below found (the envelope's own `inhalt`,
+// the only holder of its Id), the receiver reads the message from those canonical bytes once the signature
+// verified, and readSignedMessage checks that they are the very `inhalt` the schema validated (./xml-schemas.ts).
 //
 // Why RSASSA-PSS with SHA-256: the PKI is RSA (node-forge issues RSA certificates only), BSI TR-02102-1
-// recommends PSS over PKCS#1 v1.5 padding for new RSA signatures, xml-crypto implements it with Node's
-// crypto, and it costs what PKCS#1 v1.5 costs. ECDSA would need a hand-made xml-crypto algorithm and
-// certificates node-forge cannot issue.
+// recommends PSS over PKCS#1 v1.5 padding for new RSA signatures, XMLDSig tools (xml-crypto, Apache Santuario)
+// implement it, and it costs what PKCS#1 v1.5 costs. ECDSA would need certificates node-forge cannot issue.
+// The private-key operation (RSA-3072: ~1.5 ms) is most of a message's signing cost; each key is parsed once.
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  sign as cryptoSign,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
+import { ExclusiveCanonicalization } from 'xml-crypto';
 import { XmlMessageError } from './xml.ts';
 
 export const XMLDSIG_NAMESPACE = 'http://www.w3.org/2000/09/xmldsig#';
@@ -51,25 +60,75 @@ export class SignatureError extends XmlMessageError {
 
 // ---- signing --------------------------------------------------------------------------------------------
 
+// NOTE: the profile has exactly one shape, so signing and verifying assemble it directly from three parts,
+// none hand-made: xml-crypto's exclusive C14N (the part that is easy to get wrong), Node's SHA-256 and Node's
+// RSASSA-PSS. xml-crypto's general SignedXml path costs several times more per message (it re-parses and
+// re-serializes the document and finds elements by XPath); the tests keep it as the oracle: what we sign,
+// xml-crypto verifies, and what xml-crypto signs, we verify (test/adapters/signing-profile.test.ts).
+const exclusiveC14n = new ExclusiveCanonicalization();
+
+/** Exclusive C14N of one element (comments dropped, no InclusiveNamespaces): the bytes a digest or signature covers. */
+function canonicalize(el: Element): string {
+  return String(exclusiveC14n.process(el, {}));
+}
+
+function digestOf(canonical: string): string {
+  return createHash('sha256').update(canonical, 'utf8').digest('base64');
+}
+
+const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } as const;
+
+// Parsed keys, by their PEM: a PEM private key costs ~1 ms to parse, as much as the signature itself.
+const privateKeys = new Map<string, KeyObject>();
+const pinnedKeys = new Map<string, KeyObject>();
+function cached(cache: Map<string, KeyObject>, pem: string, parse: (pem: string) => KeyObject): KeyObject {
+  let key = cache.get(pem);
+  if (key === undefined) {
+    if (cache.size >= 64) cache.clear(); // a process holds a handful of identities; never grow without bound
+    key = parse(pem);
+    cache.set(pem, key);
+  }
+  return key;
+}
+
+/** The SignedInfo of the profile over one reference, as written into the envelope (prefix ds, declared on Signature). */
+function signedInfoXml(contentId: string, digest: string): string {
+  const a = SIGNATURE_ALGORITHMS;
+  return (
+    `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${a.canonicalization}"/><ds:SignatureMethod Algorithm="${a.signature}"/>` +
+    `<ds:Reference URI="#${contentId}"><ds:Transforms><ds:Transform Algorithm="${a.canonicalization}"/></ds:Transforms>` +
+    `<ds:DigestMethod Algorithm="${a.digest}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`
+  );
+}
+
 /**
  * Signs the envelope's `inhalt` and appends the signature as the last child of the root. The envelope must
  * not be signed yet and must carry exactly one `inhalt` with an Id (sealEnvelope makes it so).
  */
 export function signEnvelope(xml: string, signer: SigningIdentity): string {
-  const sig = new SignedXml({
-    privateKey: signer.keyPem,
-    signatureAlgorithm: SIGNATURE_ALGORITHMS.signature,
-    canonicalizationAlgorithm: SIGNATURE_ALGORITHMS.canonicalization,
-  });
-  sig.addReference({
-    xpath: "/*/*[local-name(.)='inhalt']", // the envelope's own inhalt (sealEnvelope writes exactly one)
-    transforms: [SIGNATURE_ALGORITHMS.canonicalization],
-    digestAlgorithm: SIGNATURE_ALGORITHMS.digest,
-  });
+  const root = parseDom(xml).documentElement;
+  if (root === null) throw new Error('an envelope to sign must be a well-formed document');
+  const parts = elementChildren(root);
+  const contents = parts.filter((el) => el.namespaceURI === null && el.localName === 'inhalt');
+  if (contents.length !== 1 || parts.some((el) => el.namespaceURI === XMLDSIG_NAMESPACE)) {
+    throw new Error('an envelope to sign must carry exactly one inhalt and no signature');
+  }
+  const contentId = contents[0]!.getAttribute('Id') ?? '';
+  if (!ID_PATTERN.test(contentId)) throw new Error('the inhalt of an envelope to sign must carry a usable Id');
+
+  const signedInfo = signedInfoXml(contentId, digestOf(canonicalize(contents[0]!)));
+  const open = `<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`;
+  // Canonical SignedInfo as the verifier will compute it: from the element in its Signature context.
+  const signedInfoElement = elementChildren(parseDom(`${open}${signedInfo}</ds:Signature>`).documentElement!)[0]!;
+  const key = cached(privateKeys, signer.keyPem, (pem) => createPrivateKey(pem));
+  const value = cryptoSign('sha256', Buffer.from(canonicalize(signedInfoElement), 'utf8'), { key, ...PSS }).toString('base64');
   // No KeyInfo: the receiver knows whose key to use from the directory, not from the message.
-  sig.computeSignature(xml, { prefix: 'ds', location: { reference: '/*', action: 'append' } });
-  if (sig.getReferences().length !== 1) throw new Error('an envelope must carry exactly one inhalt to sign');
-  return sig.getSignedXml();
+  const signature = `${open}${signedInfo}<ds:SignatureValue>${value}</ds:SignatureValue></ds:Signature>`;
+
+  const closing = `</${root.tagName}>`;
+  const end = xml.trimEnd();
+  if (!end.endsWith(closing)) throw new Error('an envelope to sign must end with its root element');
+  return `${end.slice(0, end.length - closing.length)}${signature}${closing}`;
 }
 
 // ---- verifying ------------------------------------------------------------------------------------------
@@ -81,7 +140,8 @@ export interface SignedContent {
   canonical: string;
 }
 
-const ID_ATTRIBUTES = new Set(['Id', 'ID', 'id']); // what xml-crypto resolves a same-document URI against
+const ID_ATTRIBUTES = new Set(['Id', 'ID', 'id']); // what XMLDSig tools resolve a same-document URI against
+const ID_PATTERN = /^[A-Za-z_][\w.-]{0,127}$/;
 
 /**
  * Verifies the signature of an envelope that passed its schema, with the sender's pinned certificate, and
@@ -102,28 +162,41 @@ export function verifyEnvelope(xml: string, pinnedCertPem: string): SignedConten
   }
   const contents = parts.filter((el) => el.namespaceURI === null && el.localName === 'inhalt');
   if (contents.length !== 1) throw new SignatureError('the envelope does not carry exactly one inhalt');
-  const contentId = contents[0]!.getAttribute('Id') ?? '';
-  if (!/^[A-Za-z_][\w.-]{0,127}$/.test(contentId)) throw new SignatureError('the inhalt has no usable Id');
+  const content = contents[0]!;
+  const contentId = content.getAttribute('Id') ?? '';
+  if (!ID_PATTERN.test(contentId)) throw new SignatureError('the inhalt has no usable Id');
   if (holdersOfId(root, contentId) !== 1) throw new SignatureError('another element carries the Id of the signed inhalt');
-  checkProfile(signature, contentId);
+  const { signedInfo, digestValue, signatureValue } = checkProfile(signature, contentId);
 
-  const verifier = new SignedXml({ publicCert: pinnedCertPem, getCertFromKeyInfo: () => null });
-  // Only the profile's algorithms exist for this verifier, whatever the message names.
-  verifier.SignatureAlgorithms = only(verifier.SignatureAlgorithms, SIGNATURE_ALGORITHMS.signature);
-  verifier.HashAlgorithms = only(verifier.HashAlgorithms, SIGNATURE_ALGORITHMS.digest);
-  verifier.CanonicalizationAlgorithms = only(verifier.CanonicalizationAlgorithms, SIGNATURE_ALGORITHMS.canonicalization);
+  // Reference: the digest over the very element found above (the only holder of the Id it names).
+  const canonical = canonicalize(content);
+  if (!sameBase64(digestOf(canonical), digestValue)) throw new SignatureError('the signed inhalt was changed after signing');
+  // Signature: over the canonical SignedInfo, with the key pinned for the sender, whatever the message carries.
   let valid: boolean;
   try {
-    verifier.loadSignature(signature);
-    valid = verifier.checkSignature(xml);
+    const key = cached(pinnedKeys, pinnedCertPem, (pem) => new X509Certificate(pem).publicKey);
+    valid = cryptoVerify('sha256', Buffer.from(canonicalize(signedInfo), 'utf8'), { key, ...PSS }, Buffer.from(signatureValue, 'base64'));
   } catch {
-    // xml-crypto's message quotes the signature value; ours names the failure only.
-    throw new SignatureError('the signature does not verify with the certificate pinned for the sender');
+    valid = false;
   }
-  if (!valid) throw new SignatureError('the signed inhalt was changed after signing');
-  const signed = verifier.getSignedReferences();
-  if (signed.length !== 1) throw new SignatureError('the signature must cover exactly the inhalt');
-  return { contentId, canonical: signed[0]! };
+  // The message names the failure only, never the signature value.
+  if (!valid) throw new SignatureError('the signature does not verify with the certificate pinned for the sender');
+  return { contentId, canonical };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The text of a DigestValue or SignatureValue: all its text (a comment cannot hide a part), base64 without line breaks. */
+function base64Text(el: Element): string {
+  const text = (el.textContent ?? '').replace(/[\t\n\r ]+/g, '');
+  if (!BASE64.test(text) || text.length % 4 !== 0) throw new SignatureError('the signature is outside the profile (values must be base64)');
+  return text;
+}
+
+function sameBase64(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'base64');
+  const y = Buffer.from(b, 'base64');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function parseDom(xml: string): Document {
@@ -157,8 +230,8 @@ function holdersOfId(root: Element, id: string): number {
   return count;
 }
 
-/** The signature's own structure: the profile above, element by element. */
-function checkProfile(signature: Element, contentId: string): void {
+/** The signature's own structure: the profile above, element by element; returns the parts verification reads. */
+function checkProfile(signature: Element, contentId: string): { signedInfo: Element; digestValue: string; signatureValue: string } {
   const outside = () => new SignatureError('the signature is outside the profile (algorithms, one reference to the inhalt, no objects)');
   const ds = (el: Element | undefined, name: string): el is Element => el !== undefined && el.namespaceURI === XMLDSIG_NAMESPACE && el.localName === name;
   const algorithmIs = (el: Element | undefined, name: string, algorithm: string) =>
@@ -172,14 +245,12 @@ function checkProfile(signature: Element, contentId: string): void {
   if (!ds(reference, 'Reference') || moreReferences.length > 0) throw new SignatureError('the signature must carry exactly one reference');
   if (reference.getAttribute('URI') !== `#${contentId}`) throw new SignatureError('the signature does not refer to the inhalt of this envelope');
   const [transforms, digestMethod, digestValue, ...rest] = elementChildren(reference);
-  if (!ds(transforms, 'Transforms') || !ds(digestValue, 'DigestValue') || rest.length > 0) throw outside();
+  if (!ds(transforms, 'Transforms') || !ds(digestValue, 'DigestValue') || elementChildren(digestValue).length > 0 || rest.length > 0) throw outside();
   if (!algorithmIs(digestMethod, 'DigestMethod', SIGNATURE_ALGORITHMS.digest)) throw outside();
   const steps = elementChildren(transforms);
   if (steps.length !== 1 || !algorithmIs(steps[0], 'Transform', SIGNATURE_ALGORITHMS.canonicalization)) throw outside();
-}
-
-function only<T extends Record<string, unknown>>(registry: T, name: string): T {
-  return { [name]: registry[name] } as T;
+  if (elementChildren(signatureValue).length > 0) throw outside();
+  return { signedInfo, digestValue: base64Text(digestValue), signatureValue: base64Text(signatureValue) };
 }
 
 // ---- keys and certificates ------------------------------------------------------------------------------
