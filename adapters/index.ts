@@ -5,7 +5,7 @@ import type { RegisterAdapter } from './contract.ts';
 import { createIncomeAdapter } from './income/adapter.ts';
 import { createMaternityBenefitAdapter } from './maternity-benefit/adapter.ts';
 import { createSalaryAdapter } from './salary/adapter.ts';
-import type { SigningIdentity } from './signing.ts';
+import type { SignatureOperation, SigningIdentity } from './signing.ts';
 
 /** Where the registers are (from configuration or the participant directory) and who the broker is. */
 export interface AdaptersConfig {
@@ -15,6 +15,8 @@ export interface AdaptersConfig {
   clock?: () => Date;
   /** The broker's key and certificate that sign every query (omitted: the sandbox broker's; tests, tools). */
   signing?: SigningIdentity;
+  /** Where the private-key operation of those signatures runs (./signature-pool.ts); omitted: the event loop. */
+  signatureOperation?: SignatureOperation;
   /** Each register's certificate, pinned for its answers (omitted: the sandbox registers'; tests, tools). */
   registerCertificates?: Record<EvidenceType, string>;
 }
@@ -23,7 +25,7 @@ export interface AdaptersConfig {
 export type Adapters = { [T in EvidenceType]: RegisterAdapter<T> };
 
 export function createAdapters(cfg: AdaptersConfig): Adapters {
-  const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing };
+  const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing, signatureOperation: cfg.signatureOperation };
   const pinned = (type: EvidenceType) => cfg.registerCertificates?.[type];
   return {
     salary: createSalaryAdapter({ ...common, baseUrl: cfg.baseUrls.salary, registerCertificate: pinned('salary') }),

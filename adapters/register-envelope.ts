@@ -79,6 +79,8 @@ export interface MessageFamily<S, P> {
   readonly querySchema: MessageSchema;
   readonly answerSchema: MessageSchema;
   buildQuery(query: RegisterQuery<S>, signer?: SigningIdentity): string;
+  /** The query sealed in its envelope, not signed yet (for signEnvelopeWith, ./signing.ts). */
+  sealQuery(query: RegisterQuery<S>): string;
   parseQuery(xml: string, brokerCertPem?: string): RegisterQuery<S>;
   buildAnswer(answer: RegisterAnswer<P>, signer?: SigningIdentity): string;
   parseAnswer(xml: string, registerCertPem?: string): RegisterAnswer<P>;
@@ -160,6 +162,19 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
   // The family's own prefix on its root; every element below it is unqualified (elementFormDefault).
   const contentRoot = (inhalt: XMLBuilder, root: string) => inhalt.ele(spec.namespace, `${spec.register}:${root}`, { version: '1.0' });
 
+  function sealQuery(q: RegisterQuery<S>): string {
+    return sealEnvelope(q.header, queryType, (inhalt) => {
+      const root = contentRoot(inhalt, spec.queryRoot);
+      writeHeader(root, q.header);
+      root.ele('anfrageReferenz').txt(q.reference);
+      root.ele('anfragendeStelle').txt(q.requester);
+      writeCode(root, 'zweck', CODES.purpose, q.purpose);
+      root.ele('person').ele('identifikationsnummer').txt(q.idNr);
+      spec.period.write(root.ele('zeitraum'), q.period);
+      if (q.ticket !== null) root.ele('vorgangsnummer').txt(q.ticket);
+    });
+  }
+
   return {
     register: spec.register,
     namespace: spec.namespace,
@@ -167,18 +182,10 @@ export function defineMessageFamily<S, P>(spec: MessageFamilySpec<S, P>): Messag
     answerSchema,
 
     buildQuery(q, signer = sandboxTrust().broker) {
-      const sealed = sealEnvelope(q.header, queryType, (inhalt) => {
-        const root = contentRoot(inhalt, spec.queryRoot);
-        writeHeader(root, q.header);
-        root.ele('anfrageReferenz').txt(q.reference);
-        root.ele('anfragendeStelle').txt(q.requester);
-        writeCode(root, 'zweck', CODES.purpose, q.purpose);
-        root.ele('person').ele('identifikationsnummer').txt(q.idNr);
-        spec.period.write(root.ele('zeitraum'), q.period);
-        if (q.ticket !== null) root.ele('vorgangsnummer').txt(q.ticket);
-      });
-      return signEnvelope(sealed, signer);
+      return signEnvelope(sealQuery(q), signer);
     },
+
+    sealQuery,
 
     parseQuery(xml, brokerCertPem = sandboxTrust().broker.certPem) {
       const { transport, content } = readSignedMessage(xml, querySchema, queryEnvelope, brokerCertPem);

@@ -12,7 +12,7 @@ import { evidenceSchemas, type EvidenceDataByType } from './evidence-model.ts';
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
 import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
-import { SignatureError, type SigningIdentity } from './signing.ts';
+import { SignatureError, signEnvelope, signEnvelopeWith, type SignatureOperation, type SigningIdentity } from './signing.ts';
 import { XmlMessageError, type MessageHeader } from './xml.ts';
 
 /** How the broker reaches one register. */
@@ -24,6 +24,11 @@ export interface RegisterAdapterConfig {
   clock?: () => Date;
   /** The broker's key and certificate that sign every query; omitted: the sandbox broker's (tests, tools). */
   signing?: SigningIdentity;
+  /**
+   * Where the signatures' private-key operation runs (a worker pool, ./signature-pool.ts); omitted: on the
+   * event loop.
+   */
+  signatureOperation?: SignatureOperation;
   /**
    * The register's certificate, pinned: an answer must be signed with its key, whatever the answer carries.
    * Omitted: the sandbox register's (tests, tools); the broker always passes the configured one.
@@ -67,7 +72,7 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
       sender: cfg.sender,
       recipient: messages.register,
     };
-    const xml = messages.buildQuery({
+    const sealed = messages.sealQuery({
       header,
       reference: req.requestId,
       requester: req.requester,
@@ -75,7 +80,9 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
       idNr: req.idNr,
       period: mapping.toRegisterPeriod(req.period),
       ticket,
-    }, cfg.signing ?? sandboxTrust().broker);
+    });
+    const signer = cfg.signing ?? sandboxTrust().broker;
+    const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, signer, cfg.signatureOperation) : signEnvelope(sealed, signer);
     const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId });
     const fetchedAt = clock();
 

@@ -101,11 +101,23 @@ function signedInfoXml(contentId: string, digest: string): string {
   );
 }
 
-/**
- * Signs the envelope's `inhalt` and appends the signature as the last child of the root. The envelope must
- * not be signed yet and must carry exactly one `inhalt` with an Id (sealEnvelope makes it so).
- */
-export function signEnvelope(xml: string, signer: SigningIdentity): string {
+/** The private key of an identity, parsed once per process. */
+export function signingKeyOf(signer: SigningIdentity): KeyObject {
+  return cached(privateKeys, signer.keyPem, (pem) => createPrivateKey(pem));
+}
+
+/** The RSASSA-PSS (SHA-256, 32-byte salt) signature value over the canonical SignedInfo bytes. */
+export function rsaPssSign(data: Uint8Array, key: KeyObject): Buffer {
+  return cryptoSign('sha256', data, { key, ...PSS });
+}
+
+/** An envelope ready for its private-key operation: the bytes to sign, and how to write the signed envelope. */
+interface PreparedSignature {
+  signedInfo: Buffer;
+  complete(value: Uint8Array): string;
+}
+
+function prepareSignature(xml: string): PreparedSignature {
   const root = parseDom(xml).documentElement;
   if (root === null) throw new Error('an envelope to sign must be a well-formed document');
   const parts = elementChildren(root);
@@ -115,20 +127,42 @@ export function signEnvelope(xml: string, signer: SigningIdentity): string {
   }
   const contentId = contents[0]!.getAttribute('Id') ?? '';
   if (!ID_PATTERN.test(contentId)) throw new Error('the inhalt of an envelope to sign must carry a usable Id');
+  const closing = `</${root.tagName}>`;
+  const end = xml.trimEnd();
+  if (!end.endsWith(closing)) throw new Error('an envelope to sign must end with its root element');
 
   const signedInfo = signedInfoXml(contentId, digestOf(canonicalize(contents[0]!)));
   const open = `<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`;
   // Canonical SignedInfo as the verifier will compute it: from the element in its Signature context.
   const signedInfoElement = elementChildren(parseDom(`${open}${signedInfo}</ds:Signature>`).documentElement!)[0]!;
-  const key = cached(privateKeys, signer.keyPem, (pem) => createPrivateKey(pem));
-  const value = cryptoSign('sha256', Buffer.from(canonicalize(signedInfoElement), 'utf8'), { key, ...PSS }).toString('base64');
-  // No KeyInfo: the receiver knows whose key to use from the directory, not from the message.
-  const signature = `${open}${signedInfo}<ds:SignatureValue>${value}</ds:SignatureValue></ds:Signature>`;
+  return {
+    signedInfo: Buffer.from(canonicalize(signedInfoElement), 'utf8'),
+    complete(value) {
+      // No KeyInfo: the receiver knows whose key to use from the directory, not from the message.
+      const signature = `${open}${signedInfo}<ds:SignatureValue>${Buffer.from(value).toString('base64')}</ds:SignatureValue></ds:Signature>`;
+      return `${end.slice(0, end.length - closing.length)}${signature}${closing}`;
+    },
+  };
+}
 
-  const closing = `</${root.tagName}>`;
-  const end = xml.trimEnd();
-  if (!end.endsWith(closing)) throw new Error('an envelope to sign must end with its root element');
-  return `${end.slice(0, end.length - closing.length)}${signature}${closing}`;
+/**
+ * Signs the envelope's `inhalt` and appends the signature as the last child of the root. The envelope must
+ * not be signed yet and must carry exactly one `inhalt` with an Id (sealEnvelope makes it so).
+ */
+export function signEnvelope(xml: string, signer: SigningIdentity): string {
+  const prepared = prepareSignature(xml);
+  return prepared.complete(rsaPssSign(prepared.signedInfo, signingKeyOf(signer)));
+}
+
+/** Where the private-key operation runs: on this thread, or in a pool of worker threads (./signature-pool.ts). */
+export interface SignatureOperation {
+  sign(data: Buffer, key: KeyObject): Promise<Uint8Array>;
+}
+
+/** signEnvelope with the private-key operation (most of the cost) handed to `operation`, e.g. a worker pool. */
+export async function signEnvelopeWith(xml: string, signer: SigningIdentity, operation: SignatureOperation): Promise<string> {
+  const prepared = prepareSignature(xml);
+  return prepared.complete(await operation.sign(prepared.signedInfo, signingKeyOf(signer)));
 }
 
 // ---- verifying ------------------------------------------------------------------------------------------

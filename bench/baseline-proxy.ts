@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from '../adapters/index.ts';
+import { createSignaturePool } from '../adapters/signature-pool.ts';
+import { envToConfig, readEnv } from '../broker/config.ts';
 import type { RegisterRequest } from '../adapters/contract.ts';
 import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../broker/domain/codes.ts';
 import { defaultPeriod } from '../broker/evidence/outcome.ts';
@@ -45,7 +47,15 @@ function overall(final: number, total: number): 'complete' | 'partial' | 'failed
 }
 
 async function xmlAnswer(): Promise<Answer> {
-  const adapters = createAdapters({ baseUrls: args.registerUrls, sender: SENDER, signing: args.trust.broker, registerCertificates: args.trust.registerCertificates });
+  // The same signature pool as the broker's (SIGNING_THREADS default): the same protocol work, done the same way.
+  const signaturePool = createSignaturePool(envToConfig(readEnv({})).signingThreads);
+  const adapters = createAdapters({
+    baseUrls: args.registerUrls,
+    sender: SENDER,
+    signing: args.trust.broker,
+    signatureOperation: signaturePool,
+    registerCertificates: args.trust.registerCertificates,
+  });
   return async ({ idNr, purpose, types }) => {
     const id = randomUUID();
     const req: RegisterRequest = { requestId: id, idNr, purpose, requester: REQUESTER, period: defaultPeriod(new Date()) };

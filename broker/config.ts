@@ -1,6 +1,7 @@
 // Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
 // cross-checks. Nothing else in the code reads process.env.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
 
@@ -37,6 +38,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  SIGNING_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
   AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
@@ -127,6 +129,8 @@ export interface Config {
   maxInFlight: number;
   /** Calls in flight per register and process; more wait in a short queue, then the item is unavailable. */
   registerMaxInFlight: number;
+  /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
+  signingThreads: number;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -201,6 +205,8 @@ export function envToConfig(env: Env): Config {
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     maxInFlight: env.MAX_IN_FLIGHT ?? 512,
     registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
+    // auto: one thread per core beyond the event loop's, at least one, at most four.
+    signingThreads: env.SIGNING_THREADS === undefined || env.SIGNING_THREADS === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1)) : env.SIGNING_THREADS,
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
     citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',

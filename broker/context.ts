@@ -2,6 +2,7 @@
 // route. Tests pass overrides (adapters pointing at simulators, a fixed clock, a database URL).
 import type { Logger } from 'pino';
 import { createAdapters } from '../adapters/index.ts';
+import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { ConsentLedger } from '../consent/consent-ledger.ts';
 import type { ConsentStore } from '../consent/consent-store.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
@@ -58,7 +59,9 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
   const db = database.prisma;
-  const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId, ...registerTrust });
+  // The pool exists only for the broker's own adapters; adapters a test passes in sign as they were made.
+  const signaturePool = overrides.adapters ? null : createSignaturePool(cfg.signingThreads);
+  const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId, ...registerTrust, signatureOperation: signaturePool ?? undefined });
   const audit = new AuditLog(db, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
@@ -90,6 +93,9 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     }),
     metrics,
     pages: createPageServices({ db, cfg, clock, log, citizenIdentity: overrides.citizenIdentity }),
-    close: () => database.close(),
+    close: async () => {
+      await signaturePool?.close();
+      await database.close();
+    },
   };
 }
