@@ -62,6 +62,8 @@ export interface Results {
     postgres: string;
     quick: boolean;
     logLevel: string;
+    /** The broker's SIGNING_THREADS default on this machine (absent in runs made before the pool existed). */
+    signingThreads?: number;
     /** Free text about how the run was made, when it needs saying. */
     note?: string;
     /** Set when RESULTS.md was written again from RESULTS.json (--render). */
@@ -237,7 +239,7 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         ['Node', m.node],
         ['libraries', Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
         ['databases', `SQLite ${m.sqlite} (WAL, broker's connection: synchronous=${r.brokerInfo['broker-sqlite']?.sqlitePragmas?.synchronous ?? 'n/a'}); PostgreSQL: ${r.postgres === 'measured' ? m.postgres : r.postgres}`],
-        ['broker config', `testConfig defaults, LOG_LEVEL=${m.logLevel} (pino lines to /dev/null), REGISTER_TIMEOUT_MS=5000, rate limit per participant lifted to 1,000,000/min (one bench authority sends everything); in-flight limits at their defaults`],
+        ['broker config', `testConfig defaults, LOG_LEVEL=${m.logLevel} (pino lines to /dev/null), REGISTER_TIMEOUT_MS=5000, rate limit per participant lifted to 1,000,000/min (one bench authority sends everything); in-flight limits and SIGNING_THREADS at their defaults (${m.signingThreads ?? 'n/a'} signing thread(s) in the broker and in baseline (a))`],
         ['sizes', `${f(Number(m.params.citizens))} distinct citizens with a consent each; closed loops ${m.params.closedS} s after a ${m.params.warmS} s warm-up; open loops ${m.params.openS} s`],
         ['RSS right after start (broker: after seeding its consents)', Object.entries(r.idleRssMb).map(([t, mb]) => `${t} ${f(mb)} MB`).join(', ') || 'n/a'],
         ...(m.note ? [['note', m.note]] : []),

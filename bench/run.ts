@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { envToConfig, readEnv } from '../broker/config.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
 import type { AppendResult, VerifyResult } from './micro-audit.ts';
 import type { ConsentResult } from './micro-consents.ts';
@@ -648,6 +649,7 @@ async function describeMachine(pgOk: boolean): Promise<Results['meta']> {
     postgres: postgresVersion,
     quick,
     logLevel,
+    signingThreads: envToConfig(readEnv({})).signingThreads,
     params: P,
   };
 }
