@@ -2,6 +2,8 @@
 // Each kind has a stable `type` URI and `code`; callers branch on those, never on the human text.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { classifyDatabaseBusy } from './db/db-errors.ts';
+import type { BrokerMetrics } from './metrics.ts';
 import { sendXmlProblem, type Problem } from './xml-api/error-document.ts';
 import { answersInXml } from './xml-api/negotiation.ts';
 
@@ -122,11 +124,22 @@ function fromHttpError(err: unknown): BrokerError | null {
   return null;
 }
 
-export function problemMiddleware(log: Logger): ErrorRequestHandler {
+/** Seconds a caller is asked to wait after the database was too busy to serve it. */
+export const DATABASE_BUSY_RETRY_AFTER_SECONDS = 1;
+
+export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'databaseBusy'>): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const known = err instanceof BrokerError ? err : fromHttpError(err);
     if (known) return sendProblem(res, known);
+    // A saturated database is an overload, not a fault: 503 with Retry-After, like the in-flight limit.
+    const busy = classifyDatabaseBusy(err);
+    if (busy) {
+      metrics.databaseBusy.inc({ cause: busy.cause });
+      // NOTE: codes only, never the error's message: a driver message may quote the values of a row.
+      log.warn({ dbBusy: busy, route: req.route?.path, method: req.method }, 'database busy; answered 503');
+      return sendProblem(res, new OverloadError(503, 'The database is busy; retry shortly', DATABASE_BUSY_RETRY_AFTER_SECONDS));
+    }
     // NOTE: log the cause for operators; the caller only learns that it failed, never why in detail.
     log.error({ err, route: req.route?.path, method: req.method }, 'unhandled error');
     sendProblem(res, new BrokerError(500, 'internal', 'Internal error', 'The broker failed to handle the request'));

@@ -12,6 +12,8 @@ export interface BrokerMetrics {
   consentRefusals: Counter<'reason'>;
   registerCircuit: Gauge<'evidence_type'>;
   refusals: Counter<'reason'>;
+  /** Requests answered 503 because the database was saturated, by cause (broker/db/db-errors.ts). */
+  databaseBusy: Counter<'cause'>;
 }
 
 export function createMetrics(readAuditChainLength: () => Promise<number>): BrokerMetrics {
@@ -59,6 +61,12 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
       name: 'broker_load_refusals_total',
       help: 'Requests refused to protect the broker: rate limit (429) or too many in flight (503)',
       labelNames: ['reason'],
+      registers,
+    }),
+    databaseBusy: new Counter({
+      name: 'broker_database_busy_total',
+      help: 'Requests answered 503 because the database was saturated (lock, pool or transaction time limit, SQLITE_BUSY, write conflict), by cause',
+      labelNames: ['cause'],
       registers,
     }),
     consentRefusals: new Counter({

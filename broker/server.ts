@@ -52,7 +52,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(api);
 
   app.use((req, _res, next) => next(new NotFoundError(`${req.method} ${req.path.startsWith('/v1/citizens/') ? '/v1/citizens/…' : req.path}`)));
-  app.use(problemMiddleware(ctx.log));
+  app.use(problemMiddleware(ctx.log, ctx.metrics));
   return app;
 }
 

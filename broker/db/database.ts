@@ -21,14 +21,44 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Time limits that turn a saturated database into a quick, retryable failure (503, broker/db/db-errors.ts)
+ * instead of a queue that grows until every request times out.
+ * NOTE: Prisma's transaction timer cannot interrupt a statement that waits for a lock (PostgreSQL) or that
+ * sleeps in SQLite's busy handler, so each lock wait has its own, shorter limit in the database itself: the
+ * statement fails cleanly, the transaction rolls back, the connection is free again.
+ */
+export const DATABASE_TIME_LIMITS = {
+  /** How long an interactive transaction may wait to start (a pool connection; SQLite's one connection). */
+  transactionMaxWaitMs: 2_000,
+  /** How long an interactive transaction may run, from BEGIN to COMMIT. */
+  transactionTimeoutMs: 5_000,
+  /** PostgreSQL: connections in this process's pool. */
+  poolMax: 10,
+  /** PostgreSQL: how long a query waits for a free pool connection (or for a new one to connect). */
+  poolWaitMs: 2_000,
+  /** PostgreSQL lock_timeout: a statement waiting longer for a row lock (the AuditHead row) fails with 55P03. */
+  lockTimeoutMs: 3_000,
+  /** SQLite busy timeout; better-sqlite3 waits synchronously, so the whole process stands still meanwhile. */
+  sqliteBusyTimeoutMs: 1_000,
+} as const;
+
 export async function openDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
   const migrationsApplied = opts.migrate === false ? [] : await migrate(target);
+  const limits = DATABASE_TIME_LIMITS;
+  const transactionOptions = { maxWait: limits.transactionMaxWaitMs, timeout: limits.transactionTimeoutMs };
+  // NOTE: parameters in DATABASE_URL (e.g. ?lock_timeout=500&statement_timeout=10000) override these: pg
+  // applies the URL's over the object's.
   const prisma =
     target.provider === 'sqlite'
-      ? new SqlitePrismaClient({ adapter: new PrismaBetterSqlite3({ url: target.file, timeout: 10_000 }) })
+      ? new SqlitePrismaClient({ adapter: new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }), transactionOptions })
       : (new PostgresPrismaClient({
-          adapter: new PrismaPg({ connectionString: target.connectionString }, { schema: target.schema }),
+          adapter: new PrismaPg(
+            { connectionString: target.connectionString, max: limits.poolMax, connectionTimeoutMillis: limits.poolWaitMs, lock_timeout: limits.lockTimeoutMs },
+            { schema: target.schema },
+          ),
+          transactionOptions,
         }) as unknown as Db);
   await prisma.$connect();
   return { prisma, target, migrationsApplied, close: () => prisma.$disconnect() };
