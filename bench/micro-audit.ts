@@ -1,6 +1,6 @@
 // Micro-benchmarks of the audit chain through the real AuditLog: durable appends per second (each in its
-// own db.$transaction, as the broker does; optionally several per transaction, i.e. group commit), a
-// process-kill test of durability, and verifying a chain of many entries that was generated fast (links
+// own db.$transaction, the baseline; or through the AuditLog's group commit, where concurrent callers
+// share one transaction and each is answered after its COMMIT), a process-kill test of durability of both, and verifying a chain of many entries that was generated fast (links
 // computed with broker/audit/chain.ts, rows bulk-inserted with better-sqlite3 into a migrated database).
 import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
@@ -45,15 +45,24 @@ async function sqlitePragma(db: Db, name: string): Promise<string> {
   return name === 'synchronous' ? (({ '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' } as Record<string, string>)[v] ?? v) : v;
 }
 
+/**
+ * How appends are made: `transaction` = each caller runs db.$transaction + AuditLog.append per batch of
+ * `perTransaction`; `group-commit` = concurrency × perTransaction callers each await AuditLog.record(),
+ * which batches whatever is queued while the previous batch commits (so a batch holds up to that many).
+ */
+export type AppendMode = 'transaction' | 'group-commit';
+
 /** Result of an append run. */
 export interface AppendResult {
   provider: string;
+  mode: AppendMode;
   synchronous: string | null;
   journalMode: string | null;
   concurrency: number;
   perTransaction: number;
   appends: number;
   appendsPerS: number;
+  /** Per transaction (mode transaction) or per caller from request to acknowledgement (group-commit). */
   txP50Ms: number;
   txP99Ms: number;
   chainVerified: boolean;
@@ -65,7 +74,10 @@ export async function auditAppends(p: {
   concurrency: number;
   perTransaction: number;
   synchronous?: 'FULL' | 'NORMAL';
+  /** Default: `transaction` for one append per transaction, `group-commit` for more. */
+  mode?: AppendMode;
 }): Promise<AppendResult> {
+  const mode = p.mode ?? (p.perTransaction > 1 ? 'group-commit' : 'transaction');
   const database = await openDatabase(p.databaseUrl);
   const db = database.prisma;
   const sqlite = database.target.provider === 'sqlite';
@@ -94,11 +106,21 @@ export async function auditAppends(p: {
         appends += p.perTransaction;
       }
     };
-    await Promise.all(Array.from({ length: p.concurrency }, worker));
+    const caller = async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const i = appends++;
+        await audit.record(transferEvent(i, citizens[i % 1000]!, new Date()));
+        hist.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      }
+    };
+    if (mode === 'transaction') await Promise.all(Array.from({ length: p.concurrency }, worker));
+    else await Promise.all(Array.from({ length: p.concurrency * p.perTransaction }, caller));
     const elapsed = performance.now() - start;
     const verified = await audit.verify();
     return {
       provider: database.target.provider,
+      mode,
       synchronous: sqlite ? await sqlitePragma(db, 'synchronous') : null,
       journalMode: sqlite ? await sqlitePragma(db, 'journal_mode') : null,
       concurrency: p.concurrency,
@@ -115,20 +137,26 @@ export async function auditAppends(p: {
 }
 
 /**
- * Durability under a process kill: append for a while, note the last acknowledged entry in a side file,
- * then SIGKILL this very process right after that commit returned. `auditAfterKill` then checks.
+ * Durability under a process kill: append for a while (first half one append per transaction, second half
+ * through group commit with many concurrent callers), note the highest acknowledged entry in a side file,
+ * then SIGKILL this very process right after that acknowledgement. `auditAfterKill` then checks.
  */
 export async function auditAppendThenKill(p: { databaseUrl: string; durationMs: number; ackFile: string }): Promise<never> {
   const database = await openDatabase(p.databaseUrl);
   const db = database.prisma;
   const audit = new AuditLog(db, RETENTION_DAYS);
+  const half = performance.now() + p.durationMs / 2;
   const end = performance.now() + p.durationMs;
   let last = 0;
   let i = 0;
-  while (performance.now() < end) {
+  while (performance.now() < half) {
     last = await db.$transaction((tx) => audit.append(tx, transferEvent(i, '86095742719', new Date())));
     i++;
   }
+  const caller = async () => {
+    while (performance.now() < end) last = Math.max(last, await audit.record(transferEvent(i++, '86095742719', new Date())));
+  };
+  await Promise.all(Array.from({ length: 64 }, caller));
   writeFileSync(p.ackFile, String(last));
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable');

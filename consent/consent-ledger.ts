@@ -28,9 +28,10 @@ export class ConsentLedger {
   async grant(grant: ConsentGrant): Promise<Consent> {
     const now = this.clock();
     const consent: Consent = { ...grant, id: randomUUID(), grantedAt: now, revokedAt: null, revokedBy: null };
-    await this.db.$transaction(async (tx) => {
+    // NOTE: group commit: concurrent grants share one transaction; each returns after its COMMIT.
+    await this.audit.commit(async (tx, record) => {
       await this.store.insert(tx, consent);
-      await this.audit.append(tx, {
+      record({
         kind: 'consent-granted',
         at: now,
         citizenIdNr: consent.citizenIdNr,
@@ -52,12 +53,12 @@ export class ConsentLedger {
   /** Revokes at once; revoking an already revoked consent changes nothing and records nothing. */
   async revoke(id: string, by: string): Promise<Consent> {
     const now = this.clock();
-    return this.db.$transaction(async (tx) => {
+    return this.audit.commit(async (tx, record) => {
       const changed = await this.store.markRevoked(tx, id, now, by);
       const revoked = await this.store.get(id, tx);
       if (!revoked) throw new Error('consent to revoke does not exist');
       if (!changed) return revoked;
-      await this.audit.append(tx, {
+      record({
         kind: 'consent-revoked',
         at: now,
         citizenIdNr: revoked.citizenIdNr,

@@ -1,7 +1,7 @@
 // The audit chain's pure rules. Each entry commits to its personal details with a salted hash and links
 // to the previous entry's hash. The chain itself holds no personal data, so deleting expired details
 // (IDNrG § 9: after two years) never breaks verification: the commitment stays, the details go.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -28,7 +28,9 @@ export interface ChainLink {
   hash: string;
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+// NOTE: the one-shot crypto.hash is about twice as fast as createHash() for these short texts, which is
+// most of what verifying a long chain costs.
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 export function newSalt(): string {
   return randomBytes(16).toString('hex');
