@@ -1,6 +1,6 @@
-// The audit log on the database: appends inside the caller's transaction, verifies the whole chain,
-// and reads a citizen's transfers for the cockpit.
-import Database from 'better-sqlite3';
+// The audit log on the database: appends inside the caller's transaction (or through group commit, where
+// concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Db, DbTx } from '../db/database.ts';
 import {
   GENESIS_HASH,
@@ -140,7 +140,10 @@ export class AuditLog {
     if ((this.db as unknown as { _activeProvider?: string })._activeProvider === 'sqlite') {
       const files = await this.db.$queryRawUnsafe<{ name: string; file: string }[]>('PRAGMA database_list');
       const file = files.find((f) => f.name === 'main')?.file;
-      if (file) return sqliteChainReader(file);
+      if (file) {
+        const { default: Database } = await import('better-sqlite3');
+        return sqliteChainReader(new Database(file, { readonly: true, fileMustExist: true }));
+      }
     }
     return prismaChainReader(this.db);
   }
@@ -238,8 +241,7 @@ function sqliteDate(value: unknown): Date {
   return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 
-function sqliteChainReader(file: string): ChainReader {
-  const raw = new Database(file, { readonly: true, fileMustExist: true });
+function sqliteChainReader(raw: BetterSqlite3.Database): ChainReader {
   // One read transaction: every page and the head come from the same snapshot, even while the broker
   // appends (WAL lets it write meanwhile). Pages are awaited, so the event loop breathes between them.
   raw.exec('BEGIN');
