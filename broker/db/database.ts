@@ -1,10 +1,9 @@
 // Opens the database named by DATABASE_URL through Prisma's driver adapters and applies migrations.
 // NOTE: both generated clients have the same models (test/prisma-schemas.test.ts), so the rest of the code
 // uses one type, `Db`, and never learns which database it talks to.
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
-import { PrismaClient as PostgresPrismaClient } from '../../prisma/generated/postgresql/client.ts';
+// NOTE: only the configured provider's generated client and driver adapter are loaded (dynamic imports in
+// openDatabase); the other provider's would be dead weight in every process. Types are erased at run time.
+import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
 import { migrate } from './migrate.ts';
 
@@ -50,16 +49,20 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
   const transactionOptions = { maxWait: limits.transactionMaxWaitMs, timeout: limits.transactionTimeoutMs };
   // NOTE: parameters in DATABASE_URL (e.g. ?lock_timeout=500&statement_timeout=10000) override these: pg
   // applies the URL's over the object's.
-  const prisma =
-    target.provider === 'sqlite'
-      ? new SqlitePrismaClient({ adapter: new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }), transactionOptions })
-      : (new PostgresPrismaClient({
-          adapter: new PrismaPg(
-            { connectionString: target.connectionString, max: limits.poolMax, connectionTimeoutMillis: limits.poolWaitMs, lock_timeout: limits.lockTimeoutMs },
-            { schema: target.schema },
-          ),
-          transactionOptions,
-        }) as unknown as Db);
+  let prisma: Db;
+  if (target.provider === 'sqlite') {
+    const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([import('../../prisma/generated/sqlite/client.ts'), import('@prisma/adapter-better-sqlite3')]);
+    prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }), transactionOptions });
+  } else {
+    const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
+    prisma = new PrismaClient({
+      adapter: new PrismaPg(
+        { connectionString: target.connectionString, max: limits.poolMax, connectionTimeoutMillis: limits.poolWaitMs, lock_timeout: limits.lockTimeoutMs },
+        { schema: target.schema },
+      ),
+      transactionOptions,
+    }) as unknown as Db;
+  }
   await prisma.$connect();
   return { prisma, target, migrationsApplied, close: () => prisma.$disconnect() };
 }
