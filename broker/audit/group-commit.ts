@@ -9,8 +9,8 @@ export type RecordAudit = (ev: AuditEvent) => number;
 
 /**
  * Work run inside a shared transaction: it writes its facts through `tx` and records their audit events.
- * NOTE: it must touch nothing but `tx`, because it may run twice: when a batch-mate fails, the whole
- * batch rolls back and every job is run again on its own.
+ * NOTE: it must touch nothing but `tx`, because it may run twice: when a batch-mate's work fails, the
+ * whole batch rolls back, that job fails and the others are run again in the next batch.
  */
 export type CommitWork<T> = (tx: DbTx, record: RecordAudit) => Promise<T>;
 
@@ -56,23 +56,33 @@ export class AuditGroupCommit {
 
   private async flush(batch: Job[]): Promise<void> {
     const results: unknown[] = [];
+    const failure: { job?: Job; err?: unknown } = {};
     try {
-      // NOTE: the client's own transaction limits apply; a batch that runs out of time is re-run job by job.
+      // NOTE: the client's own transaction limits apply.
       await this.db.$transaction(async (tx) => {
         const head = await this.audit.lockHead(tx);
         const events: AuditEvent[] = [];
         const record: RecordAudit = (ev) => head.seq + events.push(ev);
-        for (const job of batch) results.push(await job.work(tx, record));
+        for (const job of batch) {
+          try {
+            results.push(await job.work(tx, record));
+          } catch (err) {
+            Object.assign(failure, { job, err });
+            throw err;
+          }
+        }
         await this.audit.appendAfter(tx, head, events);
       });
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
-        return;
+      // Nothing of the batch was committed. When one job's work failed, only that job fails: the others
+      // go again at the head of the queue (each failure removes a job, so this ends). When the database
+      // failed the batch itself (head lock, inserts, COMMIT), every job in it fails with that error.
+      if (failure.job) {
+        failure.job.reject(failure.err);
+        this.queue.unshift(...batch.filter((job) => job !== failure.job));
+      } else {
+        for (const job of batch) job.reject(err);
       }
-      // Nothing of the batch was committed. One job's failure must not fail its neighbours: run each on
-      // its own, so every caller gets the outcome of its own work only.
-      for (const job of batch) await this.flush([job]);
       return;
     }
     batch.forEach((job, i) => job.resolve(results[i]));

@@ -114,6 +114,24 @@ for (const kind of DATABASE_KINDS) {
         expect(await audit.verify()).to.deep.include({ ok: true, entries: 11 });
       });
 
+      it('fails every caller of a batch the database refused, and records none of their facts', async () => {
+        const head = await database.prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+        await database.prisma.auditHead.delete({ where: { id: 1 } });
+        const results = await Promise.allSettled(
+          range(6).map((i) =>
+            audit.commit(async (tx, record) => {
+              await tx.auditCheckpoint.create({ data: { seq: 1000 + i, hash: 'h', createdAt: new Date(), signature: 's', keyId: 'k', publicKey: 'p' } });
+              return record(event(i));
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).to.deep.equal(range(6).map(() => 'rejected'));
+        expect(await database.prisma.auditCheckpoint.count()).to.equal(0);
+        await database.prisma.auditHead.create({ data: head });
+        expect(await audit.record(event(7))).to.equal(1);
+        expect(await audit.verify()).to.deep.include({ ok: true, entries: 1 });
+      });
+
       it('keeps one gap-free chain while other transactions append directly', async () => {
         await Promise.all([
           ...range(40).map((i) => audit.record(event(i))),
