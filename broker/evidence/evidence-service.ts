@@ -229,6 +229,34 @@ export class EvidenceService {
     const holdResult = row.mode === 'async' || row.idempotencyKeyHash !== null;
 
     // NOTE: the answer, its items and the audit entry commit together — no audit entry, no evidence.
+    return this.commitAnswer(row, items, status, basis, holdResult).catch((err: unknown) => {
+      this.letGo(row);
+      throw err;
+    });
+  }
+
+  /**
+   * After a failed commit nothing was recorded: the request is let go of at once, so that a retry with the
+   * same Idempotency-Key (or the sweep, for an async request) takes it over now instead of after the lock ran
+   * out. The database that refused the commit may still be busy, so this runs in the background and tries a
+   * few times (compare-and-set on the lock: a request someone else took over is left alone).
+   */
+  private letGo(row: RequestRow & { lockToken: string }): void {
+    const attempt = async (left: number): Promise<void> => {
+      try {
+        await this.deps.db.evidenceRequest.updateMany({ where: { id: row.id, lockToken: row.lockToken, status: 'in-progress' }, data: { lockedUntil: this.deps.clock() } });
+      } catch {
+        if (left === 0) return; // the lock runs out by itself
+        await new Promise((resolve) => setTimeout(resolve, 500).unref());
+        await attempt(left - 1);
+      }
+    };
+    void attempt(6);
+  }
+
+  private commitAnswer(row: RequestRow & { lockToken: string }, items: FetchedItem[], status: RequestStatus, basis: Permission, holdResult: boolean): Promise<EvidenceAnswer> {
+    const { clock } = this.deps;
+    const period = { from: row.periodFrom, to: row.periodTo };
     return this.deps.db.$transaction(async (tx) => {
       const seq = await this.deps.audit.append(tx, {
         kind: 'transfer',
