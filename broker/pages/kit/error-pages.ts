@@ -48,6 +48,15 @@ export function unreadablePage(service: Service, sandbox: boolean): string {
   return simplePage(service, sandbox, 'Die Eingabe konnte nicht gelesen werden', html`<p>Das Formular kam unvollständig oder beschädigt an. Es wurde nichts gespeichert.</p>${homeLink(service)}`);
 }
 
+export function busyPage(service: Service, sandbox: boolean): string {
+  return simplePage(
+    service,
+    sandbox,
+    'Der Dienst ist gerade ausgelastet',
+    html`<p>Im Moment kommen zu viele Anfragen gleichzeitig an. Ihre Eingabe wurde nicht verarbeitet.</p><p>Versuchen Sie es in wenigen Sekunden noch einmal.</p>${homeLink(service)}`,
+  );
+}
+
 export function serverErrorPage(service: Service, sandbox: boolean): string {
   return simplePage(
     service,
