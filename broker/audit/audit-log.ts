@@ -1,7 +1,7 @@
 // The audit log on the database: appends inside the caller's transaction (or through group commit, where
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Db, DbTx } from '../db/database.ts';
+import { DATABASE_TIME_LIMITS, type Db, type DbTx } from '../db/database.ts';
 import {
   GENESIS_HASH,
   checkLink,
@@ -54,7 +54,7 @@ export class AuditLog {
     private readonly db: Db,
     private readonly retentionDays: number,
   ) {
-    this.group = new AuditGroupCommit(db, this);
+    this.group = new AuditGroupCommit(db, this, DATABASE_TIME_LIMITS.transactionMaxWaitMs);
   }
 
   /**

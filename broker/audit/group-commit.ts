@@ -18,6 +18,19 @@ interface Job {
   work: CommitWork<unknown>;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
+  /** Refuses the job if no batch took it in time. */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Work that waited longer than the queue allows for a batch to take it (the one batch in flight is stuck,
+ * e.g. behind a lock): nothing of it was run. broker/db/db-errors.ts classifies it as busy (503).
+ */
+export class AuditQueueTimeout extends Error {
+  override name = 'AuditQueueTimeout';
+  constructor(waitedMs: number) {
+    super(`no audit batch took the work within ${waitedMs} ms`);
+  }
 }
 
 // Bounds a batch's transaction time and its multi-row inserts (8 columns × 128 rows stays far below
@@ -29,16 +42,29 @@ export class AuditGroupCommit {
   private readonly queue: Job[] = [];
   private running = false;
 
+  /**
+   * `maxWaitMs`: how long work may wait in the queue for a batch (like an interactive transaction's maxWait:
+   * only one batch runs at a time, so a stuck one must not hold every caller behind it indefinitely).
+   */
   constructor(
     private readonly db: Db,
     private readonly audit: Pick<AuditLog, 'lockHead' | 'appendAfter'>,
+    private readonly maxWaitMs: number,
     private readonly maxBatch = MAX_BATCH,
   ) {}
 
   /** Runs `work` in the next batch; resolves with its result once that batch has committed. */
   run<T>(work: CommitWork<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      const job: Job = { work, resolve: resolve as (v: unknown) => void, reject };
+      job.timer = setTimeout(() => {
+        const at = this.queue.indexOf(job);
+        if (at < 0) return; // taken into a batch meanwhile
+        this.queue.splice(at, 1);
+        job.reject(new AuditQueueTimeout(this.maxWaitMs));
+      }, this.maxWaitMs);
+      job.timer.unref();
+      this.queue.push(job);
       // NOTE: no timer: the first caller starts a batch at once, and whoever arrives while it commits
       // waits for the next one, so batches grow with load and a lone caller pays no extra latency.
       if (!this.running) void this.drain();
@@ -48,7 +74,11 @@ export class AuditGroupCommit {
   private async drain(): Promise<void> {
     this.running = true;
     try {
-      while (this.queue.length > 0) await this.flush(this.queue.splice(0, this.maxBatch));
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        for (const job of batch) clearTimeout(job.timer);
+        await this.flush(batch);
+      }
     } finally {
       this.running = false;
     }

@@ -14,7 +14,8 @@ export type DatabaseBusyCause =
   | 'write-conflict'
   | 'lock-timeout'
   | 'statement-timeout'
-  | 'too-many-connections';
+  | 'too-many-connections'
+  | 'audit-queue-timeout';
 
 /** A classified busy error: its cause and the codes that decided it (no message text: it may quote data). */
 export interface DatabaseBusy {
@@ -75,6 +76,8 @@ function classifyOne(e: ErrorLike): DatabaseBusy | null {
   if (code !== undefined && typeof e.severity === 'string' && BUSY_SQLSTATES[code]) return { cause: BUSY_SQLSTATES[code], driverCode: code };
   if (code !== undefined && e.name === 'SqliteError' && code.startsWith('SQLITE_BUSY')) return { cause: 'sqlite-busy', driverCode: code };
   if (code === undefined && message === POOL_CHECKOUT_TIMEOUT) return { cause: 'pool-timeout' };
+  // The audit group commit's queue limit (broker/audit/group-commit.ts): its one batch in flight is stuck.
+  if (e.name === 'AuditQueueTimeout') return { cause: 'audit-queue-timeout' };
   return null;
 }
 

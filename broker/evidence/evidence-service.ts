@@ -204,17 +204,15 @@ export class EvidenceService {
   }
 
   private async auditRefusal(participant: Participant, body: EvidenceRequestBody, types: EvidenceType[], reason: string, at: Date): Promise<void> {
-    await this.deps.db.$transaction((tx) =>
-      this.deps.audit.append(tx, {
-        kind: 'refusal',
-        at,
-        citizenIdNr: body.citizen.idNr,
-        actorId: participant.id,
-        requestId: null,
-        consentId: body.consentId ?? null,
-        details: { reason, evidenceTypes: types, purpose: body.purpose, caseReference: body.caseReference, ...(body.legalBasis ? { legalBasis: body.legalBasis } : {}) },
-      }),
-    );
+    await this.deps.audit.record({
+      kind: 'refusal',
+      at,
+      citizenIdNr: body.citizen.idNr,
+      actorId: participant.id,
+      requestId: null,
+      consentId: body.consentId ?? null,
+      details: { reason, evidenceTypes: types, purpose: body.purpose, caseReference: body.caseReference, ...(body.legalBasis ? { legalBasis: body.legalBasis } : {}) },
+    });
   }
 
   /** Fetches and commits the answer of a request this process holds. */
@@ -257,8 +255,10 @@ export class EvidenceService {
   private commitAnswer(row: RequestRow & { lockToken: string }, items: FetchedItem[], status: RequestStatus, basis: Permission, holdResult: boolean): Promise<EvidenceAnswer> {
     const { clock } = this.deps;
     const period = { from: row.periodFrom, to: row.periodTo };
-    return this.deps.db.$transaction(async (tx) => {
-      const seq = await this.deps.audit.append(tx, {
+    // Group commit (broker/audit/group-commit.ts): concurrent answers share one transaction and one advance
+    // of the chain's head; each is answered only after that COMMIT. The work touches nothing but `tx`.
+    return this.deps.audit.commit(async (tx, record) => {
+      const seq = record({
         kind: 'transfer',
         at: clock(),
         citizenIdNr: row.citizenIdNr,
@@ -344,11 +344,11 @@ export class EvidenceService {
     if (arrived.length === 0) return this.answerOf(row, period, basis, stored, row.auditSeq);
     const merged = stored.map((s) => arrived.find((a) => a.type === s.type) ?? s);
     const status = requestStatus(merged);
-    const auditEntryId = await this.deps.db.$transaction(async (tx) => {
+    const auditEntryId = await this.deps.audit.commit(async (tx, record) => {
       for (const item of arrived) {
         await tx.evidenceItem.update({ where: { requestId_type: { requestId: id, type: item.type } }, data: itemRow(item) });
       }
-      const seq = await this.deps.audit.append(tx, {
+      const seq = record({
         kind: 'transfer',
         at: this.deps.clock(),
         citizenIdNr: row.citizenIdNr,

@@ -4,6 +4,8 @@
 // break across page boundaries.
 import { expect } from 'chai';
 import { AuditLog, type AuditEvent } from '../../broker/audit/audit-log.ts';
+import { AuditGroupCommit, AuditQueueTimeout } from '../../broker/audit/group-commit.ts';
+import { classifyDatabaseBusy } from '../../broker/db/db-errors.ts';
 import { openDatabase, type Database } from '../../broker/db/database.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 
@@ -130,6 +132,34 @@ for (const kind of DATABASE_KINDS) {
         await database.prisma.auditHead.create({ data: head });
         expect(await audit.record(event(7))).to.equal(1);
         expect(await audit.verify()).to.deep.include({ ok: true, entries: 1 });
+      });
+
+      it('refuses work that waited longer than the queue allows behind a stuck batch (AuditQueueTimeout, classified busy), without running it', async () => {
+        const group = new AuditGroupCommit(database.prisma, audit, 150);
+        let unblock!: () => void;
+        const blocked = new Promise<void>((resolve) => (unblock = resolve));
+        const first = group.run(async (tx, record) => {
+          await blocked; // the batch in flight is stuck (as behind a lock)
+          return record(event(0));
+        });
+        let secondRan = false;
+        const second = group.run(async (_tx, record) => {
+          secondRan = true;
+          return record(event(1));
+        });
+        const refusal = await second.then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(refusal).to.be.instanceOf(AuditQueueTimeout);
+        expect(classifyDatabaseBusy(refusal)).to.deep.equal({ cause: 'audit-queue-timeout' });
+        unblock();
+        expect(await first).to.equal(1);
+        expect(secondRan).to.equal(false);
+        expect(await seqs()).to.deep.equal([1]);
+        // The queue goes on: the next work gets the next seq.
+        expect(await group.run(async (_tx, record) => record(event(2)))).to.equal(2);
+        expect(await audit.verify()).to.deep.include({ ok: true, entries: 2 });
       });
 
       it('keeps one gap-free chain while other transactions append directly', async () => {

@@ -201,27 +201,32 @@ for (const kind of DATABASE_KINDS) {
   });
 }
 
-describe('overload of the database (postgresql): every pool connection waits on the audit lock', function () {
+describe('overload of the database (postgresql): every answer waits on the audit lock', function () {
   this.timeout(60_000);
   let h: Harness;
 
   before(async function () {
     const found = await testDatabase('postgresql');
     if (!found) return this.skip();
-    // A long lock_timeout, so the waiting transactions keep all ten pool connections for the whole test.
+    // A long lock_timeout, so the one audit batch in flight stays stuck behind the lock for the whole test.
     h = await startHarness(withUrlParams(found, { lock_timeout: '20000' }), { registerTimeoutMs: 2000, log: capturingLogger().log });
     await consent(h);
   });
   after(async () => h?.close());
 
-  it('refuses what cannot get a connection or start a transaction in time with 503, answers the rest once the lock is free, and loses nothing', async () => {
+  it('refuses with 503 what waited too long behind the stuck audit batch, answers the rest once the lock is free, and loses nothing', async () => {
     const holder = await holdAuditLock('postgresql', h.databaseUrl);
     let results: Awaited<ReturnType<Harness['call']>>[];
     try {
       const sent = Array.from({ length: 16 }, (_, i) => h.call('POST', '/v1/evidence-requests', { body: { ...BODY, caseReference: `EG-POOL-${i}` } }));
-      // Once all ten pool connections are stuck behind the lock, wait past the 2 s a transaction may wait to
-      // start (and a query for a connection) — however slowly a busy machine brought the requests this far.
-      await until('ten connections waiting on the lock', async () => ((await holder.waiting()) >= 10 ? true : null), 30_000);
+      // Group commit runs one audit batch at a time: once it is stuck behind the lock, the other answers wait
+      // in its queue, which lets work wait 2 s (like a transaction's maxWait); wait past that, then let go.
+      await until('the audit batch waiting on the lock', async () => ((await holder.waiting()) >= 1 ? true : null), 30_000);
+      await until('every request at its audit step', async () => ((await h.broker.ctx.database.prisma.evidenceRequest.count({ where: { caseReference: { startsWith: 'EG-POOL-' } } })) === 16 ? true : null), 30_000);
+      // Only one connection waits on the lock: the rest of the pool stays free for everything else.
+      const started = Date.now();
+      expect(await h.broker.ctx.database.prisma.participant.count()).to.be.greaterThan(0);
+      expect(Date.now() - started).to.be.below(1_000);
       await sleep(2_500);
       await holder.release();
       results = await Promise.all(sent);
@@ -237,8 +242,10 @@ describe('overload of the database (postgresql): every pool connection waits on 
       expect(r.headers.get('retry-after')).to.equal('1');
       expect(r.body.code).to.equal('overloaded');
     }
-    const startTimeouts = (await busyCount(h, 'transaction-start-timeout')) + (await busyCount(h, 'pool-timeout'));
-    expect(startTimeouts).to.equal(refused.length);
+    const waitedTooLong = (await busyCount(h, 'audit-queue-timeout')) + (await busyCount(h, 'transaction-start-timeout')) + (await busyCount(h, 'pool-timeout'));
+    expect(waitedTooLong).to.equal(refused.length);
+    expect(await busyCount(h, 'audit-queue-timeout')).to.be.greaterThan(0);
+
     // Every 201 has exactly one audit entry and nothing else has one; the chain verifies.
     const answered = results.filter((r) => r.status === 201);
     for (const r of answered) expect(await transfersOf(h, r.body.id)).to.equal(1);
