@@ -1,5 +1,6 @@
 // The audit log on the database: appends inside the caller's transaction (or through group commit, where
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
+import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DATABASE_TIME_LIMITS, type Db, type DbTx } from '../db/database.ts';
 import {
@@ -114,9 +115,15 @@ export class AuditLog {
       entries.push({ ...link, hash });
       details.push({ seq, ...detail, salt, expiresAt: new Date(ev.at.getTime() + this.retentionDays * 86_400_000) });
     }
-    // createMany, not create: one multi-row INSERT each, and no SELECT of the created rows.
-    await tx.auditEntry.createMany({ data: entries });
-    await tx.auditDetail.createMany({ data: details });
+    // One multi-row INSERT per table, as raw SQL through Prisma (the same parameter binding and date format
+    // as Prisma's own writes): createMany builds its query plan anew for every call, ~0.15 ms per row
+    // (19 ms for 128 rows vs 1.5 ms raw), which capped group commit far below the rate the database takes.
+    await tx.$executeRaw`INSERT INTO "AuditEntry" ("seq", "kind", "createdAt", "prevHash", "commitment", "hash") VALUES ${join(
+      entries.map((e) => sql`(${e.seq}, ${e.kind}, ${e.createdAt}, ${e.prevHash}, ${e.commitment}, ${e.hash})`),
+    )}`;
+    await tx.$executeRaw`INSERT INTO "AuditDetail" ("seq", "salt", "citizenIdNr", "actorId", "requestId", "consentId", "details", "expiresAt") VALUES ${join(
+      details.map((d) => sql`(${d.seq}, ${d.salt}, ${d.citizenIdNr}, ${d.actorId}, ${d.requestId}, ${d.consentId}, ${d.details}, ${d.expiresAt})`),
+    )}`;
     await tx.auditHead.update({ where: { id: 1 }, data: { seq, hash }, select: { seq: true } });
     return { seq, hash };
   }

@@ -57,7 +57,14 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
     prisma = new PrismaClient({
       adapter: new PrismaPg(
-        { connectionString: target.connectionString, max: limits.poolMax, connectionTimeoutMillis: limits.poolWaitMs, lock_timeout: limits.lockTimeoutMs },
+        {
+          connectionString: target.connectionString,
+          max: limits.poolMax,
+          connectionTimeoutMillis: limits.poolWaitMs,
+          lock_timeout: limits.lockTimeoutMs,
+          // Raw SQL (the audit log's multi-row inserts) names tables unqualified, as Prisma's own queries mean them.
+          ...(target.schema ? { options: `-c search_path="${target.schema}"` } : {}),
+        },
         { schema: target.schema },
       ),
       transactionOptions,
