@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { envToConfig, readEnv } from '../broker/config.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
-import type { AppendResult, VerifyResult } from './micro-audit.ts';
+import type { AppendMode, AppendResult, VerifyResult } from './micro-audit.ts';
 import type { ConsentResult } from './micro-consents.ts';
 import type { MicroName } from './micro-process.ts';
 import type { OpCost } from './micro-xml.ts';
@@ -485,16 +485,22 @@ async function micro<T>(name: MicroName, params: unknown, o: { postgres?: boolea
 
 async function microSection(results: Results, pgOk: boolean): Promise<void> {
   const m = results.micro;
-  const appendRuns: { label: string; db: () => BenchDatabase; concurrency: number; perTransaction: number; synchronous?: 'FULL' }[] = [
-    { label: 'SQLite, broker default', db: () => freshSqlite('audit'), concurrency: 1, perTransaction: 1 },
-    { label: 'SQLite, broker default, 16 concurrent', db: () => freshSqlite('audit'), concurrency: 16, perTransaction: 1 },
-    { label: 'SQLite, synchronous=FULL', db: () => freshSqlite('audit'), concurrency: 1, perTransaction: 1, synchronous: 'FULL' },
-    { label: 'SQLite, 100 appends per transaction (group commit)', db: () => freshSqlite('audit'), concurrency: 1, perTransaction: 100 },
+  // Baseline: one append per db.$transaction (what every append cost before group commit); then the broker's
+  // way, AuditLog.record/commit through group commit (broker/audit/group-commit.ts), at 16 and 128 callers.
+  type AppendRun = { label: string; db: () => BenchDatabase; concurrency: number; perTransaction: number; mode: AppendMode; synchronous?: 'FULL' };
+  const sqlite = () => freshSqlite('audit');
+  const appendRuns: AppendRun[] = [
+    { label: 'SQLite, one append per transaction (baseline)', db: sqlite, concurrency: 1, perTransaction: 1, mode: 'transaction' },
+    { label: 'SQLite, one append per transaction, 16 concurrent', db: sqlite, concurrency: 16, perTransaction: 1, mode: 'transaction' },
+    { label: 'SQLite, group commit (broker default), 16 concurrent callers', db: sqlite, concurrency: 16, perTransaction: 1, mode: 'group-commit' },
+    { label: 'SQLite, group commit (broker default), 128 concurrent callers', db: sqlite, concurrency: 128, perTransaction: 1, mode: 'group-commit' },
+    { label: 'SQLite, group commit, synchronous=FULL, 128 concurrent callers', db: sqlite, concurrency: 128, perTransaction: 1, mode: 'group-commit', synchronous: 'FULL' },
   ];
   if (pgOk) {
+    const postgres = () => freshPostgres(opts['pg-url']!);
     appendRuns.push(
-      { label: 'PostgreSQL', db: () => freshPostgres(opts['pg-url']!), concurrency: 1, perTransaction: 1 },
-      { label: 'PostgreSQL, 16 concurrent', db: () => freshPostgres(opts['pg-url']!), concurrency: 16, perTransaction: 1 },
+      { label: 'PostgreSQL, one append per transaction, 16 concurrent', db: postgres, concurrency: 16, perTransaction: 1, mode: 'transaction' },
+      { label: 'PostgreSQL, group commit, 128 concurrent callers', db: postgres, concurrency: 128, perTransaction: 1, mode: 'group-commit' },
     );
   }
   for (const run of appendRuns) {
@@ -510,6 +516,7 @@ async function microSection(results: Results, pgOk: boolean): Promise<void> {
             durationMs: P.auditMs,
             concurrency: run.concurrency,
             perTransaction: run.perTransaction,
+            mode: run.mode,
             ...(run.synchronous ? { synchronous: run.synchronous } : {}),
           },
           { postgres: db.kind === 'postgresql' },
