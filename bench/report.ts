@@ -245,7 +245,7 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         ['databases', `SQLite ${m.sqlite} (WAL, broker's connection: synchronous=${r.brokerInfo['broker-sqlite']?.sqlitePragmas?.synchronous ?? 'n/a'}); PostgreSQL: ${r.postgres === 'measured' ? m.postgres : r.postgres}`],
         ['broker config', `testConfig defaults, LOG_LEVEL=${m.logLevel} (pino lines to /dev/null), REGISTER_TIMEOUT_MS=5000, rate limit per participant lifted to 1,000,000/min (one bench authority sends everything); in-flight limits and SIGNING_THREADS at their defaults (${m.signingThreads ?? 'n/a'} signing thread(s) in the broker and in baseline (a))`],
         ['sizes', `${f(Number(m.params.citizens))} distinct citizens with a consent each; closed loops ${m.params.closedS} s after a ${m.params.warmS} s warm-up; open loops ${m.params.openS} s`],
-        ['RSS right after start (broker: after seeding its consents)', Object.entries(r.idleRssMb).map(([t, mb]) => `${t} ${f(mb)} MB`).join(', ') || 'n/a'],
+        ['RSS right after start (broker: after seeding its consents and one full GC of the seeding garbage)', Object.entries(r.idleRssMb).map(([t, mb]) => `${t} ${f(mb)} MB`).join(', ') || 'n/a'],
         ...(m.note ? [['note', m.note]] : []),
         ...(m.renderedAt ? [['report', `written again from RESULTS.json on ${m.renderedAt} (\`npm run bench -- --render bench/RESULTS.json\`): presentation only, the figures are this run's`]] : []),
         ['shared machine', `waited ${f(r.noise.waitedMs / 1000)} s in all for other processes to quieten; ${r.noise.repeated} phase(s) run again because of them`],

@@ -146,7 +146,7 @@ function brokerTarget(id: TargetId, label: string, makeDb: () => BenchDatabase):
         registerTimeoutMs: REGISTER_TIMEOUT_MS,
         countQueries: extra.countQueries ?? false,
       };
-      const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { nodeFlags: extra.nodeFlags ?? [] }));
+      const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { nodeFlags: ['--expose-gc', ...(extra.nodeFlags ?? [])] }));
       if (!extra.countQueries && !extra.nodeFlags) {
         brokerInfo[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };
         idleRssMb[id] = (await child.readStats()).rssMb;
