@@ -1,4 +1,5 @@
-// Processes under test run as children of the bench (node --import tsx), so their CPU, memory and
+// Processes under test run as children of the bench — compiled (`npm run build`, dist/, plain node: how a
+// production broker runs) or from source (node --import tsx, `--runtime tsx`) — so their CPU, memory and
 // event-loop delay are theirs alone. Parent and child talk over the IPC channel: the child announces
 // itself ready with what the parent needs (URLs, tokens), then answers calls — `stats.reset`,
 // `stats.read`, its own methods, and `stop`. A child exits when the parent goes away, so nothing is
@@ -9,6 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { createStatsProbe, type PhaseStats } from './process-stats.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** How children run: `built` = dist/<script>.js with node alone (after `npm run build`); `tsx` = the .ts source. */
+export type ChildRuntime = 'built' | 'tsx';
+let runtime: ChildRuntime = 'tsx';
+export function useChildRuntime(r: ChildRuntime): void {
+  runtime = r;
+}
 
 type Handler = (params: unknown) => unknown;
 
@@ -86,9 +94,10 @@ export interface StartChildOptions {
 }
 
 export async function startChild<R>(name: string, script: string, args: unknown, opts: StartChildOptions = {}): Promise<Child<R>> {
-  const child: ChildProcess = fork(path.join(REPO, script), [JSON.stringify(args)], {
+  const file = runtime === 'built' ? path.join(REPO, 'dist', script.replace(/\.ts$/, '.js')) : path.join(REPO, script);
+  const child: ChildProcess = fork(file, [JSON.stringify(args)], {
     cwd: REPO,
-    execArgv: ['--import', 'tsx', ...(opts.nodeFlags ?? [])],
+    execArgv: [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])],
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
   let nextId = 1;

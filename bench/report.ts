@@ -64,6 +64,8 @@ export interface Results {
     logLevel: string;
     /** The broker's SIGNING_THREADS default on this machine (absent in runs made before the pool existed). */
     signingThreads?: number;
+    /** How the processes under test ran (absent in runs made before: tsx). */
+    runtime?: 'built' | 'tsx';
     /** Free text about how the run was made, when it needs saying. */
     note?: string;
     /** Set when RESULTS.md was written again from RESULTS.json (--render). */
@@ -241,6 +243,12 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         ['commit', m.commit],
         ['machine', `${m.cpus}, ${f(m.memoryGb, 1)} GiB RAM, ${m.os}`],
         ['Node', m.node],
+        [
+          'processes under test run',
+          (m.runtime ?? 'tsx') === 'built'
+            ? 'compiled (`npm run build`: tsc into dist/), with node alone, as `npm run start:built` runs the broker (`--runtime tsx` runs the .ts sources through the tsx loader instead, as `npm start` does: ~200 MB more RSS)'
+            : 'from the TypeScript sources through the tsx loader (`node --import tsx`), as `npm start` does',
+        ],
         ['libraries', Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
         ['databases', `SQLite ${m.sqlite} (WAL, broker's connection: synchronous=${r.brokerInfo['broker-sqlite']?.sqlitePragmas?.synchronous ?? 'n/a'}); PostgreSQL: ${r.postgres === 'measured' ? m.postgres : r.postgres}`],
         ['broker config', `testConfig defaults, LOG_LEVEL=${m.logLevel} (pino lines to /dev/null), REGISTER_TIMEOUT_MS=5000, rate limit per participant lifted to 1,000,000/min (one bench authority sends everything); in-flight limits and SIGNING_THREADS at their defaults (${m.signingThreads ?? 'n/a'} signing thread(s) in the broker and in baseline (a))`],

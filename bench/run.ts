@@ -28,7 +28,7 @@ import type { ProxyArgs, ProxyReady } from './baseline-proxy.ts';
 import type { SimulatorArgs, SimulatorReady } from './simulators-process.ts';
 import { sandboxTrust } from '../adapters/sandbox-trust.ts';
 import { DEFAULT_PG_URL, freshPostgres, freshSqlite, postgresProblem, type BenchDatabase } from './bench-db.ts';
-import { childGroup, startChild, type Child } from './child-process.ts';
+import { childGroup, startChild, useChildRuntime, type Child, type ChildRuntime } from './child-process.ts';
 import { benchCitizens } from './citizens.ts';
 import { profileSpan, summarizeProfile } from './cpu-profile.ts';
 import { closedLoop } from './load-closed.ts';
@@ -52,11 +52,14 @@ const { values: opts } = parseArgs({
     commit: { type: 'string' },
     render: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    runtime: { type: 'string', default: 'built' },
   },
 });
 const quick = opts.quick!;
 const sections = new Set(opts.sections!.split(',').map((s) => s.trim()));
 const logLevel = opts['log-level'] as BrokerArgs['logLevel'];
+if (opts.runtime !== 'built' && opts.runtime !== 'tsx') throw new Error('--runtime is built (default: npm run build, then node dist/…) or tsx');
+const runtime = opts.runtime as ChildRuntime;
 
 /** Sizes and durations; --quick is a smoke run of the same code paths. */
 const P = quick
@@ -657,6 +660,7 @@ async function describeMachine(pgOk: boolean): Promise<Results['meta']> {
     quick,
     logLevel,
     signingThreads: envToConfig(readEnv({})).signingThreads,
+    runtime,
     params: P,
   };
 }
@@ -664,6 +668,12 @@ async function describeMachine(pgOk: boolean): Promise<Results['meta']> {
 // ---- main ----------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (runtime === 'built') {
+    // The processes under test run as a deployment runs them: compiled, without the TypeScript loader.
+    log('building dist/ (npm run build)…');
+    execFileSync('sh', ['scripts/build.sh'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  useChildRuntime(runtime);
   const wantPg = !opts['no-postgres'] && (P.postgres || opts.postgres!);
   const pgProblem = wantPg ? await postgresProblem(opts['pg-url']!) : opts['no-postgres'] ? 'skipped (--no-postgres)' : 'skipped in --quick (add --postgres)';
   const pgOk = pgProblem === null;

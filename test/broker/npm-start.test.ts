@@ -1,5 +1,6 @@
-// `npm start` as a newcomer runs it: a real process with the demo, its printed URLs and tokens work.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm start` as a newcomer runs it: a real process with the demo, its printed URLs and tokens work. And
+// `npm run build && npm run start:built`, the same broker compiled to dist/ and run by node alone.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,8 +14,11 @@ interface Started {
   citizenToken: string;
 }
 
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
+const FROM_SOURCE = ['--import', 'tsx', 'broker/main.ts'];
+const BUILT = ['dist/broker/main.js'];
+
+function start(env: Record<string, string>, args: string[] = FROM_SOURCE): Promise<Started> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,5 +97,39 @@ describe('npm start (demo mode)', function () {
     expect(code).to.equal(1);
     expect(stderr.trim().split('\n')).to.have.length(1);
     expect(stderr).to.match(/^evidence-broker: invalid PORT:/);
+  });
+});
+
+describe('npm run build && npm run start:built (compiled, without the TypeScript loader)', function () {
+  this.timeout(120_000);
+  const dir = mkdtempSync(path.join(tmpdir(), 'broker-built-'));
+  const env = { DATABASE_URL: `file:${path.join(dir, 'broker.db')}`, BROKER_DEMO_TOKEN: 'fixed-demo-token-for-scripts-0002' };
+  before(() => {
+    execFileSync('sh', ['scripts/build.sh'], { stdio: 'ignore' });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the demo from dist/ with node alone: migrations, signed register calls, pages and their assets, the API docs', async () => {
+    const s = await start(env, BUILT);
+    try {
+      const example = /-d '(\{.*\})'/.exec(s.output)![1]!;
+      const res = await fetch(`${s.url}/v1/evidence-requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.authorityToken}`, 'content-type': 'application/json' },
+        body: example,
+      });
+      expect(res.status).to.equal(201);
+      expect(((await res.json()) as { status: string }).status).to.equal('complete');
+      const page = await fetch(`${s.url}/ui/sign-in`);
+      expect(page.status).to.equal(200);
+      const stylesheet = /href="(\/ui\/assets\/[^"]+\.css)"/.exec(await page.text())?.[1];
+      expect(stylesheet, 'the sign-in page links its stylesheet').to.be.a('string');
+      expect((await fetch(`${s.url}${stylesheet}`)).status).to.equal(200);
+      expect((await fetch(`${s.url}/docs/`)).status).to.equal(200);
+      const verify = await fetch(`${s.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${s.authorityToken}` } });
+      expect(((await verify.json()) as { ok: boolean }).ok).to.equal(true);
+    } finally {
+      await stop(s);
+    }
   });
 });
