@@ -22,6 +22,8 @@ export interface BrokerArgs {
   logLevel: Config['logLevel'];
   registerTimeoutMs: number;
   countQueries: boolean;
+  /** MAX_IN_FLIGHT for this run; omitted: the default. */
+  maxInFlight?: number;
 }
 
 /** What the parent learns when the broker is up. */
@@ -61,6 +63,7 @@ const broker = await startBroker(
     // limit (600/min by default) would turn the measurement into one of the limiter. It still runs (and
     // costs what it costs); only its ceiling is lifted. The in-flight limits keep their defaults.
     rateLimitPerMinute: 1_000_000,
+    ...(args.maxInFlight !== undefined ? { maxInFlight: args.maxInFlight } : {}),
   }),
 );
 const { ctx } = broker;

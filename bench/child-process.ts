@@ -97,6 +97,8 @@ export async function startChild<R>(name: string, script: string, args: unknown,
   const file = runtime === 'built' ? path.join(REPO, 'dist', script.replace(/\.ts$/, '.js')) : path.join(REPO, script);
   const child: ChildProcess = fork(file, [JSON.stringify(args)], {
     cwd: REPO,
+    // Built children run as `npm run start:built` runs the broker: glibc's malloc arenas capped at 2.
+    env: runtime === 'built' ? { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } : process.env,
     execArgv: [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])],
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
   });

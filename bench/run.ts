@@ -53,6 +53,7 @@ const { values: opts } = parseArgs({
     render: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     runtime: { type: 'string', default: 'built' },
+    'max-in-flight': { type: 'string' },
   },
 });
 const quick = opts.quick!;
@@ -148,6 +149,7 @@ function brokerTarget(id: TargetId, label: string, makeDb: () => BenchDatabase):
         logLevel,
         registerTimeoutMs: REGISTER_TIMEOUT_MS,
         countQueries: extra.countQueries ?? false,
+        ...(opts['max-in-flight'] ? { maxInFlight: Number(opts['max-in-flight']) } : {}),
       };
       const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { nodeFlags: ['--expose-gc', ...(extra.nodeFlags ?? [])] }));
       if (!extra.countQueries && !extra.nodeFlags) {
