@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { AuditLog, type AuditEvent } from '../broker/audit/audit-log.ts';
-import { commitmentOf, linkHash, newSalt, type AuditDetailFields } from '../broker/audit/chain.ts';
+import { AuditLog, detailFieldsOf, type AuditEvent } from '../broker/audit/audit-log.ts';
+import { commitmentOf, linkHash, newSalt } from '../broker/audit/chain.ts';
 import { openDatabase, type Db } from '../broker/db/database.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
 import { sqliteDateWriter } from './bench-db.ts';
@@ -212,13 +212,7 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
       for (let seq = from; seq <= to; seq++) {
         const at = new Date(t0.getTime() + seq * 1000);
         const ev = transferEvent(seq, citizens[seq % citizens.length]!, at);
-        const detail: AuditDetailFields = {
-          citizenIdNr: ev.citizenIdNr,
-          actorId: ev.actorId,
-          requestId: ev.requestId,
-          consentId: ev.consentId,
-          details: JSON.stringify(ev.details),
-        };
+        const detail = detailFieldsOf(ev);
         const salt = newSalt();
         const link = { seq, kind: ev.kind, createdAt: at, prevHash, commitment: commitmentOf(salt, detail) };
         const hash = linkHash(link);

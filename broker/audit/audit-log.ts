@@ -48,6 +48,11 @@ const VERIFY_BATCH = 20_000;
 // rows a page spent a third of the time in GC).
 const SQLITE_VERIFY_BATCH = 1_000;
 
+/** The personal part of an event as the detail row stores it and its salted commitment covers. */
+export function detailFieldsOf(ev: AuditEvent): AuditDetailFields {
+  return { citizenIdNr: ev.citizenIdNr, actorId: ev.actorId, requestId: ev.requestId, consentId: ev.consentId, details: JSON.stringify(ev.details) };
+}
+
 export class AuditLog {
   private readonly group: AuditGroupCommit;
 
@@ -101,13 +106,7 @@ export class AuditLog {
     const entries: ChainLink[] = [];
     const details: (AuditDetailFields & { seq: number; salt: string; expiresAt: Date })[] = [];
     for (const ev of events) {
-      const detail: AuditDetailFields = {
-        citizenIdNr: ev.citizenIdNr,
-        actorId: ev.actorId,
-        requestId: ev.requestId,
-        consentId: ev.consentId,
-        details: JSON.stringify(ev.details),
-      };
+      const detail = detailFieldsOf(ev);
       const salt = newSalt();
       seq++;
       const link = { seq, kind: ev.kind, createdAt: ev.at, prevHash: hash, commitment: commitmentOf(salt, detail) };
