@@ -83,7 +83,7 @@ export async function auditAppends(p: {
   const sqlite = database.target.provider === 'sqlite';
   try {
     if (sqlite && p.synchronous) await db.$executeRawUnsafe(`PRAGMA synchronous = ${p.synchronous}`);
-    const audit = new AuditLog(db, RETENTION_DAYS);
+    const audit = new AuditLog(database, RETENTION_DAYS);
     const citizens = benchCitizens(1000, 3);
     const hist = createHistogram();
     let appends = 0;
@@ -144,7 +144,7 @@ export async function auditAppends(p: {
 export async function auditAppendThenKill(p: { databaseUrl: string; durationMs: number; ackFile: string }): Promise<never> {
   const database = await openDatabase(p.databaseUrl);
   const db = database.prisma;
-  const audit = new AuditLog(db, RETENTION_DAYS);
+  const audit = new AuditLog(database, RETENTION_DAYS);
   const half = performance.now() + p.durationMs / 2;
   const end = performance.now() + p.durationMs;
   let last = 0;
@@ -165,7 +165,7 @@ export async function auditAppendThenKill(p: { databaseUrl: string; durationMs: 
 export async function auditAfterKill(p: { databaseUrl: string }): Promise<{ entries: number; verified: boolean }> {
   const database = await openDatabase(p.databaseUrl);
   try {
-    const result = await new AuditLog(database.prisma, RETENTION_DAYS).verify();
+    const result = await new AuditLog(database, RETENTION_DAYS).verify();
     return { entries: result.entries, verified: result.ok };
   } finally {
     await database.close();
@@ -190,7 +190,7 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
   // One entry through the real AuditLog first: it fixes the genesis link and shows how Prisma stores dates.
   const first = await openDatabase(`file:${p.file}`);
   const t0 = new Date('2026-01-01T00:00:00Z');
-  await first.prisma.$transaction((tx) => new AuditLog(first.prisma, RETENTION_DAYS).append(tx, transferEvent(0, '86095742719', t0)));
+  await first.prisma.$transaction((tx) => new AuditLog(first, RETENTION_DAYS).append(tx, transferEvent(0, '86095742719', t0)));
   await first.close();
 
   const genStart = performance.now();
@@ -230,7 +230,7 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
 
   const database = await openDatabase(`file:${p.file}`);
   const v0 = performance.now();
-  const verified = await new AuditLog(database.prisma, RETENTION_DAYS).verify();
+  const verified = await new AuditLog(database, RETENTION_DAYS).verify();
   const verifyS = (performance.now() - v0) / 1000;
   await database.close();
 

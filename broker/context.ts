@@ -62,7 +62,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   // The pool exists only for the broker's own adapters; adapters a test passes in sign as they were made.
   const signaturePool = overrides.adapters ? null : createSignaturePool(cfg.signingThreads);
   const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId, ...registerTrust, signatureOperation: signaturePool ?? undefined });
-  const audit = new AuditLog(db, cfg.auditRetentionDays);
+  const audit = new AuditLog(database, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
   return {

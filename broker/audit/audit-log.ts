@@ -2,7 +2,8 @@
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
 import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type BetterSqlite3 from 'better-sqlite3';
-import { DATABASE_TIME_LIMITS, type Db, type DbTx } from '../db/database.ts';
+import type { DatabaseTarget } from '../db/database-url.ts';
+import { DATABASE_TIME_LIMITS, type Database, type Db, type DbTx } from '../db/database.ts';
 import {
   GENESIS_HASH,
   checkLink,
@@ -55,12 +56,17 @@ export function detailFieldsOf(ev: AuditEvent): AuditDetailFields {
 
 export class AuditLog {
   private readonly group: AuditGroupCommit;
+  private readonly db: Db;
+  private readonly target: DatabaseTarget;
 
+  /** `database`: the open database (its client, and which provider and file or schema it is). */
   constructor(
-    private readonly db: Db,
+    database: Pick<Database, 'prisma' | 'target'>,
     private readonly retentionDays: number,
   ) {
-    this.group = new AuditGroupCommit(db, this, DATABASE_TIME_LIMITS.transactionMaxWaitMs);
+    this.db = database.prisma;
+    this.target = database.target;
+    this.group = new AuditGroupCommit(this.db, this, DATABASE_TIME_LIMITS.transactionMaxWaitMs);
   }
 
   /**
@@ -142,14 +148,10 @@ export class AuditLog {
    * the hashing (1M entries: ~9 s of CPU through Prisma vs ~1 s raw). Elsewhere keyset pages via Prisma.
    */
   private async chainReader(): Promise<ChainReader> {
-    // NOTE: Db is typed as the SQLite client for both providers; Prisma's own provider field tells them apart.
-    if ((this.db as unknown as { _activeProvider?: string })._activeProvider === 'sqlite') {
-      const files = await this.db.$queryRawUnsafe<{ name: string; file: string }[]>('PRAGMA database_list');
-      const file = files.find((f) => f.name === 'main')?.file;
-      if (file) {
-        const { default: Database } = await import('better-sqlite3');
-        return sqliteChainReader(new Database(file, { readonly: true, fileMustExist: true }));
-      }
+    // An in-memory database exists only on Prisma's own connection: read it through Prisma.
+    if (this.target.provider === 'sqlite' && this.target.file !== ':memory:') {
+      const { default: Sqlite } = await import('better-sqlite3');
+      return sqliteChainReader(new Sqlite(this.target.file, { readonly: true, fileMustExist: true }));
     }
     return prismaChainReader(this.db);
   }

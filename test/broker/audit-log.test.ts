@@ -40,7 +40,7 @@ for (const kind of DATABASE_KINDS) {
       if (!db) return this.skip();
       ({ url, drop } = db.create());
       database = await openDatabase(url);
-      audit = new AuditLog(database.prisma, 730);
+      audit = new AuditLog(database, 730);
     });
     afterEach(async () => {
       await database?.close();
@@ -177,7 +177,7 @@ for (const kind of DATABASE_KINDS) {
         if (kind === 'sqlite') return this.skip();
         const second = await openDatabase(url, { migrate: false });
         try {
-          const audit2 = new AuditLog(second.prisma, 730);
+          const audit2 = new AuditLog(second, 730);
           await Promise.all([
             ...range(40).map((i) => audit.record(event(i))),
             ...range(40, 100).map((i) => audit2.record(event(i))),

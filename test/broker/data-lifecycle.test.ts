@@ -95,7 +95,7 @@ for (const kind of DATABASE_KINDS) {
         try {
           const restored = await openDatabase(restoredUrl);
           try {
-            const result = await new AuditLog(restored.prisma, 730).verify();
+            const result = await new AuditLog(restored, 730).verify();
             expect(result).to.deep.include({ ok: true, entries: live.entries });
             if (result.ok && live.ok) expect(result.headHash).to.equal(live.headHash);
           } finally {
