@@ -81,7 +81,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     evidence: new EvidenceService({
       db,
       adapters,
-      policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight }, metrics.registerCircuit),
+      // A queue as long as the calls in flight: REGISTER_MAX_IN_FLIGHT bounds both.
+      policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight, queue: cfg.registerMaxInFlight }, metrics.registerCircuit),
       consents: consentStore,
       audit,
       clock,

@@ -59,7 +59,7 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
     }),
     refusals: new Counter({
       name: 'broker_load_refusals_total',
-      help: 'Requests refused to protect the broker: rate limit (429) or too many in flight (503)',
+      help: 'Requests refused to protect the broker: rate limit (429), too many in flight (503), a register the request needs at its limit of calls (503)',
       labelNames: ['reason'],
       registers,
     }),

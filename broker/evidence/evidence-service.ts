@@ -12,11 +12,11 @@ import { canonicalJson, dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
 import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../domain/codes.ts';
-import { BrokerError, ConflictError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { BrokerError, ConflictError, ConsentRequiredError, ForbiddenError, NotFoundError, OverloadError } from '../errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { defaultPeriod, reasonOf, requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
-import { policyRefusal, type RegisterPolicies } from './register-policy.ts';
+import { policyRefusal, registerHasRoom, type RegisterPolicies } from './register-policy.ts';
 import { seal, unseal } from './sealed-answer.ts';
 
 /** One evidence item in an answer. `data` is present only in the answer that delivered it. */
@@ -88,6 +88,9 @@ export class IdempotencyMismatchError extends BrokerError {
   }
 }
 
+/** Retry-After of a request refused because a register it needs is full (its calls take well under a second). */
+const REGISTERS_BUSY_RETRY_AFTER_SECONDS = 1;
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class EvidenceService {
@@ -120,6 +123,14 @@ export class EvidenceService {
     if (body.legalBasis !== undefined && !participant.legalBases.includes(body.legalBasis)) {
       await this.auditRefusal(participant, body, types, 'legal-basis-not-allowed', now);
       throw new ForbiddenError(`This participant may not rely on legal basis ${body.legalBasis}`);
+    }
+
+    // Load shedding before anything is looked up or recorded: a register that cannot take another call would
+    // only give a `*_BUSY` item; the caller gets 503 with Retry-After and sends the whole request again.
+    const full = types.filter((t) => !registerHasRoom(this.deps.policies[t]));
+    if (full.length > 0) {
+      this.deps.metrics.refusals.inc({ reason: 'registers-busy' });
+      throw new OverloadError(503, `The register for ${full.join(', ')} has too many calls in flight; retry shortly`, REGISTERS_BUSY_RETRY_AFTER_SECONDS);
     }
 
     const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
