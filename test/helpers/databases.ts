@@ -16,34 +16,46 @@ export interface TestDatabase {
 
 const PG_URL = process.env.PG_TEST_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-const sqlite: TestDatabase = {
-  name: 'sqlite',
-  create() {
-    const dir = mkdtempSync(path.join(tmpdir(), 'broker-test-'));
-    return { url: `file:${path.join(dir, 'broker.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  },
-};
+/** A throwaway database: its URL and how to remove it again. */
+export interface ScratchDatabase {
+  kind: 'sqlite' | 'postgresql';
+  url: string;
+  /** SQLite only: the file. */
+  file: string | null;
+  drop(): Promise<void>;
+}
 
-const postgresql: TestDatabase = {
-  name: 'postgresql',
-  create() {
-    const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const url = new URL(PG_URL);
-    url.searchParams.set('schema', schema);
-    return {
-      url: url.toString(),
-      drop: async () => {
-        const client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
+/** A SQLite file in a fresh temporary directory (removed with the directory). */
+export function freshSqlite(label: string): ScratchDatabase {
+  const dir = mkdtempSync(path.join(tmpdir(), `evidence-broker-${label}-`));
+  const file = path.join(dir, 'broker.db');
+  return { kind: 'sqlite', url: `file:${file}`, file, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh schema `<prefix>_<random>` on the PostgreSQL at `baseUrl` (dropped with CASCADE). */
+export function freshPostgres(baseUrl: string, prefix: string): ScratchDatabase {
+  const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const url = new URL(baseUrl);
+  url.searchParams.set('schema', schema);
+  return {
+    kind: 'postgresql',
+    url: url.toString(),
+    file: null,
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
         await client.end();
-      },
-    };
-  },
-};
+      }
+    },
+  };
+}
 
-async function postgresReachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+/** null when the PostgreSQL at `url` answers, else why not. */
+export async function postgresProblem(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -55,6 +67,9 @@ async function postgresReachable(): Promise<string | null> {
   }
 }
 
+const sqlite: TestDatabase = { name: 'sqlite', create: () => freshSqlite('test') };
+const postgresql: TestDatabase = { name: 'postgresql', create: () => freshPostgres(PG_URL, `t_${process.pid}`) };
+
 let pgProblem: Promise<string | null> | undefined;
 
 export const DATABASE_KINDS = ['sqlite', 'postgresql'] as const;
@@ -65,7 +80,7 @@ export const DATABASE_KINDS = ['sqlite', 'postgresql'] as const;
  */
 export async function testDatabase(kind: TestDatabase['name']): Promise<TestDatabase | null> {
   if (kind === 'sqlite') return sqlite;
-  pgProblem ??= postgresReachable().then((problem) => {
+  pgProblem ??= postgresProblem(PG_URL).then((problem) => {
     if (problem === null) return null;
     if (process.env.CI === 'true') throw new Error(`CI=true but PostgreSQL at ${PG_URL} is not reachable: ${problem}`);
     process.stderr.write(`\n  NOTE: PostgreSQL at ${PG_URL} is not reachable (${problem}): the PostgreSQL half of the suite is SKIPPED.\n\n`);
