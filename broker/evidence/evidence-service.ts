@@ -1,7 +1,6 @@
 // One evidence request end to end: authorize, check consent, record the request, fan out to the
 // registers, commit the answer and its audit entry in one transaction, answer. Evidence passes through;
 // it is held (sealed) only where the caller needs it again: an idempotent replay or an async delivery.
-import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RegisterAdapter, RegisterOutcome, RegisterRequest } from '../../adapters/contract.ts';
@@ -11,6 +10,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { canonicalJson, dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
+import { insertRows } from '../db/raw-insert.ts';
 import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../domain/codes.ts';
 import { BrokerError, ConflictError, ConsentRequiredError, ForbiddenError, NotFoundError, OverloadError } from '../errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
@@ -312,12 +312,8 @@ export class EvidenceService {
         },
       });
       if (count !== 1) throw new ConflictError('Another broker process answered this request first', 1);
-      // One multi-row INSERT as raw SQL through Prisma (createMany re-plans its query on every call: ~1 ms
-      // for three rows on the hot path; see AuditLog.appendAfter).
       const rows = items.map((i) => ({ requestId: row.id, ...itemRow(i) }));
-      if (rows.length > 0) await tx.$executeRaw`INSERT INTO "EvidenceItem" ("requestId", "type", "register", "status", "reason", "fetchedAt", "dataHash", "pendingTicket") VALUES ${join(
-        rows.map((r) => sql`(${r.requestId}, ${r.type}, ${r.register}, ${r.status}, ${r.reason}, ${r.fetchedAt}, ${r.dataHash}, ${r.pendingTicket})`),
-      )}`;
+      await insertRows(tx, 'EvidenceItem', ['requestId', 'type', 'register', 'status', 'reason', 'fetchedAt', 'dataHash', 'pendingTicket'], rows);
       return answer;
     });
   }
