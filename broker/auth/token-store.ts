@@ -67,26 +67,57 @@ export class TokenStore {
     return rows.map((r) => ({ id: r.id, subjectType: r.subjectType, subject: r.subjectId, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt }));
   }
 
+  /**
+   * The principal a bearer token stands for, or null (unknown, revoked, expired, or a refused label).
+   * One statement per request: the token and, for a participant's token, the directory entry in one join.
+   */
+  // NOTE: raw SQL instead of two findUnique calls: this runs on every API request, and the two Prisma
+  // queries cost ~0.38 ms of CPU on SQLite, the join 0.18 ms (an idle process, 3,000 calls).
+  // The tables' and columns' names are the models' own; the value is bound by the driver adapter.
   async authenticate(token: string, refusedLabels: readonly string[] = []): Promise<Principal | null> {
     const tokenHash = hashToken(token);
-    const row = await this.db.apiToken.findUnique({ where: { tokenHash } });
+    const rows = await this.db.$queryRaw<TokenRow[]>`
+      SELECT t."tokenHash", t."subjectType", t."subjectId", t."label", t."expiresAt", t."revokedAt",
+             p."id" AS "pId", p."kind" AS "pKind", p."name" AS "pName", p."region" AS "pRegion",
+             p."evidenceTypes" AS "pEvidenceTypes", p."purposes" AS "pPurposes", p."legalBases" AS "pLegalBases"
+      FROM "ApiToken" t
+      LEFT JOIN "Participant" p ON t."subjectType" = 'participant' AND p."id" = t."subjectId"
+      WHERE t."tokenHash" = ${tokenHash}`;
+    const row = rows[0];
     // NOTE: the lookup is by hash, so timing reveals nothing of the token; the compare is belt and braces.
     if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(tokenHash))) return null;
     const now = this.clock();
-    if (row.revokedAt || (row.expiresAt && row.expiresAt <= now) || refusedLabels.includes(row.label)) return null;
+    if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now) || refusedLabels.includes(row.label)) return null;
     switch (row.subjectType) {
       case 'citizen':
         return { kind: 'citizen', idNr: row.subjectId };
       case 'operator':
         return { kind: 'operator', name: row.subjectId };
-      case 'participant': {
-        const participant = await new ParticipantStore(this.db).get(row.subjectId);
-        return participant ? { kind: 'participant', participant } : null;
-      }
+      case 'participant':
+        return row.pId !== null && row.pKind === 'authority'
+          ? { kind: 'participant', participant: toParticipant({ id: row.pId, name: row.pName!, region: row.pRegion!, evidenceTypes: row.pEvidenceTypes!, purposes: row.pPurposes!, legalBases: row.pLegalBases! }) }
+          : null;
       default:
         return null;
     }
   }
+}
+
+/** One row of authenticate's join (the participant's columns are null for other subjects). */
+interface TokenRow {
+  tokenHash: string;
+  subjectType: string;
+  subjectId: string;
+  label: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  pId: string | null;
+  pKind: string | null;
+  pName: string | null;
+  pRegion: string | null;
+  pEvidenceTypes: string | null;
+  pPurposes: string | null;
+  pLegalBases: string | null;
 }
 
 /** The participant directory (authorities and their permissions). */
