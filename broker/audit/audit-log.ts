@@ -102,7 +102,10 @@ export class AuditLog {
   /** Takes the head row's write lock for this transaction and reads it. */
   async lockHead(tx: DbTx): Promise<ChainHead> {
     // An UPDATE, not a SELECT: it takes the row lock on PostgreSQL and the write lock on SQLite at once.
-    return tx.auditHead.update({ where: { id: 1 }, data: { seq: { increment: 0 } }, select: { seq: true, hash: true } });
+    // Raw SQL, as the head's advance below: both run in every group commit (Prisma's update costs ~2x).
+    const rows = await tx.$queryRaw<ChainHead[]>`UPDATE "AuditHead" SET "seq" = "seq" + 0 WHERE "id" = 1 RETURNING "seq", "hash"`;
+    if (rows.length !== 1) throw new Error('the audit head row is missing (migrations not applied?)');
+    return rows[0]!;
   }
 
   /** Writes `events` as the entries after `head`, which this transaction holds locked, and advances it. */
@@ -123,7 +126,7 @@ export class AuditLog {
     // One multi-row INSERT per table (createMany would cap group commit far below what the database takes).
     await insertRows(tx, 'AuditEntry', ['seq', 'kind', 'createdAt', 'prevHash', 'commitment', 'hash'], entries);
     await insertRows(tx, 'AuditDetail', ['seq', 'salt', 'citizenIdNr', 'actorId', 'requestId', 'consentId', 'details', 'expiresAt'], details);
-    await tx.auditHead.update({ where: { id: 1 }, data: { seq, hash }, select: { seq: true } });
+    await tx.$executeRaw`UPDATE "AuditHead" SET "seq" = ${seq}, "hash" = ${hash} WHERE "id" = 1`;
     return { seq, hash };
   }
 

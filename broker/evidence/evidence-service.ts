@@ -298,19 +298,16 @@ export class EvidenceService {
         auditEntryId: seq,
       };
       const now = clock();
+      const resultCipher = holdResult ? seal(answer, this.deps.dataKey, row.id) : null;
+      const resultExpiresAt = holdResult ? new Date(now.getTime() + this.deps.resultRetentionHours * 3_600_000) : null;
       // Only the holder may answer: if the lock was taken over meanwhile, this transaction rolls back.
-      const { count } = await tx.evidenceRequest.updateMany({
-        where: { id: row.id, lockToken: row.lockToken, status: 'in-progress' },
-        data: {
-          status,
-          answeredAt: now,
-          auditSeq: seq,
-          lockedUntil: null,
-          lockToken: null,
-          resultCipher: holdResult ? seal(answer, this.deps.dataKey, row.id) : null,
-          resultExpiresAt: holdResult ? new Date(now.getTime() + this.deps.resultRetentionHours * 3_600_000) : null,
-        },
-      });
+      // NOTE: raw SQL inside the group commit's transaction, which every answer waits for (Prisma's updateMany
+      // costs about twice the statement); the values are bound by the driver adapter as Prisma's own writes.
+      const count = await tx.$executeRaw`
+        UPDATE "EvidenceRequest"
+        SET "status" = ${status}, "answeredAt" = ${now}, "auditSeq" = ${seq}, "lockedUntil" = NULL, "lockToken" = NULL,
+            "resultCipher" = ${resultCipher}, "resultExpiresAt" = ${resultExpiresAt}
+        WHERE "id" = ${row.id} AND "lockToken" = ${row.lockToken} AND "status" = 'in-progress'`;
       if (count !== 1) throw new ConflictError('Another broker process answered this request first', 1);
       const rows = items.map((i) => ({ requestId: row.id, ...itemRow(i) }));
       await insertRows(tx, 'EvidenceItem', ['requestId', 'type', 'register', 'status', 'reason', 'fetchedAt', 'dataHash', 'pendingTicket'], rows);
