@@ -3,6 +3,7 @@
 // none inherits another's heap or JIT state.
 import { auditAfterKill, auditAppends, auditAppendThenKill, auditVerify } from './micro-audit.ts';
 import { consentChecks } from './micro-consents.ts';
+import { serviceCosts } from './micro-service.ts';
 import { xmlCosts } from './micro-xml.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import { createStatsProbe } from './process-stats.ts';
@@ -13,6 +14,7 @@ const MICROS = {
   'audit-after-kill': auditAfterKill,
   'audit-verify': auditVerify,
   'consent-checks': consentChecks,
+  'service-costs': serviceCosts,
   'xml-costs': xmlCosts,
 } as const;
 

@@ -21,6 +21,7 @@ import { envToConfig, readEnv } from '../broker/config.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
 import type { AppendMode, AppendResult, VerifyResult } from './micro-audit.ts';
 import type { ConsentResult } from './micro-consents.ts';
+import type { ServiceResult } from './micro-service.ts';
 import type { MicroName } from './micro-process.ts';
 import type { OpCost } from './micro-xml.ts';
 import type { BrokerArgs, BrokerReady } from './broker-process.ts';
@@ -54,6 +55,10 @@ const { values: opts } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     runtime: { type: 'string', default: 'built' },
     'max-in-flight': { type: 'string' },
+    // Focused A/B runs: the full run's durations with fewer phases (e.g. --targets broker-sqlite,proxy-xml --connections 10,50 --latencies 0).
+    targets: { type: 'string' },
+    connections: { type: 'string' },
+    latencies: { type: 'string' },
   },
 });
 const quick = opts.quick!;
@@ -64,8 +69,11 @@ const runtime = opts.runtime as ChildRuntime;
 
 /** Sizes and durations; --quick is a smoke run of the same code paths. */
 const P = quick
-  ? { citizens: 500, warmS: 1, closedS: 2, connections: [10, 50], openS: 3, latencies: [0], auditMs: 1000, verifyEntries: 100_000, consents: 100_000, consentMs: 800, xmlMs: 250, profileS: 3, queryRequests: 20, postgres: false }
-  : { citizens: 5000, warmS: 3, closedS: 5, connections: [10, 50, 200], openS: 10, latencies: [0, 20], auditMs: 4000, verifyEntries: 1_000_000, consents: 1_000_000, consentMs: 3000, xmlMs: 1000, profileS: 10, queryRequests: 100, postgres: true };
+  ? { citizens: 500, warmS: 1, closedS: 2, connections: [10, 50], openS: 3, latencies: [0], auditMs: 1000, verifyEntries: 100_000, consents: 100_000, consentMs: 800, serviceMs: 2000, xmlMs: 250, profileS: 3, queryRequests: 20, postgres: false }
+  : { citizens: 5000, warmS: 3, closedS: 5, connections: [10, 50, 200], openS: 10, latencies: [0, 20], auditMs: 4000, verifyEntries: 1_000_000, consents: 1_000_000, consentMs: 3000, serviceMs: 8000, xmlMs: 1000, profileS: 10, queryRequests: 100, postgres: true };
+const numbers = (list: string) => list.split(',').map((n) => Number(n.trim()));
+if (opts.connections) P.connections = numbers(opts.connections);
+if (opts.latencies) P.latencies = numbers(opts.latencies);
 const REGISTER_TIMEOUT_MS = 5000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -578,6 +586,21 @@ async function microSection(results: Results, pgOk: boolean): Promise<void> {
     }
   }
 
+  // The broker's own work per request without the register protocol: one fresh process per concurrency.
+  for (const concurrency of [1, 16]) {
+    const db = freshSqlite('service');
+    databases.add(db);
+    try {
+      const { result, machine, attempts } = await quietest(`service × ${concurrency}`, () =>
+        micro<ServiceResult>('service-costs', { file: db.file, citizens: 1000, concurrency, durationMs: P.serviceMs, warmMs: Math.min(3000, P.serviceMs) }),
+      );
+      (m.service ??= []).push({ ...result, machine, attempts });
+      log(`  evidence service, registers answering at once, ${concurrency} concurrent: ${fmt(result.requestsPerS)} req/s, ${fmt(result.cpuUsPerRequest)} µs CPU/req`);
+    } finally {
+      await dropDb(db);
+    }
+  }
+
   {
     const { result, machine, attempts } = await quietest('XML costs', () => micro<OpCost[]>('xml-costs', { durationMs: P.xmlMs }));
     m.xml = result;
@@ -689,7 +712,7 @@ async function main(): Promise<void> {
     brokerInfo,
     idleRssMb,
     noise: noiseLog,
-    micro: { appends: [], killTest: null, verify: null, consents: null, xml: [], xmlMachine: null },
+    micro: { appends: [], killTest: null, verify: null, consents: null, service: [], xml: [], xmlMachine: null },
     postgres: pgOk ? 'measured' : (pgProblem ?? 'skipped'),
   };
   log(`evidence-broker bench — ${results.meta.cpus}, ${fmt(results.meta.memoryGb, 1)} GiB, Node ${process.version}${quick ? ' (quick)' : ''}`);
@@ -699,7 +722,7 @@ async function main(): Promise<void> {
     ...(pgOk ? [brokerTarget('broker-postgresql', 'broker (PostgreSQL)', () => freshPostgres(opts['pg-url']!))] : []),
     proxyTarget('proxy-xml', 'baseline (a): fan-out + XML', 'xml'),
     proxyTarget('proxy-raw', 'baseline (b): fan-out, no XML', 'raw'),
-  ];
+  ].filter((t) => !opts.targets || opts.targets.split(',').includes(t.id));
 
   const sims = await startSimulatorProcesses();
   try {
