@@ -106,6 +106,25 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   };
 }
 
+/**
+ * One request at a time, `count` times: the latency with no queueing at all — the floor that a fixed
+ * arrival rate can only add to. Reported in the open loop's shape (rate 0: no schedule).
+ */
+export async function oneAtATime(count: number, send: () => Promise<boolean>): Promise<OpenLoopResult> {
+  const latency = createHistogram();
+  let ok = 0;
+  let notOk = 0;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    if (await send()) ok++;
+    else notOk++;
+    latency.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+  }
+  const us = (p: number) => latency.percentile(p) / 1000;
+  return { rate: 0, durationS: (performance.now() - start) / 1000, sent: count, ok, notOk, lost: 0, achievedRps: count / ((performance.now() - start) / 1000), p50Ms: us(50), p90Ms: us(90), p99Ms: us(99), p999Ms: us(99.9), maxMs: latency.max / 1000, sendLagP99Ms: 0 };
+}
+
 /** A keep-alive HTTP client for the open loop (node:http, one agent per run, destroyed afterwards). */
 export function httpClient(maxSockets = 1024) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });

@@ -33,7 +33,7 @@ import { childGroup, startChild, useChildRuntime, type Child, type ChildRuntime 
 import { benchCitizens } from './citizens.ts';
 import { profileSpan, summarizeProfile } from './cpu-profile.ts';
 import { closedLoop } from './load-closed.ts';
-import { httpClient, openLoop } from './load-open.ts';
+import { httpClient, oneAtATime, openLoop } from './load-open.ts';
 import { machineLoad, waitForQuiet, type MachineLoad } from './machine-cpu.ts';
 import type { PhaseStats } from './process-stats.ts';
 import { captureRawQueries, type BenchTrust } from './raw-queries.ts';
@@ -69,8 +69,8 @@ const runtime = opts.runtime as ChildRuntime;
 
 /** Sizes and durations; --quick is a smoke run of the same code paths. */
 const P = quick
-  ? { citizens: 500, warmS: 1, closedS: 2, connections: [10, 50], openS: 3, latencies: [0], auditMs: 1000, verifyEntries: 100_000, consents: 100_000, consentMs: 800, serviceMs: 2000, xmlMs: 250, profileS: 3, queryRequests: 20, postgres: false }
-  : { citizens: 5000, warmS: 3, closedS: 5, connections: [10, 50, 200], openS: 10, latencies: [0, 20], auditMs: 4000, verifyEntries: 1_000_000, consents: 1_000_000, consentMs: 3000, serviceMs: 8000, xmlMs: 1000, profileS: 10, queryRequests: 100, postgres: true };
+  ? { citizens: 500, warmS: 1, closedS: 2, connections: [10, 50], openS: 3, soloRequests: 30, latencies: [0], auditMs: 1000, verifyEntries: 100_000, consents: 100_000, consentMs: 800, serviceMs: 2000, xmlMs: 250, profileS: 3, queryRequests: 20, postgres: false }
+  : { citizens: 5000, warmS: 3, closedS: 5, connections: [10, 50, 200], openS: 10, soloRequests: 200, latencies: [0, 20], auditMs: 4000, verifyEntries: 1_000_000, consents: 1_000_000, consentMs: 3000, serviceMs: 8000, xmlMs: 1000, profileS: 10, queryRequests: 100, postgres: true };
 const numbers = (list: string) => list.split(',').map((n) => Number(n.trim()));
 if (opts.connections) P.connections = numbers(opts.connections);
 if (opts.latencies) P.latencies = numbers(opts.latencies);
@@ -331,6 +331,20 @@ async function openPhase(
   }
 }
 
+/** One request at a time (no queueing): the latency floor under the open loop's figures. */
+async function soloPhase(label: string, makeSend: (client: ReturnType<typeof httpClient>) => () => Promise<boolean>) {
+  const client = httpClient(1);
+  try {
+    const send = makeSend(client);
+    for (let i = 0; i < 10; i++) await send(); // warm the connection
+    const result = await oneAtATime(P.soloRequests, send);
+    log(`  one at a time ${label}: p50 ${fmt(result.p50Ms, 1)} ms  p99 ${fmt(result.p99Ms, 1)} ms  (${result.ok}/${result.sent} complete)`);
+    return result;
+  } finally {
+    client.close();
+  }
+}
+
 const httpSend = (t: RunningTarget) => (client: ReturnType<typeof httpClient>) => {
   const url = new URL('/v1/evidence-requests', t.url);
   const headers = { 'content-type': 'application/json', ...t.headers };
@@ -384,6 +398,8 @@ async function loadSection(results: Results, sims: Child<SimulatorsReady>, targe
           [t.child, sims as Child<unknown>],
         );
         results.open.push({ target: t.id, label: t.label, latencyMs, result: open.result, stats: open.stats, sims: open.simStats, machine: open.machine, attempts: open.attempts } satisfies OpenRow);
+        const solo = await soloPhase(`${t.label} @ ${latencyMs} ms`, httpSend(t));
+        (results.solo ??= []).push({ target: t.id, label: t.label, latencyMs, result: solo, stats: null, sims: null, machine: null, attempts: 1 });
         for (const connections of overload) {
           await awaitHealthy(t);
           await closedRun(connections);
@@ -410,6 +426,8 @@ async function loadSection(results: Results, sims: Child<SimulatorsReady>, targe
     };
     const open = await quietest('registers direct', () => openPhase(`registers direct (slowest of 3) @ ${latencyMs} ms`, send, rate, null, sims), [sims as Child<unknown>]);
     results.open.push({ target: 'registers-direct', label: 'registers called directly (slowest of 3)', latencyMs, result: open.result, stats: null, sims: open.simStats, machine: open.machine, attempts: open.attempts });
+    const solo = await soloPhase(`registers direct (slowest of 3) @ ${latencyMs} ms`, send);
+    (results.solo ??= []).push({ target: 'registers-direct', label: 'registers called directly (slowest of 3)', latencyMs, result: solo, stats: null, sims: null, machine: null, attempts: 1 });
   }
   await sims.call('setLatency', { latencyMs: 0 });
 }
