@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  ADMISSION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   SIGNING_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
   AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
@@ -127,8 +128,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Requests in flight per broker process (503 beyond). */
   maxInFlight: number;
-  /** Calls in flight per register and process; more wait in a short queue, then the item is unavailable. */
+  /** Calls in flight per register and process, and evidence requests admitted to it at once (broker/evidence/admission.ts). */
   registerMaxInFlight: number;
+  /** How long a request whose registers are full waits for room before it is refused (503); 0 = at once. */
+  admissionWaitMs: number;
   /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
   signingThreads: number;
 }
@@ -205,6 +208,7 @@ export function envToConfig(env: Env): Config {
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     maxInFlight: env.MAX_IN_FLIGHT ?? 512,
     registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
+    admissionWaitMs: env.ADMISSION_WAIT_MS ?? 1000,
     // auto: one thread per core beyond the event loop's, at least one, at most four.
     signingThreads: env.SIGNING_THREADS === undefined || env.SIGNING_THREADS === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1)) : env.SIGNING_THREADS,
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,

@@ -12,6 +12,8 @@ export interface BrokerMetrics {
   consentRefusals: Counter<'reason'>;
   registerCircuit: Gauge<'evidence_type'>;
   refusals: Counter<'reason'>;
+  /** How long evidence requests waited for room at their registers, by outcome (broker/evidence/admission.ts). */
+  admissionWait: Histogram<'outcome'>;
   /** Requests answered 503 because the database was saturated, by cause (broker/db/db-errors.ts). */
   databaseBusy: Counter<'cause'>;
 }
@@ -59,8 +61,15 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
     }),
     refusals: new Counter({
       name: 'broker_load_refusals_total',
-      help: 'Requests refused to protect the broker: rate limit (429), too many in flight (503), a register the request needs at its limit of calls (503)',
+      help: 'Requests refused to protect the broker: rate limit (429), too many in flight (503), a register the request needs still at its limit after ADMISSION_WAIT_MS (503)',
       labelNames: ['reason'],
+      registers,
+    }),
+    admissionWait: new Histogram({
+      name: 'broker_admission_wait_seconds',
+      help: 'Time evidence requests waited for room at the registers they need, by outcome: admitted, or refused (deadline, queue-full) or abandoned by the caller',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     databaseBusy: new Counter({

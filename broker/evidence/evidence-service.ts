@@ -16,7 +16,8 @@ import { BrokerError, ConflictError, ConsentRequiredError, ForbiddenError, NotFo
 import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { defaultPeriod, reasonOf, requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
-import { policyRefusal, registerHasRoom, type RegisterPolicies } from './register-policy.ts';
+import { AdmissionRefusedError, type Admission, type AdmissionGate } from './admission.ts';
+import { policyRefusal, type RegisterPolicies } from './register-policy.ts';
 import { seal, unseal } from './sealed-answer.ts';
 
 /** One evidence item in an answer. `data` is present only in the answer that delivered it. */
@@ -56,6 +57,8 @@ export interface SubmitOptions {
   respondAsync?: boolean;
   /** The person acting for the authority (a clerk's account id); recorded in the audit entry. */
   onBehalfOf?: string;
+  /** Aborts when the caller has gone away: a request still waiting for its registers leaves the queue. */
+  signal?: AbortSignal;
 }
 
 export type AdapterSet = { [T in EvidenceType]: RegisterAdapter<T> };
@@ -65,6 +68,8 @@ export interface EvidenceServiceDeps {
   db: Db;
   adapters: AdapterSet;
   policies: RegisterPolicies;
+  /** Lets a request at its registers when they all have room; holds it (bounded) until then. */
+  admission: AdmissionGate;
   consents: ConsentStore;
   audit: AuditLog;
   clock: () => Date;
@@ -105,7 +110,7 @@ export class EvidenceService {
   }
 
   async submit(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    const { clock, consents } = this.deps;
+    const { clock } = this.deps;
     // Items always come back in the code list's order, whatever order the caller used (GET agrees).
     const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
     const now = clock();
@@ -126,13 +131,32 @@ export class EvidenceService {
     }
 
     // Load shedding before anything is looked up or recorded: a register that cannot take another call would
-    // only give a `*_BUSY` item; the caller gets 503 with Retry-After and sends the whole request again.
-    const full = types.filter((t) => !registerHasRoom(this.deps.policies[t]));
-    if (full.length > 0) {
-      this.deps.metrics.refusals.inc({ reason: 'registers-busy' });
-      throw new OverloadError(503, `The register for ${full.join(', ')} has too many calls in flight; retry shortly`, REGISTERS_BUSY_RETRY_AFTER_SECONDS);
-    }
+    // only give a `*_BUSY` item. The request waits for room (ADMISSION_WAIT_MS, without using the CPU); past
+    // that the caller gets 503 with Retry-After and sends the whole request again.
+    const admission = await this.deps.admission.acquire(types, opts.signal).catch((err: unknown) => {
+      if (!(err instanceof AdmissionRefusedError)) throw err;
+      if (err.reason !== 'abandoned') this.deps.metrics.refusals.inc({ reason: 'registers-busy' });
+      throw new OverloadError(503, `The register for ${err.busy.join(', ')} has too many calls in flight; retry shortly`, REGISTERS_BUSY_RETRY_AFTER_SECONDS);
+    });
+    // NOTE: the admission is given back register by register as the calls end (process); a path that never gets
+    // there — a refusal, a replay, a failure — gives it back here. An async request's background work holds it on.
+    return this.submitAdmitted(participant, body, opts, types, admission).then(
+      (result) => {
+        if (result.kind === 'replayed') admission.release();
+        return result;
+      },
+      (err: unknown) => {
+        admission.release();
+        throw err;
+      },
+    );
+  }
 
+  /** The rest of submit, once the registers have room: consent, record, fan out (or hand over), answer. */
+  private async submitAdmitted(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions, types: EvidenceType[], admission: Admission): Promise<SubmitResult> {
+    const { clock, consents } = this.deps;
+    // Consent is checked, and the request recorded and locked, as of its admission: the wait is not counted.
+    const now = clock();
     const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
     const basis = await decidePermission(consents, need, body, now).catch(async (err: unknown) => {
       if (err instanceof ConsentRequiredError) {
@@ -174,10 +198,10 @@ export class EvidenceService {
     const owned = { ...claimed.row, lockToken: claimed.lockToken };
 
     if (opts.respondAsync) {
-      this.track(this.process(owned).catch((err: unknown) => this.deps.log.error({ err, requestId: id }, 'async evidence request failed; a worker retries it')));
+      this.track(this.process(owned, admission).catch((err: unknown) => this.deps.log.error({ err, requestId: id }, 'async evidence request failed; a worker retries it')));
       return { kind: 'accepted', answer: this.inProgress(owned) };
     }
-    return { kind: 'answered', answer: await this.track(this.process(owned)) };
+    return { kind: 'answered', answer: await this.track(this.process(owned, admission)) };
   }
 
   /** Inserts the request, or resolves a repeat of an Idempotency-Key: replay, refuse, or take over a crashed one. */
@@ -227,13 +251,21 @@ export class EvidenceService {
     });
   }
 
-  /** Fetches and commits the answer of a request this process holds. */
-  private async process(row: RequestRow & { lockToken: string }): Promise<EvidenceAnswer> {
+  /**
+   * Fetches and commits the answer of a request this process holds. Its admission (none for a request the
+   * sweep resumed) is given back as each register's call ends, and whatever is left before the commit.
+   */
+  private async process(row: RequestRow & { lockToken: string }, admission?: Admission): Promise<EvidenceAnswer> {
     const { clock } = this.deps;
-    const types = JSON.parse(row.evidenceTypes) as EvidenceType[];
-    const period = { from: row.periodFrom, to: row.periodTo };
-    const registerRequest: RegisterRequest = { requestId: row.id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: row.participantId, period };
-    const items = await this.fanOut(types, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal));
+    let items: FetchedItem[];
+    try {
+      const types = JSON.parse(row.evidenceTypes) as EvidenceType[];
+      const period = { from: row.periodFrom, to: row.periodTo };
+      const registerRequest: RegisterRequest = { requestId: row.id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: row.participantId, period };
+      items = await this.fanOut(types, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal), admission);
+    } finally {
+      admission?.release();
+    }
     const status = requestStatus(items);
     const basis = basisOf(row);
     const holdResult = row.mode === 'async' || row.idempotencyKeyHash !== null;
@@ -425,10 +457,15 @@ export class EvidenceService {
     return { id: row.id, status, purpose: row.purpose as Purpose, caseReference: row.caseReference, period, createdAt: row.createdAt.toISOString(), basis, evidence, auditEntryId };
   }
 
-  /** Asks every register at once under its policy and time budget; one failure never sinks the others. */
+  /**
+   * Asks every register at once under its policy and time budget; one failure never sinks the others. A
+   * register's admission slot is given back when its call has ended (retries included), so a slow register
+   * holds up no request that does not need it.
+   */
   private async fanOut(
     types: readonly EvidenceType[],
     call: (adapter: RegisterAdapter, signal: AbortSignal) => Promise<RegisterOutcome>,
+    admission?: Admission,
   ): Promise<FetchedItem[]> {
     const { metrics } = this.deps;
     const settled = await Promise.allSettled(
@@ -443,6 +480,8 @@ export class EvidenceService {
         } catch (err) {
           stop({ outcome: 'unavailable' });
           throw err;
+        } finally {
+          admission?.release(type);
         }
       }),
     );

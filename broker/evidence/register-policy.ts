@@ -6,7 +6,6 @@
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
-  type BulkheadPolicy,
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
@@ -53,22 +52,7 @@ function buildPolicy(type: EvidenceType, settings: RegisterPolicySettings, circu
   });
   // Outermost first: retry around the breaker (each attempt counts), the bulkhead innermost.
   const calls = bulkhead(settings.maxInFlight, settings.queue);
-  const policy = wrap(retries, breaker, calls);
-  bulkheads.set(policy, calls);
-  return policy;
-}
-
-const bulkheads = new WeakMap<object, BulkheadPolicy>();
-
-/**
- * Whether a register can take another call now (a free slot, or room in its queue). The evidence service
- * asks before it records a request: a request that needs a full register is refused as a whole (503) instead
- * of being answered, and audited, with `*_BUSY` items — under overload, each register refusing on its own
- * let almost no request get all its registers (bench/RESULTS.md, 200 connections).
- */
-export function registerHasRoom(policy: RegisterPolicy): boolean {
-  const calls = bulkheads.get(policy);
-  return calls === undefined || calls.executionSlots > 0 || calls.queueSlots > 0;
+  return wrap(retries, breaker, calls);
 }
 
 /** One register's policy: run a call under it with the call's time budget as the signal. */

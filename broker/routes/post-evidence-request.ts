@@ -16,7 +16,13 @@ export default function postEvidenceRequest(router: Router, ctx: Context): void 
     const participant = participantOf(req);
     const headers = parseOrThrow(EvidenceRequestHeaders, { 'idempotency-key': req.get('idempotency-key'), prefer: req.get('prefer') }, 'header');
     const input = readEvidenceRequestInput(req, res, { participant, brokerId: ctx.cfg.brokerId });
+    // A request still waiting for room at its registers leaves the queue when its caller has gone away.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) gone.abort();
+    });
     const result = await ctx.evidence.submit(participant, input.body, {
+      signal: gone.signal,
       idempotencyKey: headers['idempotency-key'],
       respondAsync: /(^|[,;\s])respond-async($|[,;\s])/.test(headers.prefer ?? ''),
     });

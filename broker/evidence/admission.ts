@@ -1,0 +1,158 @@
+// Admission of evidence requests to the registers: a request goes on only when every register it needs has
+// room for it — all of them or none, since with each register refusing on its own under overload almost no
+// request got all three (bench/RESULTS.md, 200 connections). When one is full, the request waits — in a
+// queue, without using the CPU — until all of them have room, up to a deadline; only then (or when too many
+// are waiting already) is it refused. A refused caller that sends again at once (many ignore Retry-After)
+// costs a whole request's parsing and authentication each time: refusing at once let the broker spend its
+// CPU on refusals, while a waiting request costs nothing until it is served. In-flight work is served first:
+// a slot is given back when the request's call to that register has ended, and goes to the longest-waiting
+// request that fits.
+import type { Histogram } from 'prom-client';
+import { EVIDENCE_TYPES, type EvidenceType } from '../domain/codes.ts';
+
+/** Limits of the gate (broker/context.ts derives them from the configuration). */
+export interface AdmissionSettings {
+  /** Requests admitted to each register at once (REGISTER_MAX_IN_FLIGHT: the calls it may have in flight). */
+  capacity: number;
+  /** Requests waiting at once, whatever they wait for; one more is refused at once. */
+  maxWaiting: number;
+  /** How long a request may wait for room (ADMISSION_WAIT_MS); 0 refuses at once. */
+  waitMs: number;
+}
+
+/** A request's hold on the registers it needs; giving a slot back twice is harmless. */
+export interface Admission {
+  /** Gives back the slot at one register (its call has ended), or without a type every slot still held. */
+  release(type?: EvidenceType): void;
+}
+
+/** Why a request was not admitted: its wait ran out, the wait queue was full, or the caller went away. */
+export type AdmissionRefusalReason = 'deadline' | 'queue-full' | 'abandoned';
+
+/** How an admission ended, as the label of the wait histogram. */
+export type AdmissionOutcome = 'admitted' | AdmissionRefusalReason;
+
+/** A request not admitted, with the registers it found busy. */
+export class AdmissionRefusedError extends Error {
+  override name = 'AdmissionRefusedError';
+  constructor(
+    readonly reason: AdmissionRefusalReason,
+    readonly busy: EvidenceType[],
+  ) {
+    super(`not admitted (${reason}); busy: ${busy.join(', ')}`);
+  }
+}
+
+interface Waiter {
+  readonly types: readonly EvidenceType[];
+  readonly since: number;
+  /** Resolves or rejects the waiter's promise and stops its timer and abort listener. */
+  settle(result: Admission | AdmissionRefusedError): void;
+}
+
+/**
+ * Counts the requests admitted to each register and queues those that do not fit. Whenever a slot is given
+ * back, the waiting requests are considered in arrival order and each one whose registers all have room is
+ * admitted, to all of them at once. Among requests for the same registers (the usual case: most ask for all
+ * three) the longest-waiting goes first; and a request never waits for a register it does not need — one full
+ * register must not hold up requests for the others, which is why each register has its own bulkhead.
+ * NOTE: the price of the second rule: a request for several registers may be overtaken, on one of them that
+ * has room, by a later request while another register it needs is full. Keeping that room for it instead
+ * would let a slow register stall requests that never ask it. Its wait is bounded by the deadline either way.
+ */
+export class AdmissionGate {
+  private readonly admitted = new Map<EvidenceType, number>(EVIDENCE_TYPES.map((t) => [t, 0]));
+  /** Arrival order. Invariant between calls: none of them fits (every release runs admitWaiting). */
+  private readonly waiters: Waiter[] = [];
+
+  constructor(
+    private readonly settings: AdmissionSettings,
+    private readonly waits: Histogram<'outcome'>,
+  ) {}
+
+  /** Requests waiting now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Requests admitted to a register and not yet released. */
+  admittedTo(type: EvidenceType): number {
+    return this.admitted.get(type)!;
+  }
+
+  /**
+   * Admits a request for `types` now, or once every one of them has room; rejects with AdmissionRefusedError
+   * when the wait runs out, when the queue is full, or when `signal` aborts (the caller went away).
+   */
+  acquire(types: readonly EvidenceType[], signal?: AbortSignal): Promise<Admission> {
+    const since = performance.now();
+    if (signal?.aborted) return Promise.reject(this.refusal('abandoned', types, since));
+    if (this.fits(types)) return Promise.resolve(this.take(types, since));
+    if (this.settings.waitMs === 0) return Promise.reject(this.refusal('deadline', types, since));
+    if (this.waiters.length >= this.settings.maxWaiting) return Promise.reject(this.refusal('queue-full', types, since));
+
+    return new Promise<Admission>((resolve, reject) => {
+      const leave = (reason: AdmissionRefusalReason) => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.settle(this.refusal(reason, types, since));
+      };
+      const timer = setTimeout(() => leave('deadline'), this.settings.waitMs);
+      const onAbort = () => leave('abandoned');
+      const waiter: Waiter = {
+        types,
+        since,
+        settle: (result) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (result instanceof AdmissionRefusedError) reject(result);
+          else resolve(result);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Admits, in arrival order, every waiting request whose registers all have room. */
+  private admitWaiting(): void {
+    for (let i = 0; i < this.waiters.length && EVIDENCE_TYPES.some((t) => this.hasRoom(t)); ) {
+      const waiter = this.waiters[i]!;
+      if (!this.fits(waiter.types)) {
+        i++;
+        continue;
+      }
+      this.waiters.splice(i, 1);
+      waiter.settle(this.take(waiter.types, waiter.since));
+    }
+  }
+
+  private fits(types: readonly EvidenceType[]): boolean {
+    return types.every((t) => this.hasRoom(t));
+  }
+
+  private hasRoom(type: EvidenceType): boolean {
+    return this.admitted.get(type)! < this.settings.capacity;
+  }
+
+  private take(types: readonly EvidenceType[], since: number): Admission {
+    for (const t of types) this.admitted.set(t, this.admitted.get(t)! + 1);
+    this.waits.observe({ outcome: 'admitted' }, (performance.now() - since) / 1000);
+    const held = new Set(types);
+    return {
+      release: (type) => {
+        const giving = type === undefined ? [...held] : held.has(type) ? [type] : [];
+        if (giving.length === 0) return;
+        for (const t of giving) {
+          held.delete(t);
+          this.admitted.set(t, this.admitted.get(t)! - 1);
+        }
+        this.admitWaiting();
+      },
+    };
+  }
+
+  private refusal(reason: AdmissionRefusalReason, types: readonly EvidenceType[], since: number): AdmissionRefusedError {
+    this.waits.observe({ outcome: reason }, (performance.now() - since) / 1000);
+    return new AdmissionRefusedError(reason, types.filter((t) => !this.hasRoom(t)));
+  }
+}
