@@ -11,6 +11,16 @@ import { createStatsProbe, type PhaseStats } from './process-stats.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * How `npm run start:built` runs the broker (package.json: keep the two in step). glibc: malloc arenas capped at 2,
+ * and blocks of 32 KiB or more (V8's compiler zones: Prisma's query-compiler wasm tiering up) served by mmap, so
+ * they go back to the system when freed instead of lingering as free arena space. V8: the old generation capped
+ * at 512 MB, which also lowers how far V8 lets it grow between full collections (its growing factor shrinks with
+ * the cap), and semi-spaces of 8 MB instead of 16. bench/README.md ("Memory") has what each saves and costs.
+ */
+export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } as const;
+export const DEPLOYED_NODE_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=8'] as const;
+
 /** How children run: `built` = dist/<script>.js with node alone (after `npm run build`); `tsx` = the .ts source. */
 export type ChildRuntime = 'built' | 'tsx';
 let runtime: ChildRuntime = 'tsx';
@@ -88,6 +98,11 @@ export interface Child<R> {
 export interface StartChildOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[];
+  /**
+   * The child stands for a deployed process (the broker, the baselines): built, it also gets start:built's V8
+   * flags (DEPLOYED_NODE_FLAGS). Not the micro-benchmarks, whose data sets are not the broker's.
+   */
+  deployed?: boolean;
   /** Where the child's stdout goes; the broker's pino lines are discarded by default. */
   stdout?: 'ignore' | 'inherit';
   startTimeoutMs?: number;
@@ -97,9 +112,20 @@ export async function startChild<R>(name: string, script: string, args: unknown,
   const file = runtime === 'built' ? path.join(REPO, 'dist', script.replace(/\.ts$/, '.js')) : path.join(REPO, script);
   const child: ChildProcess = fork(file, [JSON.stringify(args)], {
     cwd: REPO,
-    // Built children run as `npm run start:built` runs the broker: glibc's malloc arenas capped at 2.
-    env: runtime === 'built' ? { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } : process.env,
-    execArgv: [...(runtime === 'tsx' ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])],
+    // Built children run with the malloc settings `npm run start:built` gives the broker (unless the environment sets them).
+    env:
+      runtime === 'built'
+        ? {
+            ...process.env,
+            MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? DEPLOYED_ENV.MALLOC_ARENA_MAX,
+            MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? DEPLOYED_ENV.MALLOC_MMAP_THRESHOLD_,
+          }
+        : process.env,
+    execArgv: [
+      ...(runtime === 'tsx' ? ['--import', 'tsx'] : []),
+      ...(runtime === 'built' && opts.deployed ? DEPLOYED_NODE_FLAGS : []),
+      ...(opts.nodeFlags ?? []),
+    ],
     stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -159,7 +159,7 @@ function brokerTarget(id: TargetId, label: string, makeDb: () => BenchDatabase):
         countQueries: extra.countQueries ?? false,
         ...(opts['max-in-flight'] ? { maxInFlight: Number(opts['max-in-flight']) } : {}),
       };
-      const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { nodeFlags: ['--expose-gc', ...(extra.nodeFlags ?? [])] }));
+      const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc', ...(extra.nodeFlags ?? [])] }));
       if (!extra.countQueries && !extra.nodeFlags) {
         brokerInfo[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };
         idleRssMb[id] = (await child.readStats()).rssMb;
@@ -186,7 +186,7 @@ function proxyTarget(id: TargetId, label: string, mode: ProxyArgs['mode']): Targ
     label,
     async start(sims, extra = {}) {
       const args: ProxyArgs = { mode, registerUrls: sims.ready.baseUrls, trust: sims.ready.trust, registerTimeoutMs: REGISTER_TIMEOUT_MS };
-      const child = await track(startChild<ProxyReady>(label, 'bench/baseline-proxy.ts', args, { nodeFlags: extra.nodeFlags ?? [] }));
+      const child = await track(startChild<ProxyReady>(label, 'bench/baseline-proxy.ts', args, { deployed: true, nodeFlags: extra.nodeFlags ?? [] }));
       if (!extra.nodeFlags) idleRssMb[id] = (await child.readStats()).rssMb;
       return { id, label, url: child.ready.url, headers: {}, body: bodiesOver(citizens.length), child, close: () => stopChild(child) };
     },

@@ -1,5 +1,5 @@
 // Calendar days as people type them into forms, and the instants they mean in Berlin. Pure functions.
-import { TIME_ZONE } from './labels.ts';
+import { onFirstUse, TIME_ZONE } from './labels.ts';
 
 /** A calendar day. */
 export interface Day {
@@ -25,11 +25,12 @@ export function dayString(day: Day): string {
   return `${day.y}-${String(day.m).padStart(2, '0')}-${String(day.d).padStart(2, '0')}`;
 }
 
-const offsetFormat = new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, timeZoneName: 'longOffset' });
+// Made on first use, as labels.ts's formatters are (ICU data only for processes that render pages).
+const offsetFormat = onFirstUse(() => new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, timeZoneName: 'longOffset' }));
 
 /** Minutes Berlin is ahead of UTC at an instant (60 in winter, 120 in summer). */
 function berlinOffsetMinutes(at: Date): number {
-  const name = offsetFormat.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const name = offsetFormat().formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   if (!match) return 0;
   const minutes = Number(match[2]) * 60 + Number(match[3]);

@@ -69,28 +69,38 @@ export function legalBasisLabel(code: string): string {
   return LEGAL_BASES.find((b) => b.code === code)?.citation ?? code;
 }
 
-const dateTime = new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE });
-const dateOnly = new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeZone: TIME_ZONE });
-const timeOnly = new Intl.DateTimeFormat('de-DE', { timeStyle: 'short', timeZone: TIME_ZONE });
-const monthYear = new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-const euro = new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' });
+/**
+ * A value made on its first use and kept. NOTE: the formatters below are made when a page first needs them,
+ * not when the module loads: making them pages in ICU's locale and time-zone data (~8 MB of RSS), which a
+ * broker that only answers the API never needs.
+ */
+export function onFirstUse<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+const dateTime = onFirstUse(() => new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE }));
+const dateOnly = onFirstUse(() => new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeZone: TIME_ZONE }));
+const timeOnly = onFirstUse(() => new Intl.DateTimeFormat('de-DE', { timeStyle: 'short', timeZone: TIME_ZONE }));
+const monthYear = onFirstUse(() => new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' }));
+const euro = onFirstUse(() => new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' }));
 
 /** "25.11.2026, 14:03 Uhr" */
 export function formatDateTime(d: Date): string {
-  return `${dateTime.format(d)} Uhr`;
+  return `${dateTime().format(d)} Uhr`;
 }
 /** "25.11.2026" */
 export function formatDate(d: Date): string {
-  return dateOnly.format(d);
+  return dateOnly().format(d);
 }
 /** "14:03 Uhr" */
 export function formatTime(d: Date): string {
-  return `${timeOnly.format(d)} Uhr`;
+  return `${timeOnly().format(d)} Uhr`;
 }
 /** 'YYYY-MM' → "November 2026" */
 export function formatMonth(month: string): string {
   const [y, m] = month.split('-').map(Number);
-  return monthYear.format(new Date(Date.UTC(y!, m! - 1, 1)));
+  return monthYear().format(new Date(Date.UTC(y!, m! - 1, 1)));
 }
 /** 'YYYY-MM-DD' → "25.11.2026" */
 export function formatDay(day: string): string {
@@ -99,7 +109,7 @@ export function formatDay(day: string): string {
 }
 /** Integer euro cents → "1.234,56 €" */
 export function formatCents(cents: number): string {
-  return euro.format(cents / 100);
+  return euro().format(cents / 100);
 }
 
 /** The IdNr in groups as printed on tax letters: "86 095 742 719". */
