@@ -93,7 +93,8 @@ export class AdmissionGate {
 
     return new Promise<Admission>((resolve, reject) => {
       const leave = (reason: AdmissionRefusalReason) => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        const at = this.waiters.indexOf(waiter);
+        if (at !== -1) this.waiters.splice(at, 1);
         waiter.settle(this.refusal(reason, types, since));
       };
       const timer = setTimeout(() => leave('deadline'), this.settings.waitMs);

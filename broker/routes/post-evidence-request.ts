@@ -21,6 +21,7 @@ export default function postEvidenceRequest(router: Router, ctx: Context): void 
     res.on('close', () => {
       if (!res.writableEnded) gone.abort();
     });
+    if (req.socket.destroyed) gone.abort(); // gone already, before the listener was there
     const result = await ctx.evidence.submit(participant, input.body, {
       signal: gone.signal,
       idempotencyKey: headers['idempotency-key'],
