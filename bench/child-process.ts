@@ -16,10 +16,11 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * and blocks of 32 KiB or more (V8's compiler zones: Prisma's query-compiler wasm tiering up) served by mmap, so
  * they go back to the system when freed instead of lingering as free arena space. V8: the old generation capped
  * at 512 MB, which also lowers how far V8 lets it grow between full collections (its growing factor shrinks with
- * the cap), and semi-spaces of 8 MB instead of 16. bench/README.md ("Memory") has what each saves and costs.
+ * the cap). Semi-spaces stay at V8's 16 MB: 8 MB saved 5–17 MB but cost CPU per request. bench/README.md
+ * ("Memory") has what each saves and costs.
  */
 export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } as const;
-export const DEPLOYED_NODE_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=8'] as const;
+export const DEPLOYED_NODE_FLAGS = ['--max-old-space-size=512'] as const;
 
 /** How children run: `built` = dist/<script>.js with node alone (after `npm run build`); `tsx` = the .ts source. */
 export type ChildRuntime = 'built' | 'tsx';

@@ -267,7 +267,7 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         [
           'processes under test run',
           (m.runtime ?? 'tsx') === 'built'
-            ? 'compiled (`npm run build`: tsc into dist/), with node alone, MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=32768 (broker and baselines also --max-old-space-size=512 --max-semi-space-size=8), as `npm run start:built` runs the broker (`--runtime tsx` runs the .ts sources through the tsx loader instead, as `npm start` does: ~200 MB more RSS)'
+            ? 'compiled (`npm run build`: tsc into dist/), with node alone, MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=32768 (broker and baselines also --max-old-space-size=512), as `npm run start:built` runs the broker (`--runtime tsx` runs the .ts sources through the tsx loader instead, as `npm start` does: ~200 MB more RSS)'
             : 'from the TypeScript sources through the tsx loader (`node --import tsx`), as `npm start` does',
         ],
         ['libraries', Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
