@@ -78,6 +78,28 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
+    describe('when another process takes a request over while its registers are being asked', () => {
+      it('refuses to commit the late answer (409), records no transfer and leaves the new holder\'s row alone', async () => {
+        const prisma = h.broker.ctx.database.prisma;
+        h.sims.byType.income.setBehaviour({ latencyMs: 600 });
+        const late = h.call('POST', '/v1/evidence-requests', { body: body({ caseReference: 'EG-R-takeover' }) });
+        let row = await prisma.evidenceRequest.findFirst({ where: { caseReference: 'EG-R-takeover' } });
+        for (let i = 0; i < 100 && !row; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          row = await prisma.evidenceRequest.findFirst({ where: { caseReference: 'EG-R-takeover' } });
+        }
+        expect(row, 'the request was recorded').to.not.equal(null);
+        // What a takeover does (claimNew, the sweep): a new lock token on the row, compare-and-set.
+        await prisma.evidenceRequest.update({ where: { id: row!.id }, data: { lockToken: 'another-process' } });
+        const answer = await late;
+        expect(answer.status).to.equal(409);
+        expect(await transfersOf(h, row!.id)).to.equal(0);
+        const after = await prisma.evidenceRequest.findUniqueOrThrow({ where: { id: row!.id } });
+        expect(after).to.include({ status: 'in-progress', lockToken: 'another-process', auditSeq: null });
+        expect(await prisma.evidenceItem.count({ where: { requestId: row!.id } })).to.equal(0);
+      });
+    });
+
     describe('when the caller prefers an async answer', () => {
       it('answers 202 at once and delivers the evidence on GET', async () => {
         h.sims.byType.salary.setBehaviour({ latencyMs: 300 });
