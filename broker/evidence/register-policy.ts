@@ -51,8 +51,7 @@ function buildPolicy(type: EvidenceType, settings: RegisterPolicySettings, circu
     backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
   });
   // Outermost first: retry around the breaker (each attempt counts), the bulkhead innermost.
-  const calls = bulkhead(settings.maxInFlight, settings.queue);
-  return wrap(retries, breaker, calls);
+  return wrap(retries, breaker, bulkhead(settings.maxInFlight, settings.queue));
 }
 
 /** One register's policy: run a call under it with the call's time budget as the signal. */
