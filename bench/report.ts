@@ -273,7 +273,7 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         ['libraries', Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
         ['databases', `SQLite ${m.sqlite} (WAL, broker's connection: synchronous=${r.brokerInfo['broker-sqlite']?.sqlitePragmas?.synchronous ?? 'n/a'}); PostgreSQL: ${r.postgres === 'measured' ? m.postgres : r.postgres}`],
         ['broker config', `testConfig defaults, LOG_LEVEL=${m.logLevel} (pino lines to /dev/null), REGISTER_TIMEOUT_MS=5000, rate limit per participant lifted to 1,000,000/min (one bench authority sends everything); in-flight limits and SIGNING_THREADS at their defaults (${m.signingThreads ?? 'n/a'} signing thread(s) in the broker and in baseline (a))`],
-        ['sizes', `${f(Number(m.params.citizens))} distinct citizens with a consent each; closed loops ${m.params.closedS} s after a ${m.params.warmS} s warm-up; open loops ${m.params.openS} s`],
+        ['sizes', `${f(Number(m.params.citizens))} distinct citizens with a consent each; closed loops ${m.params.closedS} s after a ${m.params.warmS} s warm-up${Number(m.params.rounds ?? 1) > 1 ? `, ${m.params.rounds} rounds taking turns between the targets (each keeps its better round)` : ''}; open loops ${m.params.openS} s`],
         ['RSS right after start (broker: after seeding its consents and one full GC of the seeding garbage)', Object.entries(r.idleRssMb).map(([t, mb]) => `${t} ${f(mb)} MB`).join(', ') || 'n/a'],
         ...(m.note ? [['note', m.note]] : []),
         ...(m.renderedAt ? [['report', `written again from RESULTS.json on ${m.renderedAt} (\`npm run bench -- --render bench/RESULTS.json\`): presentation only, the figures are this run's`]] : []),
