@@ -6,6 +6,7 @@
 import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
 import { migrate } from './migrate.ts';
+import { withStatementCache, type StatementCacheStats } from './sqlite-statement-cache.ts';
 
 /** The Prisma client the stores use, whichever database is behind it. */
 export type Db = SqlitePrismaClient;
@@ -17,6 +18,8 @@ export interface Database {
   prisma: Db;
   target: DatabaseTarget;
   migrationsApplied: string[];
+  /** SQLite: the prepared-statement cache in front of Prisma's adapter (broker/db/sqlite-statement-cache.ts). */
+  statementCache: (() => StatementCacheStats) | null;
   close(): Promise<void>;
 }
 
@@ -50,9 +53,12 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
   // NOTE: parameters in DATABASE_URL (e.g. ?lock_timeout=500&statement_timeout=10000) override these: pg
   // applies the URL's over the object's.
   let prisma: Db;
+  let statementCache: Database['statementCache'] = null;
   if (target.provider === 'sqlite') {
     const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([import('../../prisma/generated/sqlite/client.ts'), import('@prisma/adapter-better-sqlite3')]);
-    prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }), transactionOptions });
+    const cached = withStatementCache(new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }));
+    statementCache = cached.stats;
+    prisma = new PrismaClient({ adapter: cached.factory, transactionOptions });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
     prisma = new PrismaClient({
@@ -71,5 +77,5 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
     }) as unknown as Db;
   }
   await prisma.$connect();
-  return { prisma, target, migrationsApplied, close: () => prisma.$disconnect() };
+  return { prisma, target, migrationsApplied, statementCache, close: () => prisma.$disconnect() };
 }

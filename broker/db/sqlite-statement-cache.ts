@@ -1,0 +1,121 @@
+// Prepared statements that outlive the query: Prisma's better-sqlite3 adapter calls `prepare(sql)` for every
+// query it runs (compiling the SQL in SQLite each time: about a tenth of the broker's database CPU per
+// evidence request) and throws the statement away. This keeps the compiled statements, keyed by their SQL,
+// in a bounded least-recently-used cache in front of the adapter's connection.
+// NOTE: the adapter's own connection is reached through its `client` field, which its published types do not
+// show (tested against @prisma/adapter-better-sqlite3 7.10.0, pinned in package.json). If a later version
+// moves it, `withStatementCache` leaves the adapter as it is and says so once (`cached: false`), and
+// test/broker/sqlite-statement-cache.test.ts fails: the broker stays correct, only slower.
+// NOTE: the adapter uses a statement as `prepare(sql).bind(args)` and then `reader`, `run()`, `columns()` and
+// `raw().all()`, each synchronously in one turn of the event loop. better-sqlite3 binds for good with
+// `bind()`, so the cache hands out a small object that binds the arguments on each call instead; a cached
+// statement is never in use by two queries at once because nothing awaits in between.
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+
+type Factory = Pick<PrismaBetterSqlite3, 'provider' | 'adapterName' | 'connect' | 'connectToShadowDb'>;
+type SqlDriverAdapter = Awaited<ReturnType<Factory['connect']>>;
+
+/** How many distinct SQL texts stay compiled (Prisma's queries plus the raw multi-row inserts of each size). */
+export const STATEMENT_CACHE_SIZE = 256;
+
+type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+type Connection = Pick<BetterSqlite3.Database, 'prepare'>;
+
+/** Counts, for tests and metrics. */
+export interface StatementCacheStats {
+  cached: boolean;
+  hits: number;
+  misses: number;
+  size: number;
+}
+
+/** A statement bound to one call's arguments, with the surface the adapter uses. */
+function bound(stmt: Statement, args: unknown[]) {
+  let raw = false;
+  const call = {
+    get reader() {
+      return stmt.reader;
+    },
+    run: () => stmt.run(args),
+    get: () => stmt.raw(raw).get(args),
+    all: () => stmt.raw(raw).all(args),
+    iterate: () => stmt.raw(raw).iterate(args),
+    columns: () => stmt.columns(),
+    raw(on = true) {
+      raw = on;
+      return call;
+    },
+  };
+  return call;
+}
+
+/**
+ * A `prepare` that compiles each SQL text once. What it returns answers `bind(args)` (what the adapter calls)
+ * and, unbound, `run/get/all` with arguments like a better-sqlite3 statement.
+ */
+export function cachingPrepare(connection: Connection, size = STATEMENT_CACHE_SIZE) {
+  const statements = new Map<string, Statement>();
+  const stats = { hits: 0, misses: 0 };
+  const prepare = (sql: string) => {
+    let stmt = statements.get(sql);
+    if (stmt) {
+      stats.hits++;
+      // Least recently used goes first: a hit moves to the end of the Map's order.
+      statements.delete(sql);
+    } else {
+      stats.misses++;
+      stmt = connection.prepare(sql) as Statement;
+      if (statements.size >= size) statements.delete(statements.keys().next().value!);
+    }
+    statements.set(sql, stmt);
+    const s = stmt;
+    return {
+      get reader() {
+        return s.reader;
+      },
+      bind: (args: unknown[] = []) => bound(s, args),
+      run: (...args: unknown[]) => s.run(...args),
+      get: (...args: unknown[]) => s.get(...args),
+      all: (...args: unknown[]) => s.all(...args),
+      columns: () => s.columns(),
+    };
+  };
+  return { prepare, stats: () => ({ ...stats, size: statements.size }) };
+}
+
+/**
+ * The adapter factory with the statement cache in front of every connection it opens. `stats()` reports on
+ * the most recent connection.
+ */
+export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE) {
+  let current: StatementCacheStats = { cached: false, hits: 0, misses: 0, size: 0 };
+  let readStats = () => current;
+  const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    const holder = adapter as unknown as { client?: BetterSqlite3.Database };
+    const client = holder.client;
+    if (!client || typeof client.prepare !== 'function' || typeof client.exec !== 'function') {
+      current = { cached: false, hits: 0, misses: 0, size: 0 };
+      readStats = () => current;
+      return adapter;
+    }
+    const cache = cachingPrepare(client, size);
+    // Everything else (exec, close, pragma, …) stays the real connection's.
+    holder.client = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return cache.prepare;
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    readStats = () => ({ cached: true, ...cache.stats() });
+    return adapter;
+  };
+  const wrapped: Factory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wrap(await factory.connect()),
+    connectToShadowDb: async () => wrap(await factory.connectToShadowDb()),
+  };
+  return { factory: wrapped, stats: () => readStats() };
+}
