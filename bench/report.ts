@@ -330,7 +330,12 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         `cheaper ÷ the dearer) are the steadier measure of what the broker adds.`,
     );
 
-    const detail = r.closed.map((c) => [
+    // Grouped by target, then register latency, then connections (the run takes turns between targets).
+    const targetOrder = [...new Set(r.closed.map((c) => c.target))];
+    const grouped = [...r.closed].sort(
+      (x, y) => targetOrder.indexOf(x.target) - targetOrder.indexOf(y.target) || x.latencyMs - y.latencyMs || x.result.connections - y.result.connections,
+    );
+    const detail = grouped.map((c) => [
       c.label,
       `${c.latencyMs} ms`,
       c.result.connections,
