@@ -1,7 +1,7 @@
 // Child process: the real broker (startBroker with testConfig) on its own database, seeded with one
 // authority, its token, and one consent per bench citizen through the real consent ledger. With
 // `countQueries` it also counts the SQL statements the database drivers execute (a bench-side wrapper
-// around better-sqlite3's prepare and pg's Client.query; the broker's code is untouched) — only in the
+// around better-sqlite3's statement execution and pg's Client.query; the broker's code is untouched) — only in the
 // query-count run, never while timing.
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -165,12 +165,18 @@ function installQueryCounters(): void {
     const key = table ? `${verb} ${table}` : verb;
     statements.set(key, (statements.get(key) ?? 0) + 1);
   };
-  const sqliteProto = Database.prototype as unknown as { prepare(this: unknown, sql: string): unknown };
-  const prepare = sqliteProto.prepare;
-  sqliteProto.prepare = function (this: unknown, sql: string) {
-    count(sql, this as object);
-    return prepare.call(this, sql);
-  };
+  // Executions, not compilations: the broker keeps prepared statements (broker/db/sqlite-statement-cache.ts),
+  // so `prepare` runs once per SQL text. Every statement runs through one of these four methods.
+  const probe = new Database(':memory:');
+  const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, (this: { source: string; database: object }, ...a: unknown[]) => unknown>;
+  probe.close();
+  for (const method of ['run', 'get', 'all', 'iterate']) {
+    const original = statementProto[method]!;
+    statementProto[method] = function (this: { source: string; database: object }, ...a: unknown[]) {
+      count(this.source, this.database);
+      return original.apply(this, a);
+    };
+  }
   const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...a: unknown[]): unknown };
   const query = pgProto.query;
   pgProto.query = function (this: unknown, ...a: unknown[]) {
