@@ -4,7 +4,7 @@
 // in a bounded least-recently-used cache in front of the adapter's connection.
 // NOTE: the adapter's own connection is reached through its `client` field, which its published types do not
 // show (tested against @prisma/adapter-better-sqlite3 7.10.0, pinned in package.json). If a later version
-// moves it, `withStatementCache` leaves the adapter as it is and says so once (`cached: false`), and
+// moves it, `withStatementCache` leaves the adapter as it is (its stats say `cached: false`) and
 // test/broker/sqlite-statement-cache.test.ts fails: the broker stays correct, only slower.
 // NOTE: the adapter uses a statement as `prepare(sql).bind(args)` and then `reader`, `run()`, `columns()` and
 // `raw().all()`, each synchronously in one turn of the event loop. better-sqlite3 binds for good with
