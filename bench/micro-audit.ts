@@ -177,13 +177,19 @@ export interface VerifyResult {
   entries: number;
   generateS: number;
   dbMb: number;
+  /** The fastest of the runs. */
   verifyS: number;
+  /** Every run, in order (older results have none). */
+  verifyRunsS?: number[];
   verifyEntriesPerS: number;
   ok: boolean;
   /** The same checks over better-sqlite3 directly, without Prisma: what hashing alone costs. */
   rawVerifyS: number;
   rawOk: boolean;
 }
+
+/** How often the chain is verified (the fastest run counts). */
+const VERIFY_RUNS = 2;
 
 export async function auditVerify(p: { file: string; entries: number }): Promise<VerifyResult> {
   migrateSqlite(p.file);
@@ -228,23 +234,37 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
   raw.close();
   const generateS = (performance.now() - genStart) / 1000;
 
+  // NOTE: each check runs VERIFY_RUNS times over the same chain and the fastest counts (the others are
+  // reported): on these shared machines one run of the same commit took 7.6 s and the next 15.5 s.
   const database = await openDatabase(`file:${p.file}`);
-  const v0 = performance.now();
-  const verified = await new AuditLog(database, RETENTION_DAYS).verify();
-  const verifyS = (performance.now() - v0) / 1000;
-  await database.close();
-
-  const r0 = performance.now();
-  const rawOk = rawVerify(p.file, p.entries);
-  const rawVerifyS = (performance.now() - r0) / 1000;
+  const verifyRunsS: number[] = [];
+  const rawRunsS: number[] = [];
+  let ok = true;
+  let rawOk = true;
+  try {
+    for (let run = 0; run < VERIFY_RUNS; run++) {
+      const v0 = performance.now();
+      const verified = await new AuditLog(database, RETENTION_DAYS).verify();
+      verifyRunsS.push((performance.now() - v0) / 1000);
+      ok &&= verified.ok && verified.entries === p.entries;
+      const r0 = performance.now();
+      rawOk &&= rawVerify(p.file, p.entries);
+      rawRunsS.push((performance.now() - r0) / 1000);
+    }
+  } finally {
+    await database.close();
+  }
+  const verifyS = Math.min(...verifyRunsS);
+  const rawVerifyS = Math.min(...rawRunsS);
 
   return {
     entries: p.entries,
     generateS,
     dbMb: statSync(p.file).size / 1024 / 1024,
     verifyS,
+    verifyRunsS,
     verifyEntriesPerS: p.entries / verifyS,
-    ok: verified.ok && verified.entries === p.entries,
+    ok,
     rawVerifyS,
     rawOk,
   };
