@@ -76,8 +76,9 @@ export function cachingPrepare(connection: Connection, size = STATEMENT_CACHE_SI
       },
       bind: (args: unknown[] = []) => bound(s, args),
       run: (...args: unknown[]) => s.run(...args),
-      get: (...args: unknown[]) => s.get(...args),
-      all: (...args: unknown[]) => s.all(...args),
+      // Unbound reads get objects, whatever raw mode an earlier bound call left on the statement.
+      get: (...args: unknown[]) => s.raw(false).get(...args),
+      all: (...args: unknown[]) => s.raw(false).all(...args),
       columns: () => s.columns(),
     };
   };

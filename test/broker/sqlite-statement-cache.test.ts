@@ -46,7 +46,9 @@ describe('SQLite prepared-statement cache', function () {
       expect(select(2).raw().all()).to.deep.equal([['b']]);
       expect(select(3).all()).to.deep.equal([{ name: 'c' }]); // raw mode is per call, not left on the statement
       expect(select(1).columns().map((c) => c.name)).to.deep.equal(['name']);
-      expect(cache.stats()).to.deep.equal({ hits: 5, misses: 2, size: 2 });
+      expect(select(2).raw().all()).to.deep.equal([['b']]);
+      expect(cache.prepare('SELECT name FROM t WHERE id = ?').all(1)).to.deep.equal([{ name: 'a' }]); // unbound: objects again
+      expect(cache.stats()).to.deep.equal({ hits: 7, misses: 2, size: 2 });
     });
 
     it('keeps a statement usable after it failed', () => {
