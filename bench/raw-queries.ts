@@ -60,10 +60,9 @@ export async function captureRawQueries(trust: BenchTrust | null, poolSize = 256
       const req = { requestId: randomUUID(), idNr, purpose: 'elterngeld' as const, requester: REQUESTER, period: defaultPeriod(new Date()) };
       for (const type of EVIDENCE_TYPES) {
         captured = '';
-        // Answered 503 on purpose. NOTE: a generous limit: without `trust` the first call makes the sandbox
-        // key set (five RSA-3072 keys), which took over 5 s on a loaded machine and failed `bench:quick`.
+        // Answered 503 on purpose.
         let failure: unknown;
-        await adapters[type].fetchEvidence(req, AbortSignal.timeout(60_000)).catch((err: unknown) => {
+        await adapters[type].fetchEvidence(req, AbortSignal.timeout(5000)).catch((err: unknown) => {
           failure = err;
         });
         if (captured.length === 0) throw new Error(`could not capture the ${type} query`, { cause: failure });

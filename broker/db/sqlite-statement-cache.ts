@@ -90,14 +90,13 @@ export function cachingPrepare(connection: Connection, size = STATEMENT_CACHE_SI
  * the most recent connection.
  */
 export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE) {
-  let current: StatementCacheStats = { cached: false, hits: 0, misses: 0, size: 0 };
-  let readStats = () => current;
+  const uncached = (): StatementCacheStats => ({ cached: false, hits: 0, misses: 0, size: 0 });
+  let readStats = uncached;
   const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     const holder = adapter as unknown as { client?: BetterSqlite3.Database };
     const client = holder.client;
     if (!client || typeof client.prepare !== 'function' || typeof client.exec !== 'function') {
-      current = { cached: false, hits: 0, misses: 0, size: 0 };
-      readStats = () => current;
+      readStats = uncached;
       return adapter;
     }
     const cache = cachingPrepare(client, size);
