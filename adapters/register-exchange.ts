@@ -61,11 +61,13 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
 ): RegisterAdapter<T> {
   const { evidenceType, messages } = mapping;
   const clock = cfg.clock ?? (() => new Date());
-  // NOTE: resolved when the adapter is made, not in a call: without configured keys the sandbox key set is
-  // made on first use (five RSA-3072 keys, seconds on a loaded machine), which must not be spent from the
-  // first call's deadline (it once turned a test's malformed answer into a timeout).
-  const signer = cfg.signing ?? sandboxTrust().broker;
-  const registerCertificate = cfg.registerCertificate ?? sandboxRegisterIdentity(messages.register).certPem;
+  // NOTE: without configured keys the sandbox key set is made on the first call, not here: making it (five
+  // RSA-3072 keys and their certificates, ~3 s) would otherwise be paid by every process that makes adapters
+  // and never calls a register (the admin tool: 3 s per command). Whoever calls a register through the
+  // sandbox keys with a short deadline makes them first (sandboxTrust()): the making blocks and counts
+  // against the first call's deadline. The broker passes configured keys, or warms the sandbox (main.ts).
+  const signer = () => cfg.signing ?? sandboxTrust().broker;
+  const registerCertificate = () => cfg.registerCertificate ?? sandboxRegisterIdentity(messages.register).certPem;
   const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE', message: string, cause?: unknown) =>
     new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
 
@@ -86,13 +88,13 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
       period: mapping.toRegisterPeriod(req.period),
       ticket,
     });
-    const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, signer, cfg.signatureOperation) : signEnvelope(sealed, signer);
+    const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, signer(), cfg.signatureOperation) : signEnvelope(sealed, signer());
     const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId });
     const fetchedAt = clock();
 
     let answer: RegisterAnswer<P>;
     try {
-      answer = messages.parseAnswer(answerXml, registerCertificate);
+      answer = messages.parseAnswer(answerXml, registerCertificate());
     } catch (err) {
       // NOTE: an answer whose signature is missing, foreign or does not cover what is read is never read.
       if (err instanceof SignatureError) throw fail('BAD_SIGNATURE', err.message, err);

@@ -1,5 +1,6 @@
 // `npm start`: the broker on its configured database, and in demo mode (the default) the three register
 // simulators and demo data, then the URLs and a working curl example.
+import { sandboxTrust } from '../adapters/sandbox-trust.ts';
 import { startSimulators } from '../adapters/simulators.ts';
 import { ConfigError, envToConfig, readEnv, type Config } from './config.ts';
 import { demoRegisterSigning, seedDemo } from './demo.ts';
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
   // In demo mode the sandbox simulators are the registers, their certificates the pinned ones; real register
   // URLs and certificates apply with BROKER_DEMO=false.
   const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls, registerSigning: demoRegisterSigning(simulators) } : loaded;
+  // Without configured keys (development only) the adapters sign with the sandbox keys: made now, not inside the
+  // first request's register deadline.
+  if (cfg.registerSigning === 'sandbox') sandboxTrust();
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');

@@ -18,7 +18,7 @@ import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
 import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOptions } from '../../adapters/simulator-server.ts';
 import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
 import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
-import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
+import { sandboxRegisterIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { signEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
 
 export const SENDER = 'evidence-broker-test';
@@ -37,8 +37,14 @@ export function registerRequest(idNr: string, overrides: Partial<RegisterRequest
   };
 }
 
-/** A generous deadline for calls that should succeed. */
-export const inTime = () => AbortSignal.timeout(5000);
+/**
+ * A generous deadline for calls that should succeed. The sandbox keys an adapter without configured keys signs
+ * with are made first (seconds, once per process): their making must not count against the call's deadline.
+ */
+export const inTime = () => {
+  sandboxTrust();
+  return AbortSignal.timeout(5000);
+};
 
 /** One register, everything a scenario needs to talk to it. */
 export interface RegisterUnderTest<T extends EvidenceType = EvidenceType> {
