@@ -32,6 +32,11 @@ export function sandboxTrust(): SandboxTrust {
   return made;
 }
 
+/** Whether this process has made its sandbox key set yet (it is made on first use only). */
+export function sandboxTrustMade(): boolean {
+  return made !== null;
+}
+
 /** The sandbox identity of a register, by its id. */
 export function sandboxRegisterIdentity(register: RegisterId): SigningIdentity {
   const trust = sandboxTrust();

@@ -3,6 +3,7 @@
 // An attacker between broker and register (a tampering proxy here) can strip, change, re-sign or re-wrap an
 // answer: the item is refused with <TYPE>_BAD_SIGNATURE (or _MALFORMED_ANSWER where the envelope schema
 // already refuses it), and the other registers still deliver.
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -293,6 +294,20 @@ describe('signed register messages', function () {
       for (const type of EVIDENCE_TYPES) writeFileSync(path.join(dir, `${type}.crt`), sims.certificates[type]);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('makes the sandbox key set only when a register is called, not when adapters are made (the admin tool calls none)', () => {
+      // A fresh process: this one made its sandbox keys long ago.
+      const script = [
+        "import { createAdapters } from './adapters/index.ts';",
+        "import { sandboxTrustMade } from './adapters/sandbox-trust.ts';",
+        "const url = 'http://127.0.0.1:9';",
+        "createAdapters({ baseUrls: { salary: url, 'maternity-benefit': url, income: url }, sender: 'test' });",
+        'process.stdout.write(String(sandboxTrustMade()));',
+      ].join('\n');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(child.stderr).to.equal('');
+      expect(child.stdout).to.equal('false');
+    });
 
     it('reads the five variables together, or none (the sandbox key set, development only)', () => {
       expect(envToConfig(readEnv({})).registerSigning).to.equal('sandbox');
