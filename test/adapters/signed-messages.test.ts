@@ -9,6 +9,7 @@ import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { issueSigningIdentity, SANDBOX_REGISTERS, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
@@ -304,7 +305,8 @@ describe('signed register messages', function () {
         "createAdapters({ baseUrls: { salary: url, 'maternity-benefit': url, income: url }, sender: 'test' });",
         'process.stdout.write(String(sandboxTrustMade()));',
       ].join('\n');
-      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
       expect(child.stderr).to.equal('');
       expect(child.stdout).to.equal('false');
     });
