@@ -98,3 +98,14 @@ function fromPrisma(prismaCode: string, message: string, originalCode: unknown):
   const cause = BUSY_PRISMA_CODES[prismaCode];
   return cause ? { cause, prismaCode, ...(driverCode !== undefined ? { driverCode } : {}) } : null;
 }
+
+/**
+ * A unique constraint refused the write: Prisma's P2002 from its own queries, or P2010 from a raw query
+ * (`$executeRaw`, broker/db/raw-insert.ts), whose driver adapter names the violation.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  if (e.code === 'P2002') return true;
+  return e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
+}

@@ -2,7 +2,7 @@
 // Prisma 7 and the drivers threw here (the integration tests in test/broker/overload-*.test.ts provoke
 // the real ones); no database is needed for these.
 import { expect } from 'chai';
-import { classifyDatabaseBusy } from '../../broker/db/db-errors.ts';
+import { classifyDatabaseBusy, isUniqueViolation } from '../../broker/db/db-errors.ts';
 
 /** A PrismaClientKnownRequestError as the client raises it: a P-code, a message, and meta. */
 function prismaError(code: string, message: string, meta: Record<string, unknown> = {}): Error {
@@ -110,5 +110,26 @@ describe('classifying database errors', () => {
     it('is not busy for values that are not errors', () => {
       for (const v of [undefined, null, 'timeout exceeded when trying to connect', 42, { code: 55 }]) expect(classifyDatabaseBusy(v)).to.equal(null);
     });
+  });
+});
+
+describe('recognizing a unique violation', () => {
+  /** A raw query's failure (`$executeRaw`): P2010, the adapter's classification in meta. */
+  const rawError = (originalCode: string, kind: string) =>
+    prismaError('P2010', 'Raw query failed.', { driverAdapterError: { name: 'DriverAdapterError', cause: { originalCode, originalMessage: 'constraint failed', kind } } });
+
+  it("is one from Prisma's own queries (P2002)", () => {
+    expect(isUniqueViolation(adapterError('P2002', '23505', 'duplicate key value violates unique constraint'))).to.equal(true);
+  });
+  it('is one from a raw INSERT on SQLite and on PostgreSQL (P2010 with the adapter naming it)', () => {
+    // The shapes Prisma 7.10 threw here for a raw multi-row INSERT (broker/db/raw-insert.ts) into a unique index.
+    expect(isUniqueViolation(rawError('SQLITE_CONSTRAINT_UNIQUE', 'UniqueConstraintViolation'))).to.equal(true);
+    expect(isUniqueViolation(rawError('23505', 'UniqueConstraintViolation'))).to.equal(true);
+  });
+  it('is not one for other raw failures, other codes or values that are not errors', () => {
+    expect(isUniqueViolation(rawError('SQLITE_CONSTRAINT_NOTNULL', 'NullConstraintViolation'))).to.equal(false);
+    expect(isUniqueViolation(rawError('57014', 'postgres'))).to.equal(false);
+    expect(isUniqueViolation(prismaError('P2003', 'Foreign key constraint violated'))).to.equal(false);
+    for (const v of [undefined, null, 'P2002', 42, { code: 'P2010' }]) expect(isUniqueViolation(v)).to.equal(false);
   });
 });
