@@ -202,8 +202,11 @@ export function childGroup<R>(name: string, members: Child<unknown>[], ready: R)
     },
     async readStats() {
       const all = await Promise.all(members.map((c) => c.readStats()));
-      const sum = (k: keyof PhaseStats) => all.reduce((s, x) => s + x[k], 0);
-      const max = (k: keyof PhaseStats) => Math.max(...all.map((x) => x[k]));
+      type Figure = Exclude<keyof PhaseStats, 'threadCpuMs'>;
+      const sum = (k: Figure) => all.reduce((s, x) => s + x[k], 0);
+      const max = (k: Figure) => Math.max(...all.map((x) => x[k]));
+      const threadCpuMs: Record<string, number> = {};
+      for (const x of all) for (const [name, ms] of Object.entries(x.threadCpuMs)) threadCpuMs[name] = (threadCpuMs[name] ?? 0) + ms;
       return {
         wallMs: max('wallMs'),
         cpuUserMs: sum('cpuUserMs'),
@@ -215,6 +218,7 @@ export function childGroup<R>(name: string, members: Child<unknown>[], ready: R)
         rssMb: sum('rssMb'),
         rssPeakMb: sum('rssPeakMb'),
         heapUsedMb: sum('heapUsedMb'),
+        threadCpuMs,
       };
     },
     async stop() {

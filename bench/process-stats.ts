@@ -2,6 +2,7 @@
 // and utilization, resident memory (current and the peak sampled every 20 ms). Each child process under
 // test (broker, baseline proxies, simulators) runs one probe; the load generator lives in another process,
 // so its own work never shows up in these figures.
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** One phase's figures; times in milliseconds, memory in MiB. */
@@ -17,6 +18,49 @@ export interface PhaseStats {
   rssMb: number;
   rssPeakMb: number;
   heapUsedMb: number;
+  /** CPU (user + system) over the phase by thread (Linux only; empty elsewhere): `main` is the event loop's
+   *  thread, `other` every other thread together: worker threads (the signing pool), V8's GC and compiler
+   *  helpers, libuv's pool. Node 20 names them all "node", so they cannot be told apart. Threads that ended
+   *  during the phase are missing. */
+  threadCpuMs: Record<string, number>;
+}
+
+/** Clock ticks per second for /proc's utime/stime: 100 on every Linux Node supports. */
+const TICKS_PER_S = 100;
+
+/** CPU ms so far per thread id; empty where /proc is missing. */
+function threadTimes(): Map<string, { ms: number }> {
+  const out = new Map<string, { ms: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // NOTE: the name (field 2) is in parentheses and may hold spaces; fields after it are plain.
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      // fields[0] is field 3 (state): utime is field 14, stime field 15.
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      out.set(tid, { ms: (ticks * 1000) / TICKS_PER_S });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+function threadDelta(since: Map<string, { ms: number }>): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [tid, now] of threadTimes()) {
+    const ms = now.ms - (since.get(tid)?.ms ?? 0);
+    const which = tid === String(process.pid) ? 'main' : 'other';
+    if (ms > 0) byName[which] = (byName[which] ?? 0) + ms;
+  }
+  return byName;
 }
 
 const MB = 1024 * 1024;
@@ -27,6 +71,7 @@ export function createStatsProbe() {
   const delay = monitorEventLoopDelay({ resolution: 2 });
   delay.enable();
   let cpu = process.cpuUsage();
+  let threads = threadTimes();
   let started = performance.now();
   let elu = performance.eventLoopUtilization();
   let rssPeak = process.memoryUsage.rss();
@@ -39,6 +84,7 @@ export function createStatsProbe() {
     reset(): void {
       delay.reset();
       cpu = process.cpuUsage();
+      threads = threadTimes();
       started = performance.now();
       elu = performance.eventLoopUtilization();
       rssPeak = process.memoryUsage.rss();
@@ -59,6 +105,7 @@ export function createStatsProbe() {
         rssMb: mem.rss / MB,
         rssPeakMb: rssPeak / MB,
         heapUsedMb: mem.heapUsed / MB,
+        threadCpuMs: threadDelta(threads),
       };
     },
     stop(): void {

@@ -78,6 +78,13 @@ const REGISTER_TIMEOUT_MS = 5000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const cpuMs = (s: PhaseStats) => s.cpuUserMs + s.cpuSystemMs;
+/** CPU ms per request on the main thread and on all others ("main 14.20, other 3.10"). */
+const perThread = (s: PhaseStats, requests: number) =>
+  Object.entries(s.threadCpuMs)
+    .sort((a, b) => b[1] - a[1])
+    .filter(([, ms]) => ms / Math.max(1, requests) >= 0.05)
+    .map(([name, ms]) => `${name} ${fmt(ms / Math.max(1, requests), 2)}`)
+    .join(', ');
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 const children = new Set<Child<unknown>>();
@@ -388,7 +395,7 @@ async function loadSection(results: Results, sims: Child<SimulatorsReady>, targe
         );
         log(
           `  closed ${String(latencyMs).padStart(2)} ms × ${String(connections).padStart(3)} conns${round} ${t.label.padEnd(30)}: ${fmt(result.goodRps)} req/s  p50 ${fmt(result.latencyP50Ms)} ms  p99 ${fmt(result.latencyP99Ms)} ms` +
-            `  cpu ${fmt((stats.cpuUserMs + stats.cpuSystemMs) / Math.max(1, result.completed), 2)} ms/req  rss ${fmt(stats.rssPeakMb)} MB  loop p99 ${fmt(stats.eventLoopDelayP99Ms, 1)} ms` +
+            `  cpu ${fmt((stats.cpuUserMs + stats.cpuSystemMs) / Math.max(1, result.completed), 2)} ms/req (${perThread(stats, result.completed)})  rss ${fmt(stats.rssPeakMb)} MB  loop p99 ${fmt(stats.eventLoopDelayP99Ms, 1)} ms` +
             (result.failed + result.incomplete > 0 ? `  FAILED ${result.failed} ${JSON.stringify(result.failures)} INCOMPLETE ${result.incomplete}` : '') +
             (machine && machine.foreignCores > 0.2 ? `  (other processes used ${fmt(machine.foreignCores, 1)} cores)` : ''),
         );
