@@ -3,14 +3,17 @@
 // `countQueries` it also counts the SQL statements the database drivers execute (a bench-side wrapper
 // around better-sqlite3's statement execution and pg's Client.query; the broker's code is untouched) — only in the
 // query-count run, never while timing.
+import type { Server } from 'node:http';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
 import { startBroker } from '../broker/server.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import { benchCitizens } from './citizens.ts';
+import { serveAnswers, serviceAnswer, xmlAnswer } from './proxy-answers.ts';
 import type { BenchTrust } from './raw-queries.ts';
 
 /** What the parent passes. */
@@ -24,6 +27,8 @@ export interface BrokerArgs {
   countQueries: boolean;
   /** MAX_IN_FLIGHT for this run; omitted: the default. */
   maxInFlight?: number;
+  /** Also serve the layers section's two bare servers from this process (see BrokerReady.layers). */
+  layers?: boolean;
 }
 
 /** What the parent learns when the broker is up. */
@@ -35,6 +40,12 @@ export interface BrokerReady {
   consents: number;
   /** SQLite only: the broker's own connection's journal and sync mode. */
   sqlitePragmas: { journalMode: string; synchronous: string } | null;
+  /**
+   * With `layers`: bare node:http servers in this same process, beside the broker: `protocol` answers as
+   * baseline (a) does (bench/proxy-answers.ts), `service` through the broker's EvidenceService for the bench
+   * authority without Express and authentication. Same heap, same loaded code, same event loop as the broker.
+   */
+  layers: { protocol: string; service: string } | null;
 }
 
 const BENCH_AUTHORITY = 'elterngeldstelle-bench';
@@ -119,6 +130,19 @@ if (ctx.database.target.provider === 'sqlite') {
 }
 statements.clear();
 
+let layers: BrokerReady['layers'] = null;
+const layerServers: Server[] = [];
+if (args.layers) {
+  const participant = await ctx.participants.get(BENCH_AUTHORITY);
+  if (!participant) throw new Error('the bench authority is missing');
+  const protocol = await serveAnswers(
+    xmlAnswer({ registerUrls: args.registerUrls, trust: args.trust, registerTimeoutMs: args.registerTimeoutMs, signatureOperation: createSignaturePool(ctx.cfg.signingThreads) }),
+  );
+  const service = await serveAnswers(serviceAnswer(ctx.evidence, participant));
+  layers = { protocol: protocol.url, service: service.url };
+  layerServers.push(protocol.server, service.server);
+}
+
 serveParent(
   {
     url: broker.url,
@@ -127,6 +151,7 @@ serveParent(
     seedMs,
     consents: citizens.length,
     sqlitePragmas,
+    layers,
   } satisfies BrokerReady,
   {
     'queries.reset': () => {
@@ -143,7 +168,11 @@ serveParent(
     }),
     'queries.read': () => Object.fromEntries([...statements.entries()].sort((a, b) => b[1] - a[1])),
   },
-  () => broker.close(),
+  async () => {
+    for (const server of layerServers) server.closeAllConnections();
+    await Promise.all(layerServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await broker.close();
+  },
 );
 
 /** Counts statements by verb and table ("SELECT ApiToken", "INSERT AuditEntry", "BEGIN"); times transactions. */

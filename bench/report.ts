@@ -52,6 +52,21 @@ export interface ProfileRow {
   attempts: number;
 }
 
+/** One layer of the broker at one concurrency (the layers section: all in one broker process). */
+export interface LayerRow {
+  layer: 'protocol' | 'service' | 'broker';
+  connections: number;
+  goodRps: number;
+  failed: number;
+  cpuMsPerRequest: number;
+  mainMsPerRequest: number;
+  otherMsPerRequest: number;
+  machine: MachineLoad | null;
+  attempts: number;
+  /** How many rounds the kept (median) one was chosen from. */
+  rounds: number;
+}
+
 export interface Results {
   meta: {
     command: string;
@@ -90,6 +105,8 @@ export interface Results {
     loadRps: number;
   }[];
   profiles: ProfileRow[];
+  /** Absent in results written before it existed. */
+  layers?: LayerRow[];
   brokerInfo: Partial<Record<TargetId, { seedMs: number; consents: number; sqlitePragmas: { journalMode: string; synchronous: string } | null }>>;
   idleRssMb: Partial<Record<TargetId, number>>;
   /** Time spent waiting for a quiet machine, and phases run again because of other processes. */
@@ -108,6 +125,7 @@ export interface Results {
 }
 
 const f = (n: number | undefined | null, d = 0) => (n === undefined || n === null || !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const signed = (n: number) => (Number.isFinite(n) ? `${n < 0 ? '−' : '+'}${f(Math.abs(n), 2)}` : 'n/a');
 const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : 'n/a');
 
 function table(head: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string {
@@ -473,6 +491,35 @@ export function renderReport(r: Results): { markdown: string; console: string } 
     }
     section('Where the CPU goes (profiles)', body, false);
     consoleParts.push(`## Where the CPU goes (profiles)\n\n${table(head, rows)}\n`);
+  }
+  if (r.layers && r.layers.length > 0) {
+    const label: Record<LayerRow['layer'], string> = {
+      protocol: "baseline (a)'s work alone: the three register calls with the XML protocol",
+      service: '+ EvidenceService: directory, consent, request row, policies, group commit with the audit entry',
+      broker: '+ Express, authentication, rate and in-flight limits, request log and metrics: the whole broker',
+    };
+    const rows: (string | number)[][] = [];
+    for (const connections of [...new Set(r.layers.map((l) => l.connections))]) {
+      let previous: LayerRow | null = null;
+      for (const l of r.layers.filter((x) => x.connections === connections)) {
+        rows.push([
+          `${connections}`,
+          label[l.layer],
+          f(l.goodRps),
+          f(l.cpuMsPerRequest, 2),
+          f(l.mainMsPerRequest, 2),
+          f(l.otherMsPerRequest, 2),
+          previous ? signed(l.cpuMsPerRequest - previous.cpuMsPerRequest) : '',
+          l.machine ? f(l.machine.foreignCores, 2) : 'n/a',
+        ]);
+        previous = l;
+      }
+    }
+    section(
+      "Where the broker's cost sits (its layers, served from one broker process)",
+      table(['conns', 'layer', 'complete req/s', 'CPU ms/req', 'main thread', 'other threads', 'added by the layer', 'other procs, cores'], rows, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r']) +
+        `\n\nThe broker process (\`--sections layers\`: bench/broker-process.ts started with \`layers\`) also serves two bare node:http servers (bench/proxy-answers.ts): one answers as baseline (a) does, one through the broker's own EvidenceService for the bench authority. All three share one heap, the loaded code and the event loop, so the differences are what each layer adds per request, free of the process-level differences between the broker's and baseline (a)'s processes. CPU is the process's, split into its main thread and its other threads (signing worker, GC and compiler helpers; /proc/self/task). Closed loops at 0 ms registers, ${f(Number(m.params.closedS))} s each after a warm-up, the layers taking turns; each layer's median round by CPU per request, of ${f(r.layers[0]!.rounds)}.`,
+    );
   }
 
   // ---- micro ----

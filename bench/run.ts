@@ -37,7 +37,7 @@ import { httpClient, oneAtATime, openLoop } from './load-open.ts';
 import { machineLoad, waitForQuiet, type MachineLoad } from './machine-cpu.ts';
 import type { PhaseStats } from './process-stats.ts';
 import { captureRawQueries, type BenchTrust } from './raw-queries.ts';
-import { renderReport, type ClosedRow, type OpenRow, type ProfileRow, type Results, type TargetId } from './report.ts';
+import { renderReport, type ClosedRow, type LayerRow, type OpenRow, type ProfileRow, type Results, type TargetId } from './report.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -48,7 +48,7 @@ const { values: opts } = parseArgs({
     'no-postgres': { type: 'boolean', default: false },
     postgres: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: DEFAULT_PG_URL },
-    sections: { type: 'string', default: 'load,queries,profile,micro' },
+    sections: { type: 'string', default: 'load,queries,layers,profile,micro' },
     out: { type: 'string' },
     commit: { type: 'string' },
     render: { type: 'string' },
@@ -494,6 +494,77 @@ async function querySection(results: Results, sims: Child<SimulatorsReady>, targ
   }
 }
 
+/**
+ * Where the broker's cost sits, measured inside one broker process so that heap, loaded code and event loop
+ * are the same for every layer: (a)'s protocol work alone, then the EvidenceService on top (bare node:http,
+ * no Express, no authentication), then the whole broker. Closed loops at 1 and 10 connections, 0 ms
+ * registers, the layers taking turns; each layer's median round is kept.
+ */
+async function layersSection(results: Results, sims: Child<SimulatorsReady>): Promise<void> {
+  await sims.call('setLatency', { latencyMs: 0 });
+  const db = freshSqlite('layers');
+  databases.add(db);
+  const args: BrokerArgs = {
+    databaseUrl: db.url,
+    registerUrls: sims.ready.baseUrls,
+    trust: sims.ready.trust,
+    citizens: P.citizens,
+    logLevel,
+    registerTimeoutMs: REGISTER_TIMEOUT_MS,
+    countQueries: false,
+    layers: true,
+  };
+  const child = await track(startChild<BrokerReady>('broker (layers)', 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc'] }));
+  try {
+    const layers = child.ready.layers!;
+    const body = bodiesOver(child.ready.consents);
+    const auth = { authorization: `Bearer ${child.ready.token}` };
+    const steps: { layer: LayerRow['layer']; url: string; headers: Record<string, string> }[] = [
+      { layer: 'protocol', url: layers.protocol, headers: {} },
+      { layer: 'service', url: layers.service, headers: {} },
+      { layer: 'broker', url: child.ready.url, headers: auth },
+    ];
+    for (const step of steps) await closedLoop({ url: step.url, path: '/v1/evidence-requests', headers: step.headers, body, connections: 10, durationS: P.warmS, complete });
+    const rounds = quick ? 1 : 3;
+    for (const connections of [1, 10]) {
+      const runs = new Map<LayerRow['layer'], LayerRow[]>();
+      for (let round = 0; round < rounds; round++) {
+        for (const step of round % 2 === 0 ? steps : [...steps].reverse()) {
+          const { result, stats, machine, attempts } = await quietest(`layer ${step.layer} × ${connections}`, async () => {
+            await Promise.all([child.resetStats(), sims.resetStats()]);
+            const load = machineLoad();
+            const r = await closedLoop({ url: step.url, path: '/v1/evidence-requests', headers: step.headers, body, connections, durationS: P.closedS, complete });
+            const [st, simSt] = await Promise.all([child.readStats(), sims.readStats()]);
+            return { result: r, stats: st, machine: load.end(cpuMs(st) + cpuMs(simSt)) };
+          }, [child as Child<unknown>, sims as Child<unknown>]);
+          const n = Math.max(1, result.completed);
+          const row: LayerRow = {
+            layer: step.layer,
+            connections,
+            goodRps: result.goodRps,
+            failed: result.failed + result.incomplete,
+            cpuMsPerRequest: cpuMs(stats) / n,
+            mainMsPerRequest: (stats.threadCpuMs.main ?? NaN) / n,
+            otherMsPerRequest: (stats.threadCpuMs.other ?? NaN) / n,
+            machine,
+            attempts,
+            rounds,
+          };
+          log(`  ${step.layer.padEnd(8)} × ${String(connections).padStart(2)} conns (round ${round + 1} of ${rounds}): ${fmt(row.goodRps)} req/s  cpu ${fmt(row.cpuMsPerRequest, 2)} ms/req (${perThread(stats, n)})`);
+          runs.set(step.layer, [...(runs.get(step.layer) ?? []), row]);
+        }
+      }
+      for (const step of steps) {
+        const sorted = [...runs.get(step.layer)!].sort((x, y) => x.cpuMsPerRequest - y.cpuMsPerRequest);
+        results.layers!.push(sorted[Math.floor(sorted.length / 2)]!);
+      }
+    }
+  } finally {
+    await stopChild(child as Child<unknown>);
+    await dropDb(db);
+  }
+}
+
 async function profileSection(results: Results, sims: Child<SimulatorsReady>, targets: TargetSpec[]): Promise<void> {
   await sims.call('setLatency', { latencyMs: 0 });
   for (const spec of targets.filter((s) => s.id === 'broker-sqlite' || s.id === 'proxy-xml')) {
@@ -763,6 +834,7 @@ async function main(): Promise<void> {
     brokerInfo,
     idleRssMb,
     noise: noiseLog,
+    layers: [],
     micro: { appends: [], killTest: null, verify: null, consents: null, service: [], xml: [], xmlMachine: null },
     postgres: pgOk ? 'measured' : (pgProblem ?? 'skipped'),
   };
@@ -781,6 +853,10 @@ async function main(): Promise<void> {
     if (sections.has('queries')) {
       log('\nSQL statements per request…');
       await querySection(results, sims, targets);
+    }
+    if (sections.has('layers')) {
+      log('\nLayers of the broker, served from one process…');
+      await layersSection(results, sims);
     }
     if (sections.has('profile')) {
       log('\nCPU profiles (node --cpu-prof)…');
