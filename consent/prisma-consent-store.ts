@@ -1,5 +1,5 @@
 // ConsentStore on Prisma; evidence types are kept as a JSON array column.
-import type { Db, DbTx } from '../broker/db/database.ts';
+import { directSqlOf, type Db, type DbTx } from '../broker/db/database.ts';
 import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { Consent } from './rules.ts';
@@ -13,6 +13,12 @@ function toConsent(row: Row): Consent {
     purpose: row.purpose as Purpose,
   };
 }
+
+const LIST_FOR = `
+  SELECT "id", "citizenIdNr", "granteeId", "evidenceTypes", "purpose", "validFrom", "validUntil", "grantedAt", "grantedBy", "revokedAt", "revokedBy"
+  FROM "Consent" WHERE "granteeId" = ? AND "citizenIdNr" = ? AND "purpose" = ?
+  ORDER BY "grantedAt" DESC`;
+const CONSENT_DATES = ['validFrom', 'validUntil', 'grantedAt', 'revokedAt'] as const;
 
 export class PrismaConsentStore implements ConsentStore {
   constructor(private readonly db: Db) {}
@@ -37,13 +43,11 @@ export class PrismaConsentStore implements ConsentStore {
     return rows.map(toConsent);
   }
 
-  // NOTE: raw SQL (the columns are the model's, the values bound by the driver adapter): this lookup runs
-  // for every evidence request, and Prisma's findMany costs about twice the statement itself.
+  // NOTE: one statement straight to the driver adapter (broker/db/direct-sql.ts; the columns are the model's,
+  // the values bound by the adapter): this lookup runs for every evidence request, and Prisma's findMany costs
+  // about twice the statement itself, its $queryRaw most of that again.
   async listFor(granteeId: string, idNr: string, purpose: Purpose): Promise<Consent[]> {
-    const rows = await this.db.$queryRaw<Row[]>`
-      SELECT "id", "citizenIdNr", "granteeId", "evidenceTypes", "purpose", "validFrom", "validUntil", "grantedAt", "grantedBy", "revokedAt", "revokedBy"
-      FROM "Consent" WHERE "granteeId" = ${granteeId} AND "citizenIdNr" = ${idNr} AND "purpose" = ${purpose}
-      ORDER BY "grantedAt" DESC`;
+    const rows = await directSqlOf(this.db).query<Row>(LIST_FOR, [granteeId, idNr, purpose], CONSENT_DATES);
     return rows.map(toConsent);
   }
 }

@@ -5,6 +5,7 @@
 // openDatabase); the other provider's would be dead weight in every process. Types are erased at run time.
 import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
+import { directSql, type DirectSql, type SqlQueryable } from './direct-sql.ts';
 import { migrate } from './migrate.ts';
 import { withStatementCache, type StatementCacheStats } from './sqlite-statement-cache.ts';
 
@@ -45,6 +46,30 @@ export const DATABASE_TIME_LIMITS = {
   sqliteBusyTimeoutMs: 1_000,
 } as const;
 
+/** Each open client's direct line to its driver adapter (broker/db/direct-sql.ts). */
+const directLines = new WeakMap<Db, DirectSql>();
+
+/** Statements straight to the driver adapter under `db` (outside transactions only; see direct-sql.ts). */
+export function directSqlOf(db: Db): DirectSql {
+  const direct = directLines.get(db);
+  if (!direct) throw new Error('This Prisma client was not opened by openDatabase: it has no direct line to its adapter');
+  return direct;
+}
+
+/** The adapter factory, noting the adapter Prisma connects through (everything else is the factory's own). */
+function noting<A>(factory: { provider: 'sqlite' | 'postgres'; adapterName: string; connect(): Promise<A>; connectToShadowDb(): Promise<A> }, seen: (adapter: SqlQueryable) => void) {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      seen(adapter as unknown as SqlQueryable);
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+}
+
 export async function openDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
   const migrationsApplied = opts.migrate === false ? [] : await migrate(target);
@@ -54,15 +79,24 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
   // applies the URL's over the object's.
   let prisma: Db;
   let statementCache: Database['statementCache'] = null;
+  // Prisma connects its adapter once, in $connect below; until then statements wait for it.
+  let connected: SqlQueryable | null = null;
+  const seen = (adapter: SqlQueryable) => {
+    connected = adapter;
+  };
+  const adapter: SqlQueryable = {
+    queryRaw: (q) => (connected ?? notConnected()).queryRaw(q),
+    executeRaw: (q) => (connected ?? notConnected()).executeRaw(q),
+  };
   if (target.provider === 'sqlite') {
     const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([import('../../prisma/generated/sqlite/client.ts'), import('@prisma/adapter-better-sqlite3')]);
     const cached = withStatementCache(new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }));
     statementCache = cached.stats;
-    prisma = new PrismaClient({ adapter: cached.factory, transactionOptions });
+    prisma = new PrismaClient({ adapter: noting(cached.factory, seen), transactionOptions });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
     prisma = new PrismaClient({
-      adapter: new PrismaPg(
+      adapter: noting(new PrismaPg(
         {
           connectionString: target.connectionString,
           max: limits.poolMax,
@@ -72,10 +106,15 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
           ...(target.schema ? { options: `-c search_path="${target.schema}"` } : {}),
         },
         { schema: target.schema },
-      ),
+      ), seen),
       transactionOptions,
     }) as unknown as Db;
   }
   await prisma.$connect();
+  directLines.set(prisma, directSql(adapter, target.provider));
   return { prisma, target, migrationsApplied, statementCache, close: () => prisma.$disconnect() };
+}
+
+function notConnected(): never {
+  throw new Error('The database is not connected yet');
 }

@@ -78,7 +78,16 @@ function classifyOne(e: ErrorLike): DatabaseBusy | null {
   if (code === undefined && message === POOL_CHECKOUT_TIMEOUT) return { cause: 'pool-timeout' };
   // The audit group commit's queue limit (broker/audit/group-commit.ts): its one batch in flight is stuck.
   if (e.name === 'AuditQueueTimeout') return { cause: 'audit-queue-timeout' };
+  // A driver adapter's own error, from a statement sent to it without Prisma's client (broker/db/direct-sql.ts).
+  if (e.name === 'DriverAdapterError') return fromDriverCode((e.cause as { originalCode?: unknown } | undefined)?.originalCode);
   return null;
+}
+
+function fromDriverCode(originalCode: unknown): DatabaseBusy | null {
+  if (typeof originalCode !== 'string') return null;
+  if (originalCode.startsWith('SQLITE_BUSY')) return { cause: 'sqlite-busy', driverCode: originalCode };
+  const cause = BUSY_SQLSTATES[originalCode];
+  return cause ? { cause, driverCode: originalCode } : null;
 }
 
 function fromPrisma(prismaCode: string, message: string, originalCode: unknown): DatabaseBusy | null {
@@ -100,12 +109,14 @@ function fromPrisma(prismaCode: string, message: string, originalCode: unknown):
 }
 
 /**
- * A unique constraint refused the write: Prisma's P2002 from its own queries, or P2010 from a raw query
- * (`$executeRaw`, broker/db/raw-insert.ts), whose driver adapter names the violation.
+ * A unique constraint refused the write: Prisma's P2002 from its own queries, P2010 from a raw query
+ * (`$executeRaw`) whose driver adapter names the violation, or the adapter's own error for a statement sent
+ * to it directly (broker/db/direct-sql.ts).
  */
 export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  const e = err as { name?: unknown; code?: unknown; cause?: { kind?: unknown }; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
   if (e.code === 'P2002') return true;
+  if (e.name === 'DriverAdapterError') return e.cause?.kind === 'UniqueConstraintViolation';
   return e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
 }

@@ -1,0 +1,104 @@
+// Statements sent straight to Prisma's driver adapter (broker/db/direct-sql.ts), on a real database (SQLite
+// and PostgreSQL): they must store and read values exactly as Prisma's own queries do, because both kinds of
+// statement share the tables; and their errors must be told apart as Prisma's are (a unique violation, a
+// busy database), because the broker answers them differently.
+import { expect } from 'chai';
+import { openDatabase, directSqlOf, type Database } from '../../broker/db/database.ts';
+import { classifyDatabaseBusy, isUniqueViolation } from '../../broker/db/db-errors.ts';
+import { placeholders } from '../../broker/db/direct-sql.ts';
+import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+
+const AT = new Date(Date.UTC(2026, 10, 26, 12, 34, 56, 789));
+
+const token = (id: string, over: Partial<{ tokenHash: string; expiresAt: Date | null }> = {}) => ({
+  id,
+  tokenHash: over.tokenHash ?? `hash-${id}`,
+  subjectType: 'operator',
+  subjectId: 'ops',
+  label: 'label',
+  createdAt: AT,
+  expiresAt: over.expiresAt === undefined ? null : over.expiresAt,
+  revokedAt: null,
+});
+const COLUMNS = ['id', 'tokenHash', 'subjectType', 'subjectId', 'label', 'createdAt', 'expiresAt', 'revokedAt'] as const;
+const INSERT = `INSERT INTO "ApiToken" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+
+describe('placeholders of a direct statement', () => {
+  it('stay ? on SQLite and become $1, $2, … on PostgreSQL', () => {
+    expect(placeholders('SELECT 1 WHERE a = ? AND b = ?', 'sqlite')).to.equal('SELECT 1 WHERE a = ? AND b = ?');
+    expect(placeholders('SELECT 1 WHERE a = ? AND b = ?', 'postgresql')).to.equal('SELECT 1 WHERE a = $1 AND b = $2');
+  });
+});
+
+for (const kind of DATABASE_KINDS) {
+  describe(`statements straight to the driver adapter (${kind})`, function () {
+    this.timeout(60_000);
+    let database: Database;
+    let drop: () => Promise<void>;
+
+    beforeEach(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      const created = db.create();
+      drop = created.drop;
+      database = await openDatabase(created.url);
+    });
+    afterEach(async () => {
+      await database?.close();
+      await drop?.();
+    });
+
+    it("writes a row Prisma reads back unchanged, dates to the millisecond", async () => {
+      const row = token('t1', { expiresAt: new Date(AT.getTime() + 86_400_000) });
+      expect(await directSqlOf(database.prisma).execute(INSERT, COLUMNS.map((c) => row[c]))).to.equal(1);
+      expect(await database.prisma.apiToken.findUnique({ where: { id: 't1' } })).to.deep.equal(row);
+    });
+
+    it('reads a row Prisma wrote, the named columns as dates and nulls as null', async () => {
+      const row = token('t2');
+      await database.prisma.apiToken.create({ data: row });
+      const found = await directSqlOf(database.prisma).query<Record<string, unknown>>(
+        'SELECT "id", "createdAt", "expiresAt", "label" FROM "ApiToken" WHERE "tokenHash" = ? AND "subjectId" = ?',
+        ['hash-t2', 'ops'],
+        ['createdAt', 'expiresAt'],
+      );
+      expect(found).to.deep.equal([{ id: 't2', createdAt: AT, expiresAt: null, label: 'label' }]);
+      expect(await directSqlOf(database.prisma).query('SELECT "id" FROM "ApiToken" WHERE "tokenHash" = ?', ['no such hash'])).to.deep.equal([]);
+    });
+
+    it('compares a bound date as Prisma stores it', async () => {
+      await database.prisma.apiToken.create({ data: token('t3', { expiresAt: AT }) });
+      const direct = directSqlOf(database.prisma);
+      const count = async (sql: string) => (await direct.query<{ id: string }>(sql, [AT])).length;
+      expect(await count('SELECT "id" FROM "ApiToken" WHERE "expiresAt" = ?')).to.equal(1);
+      expect(await count('SELECT "id" FROM "ApiToken" WHERE "expiresAt" < ?')).to.equal(0);
+      expect(await count('SELECT "id" FROM "ApiToken" WHERE "createdAt" <= ?')).to.equal(1);
+    });
+
+    it('reports a unique violation as one, and not as a busy database', async () => {
+      const direct = directSqlOf(database.prisma);
+      const row = token('t4');
+      await direct.execute(INSERT, COLUMNS.map((c) => row[c]));
+      const again = { ...row, id: 't5' }; // the same tokenHash
+      const err = await direct.execute(INSERT, COLUMNS.map((c) => again[c])).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, 'the second INSERT must fail').to.not.equal(null);
+      expect(isUniqueViolation(err)).to.equal(true);
+      expect(classifyDatabaseBusy(err)).to.equal(null);
+    });
+  });
+}
+
+describe("classifying a driver adapter's own error", () => {
+  const adapterError = (originalCode: string, kind: string) => Object.assign(new Error(kind), { name: 'DriverAdapterError', cause: { originalCode, originalMessage: 'x', kind } });
+  it('is busy for SQLITE_BUSY and for a busy SQLSTATE, as through Prisma', () => {
+    expect(classifyDatabaseBusy(adapterError('SQLITE_BUSY', 'SocketTimeout'))).to.deep.equal({ cause: 'sqlite-busy', driverCode: 'SQLITE_BUSY' });
+    expect(classifyDatabaseBusy(adapterError('55P03', 'postgres'))).to.deep.equal({ cause: 'lock-timeout', driverCode: '55P03' });
+  });
+  it('is not busy for other codes', () => {
+    expect(classifyDatabaseBusy(adapterError('SQLITE_CONSTRAINT_UNIQUE', 'UniqueConstraintViolation'))).to.equal(null);
+    expect(classifyDatabaseBusy(adapterError('42P01', 'TableDoesNotExist'))).to.equal(null);
+  });
+});
