@@ -88,6 +88,8 @@ export function serveParent(ready: unknown, handlers: Record<string, Handler>, c
 export interface Child<R> {
   readonly name: string;
   readonly pid: number;
+  /** How many processes this child stands for (a group: its members); their figures are summed. */
+  readonly processes: number;
   readonly ready: R;
   call<T = unknown>(method: string, params?: unknown): Promise<T>;
   resetStats(): Promise<void>;
@@ -173,6 +175,7 @@ export async function startChild<R>(name: string, script: string, args: unknown,
   return {
     name,
     pid: child.pid!,
+    processes: 1,
     ready,
     call,
     resetStats: () => call<void>('stats.reset'),
@@ -195,6 +198,7 @@ export function childGroup<R>(name: string, members: Child<unknown>[], ready: R)
   return {
     name,
     pid: members[0]?.pid ?? 0,
+    processes: members.reduce((n, c) => n + c.processes, 0),
     ready,
     call: async <T>(method: string, params?: unknown) => (await Promise.all(members.map((c) => c.call(method, params)))) as T,
     resetStats: async () => {
