@@ -127,8 +127,13 @@ interface TokenRow {
 export class ParticipantStore {
   constructor(private readonly db: Db) {}
 
+  // NOTE: straight to the driver adapter (broker/db/direct-sql.ts): a caller with a client certificate is looked
+  // up here on every API request.
   async get(id: string): Promise<Participant | null> {
-    const row = await this.db.participant.findUnique({ where: { id } });
+    const [row] = await directSqlOf(this.db).query<ParticipantRow & { kind: string }>(
+      'SELECT "id", "name", "kind", "region", "evidenceTypes", "purposes", "legalBases" FROM "Participant" WHERE "id" = ?',
+      [id],
+    );
     return row && row.kind === 'authority' ? toParticipant(row) : null;
   }
 
@@ -151,7 +156,10 @@ export class ParticipantStore {
   }
 }
 
-function toParticipant(row: { id: string; name: string; region: string; evidenceTypes: string; purposes: string; legalBases: string }): Participant {
+/** A directory row's columns as toParticipant reads them. */
+type ParticipantRow = { id: string; name: string; region: string; evidenceTypes: string; purposes: string; legalBases: string };
+
+function toParticipant(row: ParticipantRow): Participant {
   return {
     id: row.id,
     name: row.name,

@@ -79,7 +79,7 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
   // applies the URL's over the object's.
   let prisma: Db;
   let statementCache: Database['statementCache'] = null;
-  // Prisma connects its adapter once, in $connect below; until then statements wait for it.
+  // Prisma connects its adapter once, in $connect below; a direct statement before that fails (none is sent then).
   let connected: SqlQueryable | null = null;
   const seen = (adapter: SqlQueryable) => {
     connected = adapter;

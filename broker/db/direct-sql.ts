@@ -1,5 +1,6 @@
-// Statements sent straight to the driver adapter under a Prisma client, for the hot path's few statements that
-// run outside a transaction (the token lookup, the consent lookup, the request row's INSERT).
+// Statements sent straight to the driver adapter under a Prisma client, for the few statements that run on every
+// request outside a transaction: the bearer-token and client-certificate lookups, the directory entry, the
+// consent lookup and the evidence request's INSERT.
 // Prisma's client spends far more on a raw query than the database does: a `$queryRaw` of one indexed row cost
 // 100–140 µs of CPU on SQLite against 22–40 µs for the same statement through the adapter (an idle process,
 // 5,000 calls), and several times that under load (query interpretation, tracing spans, value encoding,

@@ -1,5 +1,5 @@
 // The directory's certificates: which certificate belongs to which participant, and whether it is revoked.
-import type { Db } from '../db/database.ts';
+import { directSqlOf, type Db } from '../db/database.ts';
 import type { CertificateUse, IssuedCertificate } from './ca.ts';
 
 /** A certificate as the directory lists it. */
@@ -38,8 +38,13 @@ export class CertificateStore {
   }
 
   /** The participant a presented client certificate belongs to, or null if unknown, revoked or expired. */
+  // NOTE: straight to the driver adapter (broker/db/direct-sql.ts): this runs on every request over mutual TLS.
   async participantFor(fingerprint: string): Promise<string | null> {
-    const row = await this.db.certificate.findUnique({ where: { fingerprint } });
+    const [row] = await directSqlOf(this.db).query<{ participantId: string; use: string; notBefore: Date; notAfter: Date; revokedAt: Date | null }>(
+      'SELECT "participantId", "use", "notBefore", "notAfter", "revokedAt" FROM "Certificate" WHERE "fingerprint" = ?',
+      [fingerprint],
+      ['notBefore', 'notAfter', 'revokedAt'],
+    );
     const now = this.clock();
     if (!row || row.use !== 'client' || row.revokedAt || row.notAfter <= now || row.notBefore > now) return null;
     return row.participantId;
