@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createSignaturePool } from '../adapters/signature-pool.ts';
+import { createSignaturePool, type SignaturePool } from '../adapters/signature-pool.ts';
 import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
 import { startBroker } from '../broker/server.ts';
@@ -132,12 +132,12 @@ statements.clear();
 
 let layers: BrokerReady['layers'] = null;
 const layerServers: Server[] = [];
+let layerPool: SignaturePool | null = null;
 if (args.layers) {
   const participant = await ctx.participants.get(BENCH_AUTHORITY);
   if (!participant) throw new Error('the bench authority is missing');
-  const protocol = await serveAnswers(
-    xmlAnswer({ registerUrls: args.registerUrls, trust: args.trust, registerTimeoutMs: args.registerTimeoutMs, signatureOperation: createSignaturePool(ctx.cfg.signingThreads) }),
-  );
+  layerPool = createSignaturePool(ctx.cfg.signingThreads);
+  const protocol = await serveAnswers(xmlAnswer({ registerUrls: args.registerUrls, trust: args.trust, registerTimeoutMs: args.registerTimeoutMs, signatureOperation: layerPool }));
   const service = await serveAnswers(serviceAnswer(ctx.evidence, participant));
   layers = { protocol: protocol.url, service: service.url };
   layerServers.push(protocol.server, service.server);
@@ -171,6 +171,7 @@ serveParent(
   async () => {
     for (const server of layerServers) server.closeAllConnections();
     await Promise.all(layerServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await layerPool?.close();
     await broker.close();
   },
 );

@@ -146,7 +146,8 @@ interface RunningTarget {
 interface TargetSpec {
   id: TargetId;
   label: string;
-  start(sims: Child<SimulatorsReady>, extra?: { nodeFlags?: string[]; citizens?: number; countQueries?: boolean }): Promise<RunningTarget>;
+  /** `layers`: a broker that also serves the layers section's bare servers (BrokerReady.layers). */
+  start(sims: Child<SimulatorsReady>, extra?: { nodeFlags?: string[]; citizens?: number; countQueries?: boolean; layers?: boolean }): Promise<RunningTarget>;
 }
 
 function brokerTarget(id: TargetId, label: string, makeDb: () => BenchDatabase): TargetSpec {
@@ -165,9 +166,10 @@ function brokerTarget(id: TargetId, label: string, makeDb: () => BenchDatabase):
         registerTimeoutMs: REGISTER_TIMEOUT_MS,
         countQueries: extra.countQueries ?? false,
         ...(opts['max-in-flight'] ? { maxInFlight: Number(opts['max-in-flight']) } : {}),
+        ...(extra.layers ? { layers: true } : {}),
       };
       const child = await track(startChild<BrokerReady>(label, 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc', ...(extra.nodeFlags ?? [])] }));
-      if (!extra.countQueries && !extra.nodeFlags) {
+      if (!extra.countQueries && !extra.nodeFlags && !extra.layers) {
         brokerInfo[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };
         idleRssMb[id] = (await child.readStats()).rssMb;
       }
@@ -504,27 +506,15 @@ async function querySection(results: Results, sims: Child<SimulatorsReady>, targ
  */
 async function layersSection(results: Results, sims: Child<SimulatorsReady>): Promise<void> {
   await sims.call('setLatency', { latencyMs: 0 });
-  const db = freshSqlite('layers');
-  databases.add(db);
-  const args: BrokerArgs = {
-    databaseUrl: db.url,
-    registerUrls: sims.ready.baseUrls,
-    trust: sims.ready.trust,
-    citizens: P.citizens,
-    logLevel,
-    registerTimeoutMs: REGISTER_TIMEOUT_MS,
-    countQueries: false,
-    layers: true,
-  };
-  const child = await track(startChild<BrokerReady>('broker (layers)', 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc'] }));
+  const t = await brokerTarget('broker-sqlite', 'broker (layers)', () => freshSqlite('layers')).start(sims, { layers: true });
+  const child = t.child as Child<BrokerReady>;
   try {
     const layers = child.ready.layers!;
-    const body = bodiesOver(child.ready.consents);
-    const auth = { authorization: `Bearer ${child.ready.token}` };
+    const body = t.body;
     const steps: { layer: LayerRow['layer']; url: string; headers: Record<string, string> }[] = [
       { layer: 'protocol', url: layers.protocol, headers: {} },
       { layer: 'service', url: layers.service, headers: {} },
-      { layer: 'broker', url: child.ready.url, headers: auth },
+      { layer: 'broker', url: t.url, headers: t.headers },
     ];
     for (const step of steps) await closedLoop({ url: step.url, path: '/v1/evidence-requests', headers: step.headers, body, connections: 10, durationS: P.warmS, complete });
     const rounds = quick ? 1 : 3;
@@ -562,8 +552,7 @@ async function layersSection(results: Results, sims: Child<SimulatorsReady>): Pr
       }
     }
   } finally {
-    await stopChild(child as Child<unknown>);
-    await dropDb(db);
+    await t.close();
   }
 }
 

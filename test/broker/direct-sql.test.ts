@@ -3,10 +3,11 @@
 // statement share the tables; and their errors must be told apart as Prisma's are (a unique violation, a
 // busy database), because the broker answers them differently.
 import { expect } from 'chai';
-import { openDatabase, directSqlOf, type Database } from '../../broker/db/database.ts';
+import { directSqlOf, type Database } from '../../broker/db/database.ts';
 import { classifyDatabaseBusy, isUniqueViolation } from '../../broker/db/db-errors.ts';
 import { placeholders } from '../../broker/db/direct-sql.ts';
-import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+import { DATABASE_KINDS } from '../helpers/databases.ts';
+import { openedDatabasePerTest } from '../helpers/opened-database.ts';
 
 const AT = new Date(Date.UTC(2026, 10, 26, 12, 34, 56, 789));
 
@@ -33,19 +34,10 @@ describe('placeholders of a direct statement', () => {
 for (const kind of DATABASE_KINDS) {
   describe(`statements straight to the driver adapter (${kind})`, function () {
     this.timeout(60_000);
+    const opened = openedDatabasePerTest(kind);
     let database: Database;
-    let drop: () => Promise<void>;
-
-    beforeEach(async function () {
-      const db = await testDatabase(kind);
-      if (!db) return this.skip();
-      const created = db.create();
-      drop = created.drop;
-      database = await openDatabase(created.url);
-    });
-    afterEach(async () => {
-      await database?.close();
-      await drop?.();
+    beforeEach(() => {
+      database = opened();
     });
 
     it("writes a row Prisma reads back unchanged, dates to the millisecond", async () => {

@@ -3,9 +3,10 @@
 // tokens, and a participant's token whose directory entry is gone or is not an authority.
 import { expect } from 'chai';
 import { ParticipantStore, TokenStore } from '../../broker/auth/token-store.ts';
-import { openDatabase, type Database } from '../../broker/db/database.ts';
+import type { Database } from '../../broker/db/database.ts';
 import type { EvidenceType, Purpose } from '../../broker/domain/codes.ts';
-import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+import { DATABASE_KINDS } from '../helpers/databases.ts';
+import { openedDatabasePerTest } from '../helpers/opened-database.ts';
 
 const NOW = new Date(Date.UTC(2026, 10, 26, 12, 0, 0));
 const AUTHORITY = {
@@ -21,22 +22,14 @@ const AUTHORITY = {
 for (const kind of DATABASE_KINDS) {
   describe(`token store (${kind})`, function () {
     this.timeout(60_000);
+    const opened = openedDatabasePerTest(kind);
     let database: Database;
-    let drop: () => Promise<void>;
     let tokens: TokenStore;
 
-    beforeEach(async function () {
-      const db = await testDatabase(kind);
-      if (!db) return this.skip();
-      const created = db.create();
-      drop = created.drop;
-      database = await openDatabase(created.url);
+    beforeEach(async () => {
+      database = opened();
       tokens = new TokenStore(database.prisma, () => NOW);
       await new ParticipantStore(database.prisma).upsert(AUTHORITY, NOW);
-    });
-    afterEach(async () => {
-      await database?.close();
-      await drop?.();
     });
 
     it("answers a participant's token with the directory entry", async () => {
