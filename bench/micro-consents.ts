@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../broker/db/database.ts';
+import { prismaStatements } from '../broker/db/direct-sql.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
 import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
 import { decidePermission } from '../consent/policy.ts';
@@ -42,7 +43,7 @@ export async function consentChecks(p: { file: string; consents: number; duratio
   const store0 = new PrismaConsentStore(first.prisma);
   const firstId = randomUUID();
   await first.prisma.$transaction((tx) =>
-    store0.insert(tx, {
+    store0.insert(prismaStatements(tx, 'sqlite'), {
       id: firstId,
       citizenIdNr: '86095742719',
       granteeId: GRANTEES[0]!,

@@ -1,5 +1,6 @@
 // ConsentStore on Prisma; evidence types are kept as a JSON array column.
-import { directSqlOf, type Db, type DbTx } from '../broker/db/database.ts';
+import { directSqlOf, type Db } from '../broker/db/database.ts';
+import type { SqlStatements } from '../broker/db/direct-sql.ts';
 import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { Consent } from './rules.ts';
@@ -14,27 +15,31 @@ function toConsent(row: Row): Consent {
   };
 }
 
-const LIST_FOR = `
-  SELECT "id", "citizenIdNr", "granteeId", "evidenceTypes", "purpose", "validFrom", "validUntil", "grantedAt", "grantedBy", "revokedAt", "revokedBy"
-  FROM "Consent" WHERE "granteeId" = ? AND "citizenIdNr" = ? AND "purpose" = ?
-  ORDER BY "grantedAt" DESC`;
+const COLUMNS = ['id', 'citizenIdNr', 'granteeId', 'evidenceTypes', 'purpose', 'validFrom', 'validUntil', 'grantedAt', 'grantedBy', 'revokedAt', 'revokedBy'] as const satisfies readonly (keyof Row)[];
+const SELECT = `SELECT ${COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Consent"`;
+const LIST_FOR = `${SELECT} WHERE "granteeId" = ? AND "citizenIdNr" = ? AND "purpose" = ? ORDER BY "grantedAt" DESC`;
+const GET = `${SELECT} WHERE "id" = ?`;
+const INSERT = `INSERT INTO "Consent" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+const MARK_REVOKED = 'UPDATE "Consent" SET "revokedAt" = ?, "revokedBy" = ? WHERE "id" = ? AND "revokedAt" IS NULL';
 const CONSENT_DATES = ['validFrom', 'validUntil', 'grantedAt', 'revokedAt'] as const;
 
 export class PrismaConsentStore implements ConsentStore {
   constructor(private readonly db: Db) {}
 
-  async insert(tx: DbTx, consent: Consent): Promise<void> {
-    await tx.consent.create({ data: { ...consent, evidenceTypes: JSON.stringify(consent.evidenceTypes) } });
+  // NOTE: the writes run in the audit group commit's transaction, straight on the driver adapter
+  // (broker/db/direct-sql.ts), which binds the values as Prisma's own writes.
+  async insert(tx: SqlStatements, consent: Consent): Promise<void> {
+    const row: Row = { ...consent, evidenceTypes: JSON.stringify(consent.evidenceTypes) };
+    await tx.execute(INSERT, COLUMNS.map((c) => row[c]));
   }
 
-  async markRevoked(tx: DbTx, id: string, at: Date, by: string): Promise<boolean> {
+  async markRevoked(tx: SqlStatements, id: string, at: Date, by: string): Promise<boolean> {
     // NOTE: conditional update, so two concurrent revocations record exactly one revocation.
-    const { count } = await tx.consent.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at, revokedBy: by } });
-    return count === 1;
+    return (await tx.execute(MARK_REVOKED, [at, by, id])) === 1;
   }
 
-  async get(id: string, tx?: DbTx): Promise<Consent | null> {
-    const row = await (tx ?? this.db).consent.findUnique({ where: { id } });
+  async get(id: string, tx?: SqlStatements): Promise<Consent | null> {
+    const [row] = await (tx ?? directSqlOf(this.db)).query<Row>(GET, [id], CONSENT_DATES);
     return row ? toConsent(row) : null;
   }
 

@@ -1,18 +1,21 @@
 // Group commit for the audit log: concurrent callers' work is queued and run in ONE transaction per batch,
 // so a batch pays for one BEGIN/COMMIT (one fsync) and one advance of the chain's head instead of one per
 // caller. Each caller is answered only after the COMMIT that holds its facts and its audit entries.
-import type { Db, DbTx } from '../db/database.ts';
+import { directSqlOf, TRANSACTION_LIMITS, type Db } from '../db/database.ts';
+import type { SqlStatements } from '../db/direct-sql.ts';
 import type { AuditEvent, AuditLog } from './audit-log.ts';
 
 /** Records an audit event in the batch's transaction; returns the entry's sequence number. */
 export type RecordAudit = (ev: AuditEvent) => number;
 
 /**
- * Work run inside a shared transaction: it writes its facts through `tx` and records their audit events.
+ * Work run inside a shared transaction: it writes its facts through `tx` (the transaction's statements, straight
+ * on the driver adapter: broker/db/direct-sql.ts) and records their audit events.
  * NOTE: it must touch nothing but `tx`, because it may run twice: when a batch-mate's work fails, the
- * whole batch rolls back, that job fails and the others are run again in the next batch.
+ * whole batch rolls back, that job fails and the others are run again in the next batch. (On SQLite a
+ * statement outside `tx` would also wait for this very transaction to end: broker/db/sqlite-transaction-gate.ts.)
  */
-export type CommitWork<T> = (tx: DbTx, record: RecordAudit) => Promise<T>;
+export type CommitWork<T> = (tx: SqlStatements, record: RecordAudit) => Promise<T>;
 
 interface Job {
   work: CommitWork<unknown>;
@@ -88,8 +91,9 @@ export class AuditGroupCommit {
     const results: unknown[] = [];
     const failure: { job?: Job; err?: unknown } = {};
     try {
-      // NOTE: the client's own transaction limits apply.
-      await this.db.$transaction(async (tx) => {
+      // NOTE: a transaction straight on the driver adapter, with the same limits as Prisma's own: every answer
+      // waits for this one, and Prisma's interactive transaction cost more CPU than its statements.
+      await directSqlOf(this.db).transaction(async (tx) => {
         const head = await this.audit.lockHead(tx);
         const events: AuditEvent[] = [];
         const record: RecordAudit = (ev) => head.seq + events.push(ev);
@@ -102,7 +106,7 @@ export class AuditGroupCommit {
           }
         }
         await this.audit.appendAfter(tx, head, events);
-      });
+      }, TRANSACTION_LIMITS);
     } catch (err) {
       // Nothing of the batch was committed. When one job's work failed, only that job fails: the others
       // go again at the head of the queue (each failure removes a job, so this ends). When the database

@@ -5,9 +5,10 @@
 // openDatabase); the other provider's would be dead weight in every process. Types are erased at run time.
 import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
-import { directSql, type DirectSql, type SqlQueryable } from './direct-sql.ts';
+import { directSql, type DirectSql, type SqlAdapter } from './direct-sql.ts';
 import { migrate } from './migrate.ts';
 import { withStatementCache, type StatementCacheStats } from './sqlite-statement-cache.ts';
+import { withTransactionGate } from './sqlite-transaction-gate.ts';
 
 /** The Prisma client the stores use, whichever database is behind it. */
 export type Db = SqlitePrismaClient;
@@ -46,10 +47,13 @@ export const DATABASE_TIME_LIMITS = {
   sqliteBusyTimeoutMs: 1_000,
 } as const;
 
+/** The two transaction limits, for a transaction straight on the adapter (direct-sql.ts). */
+export const TRANSACTION_LIMITS = { maxWaitMs: DATABASE_TIME_LIMITS.transactionMaxWaitMs, timeoutMs: DATABASE_TIME_LIMITS.transactionTimeoutMs } as const;
+
 /** Each open client's direct line to its driver adapter (broker/db/direct-sql.ts). */
 const directLines = new WeakMap<Db, DirectSql>();
 
-/** Statements straight to the driver adapter under `db` (outside transactions only; see direct-sql.ts). */
+/** Statements and transactions straight to the driver adapter under `db` (see direct-sql.ts). */
 export function directSqlOf(db: Db): DirectSql {
   const direct = directLines.get(db);
   if (!direct) throw new Error('This Prisma client was not opened by openDatabase: it has no direct line to its adapter');
@@ -57,13 +61,13 @@ export function directSqlOf(db: Db): DirectSql {
 }
 
 /** The adapter factory, noting the adapter Prisma connects through (everything else is the factory's own). */
-function noting<A>(factory: { provider: 'sqlite' | 'postgres'; adapterName: string; connect(): Promise<A>; connectToShadowDb(): Promise<A> }, seen: (adapter: SqlQueryable) => void) {
+function noting<A>(factory: { provider: 'sqlite' | 'postgres'; adapterName: string; connect(): Promise<A>; connectToShadowDb(): Promise<A> }, seen: (adapter: SqlAdapter) => void) {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => {
       const adapter = await factory.connect();
-      seen(adapter as unknown as SqlQueryable);
+      seen(adapter as unknown as SqlAdapter);
       return adapter;
     },
     connectToShadowDb: () => factory.connectToShadowDb(),
@@ -80,19 +84,21 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
   let prisma: Db;
   let statementCache: Database['statementCache'] = null;
   // Prisma connects its adapter once, in $connect below; a direct statement before that fails (none is sent then).
-  let connected: SqlQueryable | null = null;
-  const seen = (adapter: SqlQueryable) => {
+  let connected: SqlAdapter | null = null;
+  const seen = (adapter: SqlAdapter) => {
     connected = adapter;
   };
-  const adapter: SqlQueryable = {
+  const adapter: SqlAdapter = {
     queryRaw: (q) => (connected ?? notConnected()).queryRaw(q),
     executeRaw: (q) => (connected ?? notConnected()).executeRaw(q),
+    startTransaction: () => (connected ?? notConnected()).startTransaction(),
   };
   if (target.provider === 'sqlite') {
     const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([import('../../prisma/generated/sqlite/client.ts'), import('@prisma/adapter-better-sqlite3')]);
     const cached = withStatementCache(new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }));
     statementCache = cached.stats;
-    prisma = new PrismaClient({ adapter: noting(cached.factory, seen), transactionOptions });
+    // The gate keeps statements outside a transaction out of an open one (sqlite-transaction-gate.ts).
+    prisma = new PrismaClient({ adapter: noting(withTransactionGate(cached.factory), seen), transactionOptions });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
     prisma = new PrismaClient({

@@ -78,6 +78,9 @@ function classifyOne(e: ErrorLike): DatabaseBusy | null {
   if (code === undefined && message === POOL_CHECKOUT_TIMEOUT) return { cause: 'pool-timeout' };
   // The audit group commit's queue limit (broker/audit/group-commit.ts): its one batch in flight is stuck.
   if (e.name === 'AuditQueueTimeout') return { cause: 'audit-queue-timeout' };
+  // The two limits of a transaction straight on the driver adapter (broker/db/direct-sql.ts), as Prisma's P2028s.
+  if (e.name === 'TransactionStartTimeout') return { cause: 'transaction-start-timeout' };
+  if (e.name === 'TransactionTimeout') return { cause: 'transaction-timeout' };
   // A driver adapter's own error, from a statement sent to it without Prisma's client (broker/db/direct-sql.ts).
   if (e.name === 'DriverAdapterError') return fromDriverCode((e.cause as { originalCode?: unknown } | undefined)?.originalCode);
   return null;

@@ -1,15 +1,16 @@
-// Statements sent straight to the driver adapter under a Prisma client, for the few statements that run on every
-// request outside a transaction: the bearer-token and client-certificate lookups, the directory entry, the
-// consent lookup and the evidence request's INSERT.
+// Statements sent straight to the driver adapter under a Prisma client: the few statements that run on every
+// request outside a transaction (the bearer-token and client-certificate lookups, the directory entry, the
+// consent lookup and the evidence request's INSERT), and the audit group commit's transactions.
 // Prisma's client spends far more on a raw query than the database does: a `$queryRaw` of one indexed row cost
 // 100–140 µs of CPU on SQLite against 22–40 µs for the same statement through the adapter (an idle process,
 // 5,000 calls), and several times that under load (query interpretation, tracing spans, value encoding,
-// promise layers). The adapter is the one Prisma itself uses, through its published driver-adapter interface
-// (`queryRaw` / `executeRaw` with `args` and `argTypes`), so values are bound and dates stored exactly as
-// Prisma's own queries bind and store them (SQLite: ISO 8601 text; PostgreSQL: timestamp(3)), on the same
-// SQLite connection (with its statement cache) or the same PostgreSQL pool.
-// NOTE: only for statements outside transactions: a transaction stays Prisma's (`$transaction`), which owns
-// BEGIN/COMMIT, its time limits and, on SQLite, the lock on the one connection.
+// promise layers); its interactive transaction adds its own bookkeeping per statement. The adapter is the one
+// Prisma itself uses, through its published driver-adapter interface (`queryRaw` / `executeRaw` with `args`
+// and `argTypes`, `startTransaction`), so values are bound and dates stored exactly as Prisma's own queries
+// bind and store them (SQLite: ISO 8601 text; PostgreSQL: timestamp(3)), on the same SQLite connection (with
+// its statement cache and its transaction gate, ./sqlite-transaction-gate.ts) or the same PostgreSQL pool.
+// A transaction here keeps Prisma's rules: one BEGIN … COMMIT on one connection, ROLLBACK on any error, a
+// limit on the wait to begin and on the time from BEGIN to the end (DATABASE_TIME_LIMITS).
 import type { DatabaseTarget } from './database-url.ts';
 
 /** A value bound to a statement. */
@@ -33,7 +34,19 @@ export interface SqlQueryable {
   executeRaw(query: SqlQuery): Promise<number>;
 }
 
-export interface DirectSql {
+/** A transaction of the adapter: after BEGIN; `commit`/`rollback` only give its connection back (Prisma's SQL is sent first). */
+interface SqlTransaction extends SqlQueryable {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** Prisma's SqlDriverAdapter, as far as it is used here. */
+export interface SqlAdapter extends SqlQueryable {
+  startTransaction(): Promise<SqlTransaction>;
+}
+
+/** Statements with `?` placeholders, outside a transaction or inside one. */
+export interface SqlStatements {
   /**
    * Rows as objects keyed by column name. `sql` uses `?` placeholders (turned into `$1, $2, …` on PostgreSQL);
    * the columns named in `dates` come back as Date (or null).
@@ -41,6 +54,40 @@ export interface DirectSql {
   query<T>(sql: string, args: readonly SqlValue[], dates?: readonly string[]): Promise<T[]>;
   /** The number of rows the statement changed. */
   execute(sql: string, args: readonly SqlValue[]): Promise<number>;
+}
+
+/** How long a transaction may wait to begin, and run from BEGIN to its end. */
+export interface TransactionLimits {
+  maxWaitMs: number;
+  timeoutMs: number;
+}
+
+export interface DirectSql extends SqlStatements {
+  /**
+   * Runs `work` in one transaction and commits it when `work` resolves; rolls it back when `work` (or the
+   * COMMIT) fails, and rethrows. A transaction that could not begin within `maxWaitMs` fails with
+   * TransactionStartTimeout; one still open after `timeoutMs` is rolled back at once, its further statements
+   * fail, and it fails with TransactionTimeout (both "busy": broker/db/db-errors.ts).
+   * NOTE: `work` must send its statements through the `SqlStatements` it is given, never outside: on SQLite
+   * a statement outside waits for this transaction to end (./sqlite-transaction-gate.ts).
+   */
+  transaction<T>(work: (tx: SqlStatements) => Promise<T>, limits: TransactionLimits): Promise<T>;
+}
+
+/** No transaction began within its wait limit (a pool connection; SQLite's one connection). */
+export class TransactionStartTimeout extends Error {
+  override name = 'TransactionStartTimeout';
+  constructor(ms: number) {
+    super(`no transaction could begin within ${ms} ms`);
+  }
+}
+
+/** A transaction ran out of its time and was rolled back. */
+export class TransactionTimeout extends Error {
+  override name = 'TransactionTimeout';
+  constructor(ms: number) {
+    super(`the transaction ran longer than ${ms} ms and was rolled back`);
+  }
 }
 
 function scalarType(v: SqlValue): string {
@@ -57,20 +104,24 @@ export function placeholders(sql: string, provider: DatabaseTarget['provider']):
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-export function directSql(adapter: SqlQueryable, provider: DatabaseTarget['provider']): DirectSql {
-  // Each distinct SQL text is rewritten once (the hot path has a handful).
+const CONTROL = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
+
+export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provider']): DirectSql {
+  // Each distinct SQL text is rewritten once (the hot path has a handful, the multi-row inserts a few more).
   const texts = new Map<string, string>();
   const statement = (sql: string, args: readonly SqlValue[]): SqlQuery => {
     let text = texts.get(sql);
     if (text === undefined) {
       text = placeholders(sql, provider);
+      if (texts.size >= 512) texts.clear();
       texts.set(sql, text);
     }
     return { sql: text, args: [...args], argTypes: args.map((a) => ({ scalarType: scalarType(a), arity: 'scalar' })) };
   };
-  return {
+  const statements = (on: SqlQueryable, open: () => void = () => undefined): SqlStatements => ({
     async query<T>(sql: string, args: readonly SqlValue[], dates: readonly string[] = []): Promise<T[]> {
-      const result = await adapter.queryRaw(statement(sql, args));
+      open();
+      const result = await on.queryRaw(statement(sql, args));
       const { columnNames } = result;
       const isDate = columnNames.map((c) => dates.includes(c));
       return result.rows.map((row) => {
@@ -82,6 +133,94 @@ export function directSql(adapter: SqlQueryable, provider: DatabaseTarget['provi
         return out as T;
       });
     },
-    execute: (sql, args) => adapter.executeRaw(statement(sql, args)),
+    execute: async (sql, args) => {
+      open();
+      return on.executeRaw(statement(sql, args));
+    },
+  });
+
+  /** Ends `tx` with ROLLBACK (best effort: a failed COMMIT or a broken connection may have ended it already). */
+  const rollBack = async (tx: SqlTransaction): Promise<void> => {
+    try {
+      await tx.executeRaw(CONTROL('ROLLBACK'));
+    } catch {
+      // nothing left to roll back
+    }
+    await tx.rollback();
+  };
+
+  async function begin(maxWaitMs: number): Promise<SqlTransaction> {
+    const starting = adapter.startTransaction();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TransactionStartTimeout(maxWaitMs)), maxWaitMs);
+    });
+    try {
+      return await Promise.race([starting, late]);
+    } catch (err) {
+      // A transaction that begins after its caller gave up is ended at once.
+      if (err instanceof TransactionStartTimeout) starting.then(rollBack, () => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    ...statements(adapter),
+    async transaction<T>(work: (tx: SqlStatements) => Promise<T>, limits: TransactionLimits): Promise<T> {
+      const tx = await begin(limits.maxWaitMs);
+      // `ending` is set once: by the time limit (ROLLBACK at once) or by the end of `work` (COMMIT or ROLLBACK).
+      let ending: Promise<void> | null = null;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ending ??= rollBack(tx);
+      }, limits.timeoutMs);
+      const open = () => {
+        if (ending) throw timedOut ? new TransactionTimeout(limits.timeoutMs) : new Error('the transaction has ended');
+      };
+      try {
+        let result: T;
+        try {
+          result = await work(statements(tx, open));
+          open();
+        } catch (err) {
+          ending ??= rollBack(tx);
+          await ending;
+          throw timedOut ? new TransactionTimeout(limits.timeoutMs) : err;
+        }
+        ending = tx.executeRaw(CONTROL('COMMIT')).then(
+          () => tx.commit(),
+          (err: unknown) => rollBack(tx).then(() => Promise.reject(err)),
+        );
+        await ending;
+        return result;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** What `prismaStatements` needs of a Prisma client or of one of its interactive transactions. */
+interface PrismaRaw {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/**
+ * The same statements through Prisma's client, for a caller that holds a Prisma interactive transaction
+ * (`db.$transaction(async (tx) => …)`) and wants the audit log's appends in it. Values are bound by the
+ * same adapter; only Prisma's per-query overhead is added.
+ */
+export function prismaStatements(client: PrismaRaw, provider: DatabaseTarget['provider']): SqlStatements {
+  return {
+    async query<T>(sql: string, args: readonly SqlValue[], dates: readonly string[] = []): Promise<T[]> {
+      const rows = await client.$queryRawUnsafe<Record<string, unknown>[]>(placeholders(sql, provider), ...args);
+      for (const row of rows) for (const c of dates) if (row[c] !== null && row[c] !== undefined) row[c] = new Date(row[c] as string);
+      return rows as T[];
+    },
+    execute: (sql, args) => client.$executeRawUnsafe(placeholders(sql, provider), ...args),
   };
 }

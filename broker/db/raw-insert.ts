@@ -1,16 +1,14 @@
-// One multi-row INSERT as raw SQL through Prisma, for the hot path's bulk writes (audit entries and details,
-// evidence items). Prisma's createMany builds its query plan anew on every call (~0.15 ms per row: 19 ms for
-// 128 rows against 1.5 ms raw); through $executeRaw the values are bound by the same driver adapter, so dates
-// are stored exactly as Prisma's own writes store them. Table and column names come from the code, never
-// from input.
-import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
-import type { DbTx } from './database.ts';
+// One multi-row INSERT for the hot path's bulk writes (audit entries and details, evidence items), inside the
+// group commit's transaction on the driver adapter (./direct-sql.ts). Prisma's createMany builds its query
+// plan anew on every call (~0.15 ms per row: 19 ms for 128 rows against 1.5 ms raw); the adapter binds the
+// values as Prisma's own writes do, so dates are stored the same way. Table and column names come from the
+// code, never from input.
+import type { SqlStatements, SqlValue } from './direct-sql.ts';
 
-type Value = string | number | boolean | Date | null;
-
-export async function insertRows<R extends { [K in C]: Value }, C extends string>(tx: DbTx, table: string, columns: readonly C[], rows: readonly R[]): Promise<void> {
+export async function insertRows<R extends { [K in C]: SqlValue }, C extends string>(sql: SqlStatements, table: string, columns: readonly C[], rows: readonly R[]): Promise<void> {
   if (rows.length === 0) return;
-  const names = raw(columns.map((c) => `"${c}"`).join(', '));
-  const values = join(rows.map((row) => sql`(${join(columns.map((c) => row[c]))})`));
-  await tx.$executeRaw`INSERT INTO ${raw(`"${table}"`)} (${names}) VALUES ${values}`;
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  const args: SqlValue[] = [];
+  for (const r of rows) for (const c of columns) args.push(r[c]);
+  await sql.execute(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(rows.length).fill(row).join(', ')}`, args);
 }

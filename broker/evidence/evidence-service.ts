@@ -93,6 +93,16 @@ const REQUEST_COLUMNS = [
   'answeredAt', 'auditSeq', 'evidenceTypes', 'mode', 'idempotencyKeyHash', 'requestHash', 'lockedUntil', 'lockToken', 'resultCipher', 'resultExpiresAt',
 ] as const satisfies readonly (keyof RequestRow)[];
 const INSERT_REQUEST = `INSERT INTO "EvidenceRequest" (${REQUEST_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`;
+/** The answer of the request this process holds (compare-and-set on its lock), in the group commit. */
+const ANSWER_REQUEST = `
+  UPDATE "EvidenceRequest"
+  SET "status" = ?, "answeredAt" = ?, "auditSeq" = ?, "lockedUntil" = NULL, "lockToken" = NULL, "resultCipher" = ?, "resultExpiresAt" = ?
+  WHERE "id" = ? AND "lockToken" = ? AND "status" = 'in-progress'`;
+/** A pending item that arrived later, and its request's new state (GET), in the group commit. */
+const UPDATE_ITEM = `
+  UPDATE "EvidenceItem" SET "register" = ?, "status" = ?, "reason" = ?, "fetchedAt" = ?, "dataHash" = ?, "pendingTicket" = ?
+  WHERE "requestId" = ? AND "type" = ?`;
+const COMPLETE_REQUEST = 'UPDATE "EvidenceRequest" SET "status" = ?, "auditSeq" = ?, "resultCipher" = NULL, "resultExpiresAt" = NULL WHERE "id" = ?';
 
 /** A repeated Idempotency-Key with another request: refused, never answered with the first request's data. */
 export class IdempotencyMismatchError extends BrokerError {
@@ -347,13 +357,9 @@ export class EvidenceService {
       const resultCipher = holdResult ? seal(answer, this.deps.dataKey, row.id) : null;
       const resultExpiresAt = holdResult ? new Date(now.getTime() + this.deps.resultRetentionHours * 3_600_000) : null;
       // Only the holder may answer: if the lock was taken over meanwhile, this transaction rolls back.
-      // NOTE: raw SQL inside the group commit's transaction, which every answer waits for (Prisma's updateMany
-      // costs about twice the statement); the values are bound by the driver adapter as Prisma's own writes.
-      const count = await tx.$executeRaw`
-        UPDATE "EvidenceRequest"
-        SET "status" = ${status}, "answeredAt" = ${now}, "auditSeq" = ${seq}, "lockedUntil" = NULL, "lockToken" = NULL,
-            "resultCipher" = ${resultCipher}, "resultExpiresAt" = ${resultExpiresAt}
-        WHERE "id" = ${row.id} AND "lockToken" = ${row.lockToken} AND "status" = 'in-progress'`;
+      // NOTE: the group commit's transaction is straight on the driver adapter (broker/db/direct-sql.ts), which
+      // binds the values as Prisma's own writes.
+      const count = await tx.execute(ANSWER_REQUEST, [status, now, seq, resultCipher, resultExpiresAt, row.id, row.lockToken]);
       if (count !== 1) throw new ConflictError('Another broker process answered this request first', 1);
       const rows = items.map((i) => ({ requestId: row.id, ...itemRow(i) }));
       await insertRows(tx, 'EvidenceItem', ['requestId', 'type', 'register', 'status', 'reason', 'fetchedAt', 'dataHash', 'pendingTicket'], rows);
@@ -402,7 +408,9 @@ export class EvidenceService {
     const status = requestStatus(merged);
     const auditEntryId = await this.deps.audit.commit(async (tx, record) => {
       for (const item of arrived) {
-        await tx.evidenceItem.update({ where: { requestId_type: { requestId: id, type: item.type } }, data: itemRow(item) });
+        const { type, register, status: itemStatus, reason, fetchedAt, dataHash, pendingTicket } = itemRow(item);
+        const changed = await tx.execute(UPDATE_ITEM, [register, itemStatus, reason, fetchedAt, dataHash, pendingTicket, id, type]);
+        if (changed !== 1) throw new Error('a pending evidence item to complete is missing');
       }
       const seq = record({
         kind: 'transfer',
@@ -413,7 +421,8 @@ export class EvidenceService {
         consentId: row.consentId,
         details: { purpose: row.purpose, caseReference: row.caseReference, basis, outcome: status, completes: id, items: arrived.map(auditItem) },
       });
-      await tx.evidenceRequest.update({ where: { id }, data: { status, auditSeq: seq, resultCipher: null, resultExpiresAt: null } });
+      const changed = await tx.execute(COMPLETE_REQUEST, [status, seq, id]);
+      if (changed !== 1) throw new Error('the evidence request to complete is missing');
       return seq;
     });
     return this.answerOf(row, period, basis, merged.map(stripTicket), auditEntryId);

@@ -24,6 +24,8 @@ function event(i: number, kind: AuditEvent['kind'] = 'transfer'): AuditEvent {
 }
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+// A fact a group commit's caller records beside its audit event (a checkpoint row stands in for any).
+const INSERT_CHECKPOINT = 'INSERT INTO "AuditCheckpoint" ("seq", "hash", "createdAt", "signature", "keyId", "publicKey") VALUES (?, ?, ?, ?, ?, ?)';
 
 for (const kind of DATABASE_KINDS) {
   describe(`audit log (${kind})`, function () {
@@ -94,7 +96,7 @@ for (const kind of DATABASE_KINDS) {
           range(12).map((i) =>
             audit.commit(async (tx, record) => {
               // The fact: a checkpoint row stands in for whatever the caller records.
-              await tx.auditCheckpoint.create({ data: { seq: 1000 + i, hash: 'h', createdAt: new Date(), signature: 's', keyId: 'k', publicKey: 'p' } });
+              await tx.execute(INSERT_CHECKPOINT, [1000 + i, 'h', new Date(), 's', 'k', 'p']);
               const seq = record(event(i));
               if (i === 5) throw new Error('caller 5 changed its mind');
               return seq;
@@ -122,7 +124,7 @@ for (const kind of DATABASE_KINDS) {
         const results = await Promise.allSettled(
           range(6).map((i) =>
             audit.commit(async (tx, record) => {
-              await tx.auditCheckpoint.create({ data: { seq: 1000 + i, hash: 'h', createdAt: new Date(), signature: 's', keyId: 'k', publicKey: 'p' } });
+              await tx.execute(INSERT_CHECKPOINT, [1000 + i, 'h', new Date(), 's', 'k', 'p']);
               return record(event(i));
             }),
           ),

@@ -3,9 +3,9 @@
 // statement share the tables; and their errors must be told apart as Prisma's are (a unique violation, a
 // busy database), because the broker answers them differently.
 import { expect } from 'chai';
-import { directSqlOf, type Database } from '../../broker/db/database.ts';
+import { DATABASE_TIME_LIMITS, directSqlOf, type Database } from '../../broker/db/database.ts';
 import { classifyDatabaseBusy, isUniqueViolation } from '../../broker/db/db-errors.ts';
-import { placeholders } from '../../broker/db/direct-sql.ts';
+import { placeholders, TransactionStartTimeout, TransactionTimeout } from '../../broker/db/direct-sql.ts';
 import { DATABASE_KINDS } from '../helpers/databases.ts';
 import { openedDatabasePerTest } from '../helpers/opened-database.ts';
 
@@ -79,6 +79,96 @@ for (const kind of DATABASE_KINDS) {
       expect(err, 'the second INSERT must fail').to.not.equal(null);
       expect(isUniqueViolation(err)).to.equal(true);
       expect(classifyDatabaseBusy(err)).to.equal(null);
+    });
+  });
+}
+
+const LIMITS = { maxWaitMs: 2_000, timeoutMs: 5_000 };
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+
+for (const kind of DATABASE_KINDS) {
+  describe(`transactions straight on the driver adapter (${kind})`, function () {
+    this.timeout(60_000);
+    const opened = openedDatabasePerTest(kind);
+    const ids = async () => (await opened().prisma.apiToken.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((t) => t.id);
+    const insert = (tx: { execute(sql: string, args: readonly unknown[]): Promise<number> }, id: string) => {
+      const row = token(id);
+      return tx.execute(INSERT, COLUMNS.map((c) => row[c]) as never);
+    };
+
+    it('commits what the work wrote and answers what it returned', async () => {
+      const direct = directSqlOf(opened().prisma);
+      const result = await direct.transaction(async (tx) => {
+        await insert(tx, 'a');
+        await insert(tx, 'b');
+        return (await tx.query<{ id: string }>('SELECT "id" FROM "ApiToken" ORDER BY "id"', [])).map((r) => r.id);
+      }, LIMITS);
+      expect(result).to.deep.equal(['a', 'b']);
+      expect(await ids()).to.deep.equal(['a', 'b']);
+    });
+
+    it("rolls everything back when the work fails, rethrows its error, and leaves the database usable", async () => {
+      const direct = directSqlOf(opened().prisma);
+      const oops = new Error('the work changed its mind');
+      const err = await failure(direct.transaction(async (tx) => {
+        await insert(tx, 'a');
+        throw oops;
+      }, LIMITS));
+      expect(err).to.equal(oops);
+      // A failing statement rolls back the statements before it, and its error stays recognizable.
+      const unique = await failure(direct.transaction(async (tx) => {
+        await insert(tx, 'c');
+        await tx.execute(INSERT, COLUMNS.map((c) => ({ ...token('d'), tokenHash: 'hash-c' })[c]));
+      }, LIMITS));
+      expect(isUniqueViolation(unique)).to.equal(true);
+      expect(await ids()).to.deep.equal([]);
+      await insert(direct, 'e');
+      expect(await ids()).to.deep.equal(['e']);
+    });
+
+    it('rolls back at its time limit: its statements are gone, later ones fail, and the failure is "busy"', async () => {
+      const direct = directSqlOf(opened().prisma);
+      let late: unknown = null;
+      const err = await failure(direct.transaction(async (tx) => {
+        await insert(tx, 'a');
+        await pause(300);
+        late = await failure(insert(tx, 'b'));
+      }, { maxWaitMs: 2_000, timeoutMs: 100 }));
+      expect(err).to.be.instanceOf(TransactionTimeout);
+      expect(late).to.be.instanceOf(TransactionTimeout);
+      expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'transaction-timeout' });
+      expect(await ids()).to.deep.equal([]);
+      await insert(direct, 'c');
+      expect(await ids()).to.deep.equal(['c']);
+    });
+
+    it('gives up beginning after its wait limit, "busy", and ends a transaction that begins too late', async () => {
+      const { prisma } = opened();
+      const direct = directSqlOf(prisma);
+      // Whatever the one connection (SQLite) or the whole pool (PostgreSQL) is busy with.
+      const holders = kind === 'sqlite' ? 1 : DATABASE_TIME_LIMITS.poolMax;
+      let started = 0;
+      const held = Array.from({ length: holders }, () =>
+        prisma.$transaction(async (tx) => {
+          started++;
+          await tx.apiToken.count();
+          await pause(400);
+        }),
+      );
+      while (started < holders) await pause(5);
+      let ran = false;
+      const err = await failure(direct.transaction(async (tx) => {
+        ran = true;
+        await insert(tx, 'late');
+      }, { maxWaitMs: 50, timeoutMs: 5_000 }));
+      expect(err).to.be.instanceOf(TransactionStartTimeout);
+      expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'transaction-start-timeout' });
+      await Promise.all(held);
+      // The transaction that began after the caller gave up was ended at once, unused.
+      await insert(direct, 'after');
+      expect(await direct.transaction((tx) => tx.query<{ id: string }>('SELECT "id" FROM "ApiToken"', []), LIMITS)).to.deep.equal([{ id: 'after' }]);
+      expect(ran).to.equal(false);
     });
   });
 }
