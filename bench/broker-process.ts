@@ -53,9 +53,9 @@ const BENCH_AUTHORITY = 'elterngeldstelle-bench';
 const args = childArgs<BrokerArgs>();
 
 const statements = new Map<string, number>();
-// Interactive transactions: how long each one holds its connection (BEGIN → COMMIT/ROLLBACK). On SQLite the
-// Prisma adapter runs one transaction at a time (a mutex on its single connection), so the sum of hold
-// times over the wall time says how close that mutex is to being the bottleneck.
+// Transactions: how long each one holds its connection (BEGIN → COMMIT/ROLLBACK). On SQLite one transaction
+// runs at a time on the single connection, and statements outside it wait (broker/db/sqlite-transaction-gate.ts),
+// so the sum of hold times over the wall time says how close that connection is to being the bottleneck.
 const txHold = createHistogram();
 let txHoldSumMs = 0;
 let txWindowStart = performance.now();

@@ -458,9 +458,10 @@ export function renderReport(r: Results): { markdown: string; console: string } 
       'SQL statements per evidence request',
       table(['statement (verb + table)', ...r.queries.map((q) => `${q.label} (${q.requests} requests)`)], rows) +
         `\n\nCounted at the drivers (better-sqlite3 statement executions, pg Client.query) in a separate run, not while timing. Each Prisma query ` +
-        `is one statement here; BEGIN/COMMIT are the interactive transaction. The hold time is BEGIN → COMMIT on one connection ` +
-        `while 50 connections load the broker: on SQLite the Prisma adapter runs one transaction at a time on its single ` +
-        `connection, so a share near 100% means that mutex is what limits throughput. Each await inside the transaction also ` +
+        `or direct statement is one statement here; BEGIN/COMMIT are the group commit's transaction. The hold time is BEGIN → COMMIT on one connection ` +
+        `while 50 connections load the broker: on SQLite one transaction runs at a time on the single connection, and ` +
+        `statements outside it wait meanwhile (broker/db/sqlite-transaction-gate.ts), so a share near 100% means that ` +
+        `connection is what limits throughput. Each await inside the transaction also ` +
         `waits for whatever else the event loop is doing, so the hold time grows with load.`,
     );
   }

@@ -481,7 +481,7 @@ async function querySection(results: Results, sims: Child<SimulatorsReady>, targ
       for (let i = 0; i < P.queryRequests; i++) if (await send()) ok++;
       const counts = await t.child.call<Record<string, number>>('queries.read');
       // Then under load: how long transactions hold their connection, and (SQLite) the share of wall time
-      // the adapter's single-connection transaction mutex is held.
+      // a transaction holds the single connection (statements outside it wait meanwhile).
       await t.child.call('queries.reset');
       const r = await closedLoop({ url: t.url, path: '/v1/evidence-requests', headers: t.headers, body: t.body, connections: 50, durationS: quick ? 2 : 4, complete });
       const tx = await t.child.call<Results['queries'][number]['transactions']>('transactions.read');
