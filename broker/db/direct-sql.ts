@@ -159,7 +159,7 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
       return await Promise.race([starting, late]);
     } catch (err) {
       // A transaction that begins after its caller gave up is ended at once.
-      if (err instanceof TransactionStartTimeout) starting.then(rollBack, () => undefined);
+      if (err instanceof TransactionStartTimeout) starting.then(rollBack).catch(() => undefined);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -176,6 +176,8 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
       const timer = setTimeout(() => {
         timedOut = true;
         ending ??= rollBack(tx);
+        // Awaited below once `work` returns; until then a failed rollback must not count as unhandled.
+        ending.catch(() => undefined);
       }, limits.timeoutMs);
       const open = () => {
         if (ending) throw timedOut ? new TransactionTimeout(limits.timeoutMs) : new Error('the transaction has ended');
