@@ -51,6 +51,15 @@ describe('SQLite prepared-statement cache', function () {
       expect(cache.stats()).to.deep.equal({ hits: 7, misses: 2, size: 2 });
     });
 
+    it("reads a statement's result columns once and answers them to every call", () => {
+      const cache = cachingPrepare(db);
+      const select = (id: number) => cache.prepare('SELECT id, name FROM t WHERE id = ?').bind([id]);
+      const first = select(1).columns();
+      expect(first.map((c) => [c.name, c.type])).to.deep.equal([['id', 'INTEGER'], ['name', 'TEXT']]);
+      expect(select(2).columns()).to.equal(first);
+      expect(cache.prepare('SELECT name FROM t WHERE id = ?').bind([1]).columns().map((c) => c.name)).to.deep.equal(['name']);
+    });
+
     it('keeps a statement usable after it failed', () => {
       const cache = cachingPrepare(db);
       const insert = (id: number, name: string) => cache.prepare('INSERT INTO t (id, name) VALUES (?, ?)').bind([id, name]).run();
