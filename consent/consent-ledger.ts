@@ -55,7 +55,7 @@ export class ConsentLedger {
     const now = this.clock();
     return this.audit.commit(async (tx, record) => {
       const changed = await this.store.markRevoked(tx, id, now, by);
-      const revoked = await this.store.get(id, tx);
+      const revoked = await this.store.getIn(tx, id);
       if (!revoked) throw new Error('consent to revoke does not exist');
       if (!changed) return revoked;
       record({

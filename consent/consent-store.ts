@@ -11,8 +11,9 @@ export interface ConsentStore {
   insert(tx: SqlStatements, consent: Consent): Promise<void>;
   /** Marks an unrevoked consent revoked; false when it was already revoked (or is unknown). */
   markRevoked(tx: SqlStatements, id: string, at: Date, by: string): Promise<boolean>;
-  /** One consent, read in the transaction `tx` if given. */
-  get(id: string, tx?: SqlStatements): Promise<Consent | null>;
+  get(id: string): Promise<Consent | null>;
+  /** One consent, read inside the transaction `tx` (sees what `tx` wrote). */
+  getIn(tx: SqlStatements, id: string): Promise<Consent | null>;
   listForCitizen(idNr: string): Promise<Consent[]>;
   /** Consents a grantee holds from a citizen for a purpose, newest first, revoked ones included. */
   listFor(granteeId: string, idNr: string, purpose: Purpose): Promise<Consent[]>;

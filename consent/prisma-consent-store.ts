@@ -38,8 +38,12 @@ export class PrismaConsentStore implements ConsentStore {
     return (await tx.execute(MARK_REVOKED, [at, by, id])) === 1;
   }
 
-  async get(id: string, tx?: SqlStatements): Promise<Consent | null> {
-    const [row] = await (tx ?? directSqlOf(this.db)).query<Row>(GET, [id], CONSENT_DATES);
+  get(id: string): Promise<Consent | null> {
+    return this.getIn(directSqlOf(this.db), id);
+  }
+
+  async getIn(tx: SqlStatements, id: string): Promise<Consent | null> {
+    const [row] = await tx.query<Row>(GET, [id], CONSENT_DATES);
     return row ? toConsent(row) : null;
   }
 

@@ -28,18 +28,21 @@ export interface Database {
 /**
  * Time limits that turn a saturated database into a quick, retryable failure (503, broker/db/db-errors.ts)
  * instead of a queue that grows until every request times out.
- * NOTE: Prisma's transaction timer cannot interrupt a statement that waits for a lock (PostgreSQL) or that
+ * NOTE: a transaction's timer (Prisma's, or the group commit's: direct-sql.ts) cannot interrupt a statement that waits for a lock (PostgreSQL) or that
  * sleeps in SQLite's busy handler, so each lock wait has its own, shorter limit in the database itself: the
  * statement fails cleanly, the transaction rolls back, the connection is free again.
  */
 export const DATABASE_TIME_LIMITS = {
-  /** How long an interactive transaction may wait to start (a pool connection; SQLite's one connection). */
+  /** How long a transaction (Prisma's interactive one, or direct-sql.ts's) may wait to start (a pool connection; SQLite's one connection). */
   transactionMaxWaitMs: 2_000,
-  /** How long an interactive transaction may run, from BEGIN to COMMIT. */
+  /** How long a transaction may run, from BEGIN to COMMIT. */
   transactionTimeoutMs: 5_000,
   /** PostgreSQL: connections in this process's pool. */
   poolMax: 10,
-  /** PostgreSQL: how long a query waits for a free pool connection (or for a new one to connect). */
+  /**
+   * How long a query waits for a connection: PostgreSQL, a free pool connection (or a new one to connect);
+   * SQLite, the end of the transaction open on its one connection (sqlite-transaction-gate.ts).
+   */
   poolWaitMs: 2_000,
   /** PostgreSQL lock_timeout: a statement waiting longer for a row lock (the AuditHead row) fails with 55P03. */
   lockTimeoutMs: 3_000,
@@ -98,7 +101,7 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
     const cached = withStatementCache(new PrismaBetterSqlite3({ url: target.file, timeout: limits.sqliteBusyTimeoutMs }));
     statementCache = cached.stats;
     // The gate keeps statements outside a transaction out of an open one (sqlite-transaction-gate.ts).
-    prisma = new PrismaClient({ adapter: noting(withTransactionGate(cached.factory), seen), transactionOptions });
+    prisma = new PrismaClient({ adapter: noting(withTransactionGate(cached.factory, limits.poolWaitMs), seen), transactionOptions });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([import('../../prisma/generated/postgresql/client.ts'), import('@prisma/adapter-pg')]);
     prisma = new PrismaClient({

@@ -76,6 +76,8 @@ function classifyOne(e: ErrorLike): DatabaseBusy | null {
   if (code !== undefined && typeof e.severity === 'string' && BUSY_SQLSTATES[code]) return { cause: BUSY_SQLSTATES[code], driverCode: code };
   if (code !== undefined && e.name === 'SqliteError' && code.startsWith('SQLITE_BUSY')) return { cause: 'sqlite-busy', driverCode: code };
   if (code === undefined && message === POOL_CHECKOUT_TIMEOUT) return { cause: 'pool-timeout' };
+  // SQLite's one connection stayed in another transaction too long (broker/db/sqlite-transaction-gate.ts).
+  if (e.name === 'ConnectionWaitTimeout') return { cause: 'pool-timeout' };
   // The audit group commit's queue limit (broker/audit/group-commit.ts): its one batch in flight is stuck.
   if (e.name === 'AuditQueueTimeout') return { cause: 'audit-queue-timeout' };
   // The two limits of a transaction straight on the driver adapter (broker/db/direct-sql.ts), as Prisma's P2028s.

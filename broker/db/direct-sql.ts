@@ -65,9 +65,11 @@ export interface TransactionLimits {
 export interface DirectSql extends SqlStatements {
   /**
    * Runs `work` in one transaction and commits it when `work` resolves; rolls it back when `work` (or the
-   * COMMIT) fails, and rethrows. A transaction that could not begin within `maxWaitMs` fails with
-   * TransactionStartTimeout; one still open after `timeoutMs` is rolled back at once, its further statements
-   * fail, and it fails with TransactionTimeout (both "busy": broker/db/db-errors.ts).
+   * COMMIT) fails, and rethrows. A transaction one of whose statements failed is never committed, even if
+   * `work` caught that error (PostgreSQL would roll it back on COMMIT without a word). A transaction that
+   * could not begin within `maxWaitMs` fails with TransactionStartTimeout; one still open after `timeoutMs` is
+   * rolled back as soon as its connection is free (on PostgreSQL after the statement in flight), its further
+   * statements fail, and it fails with TransactionTimeout (both "busy": broker/db/db-errors.ts).
    * NOTE: `work` must send its statements through the `SqlStatements` it is given, never outside: on SQLite
    * a statement outside waits for this transaction to end (./sqlite-transaction-gate.ts).
    */
@@ -118,10 +120,13 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
     }
     return { sql: text, args: [...args], argTypes: args.map((a) => ({ scalarType: scalarType(a), arity: 'scalar' })) };
   };
-  const statements = (on: SqlQueryable, open: () => void = () => undefined): SqlStatements => ({
+  const statements = (on: SqlQueryable, open: () => void = () => undefined, failed: () => void = () => undefined): SqlStatements => ({
     async query<T>(sql: string, args: readonly SqlValue[], dates: readonly string[] = []): Promise<T[]> {
       open();
-      const result = await on.queryRaw(statement(sql, args));
+      const result = await on.queryRaw(statement(sql, args)).catch((err: unknown) => {
+        failed();
+        throw err;
+      });
       const { columnNames } = result;
       const isDate = columnNames.map((c) => dates.includes(c));
       return result.rows.map((row) => {
@@ -135,7 +140,10 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
     },
     execute: async (sql, args) => {
       open();
-      return on.executeRaw(statement(sql, args));
+      return on.executeRaw(statement(sql, args)).catch((err: unknown) => {
+        failed();
+        throw err;
+      });
     },
   });
 
@@ -174,19 +182,22 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
       let ending: Promise<void> | null = null;
       let timedOut = false;
       const timer = setTimeout(() => {
+        if (ending) return; // already committing or rolling back: the work's own outcome stands
         timedOut = true;
-        ending ??= rollBack(tx);
+        ending = rollBack(tx);
         // Awaited below once `work` returns; until then a failed rollback must not count as unhandled.
         ending.catch(() => undefined);
       }, limits.timeoutMs);
+      let statementFailed = false;
       const open = () => {
         if (ending) throw timedOut ? new TransactionTimeout(limits.timeoutMs) : new Error('the transaction has ended');
       };
       try {
         let result: T;
         try {
-          result = await work(statements(tx, open));
+          result = await work(statements(tx, open, () => (statementFailed = true)));
           open();
+          if (statementFailed) throw new Error('a statement of this transaction failed; it is rolled back, not committed');
         } catch (err) {
           ending ??= rollBack(tx);
           await ending;

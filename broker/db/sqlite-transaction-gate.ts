@@ -7,10 +7,20 @@
 // In the broker that is the group commit's batch (one job's conflict rolls the batch back) against every
 // request's own statements: the evidence request's INSERT, the consent lookup, token checks, sessions.
 // This gate sits in front of the adapter: a transaction holds it from BEGIN until its COMMIT or ROLLBACK,
-// and a statement outside a transaction waits for it while it is held. Unheld, a statement runs at once
-// (better-sqlite3 runs it synchronously within the call, so no transaction can begin in between).
+// and a statement outside a transaction waits for it while it is held, at most `waitMs` (then it fails with
+// ConnectionWaitTimeout, "busy" like a pool checkout timeout: broker/db/db-errors.ts). Unheld, a statement
+// runs at once (better-sqlite3 runs it synchronously within the call, so no transaction can begin in between).
+// A transaction's own wait for the gate is bounded by its caller's maxWait (Prisma's, or direct-sql.ts's).
 // NOTE: only for SQLite: PostgreSQL gives each transaction its own pooled connection.
-import { Mutex } from 'async-mutex';
+import { Mutex, withTimeout } from 'async-mutex';
+
+/** A statement outside a transaction waited longer than its limit for the open transaction to end. */
+export class ConnectionWaitTimeout extends Error {
+  override name = 'ConnectionWaitTimeout';
+  constructor(ms: number) {
+    super(`the database connection stayed in another transaction for more than ${ms} ms`);
+  }
+}
 
 /** The surface of Prisma's SqlDriverAdapter (and of its Transaction) that is passed through. */
 interface Queryable {
@@ -41,10 +51,12 @@ interface Factory<A> {
 }
 
 /** The adapter with the gate in front (see above). */
-export function gatedAdapter<A>(adapter: A): A {
+export function gatedAdapter<A>(adapter: A, waitMs: number): A {
   const inner = adapter as unknown as Adapter;
   const gate = new Mutex();
-  const outside = <T>(run: () => Promise<T>): Promise<T> => (gate.isLocked() ? gate.runExclusive(run) : run());
+  // NOTE: one error instance for every timed-out wait (async-mutex's interface); it carries no request data.
+  const waiting = withTimeout(gate, waitMs, new ConnectionWaitTimeout(waitMs));
+  const outside = <T>(run: () => Promise<T>): Promise<T> => (gate.isLocked() ? waiting.runExclusive(run) : run());
   const transaction = (tx: Transaction, release: () => void): Transaction => {
     let held = true;
     const end = async (how: () => Promise<void>) => {
@@ -91,12 +103,12 @@ export function gatedAdapter<A>(adapter: A): A {
   return gated as unknown as A;
 }
 
-/** The adapter factory whose every connection is gated. */
-export function withTransactionGate<F extends Factory<unknown>>(factory: F): F {
+/** The adapter factory whose every connection is gated; `waitMs` bounds an outside statement's wait. */
+export function withTransactionGate<F extends Factory<unknown>>(factory: F, waitMs: number): F {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => gatedAdapter(await factory.connect()),
-    connectToShadowDb: async () => gatedAdapter(await factory.connectToShadowDb()),
+    connect: async () => gatedAdapter(await factory.connect(), waitMs),
+    connectToShadowDb: async () => gatedAdapter(await factory.connectToShadowDb(), waitMs),
   } as F;
 }

@@ -127,6 +127,18 @@ for (const kind of DATABASE_KINDS) {
       expect(await ids()).to.deep.equal(['e']);
     });
 
+    it('never commits a transaction one of whose statements failed, even when the work caught the error', async () => {
+      const direct = directSqlOf(opened().prisma);
+      const err = await failure(direct.transaction(async (tx) => {
+        await insert(tx, 'a');
+        const dup = await failure(tx.execute(INSERT, COLUMNS.map((c) => ({ ...token('b'), tokenHash: 'hash-a' })[c])));
+        expect(isUniqueViolation(dup)).to.equal(true);
+        return 'carried on';
+      }, LIMITS));
+      expect(String(err)).to.match(/statement of this transaction failed/);
+      expect(await ids()).to.deep.equal([]);
+    });
+
     it('rolls back at its time limit: its statements are gone, later ones fail, and the failure is "busy"', async () => {
       const direct = directSqlOf(opened().prisma);
       let late: unknown = null;

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { directSqlOf, openDatabase, type Database } from '../../broker/db/database.ts';
-import { gatedAdapter } from '../../broker/db/sqlite-transaction-gate.ts';
+import { classifyDatabaseBusy } from '../../broker/db/db-errors.ts';
+import { ConnectionWaitTimeout, gatedAdapter } from '../../broker/db/sqlite-transaction-gate.ts';
 import { DATABASE_KINDS } from '../helpers/databases.ts';
 import { openedDatabasePerTest } from '../helpers/opened-database.ts';
 
@@ -93,7 +94,7 @@ describe("Prisma's better-sqlite3 adapter with and without the gate", () => {
     const database = await openDatabase(`file:${path.join(dir, 'x.db')}`); // migrated schema
     await database.close();
     const plain = await new PrismaBetterSqlite3({ url: path.join(dir, 'x.db') }).connect();
-    const adapter = gate ? gatedAdapter(plain) : plain;
+    const adapter = gate ? gatedAdapter(plain, 2_000) : plain;
     try {
       const tx = await adapter.startTransaction();
       await tx.executeRaw(query(INSERT_TOKEN, [...tokenArgs('inside').slice(0, 5), AT.toISOString()]));
@@ -120,5 +121,29 @@ describe("Prisma's better-sqlite3 adapter with and without the gate", () => {
 
   it('with it, the outside write waits for the transaction to end and stays', async () => {
     expect(await outsideWriteDuringRollback(true)).to.deep.equal({ settledWhileOpen: false, rows: 1 });
+  });
+
+  it('an outside statement waits at most its limit, then fails as "busy"; the gate works on afterwards', async () => {
+    const database = await openDatabase(`file:${path.join(dir, 'x.db')}`);
+    await database.close();
+    const adapter = gatedAdapter(await new PrismaBetterSqlite3({ url: path.join(dir, 'x.db') }).connect(), 50);
+    try {
+      const tx = await adapter.startTransaction();
+      const started = Date.now();
+      const err = await adapter.executeRaw(query(INSERT_TOKEN, [...tokenArgs('late').slice(0, 5), AT.toISOString()])).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ConnectionWaitTimeout);
+      expect(Date.now() - started).to.be.within(40, 1_000);
+      expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'pool-timeout' });
+      await tx.executeRaw(query('ROLLBACK'));
+      await tx.rollback();
+      expect(await adapter.executeRaw(query(INSERT_TOKEN, [...tokenArgs('after').slice(0, 5), AT.toISOString()]))).to.equal(1);
+      const result = (await adapter.queryRaw(query('SELECT "id" FROM "ApiToken"'))) as { rows: unknown[][] };
+      expect(result.rows).to.deep.equal([['after']]);
+    } finally {
+      await adapter.dispose();
+    }
   });
 });
