@@ -59,6 +59,9 @@ const { values: opts } = parseArgs({
     targets: { type: 'string' },
     connections: { type: 'string' },
     latencies: { type: 'string' },
+    // Closed-loop rounds per target and connection count (each target keeps its better round): more rounds
+    // for a focused A/B on a noisy machine.
+    rounds: { type: 'string' },
   },
 });
 const quick = opts.quick!;
@@ -74,6 +77,10 @@ const P = quick
 const numbers = (list: string) => list.split(',').map((n) => Number(n.trim()));
 if (opts.connections) P.connections = numbers(opts.connections);
 if (opts.latencies) P.latencies = numbers(opts.latencies);
+if (opts.rounds) {
+  P.rounds = Number(opts.rounds);
+  if (!Number.isInteger(P.rounds) || P.rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${opts.rounds}`);
+}
 const REGISTER_TIMEOUT_MS = 5000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
