@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../broker/db/database.ts';
-import { prismaStatements } from '../broker/db/direct-sql.ts';
+import { directSqlOf, openDatabase } from '../broker/db/database.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
 import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
 import { decidePermission } from '../consent/policy.ts';
@@ -38,25 +37,23 @@ export async function consentChecks(p: { file: string; consents: number; duratio
   const validFrom = new Date(now.getTime() - 86_400_000);
   const validUntil = new Date(now.getTime() + 365 * 86_400_000);
 
-  // One consent through the real store: it shows how Prisma writes dates.
+  // One consent through the real store (as the ledger writes it: bound by Prisma's adapter): it shows how dates are written.
   const first = await openDatabase(`file:${p.file}`);
   const store0 = new PrismaConsentStore(first.prisma);
   const firstId = randomUUID();
-  await first.prisma.$transaction((tx) =>
-    store0.insert(prismaStatements(tx, 'sqlite'), {
-      id: firstId,
-      citizenIdNr: '86095742719',
-      granteeId: GRANTEES[0]!,
-      evidenceTypes: [...EVIDENCE_TYPES],
-      purpose: 'elterngeld',
-      validFrom,
-      validUntil,
-      grantedAt: now,
-      grantedBy: 'citizen',
-      revokedAt: null,
-      revokedBy: null,
-    }),
-  );
+  await store0.insert(directSqlOf(first.prisma), {
+    id: firstId,
+    citizenIdNr: '86095742719',
+    granteeId: GRANTEES[0]!,
+    evidenceTypes: [...EVIDENCE_TYPES],
+    purpose: 'elterngeld',
+    validFrom,
+    validUntil,
+    grantedAt: now,
+    grantedBy: 'citizen',
+    revokedAt: null,
+    revokedBy: null,
+  });
   await first.close();
 
   const t0 = performance.now();

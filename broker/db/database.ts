@@ -4,6 +4,7 @@
 // NOTE: only the configured provider's generated client and driver adapter are loaded (dynamic imports in
 // openDatabase); the other provider's would be dead weight in every process. Types are erased at run time.
 import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
+import { wrappingConnections, type AdapterFactory } from './adapter-factory.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
 import { directSql, type DirectSql, type SqlAdapter } from './direct-sql.ts';
 import { migrate } from './migrate.ts';
@@ -64,17 +65,12 @@ export function directSqlOf(db: Db): DirectSql {
 }
 
 /** The adapter factory, noting the adapter Prisma connects through (everything else is the factory's own). */
-function noting<A>(factory: { provider: 'sqlite' | 'postgres'; adapterName: string; connect(): Promise<A>; connectToShadowDb(): Promise<A> }, seen: (adapter: SqlAdapter) => void) {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => {
-      const adapter = await factory.connect();
-      seen(adapter as unknown as SqlAdapter);
-      return adapter;
-    },
-    connectToShadowDb: () => factory.connectToShadowDb(),
+function noting<A, F extends AdapterFactory<A>>(factory: F, seen: (adapter: SqlAdapter) => void): F {
+  const note = (adapter: A) => {
+    seen(adapter as unknown as SqlAdapter);
+    return adapter;
   };
+  return wrappingConnections(factory, note, false);
 }
 
 export async function openDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<Database> {

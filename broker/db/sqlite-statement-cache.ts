@@ -12,6 +12,7 @@
 // statement is never in use by two queries at once because nothing awaits in between.
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import { wrappingConnections } from './adapter-factory.ts';
 
 type Factory = Pick<PrismaBetterSqlite3, 'provider' | 'adapterName' | 'connect' | 'connectToShadowDb'>;
 type SqlDriverAdapter = Awaited<ReturnType<Factory['connect']>>;
@@ -128,11 +129,5 @@ export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE
     readStats = () => ({ cached: true, ...cache.stats() });
     return adapter;
   };
-  const wrapped: Factory = {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => wrap(await factory.connect()),
-    connectToShadowDb: async () => wrap(await factory.connectToShadowDb()),
-  };
-  return { factory: wrapped, stats: () => readStats() };
+  return { factory: wrappingConnections(factory, wrap), stats: () => readStats() };
 }

@@ -13,6 +13,7 @@
 // A transaction's own wait for the gate is bounded by its caller's maxWait (Prisma's, or direct-sql.ts's).
 // NOTE: only for SQLite: PostgreSQL gives each transaction its own pooled connection.
 import { Mutex, withTimeout } from 'async-mutex';
+import { wrappingConnections, type AdapterFactory } from './adapter-factory.ts';
 
 /** A statement outside a transaction waited longer than its limit for the open transaction to end. */
 export class ConnectionWaitTimeout extends Error {
@@ -43,13 +44,6 @@ interface Adapter extends Queryable {
   getConnectionInfo?(): unknown;
   dispose(): Promise<void>;
 }
-interface Factory<A> {
-  readonly provider: 'sqlite' | 'postgres';
-  readonly adapterName: string;
-  connect(): Promise<A>;
-  connectToShadowDb(): Promise<A>;
-}
-
 /** The adapter with the gate in front (see above). */
 export function gatedAdapter<A>(adapter: A, waitMs: number): A {
   const inner = adapter as unknown as Adapter;
@@ -104,11 +98,6 @@ export function gatedAdapter<A>(adapter: A, waitMs: number): A {
 }
 
 /** The adapter factory whose every connection is gated; `waitMs` bounds an outside statement's wait. */
-export function withTransactionGate<F extends Factory<unknown>>(factory: F, waitMs: number): F {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => gatedAdapter(await factory.connect(), waitMs),
-    connectToShadowDb: async () => gatedAdapter(await factory.connectToShadowDb(), waitMs),
-  } as F;
+export function withTransactionGate<A, F extends AdapterFactory<A>>(factory: F, waitMs: number): F {
+  return wrappingConnections(factory, (adapter: A) => gatedAdapter(adapter, waitMs));
 }
