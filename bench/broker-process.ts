@@ -53,6 +53,9 @@ const BENCH_AUTHORITY = 'elterngeldstelle-bench';
 const args = childArgs<BrokerArgs>();
 
 const statements = new Map<string, number>();
+// SQLite only: the time each kind of statement spends executing (better-sqlite3 runs a statement synchronously
+// within the call, on the event loop's thread: its WAL writes and any checkpoint included).
+const sqliteNs = new Map<string, bigint>();
 // Transactions: how long each one holds its connection (BEGIN → COMMIT/ROLLBACK). On SQLite one transaction
 // runs at a time on the single connection, and statements outside it wait (broker/db/sqlite-transaction-gate.ts),
 // so the sum of hold times over the wall time says how close that connection is to being the bottleneck.
@@ -156,6 +159,7 @@ serveParent(
   {
     'queries.reset': () => {
       statements.clear();
+      sqliteNs.clear();
       txHold.reset();
       txHoldSumMs = 0;
       txWindowStart = performance.now();
@@ -165,6 +169,7 @@ serveParent(
       p50Ms: txHold.count > 0 ? txHold.percentile(50) / 1000 : NaN,
       p99Ms: txHold.count > 0 ? txHold.percentile(99) / 1000 : NaN,
       holdShare: txHoldSumMs / (performance.now() - txWindowStart),
+      sqliteUs: Object.fromEntries([...sqliteNs.entries()].map(([k, ns]) => [k, Number(ns) / 1000])),
     }),
     'queries.read': () => Object.fromEntries([...statements.entries()].sort((a, b) => b[1] - a[1])),
   },
@@ -179,8 +184,13 @@ serveParent(
 /** Counts statements by verb and table ("SELECT ApiToken", "INSERT AuditEntry", "BEGIN"); times transactions. */
 function installQueryCounters(): void {
   const begun = new WeakMap<object, number>();
-  const count = (sql: string, connection: object) => {
+  const keyOf = (sql: string) => {
     const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
+    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1] ?? '';
+    return { verb, key: table ? `${verb} ${table}` : verb };
+  };
+  const count = (sql: string, connection: object) => {
+    const { verb, key } = keyOf(sql);
     if (verb === 'BEGIN') begun.set(connection, performance.now());
     if (verb === 'COMMIT' || verb === 'ROLLBACK') {
       const at = begun.get(connection);
@@ -191,8 +201,6 @@ function installQueryCounters(): void {
         begun.delete(connection);
       }
     }
-    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1] ?? '';
-    const key = table ? `${verb} ${table}` : verb;
     statements.set(key, (statements.get(key) ?? 0) + 1);
   };
   // Executions, not compilations: the broker keeps prepared statements (broker/db/sqlite-statement-cache.ts),
@@ -204,7 +212,13 @@ function installQueryCounters(): void {
     const original = statementProto[method]!;
     statementProto[method] = function (this: { source: string; database: object }, ...a: unknown[]) {
       count(this.source, this.database);
-      return original.apply(this, a);
+      const started = process.hrtime.bigint();
+      try {
+        return original.apply(this, a);
+      } finally {
+        const { key } = keyOf(this.source);
+        sqliteNs.set(key, (sqliteNs.get(key) ?? 0n) + (process.hrtime.bigint() - started));
+      }
     };
   }
   const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...a: unknown[]): unknown };

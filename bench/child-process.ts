@@ -5,6 +5,7 @@
 // `stats.read`, its own methods, and `stop`. A child exits when the parent goes away, so nothing is
 // left running after the bench.
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStatsProbe, type PhaseStats } from './process-stats.ts';
@@ -12,15 +13,25 @@ import { createStatsProbe, type PhaseStats } from './process-stats.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * How `npm run start:built` runs the broker (package.json: keep the two in step). glibc: malloc arenas capped at 2,
- * and blocks of 32 KiB or more (V8's compiler zones: Prisma's query-compiler wasm tiering up) served by mmap, so
- * they go back to the system when freed instead of lingering as free arena space. V8: the old generation capped
- * at 512 MB, which also lowers how far V8 lets it grow between full collections (its growing factor shrinks with
- * the cap). Semi-spaces stay at V8's 16 MB: 8 MB saved 5–17 MB but cost CPU per request. bench/README.md
- * ("Memory") has what each saves and costs.
+ * How `npm run start:built` runs the broker (scripts/start-built.sh: keep the two in step). glibc: malloc arenas
+ * capped at 2, and blocks of 32 KiB or more (V8's compiler zones: Prisma's query-compiler wasm tiering up) served
+ * by mmap, so they go back to the system when freed instead of lingering as free arena space. V8: the old
+ * generation capped at 512 MB, which also lowers how far V8 lets it grow between full collections (its growing
+ * factor shrinks with the cap). Semi-spaces stay at V8's 16 MB: 8 MB saved 5–17 MB but cost CPU per request. On
+ * 2 cores or fewer, garbage collection on the main thread alone (GC_THREADS=auto): V8's helper threads cost more
+ * CPU per request there than they save. bench/README.md ("Memory", "Garbage collection") has what each saves and
+ * costs.
  */
 export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } as const;
-export const DEPLOYED_NODE_FLAGS = ['--max-old-space-size=512'] as const;
+export const DEPLOYED_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512', ...gcFlags(process.env.GC_THREADS ?? 'auto')];
+
+/** scripts/start-built.sh's choice of V8's garbage-collection threads. */
+function gcFlags(mode: string): string[] {
+  if (mode === 'single') return ['--single-threaded-gc'];
+  if (mode === 'parallel') return [];
+  if (mode === 'auto') return os.availableParallelism() <= 2 ? ['--single-threaded-gc'] : [];
+  throw new Error(`GC_THREADS must be auto, single or parallel, not '${mode}'`);
+}
 
 /** How children run: `built` = dist/<script>.js with node alone (after `npm run build`); `tsx` = the .ts source. */
 export type ChildRuntime = 'built' | 'tsx';
@@ -206,11 +217,15 @@ export function childGroup<R>(name: string, members: Child<unknown>[], ready: R)
     },
     async readStats() {
       const all = await Promise.all(members.map((c) => c.readStats()));
-      type Figure = Exclude<keyof PhaseStats, 'threadCpuMs'>;
+      type Figure = Exclude<keyof PhaseStats, 'threadCpuMs' | 'gcPauseMs'>;
       const sum = (k: Figure) => all.reduce((s, x) => s + x[k], 0);
       const max = (k: Figure) => Math.max(...all.map((x) => x[k]));
       const threadCpuMs: Record<string, number> = {};
-      for (const x of all) for (const [name, ms] of Object.entries(x.threadCpuMs)) threadCpuMs[name] = (threadCpuMs[name] ?? 0) + ms;
+      const gcPauseMs: Record<string, number> = {};
+      for (const x of all) {
+        for (const [name, ms] of Object.entries(x.threadCpuMs)) threadCpuMs[name] = (threadCpuMs[name] ?? 0) + ms;
+        for (const [kind, ms] of Object.entries(x.gcPauseMs)) gcPauseMs[kind] = (gcPauseMs[kind] ?? 0) + ms;
+      }
       return {
         wallMs: max('wallMs'),
         cpuUserMs: sum('cpuUserMs'),
@@ -223,6 +238,7 @@ export function childGroup<R>(name: string, members: Child<unknown>[], ready: R)
         rssPeakMb: sum('rssPeakMb'),
         heapUsedMb: sum('heapUsedMb'),
         threadCpuMs,
+        gcPauseMs,
       };
     },
     async stop() {

@@ -3,7 +3,7 @@
 // test (broker, baseline proxies, simulators) runs one probe; the load generator lives in another process,
 // so its own work never shows up in these figures.
 import { readdirSync, readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 
 /** One phase's figures; times in milliseconds, memory in MiB. */
 export interface PhaseStats {
@@ -23,7 +23,18 @@ export interface PhaseStats {
    *  helpers, libuv's pool. Node 20 names them all "node", so they cannot be told apart. Threads that ended
    *  during the phase are missing. */
   threadCpuMs: Record<string, number>;
+  /** The main thread's garbage-collection pauses over the phase, ms by kind (minor = scavenges, major =
+   *  mark-compact finishing, incremental = marking steps on the main thread, weakcb = weak callbacks). Work the
+   *  GC does on helper threads (concurrent marking, parallel scavenging) is not in here: it is in `other`. */
+  gcPauseMs: Record<string, number>;
 }
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 /** Clock ticks per second for /proc's utime/stime: 100 on every Linux Node supports. */
 const TICKS_PER_S = 100;
@@ -75,6 +86,14 @@ export function createStatsProbe() {
   let started = performance.now();
   let elu = performance.eventLoopUtilization();
   let rssPeak = process.memoryUsage.rss();
+  let gcPauseMs: Record<string, number> = {};
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
+      gcPauseMs[kind] = (gcPauseMs[kind] ?? 0) + entry.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   }, 20);
@@ -88,6 +107,7 @@ export function createStatsProbe() {
       started = performance.now();
       elu = performance.eventLoopUtilization();
       rssPeak = process.memoryUsage.rss();
+      gcPauseMs = {};
     },
     read(): PhaseStats {
       const used = process.cpuUsage(cpu);
@@ -106,11 +126,13 @@ export function createStatsProbe() {
         rssPeakMb: rssPeak / MB,
         heapUsedMb: mem.heapUsed / MB,
         threadCpuMs: threadDelta(threads),
+        gcPauseMs: { ...gcPauseMs },
       };
     },
     stop(): void {
       clearInterval(sampler);
       delay.disable();
+      gc.disconnect();
     },
   };
 }

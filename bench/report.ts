@@ -85,6 +85,8 @@ export interface Results {
     signingThreads?: number;
     /** How the processes under test ran (absent in runs made before: tsx). */
     runtime?: 'built' | 'tsx';
+    /** The V8 flags the broker and the baselines ran with, compiled (as `npm run start:built` gives them). */
+    deployedNodeFlags?: string[];
     /** Free text about how the run was made, when it needs saying. */
     note?: string;
     /** Set when RESULTS.md was written again from RESULTS.json (--render). */
@@ -101,8 +103,10 @@ export interface Results {
     requests: number;
     counts: Record<string, number>;
     /** Interactive transactions under a 50-connection closed loop at 0 ms registers. */
-    transactions: { count: number; p50Ms: number; p99Ms: number; holdShare: number };
+    transactions: { count: number; p50Ms: number; p99Ms: number; holdShare: number; sqliteUs?: Record<string, number> };
     loadRps: number;
+    /** Requests answered during the load (for the SQLite time per request). */
+    loadRequests?: number;
   }[];
   profiles: ProfileRow[];
   /** Absent in results written before it existed. */
@@ -285,7 +289,7 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         [
           'processes under test run',
           (m.runtime ?? 'tsx') === 'built'
-            ? 'compiled (`npm run build`: tsc into dist/), with node alone, MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=32768 (broker and baselines also --max-old-space-size=512), as `npm run start:built` runs the broker (`--runtime tsx` runs the .ts sources through the tsx loader instead, as `npm start` does: ~200 MB more RSS)'
+            ? `compiled (\`npm run build\`: tsc into dist/), with node alone, MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=32768 (broker and baselines also ${(m.deployedNodeFlags ?? ['--max-old-space-size=512']).join(' ')}), as \`npm run start:built\` runs the broker on this machine (\`--runtime tsx\` runs the .ts sources through the tsx loader instead, as \`npm start\` does: ~200 MB more RSS)`
             : 'from the TypeScript sources through the tsx loader (`node --import tsx`), as `npm start` does',
         ],
         ['libraries', Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
@@ -454,6 +458,20 @@ export function renderReport(r: Results): { markdown: string; console: string } 
     rows.push(['transaction hold time under load, p50 / p99 ms', ...r.queries.map((q) => `${f(q.transactions.p50Ms, 2)} / ${f(q.transactions.p99Ms, 2)}`)]);
     rows.push(['share of wall time a transaction is open', ...r.queries.map((q) => pct(q.transactions.holdShare))]);
     rows.push(['(load: 50 connections, 0 ms registers)', ...r.queries.map((q) => `${f(q.loadRps)} req/s`)]);
+    // SQLite executes each statement within the call, on the event loop's thread: its time per request, by statement.
+    const sqliteTime = (q: Results['queries'][number]) => {
+      const us = q.transactions.sqliteUs;
+      if (!us || Object.keys(us).length === 0 || !q.loadRequests) return '—';
+      const n = q.loadRequests;
+      const total = Object.values(us).reduce((a, b) => a + b, 0) / n;
+      const top = Object.entries(us)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([k, t]) => `${k} ${f(t / n)}`)
+        .join(', ');
+      return `${f(total)} (${top})`;
+    };
+    if (r.queries.some((q) => q.transactions.sqliteUs)) rows.push(['SQLite execution under load, µs per request (largest statements)', ...r.queries.map(sqliteTime)]);
     section(
       'SQL statements per evidence request',
       table(['statement (verb + table)', ...r.queries.map((q) => `${q.label} (${q.requests} requests)`)], rows) +
@@ -462,7 +480,8 @@ export function renderReport(r: Results): { markdown: string; console: string } 
         `while 50 connections load the broker: on SQLite one transaction runs at a time on the single connection, and ` +
         `statements outside it wait meanwhile (broker/db/sqlite-transaction-gate.ts), so a share near 100% means that ` +
         `connection is what limits throughput. Each await inside the transaction also ` +
-        `waits for whatever else the event loop is doing, so the hold time grows with load.`,
+        `waits for whatever else the event loop is doing, so the hold time grows with load. SQLite's execution time is measured around ` +
+        `each better-sqlite3 call (it runs the statement synchronously on the event loop's thread, WAL writes and any checkpoint included).`,
     );
   }
 

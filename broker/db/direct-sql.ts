@@ -26,7 +26,19 @@ interface SqlQuery {
   sql: string;
   args: unknown[];
   argTypes: { scalarType: string; arity: 'scalar' | 'list' }[];
+  /** Set on every statement sent from here (never on Prisma's own): see DIRECT_STATEMENT. */
+  [DIRECT_STATEMENT]?: true;
 }
+
+/**
+ * Marks a statement as sent from here, with values of SqlValue's types only. On SQLite the connection layer
+ * below the adapter runs such a statement on the cached prepared statement itself instead of through the
+ * adapter's `queryRaw`/`executeRaw`, which add per-query work this code does not need: a debug-logger call
+ * that keeps the last 100 queries' arguments alive, and the column-type mapping of results for Prisma's
+ * decoder (./sqlite-statement-cache.ts, `directStatements`). Binding, errors and the transaction gate above it
+ * are the same either way.
+ */
+export const DIRECT_STATEMENT = Symbol('direct statement');
 
 /** The part of Prisma's SqlDriverAdapter (and of a transaction's queryable) used here. */
 export interface SqlQueryable {
@@ -106,7 +118,7 @@ export function placeholders(sql: string, provider: DatabaseTarget['provider']):
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-const CONTROL = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
+const CONTROL = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [], [DIRECT_STATEMENT]: true });
 
 export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provider']): DirectSql {
   // Each distinct SQL text is rewritten once (the hot path has a handful, the multi-row inserts a few more).
@@ -118,7 +130,7 @@ export function directSql(adapter: SqlAdapter, provider: DatabaseTarget['provide
       if (texts.size >= 512) texts.clear();
       texts.set(sql, text);
     }
-    return { sql: text, args: [...args], argTypes: args.map((a) => ({ scalarType: scalarType(a), arity: 'scalar' })) };
+    return { sql: text, args: [...args], argTypes: args.map((a) => ({ scalarType: scalarType(a), arity: 'scalar' })), [DIRECT_STATEMENT]: true };
   };
   const statements = (on: SqlQueryable, open: () => void = () => undefined, failed: () => void = () => undefined): SqlStatements => ({
     async query<T>(sql: string, args: readonly SqlValue[], dates: readonly string[] = []): Promise<T[]> {

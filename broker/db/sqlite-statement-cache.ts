@@ -13,6 +13,7 @@
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { wrappingConnections } from './adapter-factory.ts';
+import { DIRECT_STATEMENT } from './direct-sql.ts';
 
 type Factory = Pick<PrismaBetterSqlite3, 'provider' | 'adapterName' | 'connect' | 'connectToShadowDb'>;
 type SqlDriverAdapter = Awaited<ReturnType<Factory['connect']>>;
@@ -29,6 +30,8 @@ export interface StatementCacheStats {
   hits: number;
   misses: number;
   size: number;
+  /** Statements from ./direct-sql.ts run on the cached statement itself (`directStatements`), not through the adapter. */
+  direct: number;
 }
 
 type Columns = ReturnType<Statement['columns']>;
@@ -103,12 +106,93 @@ export function cachingPrepare(connection: Connection, size = STATEMENT_CACHE_SI
   return { prepare, stats: () => ({ ...stats, size: statements.size }) };
 }
 
+/** A query as Prisma's driver adapters take it (SqlQuery), with direct-sql.ts's mark. */
+interface AdapterQuery {
+  sql: string;
+  args: unknown[];
+  [DIRECT_STATEMENT]?: true;
+}
+
+/** The adapter's queryable (the connection, or a transaction on it), as far as used here. */
+interface Queryable {
+  queryRaw(query: AdapterQuery): Promise<unknown>;
+  executeRaw(query: AdapterQuery): Promise<number>;
+  /** The adapter's own error path: rethrows a driver error as Prisma's DriverAdapterError (kind, original code). */
+  onError?(error: unknown): never;
+}
+
+/**
+ * The value as the adapter binds it (its `mapArg`, for the types direct statements carry: SqlValue): dates as
+ * ISO 8601 text with "+00:00", the adapter's default `timestampFormat`; booleans as 1/0; the rest as they are.
+ */
+function boundValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+/**
+ * A row as the adapter gives it back (its `mapRow`, for what direct statements read): the connection reads
+ * integers as BigInt (the adapter's safe-integers setting), and a safe one becomes a number, a larger one text.
+ */
+function readRow(row: unknown[]): unknown[] {
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    if (typeof value === 'bigint') {
+      const n = Number(value);
+      row[i] = Number.isSafeInteger(n) ? n : value.toString();
+    }
+  }
+  return row;
+}
+
+/**
+ * Statements marked DIRECT_STATEMENT run on the cached statement here; every other query (Prisma's own) goes to
+ * the adapter as before. The adapter's `queryRaw`/`executeRaw` cost ~15 µs of CPU per statement more than the
+ * statement itself: a debug-logger call on every query (it checks the DEBUG namespaces and keeps the last 100
+ * queries' arguments alive, so they outlive the young generation) and the result columns' type mapping for
+ * Prisma's decoder, which direct-sql.ts does not read. Results keep the adapter's shape as far as direct-sql.ts
+ * reads it (column names, rows as arrays, integers as numbers); failures go through the adapter's own `onError`, so they are the
+ * same DriverAdapterError as before (unique violations, busy).
+ */
+function directStatements(queryable: Queryable, prepare: ReturnType<typeof cachingPrepare>['prepare'], counted: () => void): void {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  const executeRaw = queryable.executeRaw.bind(queryable);
+  const failed = (err: unknown): never => {
+    queryable.onError?.(err);
+    throw err;
+  };
+  queryable.queryRaw = async (query) => {
+    if (!query[DIRECT_STATEMENT]) return queryRaw(query);
+    counted();
+    try {
+      const stmt = prepare(query.sql).bind(query.args.map(boundValue));
+      if (!stmt.reader) {
+        stmt.run();
+        return { columnNames: [], columnTypes: [], rows: [] };
+      }
+      return { columnNames: stmt.columns().map((c) => c.name), columnTypes: [], rows: (stmt.raw().all() as unknown[][]).map(readRow) };
+    } catch (err) {
+      return failed(err);
+    }
+  };
+  queryable.executeRaw = async (query) => {
+    if (!query[DIRECT_STATEMENT]) return executeRaw(query);
+    counted();
+    try {
+      return prepare(query.sql).bind(query.args.map(boundValue)).run().changes;
+    } catch (err) {
+      return failed(err);
+    }
+  };
+}
+
 /**
  * The adapter factory with the statement cache in front of every connection it opens. `stats()` reports on
  * the most recent connection.
  */
 export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE) {
-  const uncached = (): StatementCacheStats => ({ cached: false, hits: 0, misses: 0, size: 0 });
+  const uncached = (): StatementCacheStats => ({ cached: false, hits: 0, misses: 0, size: 0, direct: 0 });
   let readStats = uncached;
   const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     const holder = adapter as unknown as { client?: BetterSqlite3.Database };
@@ -126,7 +210,22 @@ export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    readStats = () => ({ cached: true, ...cache.stats() });
+    // Direct statements skip the adapter's per-query work, unless the adapter stores dates another way than
+    // boundValue binds them (an explicit timestampFormat): then they take the adapter's way like any query.
+    let direct = 0;
+    const options = (adapter as unknown as { adapterOptions?: { timestampFormat?: string } }).adapterOptions;
+    if ((options?.timestampFormat ?? 'iso8601') === 'iso8601') {
+      const counted = () => void direct++;
+      const connection = adapter as unknown as Queryable & { startTransaction(...a: unknown[]): Promise<Queryable> };
+      directStatements(connection, cache.prepare, counted);
+      const startTransaction = connection.startTransaction.bind(connection);
+      connection.startTransaction = async (...a: unknown[]) => {
+        const tx = await startTransaction(...a);
+        directStatements(tx, cache.prepare, counted);
+        return tx;
+      };
+    }
+    readStats = () => ({ cached: true, ...cache.stats(), direct });
     return adapter;
   };
   return { factory: wrappingConnections(factory, wrap), stats: () => readStats() };

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { openDatabase, type Database as BrokerDatabase } from '../../broker/db/database.ts';
+import { directSqlOf, openDatabase, type Database as BrokerDatabase } from '../../broker/db/database.ts';
+import { classifyDatabaseBusy } from '../../broker/db/db-errors.ts';
 import { cachingPrepare } from '../../broker/db/sqlite-statement-cache.ts';
 import { ParticipantStore } from '../../broker/auth/token-store.ts';
 
@@ -133,6 +134,60 @@ describe('SQLite prepared-statement cache', function () {
       expect(failed).to.be.instanceOf(Error);
       const ids = (await database.prisma.participant.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((r) => r.id);
       expect(ids).to.deep.equal(['t-1', 't-2']);
+    });
+
+    it("runs direct statements on the cached statement, in and out of a transaction, and only those", async () => {
+      const stats = database.statementCache!;
+      const direct = directSqlOf(database.prisma);
+      const before = stats().direct;
+      await database.prisma.participant.findMany(); // Prisma's own query: the adapter's way
+      expect(stats().direct).to.equal(before);
+      const insert = 'INSERT INTO "Participant" ("id", "name", "kind", "region", "evidenceTypes", "purposes", "legalBases", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+      expect(await direct.execute(insert, ['d-1', 'D', 'authority', 'DE-BE', '[]', '[]', '[]', NOW])).to.equal(1);
+      expect(stats().direct).to.equal(before + 1);
+      const seen = await direct.transaction(async (tx) => {
+        await tx.execute(insert, ['d-2', 'D', 'authority', 'DE-BE', '[]', '[]', '[]', NOW]);
+        return tx.query<{ id: string; createdAt: Date; n: number }>('SELECT "id", "createdAt", 40 + 2 AS "n" FROM "Participant" WHERE "id" LIKE ? ORDER BY "id"', ['d-%'], ['createdAt']);
+      }, { maxWaitMs: 1_000, timeoutMs: 5_000 });
+      // BEGIN comes from the adapter; the two statements, COMMIT included, are direct.
+      expect(stats().direct).to.equal(before + 4);
+      // Integers come back as numbers (the connection reads them as BigInt), dates as Prisma stored them.
+      expect(seen).to.deep.equal([
+        { id: 'd-1', createdAt: NOW, n: 42 },
+        { id: 'd-2', createdAt: NOW, n: 42 },
+      ]);
+      const rows = await database.prisma.participant.findMany({ where: { id: { startsWith: 'd-' } }, select: { id: true, createdAt: true }, orderBy: { id: 'asc' } });
+      expect(rows).to.deep.equal([
+        { id: 'd-1', createdAt: NOW },
+        { id: 'd-2', createdAt: NOW },
+      ]);
+      // The stored text is the one Prisma's own write stores.
+      await database.prisma.participant.create({ data: { id: 'p-1', name: 'P', kind: 'authority', region: 'DE-BE', evidenceTypes: '[]', purposes: '[]', legalBases: '[]', createdAt: NOW } });
+      const file = new Database(path.join(dir, 'broker.sqlite'), { readonly: true });
+      try {
+        const stored = file.prepare(`SELECT "id", "createdAt" FROM "Participant" WHERE "id" IN ('d-1', 'p-1') ORDER BY "id"`).all() as { createdAt: string }[];
+        expect(stored.map((r) => r.createdAt)).to.deep.equal(['2026-11-26T12:00:00.000+00:00', '2026-11-26T12:00:00.000+00:00']);
+      } finally {
+        file.close();
+      }
+    });
+
+    it("reports a busy database from a direct statement as Prisma's adapter does", async () => {
+      await database.prisma.participant.findMany(); // connected
+      const other = new Database(path.join(dir, 'broker.sqlite'));
+      try {
+        other.prepare('BEGIN IMMEDIATE').run(); // holds the write lock: the broker's INSERT waits its busy timeout
+        const insert = 'INSERT INTO "Participant" ("id", "name", "kind", "region", "evidenceTypes", "purposes", "legalBases", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+        const err = await directSqlOf(database.prisma)
+          .execute(insert, ['b-1', 'B', 'authority', 'DE-BE', '[]', '[]', '[]', NOW])
+          .then(() => null, (e: unknown) => e);
+        expect(err).to.have.property('name', 'DriverAdapterError');
+        expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'sqlite-busy', driverCode: 'SQLITE_BUSY' });
+      } finally {
+        other.prepare('ROLLBACK').run();
+        other.close();
+      }
+      expect(await directSqlOf(database.prisma).execute('UPDATE "Participant" SET "name" = ? WHERE "id" = ?', ['x', 'none'])).to.equal(0);
     });
   });
 });
