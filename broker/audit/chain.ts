@@ -49,14 +49,36 @@ export function dataHash(data: unknown): string {
   return sha256(canonicalJson(data));
 }
 
-/** JSON with object keys sorted, so equal data always hashes equally. */
+/**
+ * JSON with object keys sorted, so equal data always hashes equally. Hashes made with it are stored (audit
+ * details, answers' dataHash): its output must never change. NOTE: built by concatenation rather than
+ * entries/filter/map/join, which allocated several arrays per object on every evidence request; the output is
+ * the same character for character (test/unit/audit-chain.test.ts compares it with the earlier form).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // As Array#join wrote it: what JSON has no text for (undefined, a function) is left empty.
+      out += (canonicalJson(value[i]) as string | undefined) ?? '';
+    }
+    return `${out}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    // Default sort: UTF-16 code unit order, the same as comparing with < and >.
+    const keys = Object.keys(object).sort();
+    let out = '{';
+    let first = true;
+    for (const key of keys) {
+      const v = object[key];
+      if (v === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }
