@@ -23,7 +23,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * costs.
  */
 export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } as const;
-export const DEPLOYED_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512', ...gcFlags(process.env.GC_THREADS ?? 'auto')];
+export const DEPLOYED_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512', ...gcFlags(process.env.GC_THREADS || 'auto')];
 
 /** scripts/start-built.sh's choice of V8's garbage-collection threads. */
 function gcFlags(mode: string): string[] {

@@ -16,7 +16,14 @@ export NODE_OPTIONS="--max-old-space-size=512 ${NODE_OPTIONS:-}"
 case "${GC_THREADS:-auto}" in
   single) gc_flags="--single-threaded-gc" ;;
   parallel) gc_flags="" ;;
-  auto) if [ "$(nproc)" -le 2 ]; then gc_flags="--single-threaded-gc"; else gc_flags=""; fi ;;
+  auto)
+    # The cores this process may run on (nproc without the OpenMP variables it would also obey, as Node's
+    # os.availableParallelism() counts them; getconf where there is no nproc). NOTE: neither sees a container's
+    # CPU quota: a container limited to 2 CPUs on a larger host should set GC_THREADS=single.
+    cores=$( (unset OMP_NUM_THREADS OMP_THREAD_LIMIT; nproc) 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
+    case "$cores" in '' | *[!0-9]*) cores=0 ;; esac
+    if [ "$cores" -ge 1 ] && [ "$cores" -le 2 ]; then gc_flags="--single-threaded-gc"; else gc_flags=""; fi
+    ;;
   *) echo "GC_THREADS must be auto, single or parallel, not '${GC_THREADS}'" >&2; exit 2 ;;
 esac
 # shellcheck disable=SC2086 # gc_flags is one flag or none

@@ -134,6 +134,9 @@ function boundValue(value: unknown): unknown {
 /**
  * A row as the adapter gives it back (its `mapRow`, for what direct statements read): the connection reads
  * integers as BigInt (the adapter's safe-integers setting), and a safe one becomes a number, a larger one text.
+ * NOTE: the adapter's other two conversions are left out, because no direct statement needs them: a number in
+ * a DATETIME column (the broker stores dates as text; a direct query names its date columns in `dates`) and a
+ * fraction in an INTEGER column (it truncates; direct statements bind only whole numbers there).
  */
 function readRow(row: unknown[]): unknown[] {
   for (let i = 0; i < row.length; i++) {
@@ -151,9 +154,10 @@ function readRow(row: unknown[]): unknown[] {
  * the adapter as before. The adapter's `queryRaw`/`executeRaw` cost ~15 µs of CPU per statement more than the
  * statement itself: a debug-logger call on every query (it checks the DEBUG namespaces and keeps the last 100
  * queries' arguments alive, so they outlive the young generation) and the result columns' type mapping for
- * Prisma's decoder, which direct-sql.ts does not read. Results keep the adapter's shape as far as direct-sql.ts
- * reads it (column names, rows as arrays, integers as numbers); failures go through the adapter's own `onError`, so they are the
- * same DriverAdapterError as before (unique violations, busy).
+ * Prisma's decoder, which direct-sql.ts does not read. Results keep the adapter's shape as far
+ * as direct-sql.ts reads it (column names, rows as arrays, integers as numbers; no column types: direct-sql.ts
+ * reads none); failures go through the adapter's own `onError`, so they are the same DriverAdapterError as before
+ * (unique violations, busy). Direct statements no longer appear in `DEBUG=prisma:driver-adapter*` output.
  */
 function directStatements(queryable: Queryable, prepare: ReturnType<typeof cachingPrepare>['prepare'], counted: () => void): void {
   const queryRaw = queryable.queryRaw.bind(queryable);
@@ -214,7 +218,9 @@ export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE
     // boundValue binds them (an explicit timestampFormat): then they take the adapter's way like any query.
     let direct = 0;
     const options = (adapter as unknown as { adapterOptions?: { timestampFormat?: string } }).adapterOptions;
-    if ((options?.timestampFormat ?? 'iso8601') === 'iso8601') {
+    // Likewise without the adapter's `onError` (its errors would not be Prisma's then).
+    const hasOnError = typeof (adapter as unknown as Queryable).onError === 'function';
+    if (hasOnError && (options?.timestampFormat ?? 'iso8601') === 'iso8601') {
       const counted = () => void direct++;
       const connection = adapter as unknown as Queryable & { startTransaction(...a: unknown[]): Promise<Queryable> };
       directStatements(connection, cache.prepare, counted);

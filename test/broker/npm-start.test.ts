@@ -1,8 +1,8 @@
 // `npm start` as a newcomer runs it: a real process with the demo, its printed URLs and tokens work. And
 // `npm run build && npm run start:built`, the same broker compiled to dist/ and run by node alone.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 
@@ -15,10 +15,11 @@ interface Started {
 }
 
 const FROM_SOURCE = ['--import', 'tsx', 'broker/main.ts'];
-const BUILT = ['dist/broker/main.js'];
+// What `npm run start:built` runs (the launcher execs node, so the child is the broker process itself).
+const BUILT = ['scripts/start-built.sh'];
 
-function start(env: Record<string, string>, args: string[] = FROM_SOURCE): Promise<Started> {
-  const child = spawn(process.execPath, args, {
+function start(env: Record<string, string>, args: string[] = FROM_SOURCE, command: string = process.execPath): Promise<Started> {
+  const child = spawn(command, args, {
     env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -110,8 +111,16 @@ describe('npm run build && npm run start:built (compiled, without the TypeScript
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs the demo from dist/ with node alone: migrations, signed register calls, pages and their assets, the API docs', async () => {
-    const s = await start(env, BUILT);
+    const s = await start(env, BUILT, 'sh');
     try {
+      // The launcher's process settings reached the broker (Linux: its command line and environment).
+      if (process.platform === 'linux') {
+        const cmdline = readFileSync(`/proc/${s.child.pid}/cmdline`, 'utf8').split('\0');
+        if (availableParallelism() <= 2) expect(cmdline).to.include('--single-threaded-gc');
+        else expect(cmdline).not.to.include('--single-threaded-gc');
+        expect(cmdline.some((a) => a.endsWith('dist/broker/main.js'))).to.equal(true);
+        expect(readFileSync(`/proc/${s.child.pid}/environ`, 'utf8').split('\0')).to.include(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX || '2'}`);
+      }
       const example = /-d '(\{.*\})'/.exec(s.output)![1]!;
       const res = await fetch(`${s.url}/v1/evidence-requests`, {
         method: 'POST',

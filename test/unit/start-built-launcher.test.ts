@@ -22,14 +22,24 @@ describe('npm run start:built launcher (scripts/start-built.sh)', () => {
       '#!/bin/sh\nfor a in "$@"; do echo "arg=$a"; done\necho "NODE_OPTIONS=$NODE_OPTIONS"\necho "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"\necho "MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_"\n',
     );
     chmodSync(path.join(shim, 'node'), 0o755);
+    // A stand-in nproc reports FAKE_NPROC cores (the real one where unset), and whether OpenMP's variables reached it.
+    writeFileSync(
+      path.join(shim, 'nproc'),
+      '#!/bin/sh\nif [ -n "${OMP_NUM_THREADS:-}" ]; then echo "nproc saw OMP_NUM_THREADS" >&2; fi\nif [ -n "${FAKE_NPROC:-}" ]; then echo "$FAKE_NPROC"; else exec /usr/bin/env -i PATH=/usr/bin:/bin nproc; fi\n',
+    );
+    chmodSync(path.join(shim, 'nproc'), 0o755);
   });
   after(() => rmSync(shim, { recursive: true, force: true }));
 
   const launch = (env: Record<string, string>) => {
     const base: NodeJS.ProcessEnv = { ...process.env, PATH: `${shim}:${process.env.PATH ?? ''}` };
-    for (const k of ['GC_THREADS', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']) delete base[k];
-    return spawnSync('sh', [SCRIPT], { env: { ...base, ...env }, encoding: 'utf8' });
+    for (const k of ['GC_THREADS', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'OMP_NUM_THREADS', 'FAKE_NPROC']) delete base[k];
+    return spawnSync('sh', [SCRIPT, ...extraArgs], { env: { ...base, ...env }, encoding: 'utf8' });
   };
+  let extraArgs: string[] = [];
+  afterEach(() => {
+    extraArgs = [];
+  });
   const args = (out: string) => out.split('\n').filter((l) => l.startsWith('arg=')).map((l) => l.slice(4));
   const benchFlags = (gcThreads: string): string[] => {
     const out = execFileSync(
@@ -42,9 +52,13 @@ describe('npm run start:built launcher (scripts/start-built.sh)', () => {
   const cores = os.availableParallelism();
 
   it('runs dist/broker/main.js with the heap cap before the caller\'s NODE_OPTIONS and the malloc settings, each unless set', () => {
+    extraArgs = ['--extra', 'two words'];
     const run = launch({ NODE_OPTIONS: '--max-old-space-size=1024', MALLOC_ARENA_MAX: '4' });
     expect(run.status).to.equal(0);
-    expect(args(run.stdout).at(-1)).to.match(/dist\/broker\/main\.js$/);
+    expect(run.stderr).to.equal('');
+    // The caller's arguments follow the script, unchanged.
+    expect(args(run.stdout).slice(-3)).to.deep.equal([args(run.stdout).at(-3)!, '--extra', 'two words']);
+    expect(args(run.stdout).at(-3)).to.match(/dist\/broker\/main\.js$/);
     expect(run.stdout).to.include('NODE_OPTIONS=--max-old-space-size=512 --max-old-space-size=1024\n');
     expect(run.stdout).to.include('MALLOC_ARENA_MAX=4\n');
     expect(run.stdout).to.include('MALLOC_MMAP_THRESHOLD_=32768\n');
@@ -53,9 +67,25 @@ describe('npm run start:built launcher (scripts/start-built.sh)', () => {
   it(`GC_THREADS=auto (default) collects garbage on the main thread alone on ≤ 2 cores (here: ${cores}), as the bench's processes run`, () => {
     const run = launch({});
     expect(run.status).to.equal(0);
+    expect(run.stderr).to.equal('');
     const expected = cores <= 2 ? ['--single-threaded-gc'] : [];
     expect(args(run.stdout).slice(0, -1)).to.deep.equal(expected);
     expect(benchFlags('auto')).to.deep.equal(['--max-old-space-size=512', ...expected]);
+    // An empty GC_THREADS is auto on both sides.
+    expect(benchFlags('')).to.deep.equal(['--max-old-space-size=512', ...expected]);
+  });
+
+  it('GC_THREADS=auto counts cores as Node does: 1–2 single-threaded, more parallel, OpenMP variables ignored, unknown parallel', () => {
+    const flags = (env: Record<string, string>) => {
+      const run = launch(env);
+      expect(run.status).to.equal(0);
+      expect(run.stderr).to.equal('');
+      return args(run.stdout).slice(0, -1);
+    };
+    expect(flags({ FAKE_NPROC: '1' })).to.deep.equal(['--single-threaded-gc']);
+    expect(flags({ FAKE_NPROC: '2', OMP_NUM_THREADS: '1' })).to.deep.equal(['--single-threaded-gc']);
+    expect(flags({ FAKE_NPROC: '4' })).to.deep.equal([]);
+    expect(flags({ FAKE_NPROC: 'many' })).to.deep.equal([]);
   });
 
   it('GC_THREADS=single and =parallel force the choice, in the launcher and in the bench alike', () => {
