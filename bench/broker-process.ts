@@ -189,8 +189,7 @@ function installQueryCounters(): void {
     const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1] ?? '';
     return { verb, key: table ? `${verb} ${table}` : verb };
   };
-  const count = (sql: string, connection: object) => {
-    const { verb, key } = keyOf(sql);
+  const count = ({ verb, key }: ReturnType<typeof keyOf>, connection: object) => {
     if (verb === 'BEGIN') begun.set(connection, performance.now());
     if (verb === 'COMMIT' || verb === 'ROLLBACK') {
       const at = begun.get(connection);
@@ -211,13 +210,13 @@ function installQueryCounters(): void {
   for (const method of ['run', 'get', 'all', 'iterate']) {
     const original = statementProto[method]!;
     statementProto[method] = function (this: { source: string; database: object }, ...a: unknown[]) {
-      count(this.source, this.database);
+      const statement = keyOf(this.source);
+      count(statement, this.database);
       const started = process.hrtime.bigint();
       try {
         return original.apply(this, a);
       } finally {
-        const { key } = keyOf(this.source);
-        sqliteNs.set(key, (sqliteNs.get(key) ?? 0n) + (process.hrtime.bigint() - started));
+        sqliteNs.set(statement.key, (sqliteNs.get(statement.key) ?? 0n) + (process.hrtime.bigint() - started));
       }
     };
   }
@@ -226,7 +225,7 @@ function installQueryCounters(): void {
   pgProto.query = function (this: unknown, ...a: unknown[]) {
     const first = a[0];
     const sql = typeof first === 'string' ? first : typeof first === 'object' && first !== null && 'text' in first ? String((first as { text: unknown }).text) : '?';
-    count(sql, this as object);
+    count(keyOf(sql), this as object);
     return query.apply(this, a);
   };
 }

@@ -262,6 +262,12 @@ function addedLatency(r: Results) {
   return out;
 }
 
+/** SQLite's execution time per request under load (µs), or null where none was measured (PostgreSQL). */
+export function sqliteUsPerRequest(us: Record<string, number> | undefined, requests: number): number | null {
+  if (!us || Object.keys(us).length === 0 || requests <= 0) return null;
+  return Object.values(us).reduce((a, b) => a + b, 0) / requests;
+}
+
 export function renderReport(r: Results): { markdown: string; console: string } {
   const m = r.meta;
   const parts: string[] = [];
@@ -461,9 +467,9 @@ export function renderReport(r: Results): { markdown: string; console: string } 
     // SQLite executes each statement within the call, on the event loop's thread: its time per request, by statement.
     const sqliteTime = (q: Results['queries'][number]) => {
       const us = q.transactions.sqliteUs;
-      if (!us || Object.keys(us).length === 0 || !q.loadRequests) return '—';
-      const n = q.loadRequests;
-      const total = Object.values(us).reduce((a, b) => a + b, 0) / n;
+      const total = sqliteUsPerRequest(us, q.loadRequests ?? 0);
+      if (!us || total === null) return '—';
+      const n = q.loadRequests!;
       const top = Object.entries(us)
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)

@@ -37,7 +37,7 @@ import { httpClient, oneAtATime, openLoop } from './load-open.ts';
 import { machineLoad, waitForQuiet, type MachineLoad } from './machine-cpu.ts';
 import type { PhaseStats } from './process-stats.ts';
 import { captureRawQueries, type BenchTrust } from './raw-queries.ts';
-import { renderReport, type ClosedRow, type LayerRow, type OpenRow, type ProfileRow, type Results, type TargetId } from './report.ts';
+import { renderReport, sqliteUsPerRequest, type ClosedRow, type LayerRow, type OpenRow, type ProfileRow, type Results, type TargetId } from './report.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -499,10 +499,11 @@ async function querySection(results: Results, sims: Child<SimulatorsReady>, targ
       const tx = await t.child.call<Results['queries'][number]['transactions']>('transactions.read');
       results.queries.push({ target: t.id, label: t.label, requests: ok, counts, transactions: tx, loadRps: r.goodRps, loadRequests: r.completed });
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const sqliteUs = sqliteUsPerRequest(tx.sqliteUs, r.completed);
       log(
         `  ${t.label}: ${fmt(total / ok, 1)} SQL statements per evidence request; under load (${fmt(r.goodRps)} req/s) a transaction ` +
           `holds its connection p50 ${fmt(tx.p50Ms, 1)} ms, p99 ${fmt(tx.p99Ms, 1)} ms (held ${fmt(tx.holdShare * 100)}% of the time)` +
-          (tx.sqliteUs && Object.keys(tx.sqliteUs).length > 0 ? `; SQLite executes ${fmt(Object.values(tx.sqliteUs).reduce((a, b) => a + b, 0) / Math.max(1, r.completed))} µs per request` : ''),
+          (sqliteUs === null ? '' : `; SQLite executes ${fmt(sqliteUs)} µs per request`),
       );
     } finally {
       client.close();

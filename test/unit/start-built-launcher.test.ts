@@ -31,15 +31,11 @@ describe('npm run start:built launcher (scripts/start-built.sh)', () => {
   });
   after(() => rmSync(shim, { recursive: true, force: true }));
 
-  const launch = (env: Record<string, string>) => {
+  const launch = (env: Record<string, string>, extraArgs: string[] = []) => {
     const base: NodeJS.ProcessEnv = { ...process.env, PATH: `${shim}:${process.env.PATH ?? ''}` };
     for (const k of ['GC_THREADS', 'NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'OMP_NUM_THREADS', 'FAKE_NPROC']) delete base[k];
     return spawnSync('sh', [SCRIPT, ...extraArgs], { env: { ...base, ...env }, encoding: 'utf8' });
   };
-  let extraArgs: string[] = [];
-  afterEach(() => {
-    extraArgs = [];
-  });
   const args = (out: string) => out.split('\n').filter((l) => l.startsWith('arg=')).map((l) => l.slice(4));
   const benchFlags = (gcThreads: string): string[] => {
     const out = execFileSync(
@@ -52,13 +48,12 @@ describe('npm run start:built launcher (scripts/start-built.sh)', () => {
   const cores = os.availableParallelism();
 
   it('runs dist/broker/main.js with the heap cap before the caller\'s NODE_OPTIONS and the malloc settings, each unless set', () => {
-    extraArgs = ['--extra', 'two words'];
-    const run = launch({ NODE_OPTIONS: '--max-old-space-size=1024', MALLOC_ARENA_MAX: '4' });
+    const run = launch({ NODE_OPTIONS: '--max-old-space-size=1024', MALLOC_ARENA_MAX: '4' }, ['--extra', 'two words']);
     expect(run.status).to.equal(0);
     expect(run.stderr).to.equal('');
-    // The caller's arguments follow the script, unchanged.
-    expect(args(run.stdout).slice(-3)).to.deep.equal([args(run.stdout).at(-3)!, '--extra', 'two words']);
+    // The script, then the caller's arguments, unchanged.
     expect(args(run.stdout).at(-3)).to.match(/dist\/broker\/main\.js$/);
+    expect(args(run.stdout).slice(-2)).to.deep.equal(['--extra', 'two words']);
     expect(run.stdout).to.include('NODE_OPTIONS=--max-old-space-size=512 --max-old-space-size=1024\n');
     expect(run.stdout).to.include('MALLOC_ARENA_MAX=4\n');
     expect(run.stdout).to.include('MALLOC_MMAP_THRESHOLD_=32768\n');
