@@ -6,6 +6,7 @@ import type { ErrorCode } from '../broker/errors.ts';
 import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';
 import type { ItemStatus } from '../broker/evidence/outcome.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
+import type { WithdrawnBasis } from '../consent/policy.ts';
 import type { RegisterErrorKind, RegisterId } from './contract.ts';
 
 /** A code list as XÖV cites it. */
@@ -71,7 +72,10 @@ const requestStatusesComplete: Covers<EvidenceAnswer['status'], (typeof REQUEST_
  */
 const REGISTER_FAILURES = ['TIMEOUT', 'UNREACHABLE', 'UPSTREAM_ERROR', 'MALFORMED_ANSWER', 'REJECTED_ANSWER', 'BAD_SIGNATURE', 'CIRCUIT_OPEN', 'BUSY', 'INTERNAL'] as const;
 const registerFailuresComplete: Covers<RegisterErrorKind, (typeof REGISTER_FAILURES)[number]> = true;
-void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete];
+/** Why an item is not delivered although its register was (or would be) reachable: the basis went (consent/policy.ts). */
+const WITHDRAWN_BASES = ['CONSENT_REVOKED', 'CONSENT_EXPIRED', 'LEGAL_BASIS_NOT_APPLICABLE'] as const satisfies readonly WithdrawnBasis[];
+const withdrawnBasesComplete: Covers<WithdrawnBasis, (typeof WITHDRAWN_BASES)[number]> = true;
+void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete, withdrawnBasesComplete];
 
 const REGISTER_IDS = ['rvbea', 'gkv-mutterschaftsgeld', 'steuerverwaltung'] as const satisfies readonly RegisterId[];
 const registerIdsComplete: Covers<RegisterId, (typeof REGISTER_IDS)[number]> = true;
@@ -81,9 +85,10 @@ void registerIdsComplete;
 export type MessageType = `${RegisterId}.${'anfrage' | 'antwort'}`;
 const MESSAGE_TYPES = REGISTER_IDS.flatMap((r) => [`${r}.anfrage`, `${r}.antwort`] as const) as unknown as readonly [MessageType, ...MessageType[]];
 
-const registerFailureCodes = EVIDENCE_TYPES.flatMap((type) =>
-  REGISTER_FAILURES.map((kind) => `${type.replace('-', '_').toUpperCase()}_${kind}`),
-) as [string, ...string[]];
+const registerFailureCodes = [
+  ...EVIDENCE_TYPES.flatMap((type) => REGISTER_FAILURES.map((kind) => `${type.replace('-', '_').toUpperCase()}_${kind}`)),
+  ...WITHDRAWN_BASES,
+] as string[] as [string, ...string[]];
 
 export const CODES = {
   evidenceType: list('nachweisart', EVIDENCE_TYPES, CODE_LISTS.evidenceType),

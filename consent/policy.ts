@@ -41,3 +41,29 @@ export async function decidePermission(
   if (!valid) throw new ConsentRequiredError('no valid consent of this citizen covers this authority, purpose and evidence types', 'no-consent');
   return { basis: 'consent', consentId: valid.id };
 }
+
+/** Why a permission that held when a request was recorded no longer holds at delivery time. */
+export type WithdrawnBasis = 'CONSENT_REVOKED' | 'CONSENT_EXPIRED' | 'LEGAL_BASIS_NOT_APPLICABLE';
+
+export const withdrawnBasisMessages: Record<WithdrawnBasis, string> = {
+  CONSENT_REVOKED: 'the citizen revoked the consent before this evidence was delivered',
+  CONSENT_EXPIRED: 'the consent expired before this evidence was delivered',
+  LEGAL_BASIS_NOT_APPLICABLE: 'the legal basis no longer allows this purpose and these evidence types',
+};
+
+/**
+ * Re-checks a recorded permission at delivery time (pending poll, async resume, held answer): a revoked or
+ * expired consent stops every delivery after it. Null while the permission still holds.
+ */
+export async function withdrawnBasis(store: ConsentStore, permission: Permission, need: ConsentNeed, now: Date): Promise<WithdrawnBasis | null> {
+  if (permission.basis === 'legal-basis') {
+    const basis = findLegalBasis(permission.legalBasis);
+    const covers = basis !== undefined && basis.purposes.includes(need.purpose) && need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
+    return covers ? null : 'LEGAL_BASIS_NOT_APPLICABLE';
+  }
+  const consent = await store.get(permission.consentId);
+  if (!consent) return 'CONSENT_REVOKED';
+  const refusal = consentRefusal(consent, need, now);
+  if (refusal === null) return null;
+  return refusal === 'expired' ? 'CONSENT_EXPIRED' : 'CONSENT_REVOKED';
+}

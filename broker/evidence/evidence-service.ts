@@ -5,7 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RegisterAdapter, RegisterOutcome, RegisterRequest } from '../../adapters/contract.ts';
 import type { ConsentStore } from '../../consent/consent-store.ts';
-import { decidePermission, type Permission } from '../../consent/policy.ts';
+import { decidePermission, withdrawnBasis, withdrawnBasisMessages, type Permission } from '../../consent/policy.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { canonicalJson, dataHash } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
@@ -279,14 +279,19 @@ export class EvidenceService {
    * Fetches and commits the answer of a request this process holds. Its admission (none for a request the
    * sweep resumed) is given back as each register's call ends, and whatever is left before the commit.
    */
-  private async process(row: RequestRow & { lockToken: string }, admission?: Admission): Promise<EvidenceAnswer> {
-    const { clock } = this.deps;
+  private async process(row: RequestRow & { lockToken: string }, admission?: Admission, recheck = false): Promise<EvidenceAnswer> {
     let items: FetchedItem[];
     try {
       const types = JSON.parse(row.evidenceTypes) as EvidenceType[];
-      const period = { from: row.periodFrom, to: row.periodTo };
-      const registerRequest: RegisterRequest = { requestId: row.id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: row.participantId, period };
-      items = await this.fanOut(types, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal), admission);
+      // A request resumed later is delivered only while its consent (or legal basis) still holds.
+      const withdrawn = recheck ? await this.withdrawn(row, types) : null;
+      if (withdrawn) {
+        items = types.map((type) => this.withdrawnItem(type, withdrawn));
+      } else {
+        const period = { from: row.periodFrom, to: row.periodTo };
+        const registerRequest: RegisterRequest = { requestId: row.id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: row.participantId, period };
+        items = await this.fanOut(types, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal), admission);
+      }
     } finally {
       admission?.release();
     }
@@ -377,8 +382,12 @@ export class EvidenceService {
     if (!row || row.participantId !== participant.id) throw new NotFoundError('This evidence request');
     if (row.status === 'in-progress' || row.status === 'abandoned') return this.inProgress(row);
     const now = this.deps.clock();
-    if (row.mode === 'async' && row.resultCipher && row.resultExpiresAt && row.resultExpiresAt > now) {
-      const held = unseal<EvidenceAnswer>(row.resultCipher, this.deps.dataKey, row.id);
+    // Anything still to deliver (a held async answer, pending items) is delivered only under a basis that holds.
+    const holds = row.mode === 'async' && row.resultCipher && row.resultExpiresAt && row.resultExpiresAt > now;
+    const delivering = holds || row.items.some((i) => i.status === 'pending' && i.pendingTicket);
+    const withdrawn = delivering ? await this.withdrawn(row, JSON.parse(row.evidenceTypes) as EvidenceType[]) : null;
+    if (holds && !withdrawn) {
+      const held = unseal<EvidenceAnswer>(row.resultCipher!, this.deps.dataKey, row.id);
       if (!held.evidence.some((i) => i.status === 'pending')) return held;
     }
     const period = { from: row.periodFrom, to: row.periodTo };
@@ -395,14 +404,9 @@ export class EvidenceService {
     const pending = items.filter((i) => i.status === 'pending' && i.pendingTicket);
     if (pending.length === 0) return this.answerOf(row, period, basis, stored, row.auditSeq);
 
-    const registerRequest: RegisterRequest = { requestId: id, idNr: row.citizenIdNr, purpose: row.purpose as Purpose, requester: participant.id, period };
-    const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
-    const polled = await this.fanOut(
-      pending.map((i) => i.type as EvidenceType),
-      (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType)!, registerRequest, signal),
-    );
-    // A poll that fails leaves the item pending: the register still owes the answer.
-    const arrived = polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
+    // NOTE: a revoked or expired consent stops every delivery after it: the register is not asked again,
+    // the pending items end unavailable, and that refusal is audited like any other outcome.
+    const arrived = withdrawn ? pending.map((i) => this.withdrawnItem(i.type as EvidenceType, withdrawn)) : await this.pollArrived(participant, row, pending);
     if (arrived.length === 0) return this.answerOf(row, period, basis, stored, row.auditSeq);
     const merged = stored.map((s) => arrived.find((a) => a.type === s.type) ?? s);
     const status = requestStatus(merged);
@@ -428,6 +432,34 @@ export class EvidenceService {
     return this.answerOf(row, period, basis, merged.map(stripTicket), auditEntryId);
   }
 
+  /** Asks the registers about pending items again; a poll that fails leaves its item pending (the register still owes it). */
+  private async pollArrived(participant: Participant, row: RequestRow, pending: readonly { type: string; pendingTicket: string | null }[]): Promise<FetchedItem[]> {
+    const registerRequest: RegisterRequest = {
+      requestId: row.id,
+      idNr: row.citizenIdNr,
+      purpose: row.purpose as Purpose,
+      requester: participant.id,
+      period: { from: row.periodFrom, to: row.periodTo },
+    };
+    const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
+    const polled = await this.fanOut(
+      pending.map((i) => i.type as EvidenceType),
+      (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType)!, registerRequest, signal),
+    );
+    return polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
+  }
+
+  /** Whether the request's consent or legal basis has gone since it was recorded, and why. */
+  private withdrawn(row: RequestRow, types: readonly EvidenceType[]) {
+    const need = { idNr: row.citizenIdNr, granteeId: row.participantId, purpose: row.purpose as Purpose, evidenceTypes: types };
+    return withdrawnBasis(this.deps.consents, basisOf(row), need, this.deps.clock());
+  }
+
+  private withdrawnItem(type: EvidenceType, code: NonNullable<Awaited<ReturnType<EvidenceService['withdrawn']>>>): FetchedItem {
+    const register = this.deps.adapters[type].register;
+    return { type, status: 'unavailable', data: null, provenance: { register, fetchedAt: null }, reason: { code, message: withdrawnBasisMessages[code] }, pendingTicket: null };
+  }
+
   /**
    * Recovery and housekeeping, run at start and then periodically by every broker process: async requests
    * whose holder died are taken over and answered; sync ones are marked abandoned (their caller is gone,
@@ -448,7 +480,7 @@ export class EvidenceService {
       });
       if (count !== 1) continue;
       resumed++;
-      this.track(this.process({ ...orphan, lockToken }).catch((err: unknown) => this.deps.log.error({ err, requestId: orphan.id }, 'resumed evidence request failed')));
+      this.track(this.process({ ...orphan, lockToken }, undefined, true).catch((err: unknown) => this.deps.log.error({ err, requestId: orphan.id }, 'resumed evidence request failed')));
     }
     return { resumed, abandoned, purged };
   }

@@ -1,9 +1,12 @@
 // The foundation scenarios, end to end: real broker, real simulators, real database (SQLite, and
 // PostgreSQL when reachable), HTTP only.
 import { expect } from 'chai';
+import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
+import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/xml-api/namespace.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 
+const answerSchema = defineMessageSchema({ files: [NACHWEIS_SCHEMA_FILE], root: { namespace: NACHWEIS_NAMESPACE, name: 'nachweisAntwort' } });
 const CITIZEN = '86095742719';
 const OTHER_CITIZEN = '12345678911';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
@@ -280,6 +283,71 @@ for (const kind of DATABASE_KINDS) {
         expect(later.body.auditEntryId).to.be.greaterThan(posted.body.auditEntryId);
         const again = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
         expect(again.body.evidence[0].data).to.equal(null);
+      });
+    });
+
+    describe('when the citizen revokes the consent while the salary item is pending', () => {
+      it('does not ask the register again, ends the item unavailable (CONSENT_REVOKED) and audits that', async () => {
+        const consent = await grantConsent(h, { evidenceTypes: ['salary'] });
+        h.sims.byType.salary.setBehaviour({ fault: 'pending' });
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['salary'] }) });
+        expect(posted.body.basis).to.deep.equal({ basis: 'consent', consentId: consent.id });
+        expect(posted.body.evidence[0]).to.include({ status: 'pending' });
+        const citizen = await h.citizenToken(CITIZEN);
+        expect((await h.call('DELETE', `/v1/consents/${consent.id}`, { token: citizen })).status).to.equal(200);
+        h.sims.byType.salary.setBehaviour({ fault: 'none' });
+        const callsBefore = h.sims.byType.salary.calls;
+
+        const later = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(later.status).to.equal(200);
+        expect(later.body.status).to.equal('failed');
+        expect(later.body.evidence[0]).to.include({ type: 'salary', status: 'unavailable', data: null });
+        expect(later.body.evidence[0].reason.code).to.equal('CONSENT_REVOKED');
+        expect(h.sims.byType.salary.calls).to.equal(callsBefore);
+        expect(later.body.auditEntryId).to.be.greaterThan(posted.body.auditEntryId);
+        const detail = await h.broker.ctx.database.prisma.auditDetail.findUniqueOrThrow({ where: { seq: later.body.auditEntryId } });
+        expect(detail.details).to.include('CONSENT_REVOKED');
+
+        const again = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(again.body.evidence[0]).to.include({ status: 'unavailable', data: null });
+        expect(again.body.auditEntryId).to.equal(later.body.auditEntryId);
+        expect(h.sims.byType.salary.calls).to.equal(callsBefore);
+        const xml = await fetch(`${h.url}/v1/evidence-requests/${posted.body.id}`, { headers: { authorization: `Bearer ${h.token}`, accept: 'application/xml' } });
+        const document = await xml.text();
+        expect(schemaErrors(document, answerSchema)).to.deep.equal([]);
+        expect(document).to.include('<code>CONSENT_REVOKED</code>');
+      });
+    });
+
+    describe('when the consent expires while the salary item is pending', () => {
+      it('ends the item unavailable with CONSENT_EXPIRED instead of delivering it', async () => {
+        const validUntil = new Date(Date.now() + 3_600_000).toISOString();
+        await grantConsent(h, { evidenceTypes: ['salary'], purpose: 'kinderzuschlag', validUntil });
+        h.sims.byType.salary.setBehaviour({ fault: 'pending' });
+        const posted = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['salary'], purpose: 'kinderzuschlag' }) });
+        expect(posted.body.evidence[0]).to.include({ status: 'pending' });
+        h.sims.byType.salary.setBehaviour({ fault: 'none' });
+        clockOffsetMs = 2 * 3_600_000;
+        const later = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(later.body.evidence[0]).to.include({ status: 'unavailable', data: null });
+        expect(later.body.evidence[0].reason.code).to.equal('CONSENT_EXPIRED');
+      });
+    });
+
+    describe('when the citizen revokes before an async answer is collected', () => {
+      it('withholds the held evidence: GET shows the outcome without data', async () => {
+        const consent = await grantConsent(h, { evidenceTypes: ['income'], purpose: 'wohngeld' });
+        const accepted = await h.call('POST', '/v1/evidence-requests', {
+          body: evidenceRequest({ evidenceTypes: ['income'], purpose: 'wohngeld' }),
+          headers: { prefer: 'respond-async' },
+        });
+        expect(accepted.status).to.equal(202);
+        await h.broker.ctx.evidence.drain();
+        const citizen = await h.citizenToken(CITIZEN);
+        expect((await h.call('DELETE', `/v1/consents/${consent.id}`, { token: citizen })).status).to.equal(200);
+        const later = await h.call('GET', `/v1/evidence-requests/${accepted.body.id}`);
+        expect(later.status).to.equal(200);
+        expect(later.body.evidence[0]).to.include({ type: 'income', data: null });
       });
     });
 

@@ -138,6 +138,39 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
+    describe('when the consent is revoked before the sweep resumes a crashed async request', () => {
+      it('asks no register and answers every item unavailable with CONSENT_REVOKED, audited', async () => {
+        const prisma = h.broker.ctx.database.prisma;
+        const granted = await h.call('POST', '/v1/consents', {
+          body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'kinderzuschlag', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+        });
+        expect(granted.status).to.equal(201);
+        const accepted = await h.call('POST', '/v1/evidence-requests', { body: body({ purpose: 'kinderzuschlag', caseReference: 'EG-R-revoked' }), headers: { prefer: 'respond-async' } });
+        expect(accepted.status).to.equal(202);
+        await h.broker.ctx.evidence.drain();
+        const crashedId = crypto.randomUUID();
+        const row = await prisma.evidenceRequest.findUniqueOrThrow({ where: { id: accepted.body.id } });
+        expect(row.consentId).to.equal(granted.body.id);
+        await prisma.evidenceRequest.create({
+          data: { ...row, id: crashedId, status: 'in-progress', answeredAt: null, auditSeq: null, resultCipher: null, resultExpiresAt: null, lockToken: 'dead-process', lockedUntil: new Date(Date.now() - 1000), idempotencyKeyHash: null },
+        });
+        const citizen = await h.citizenToken(CITIZEN);
+        expect((await h.call('DELETE', `/v1/consents/${granted.body.id}`, { token: citizen })).status).to.equal(200);
+        const before = calls(h);
+
+        expect((await h.broker.ctx.evidence.sweep()).resumed).to.equal(1);
+        await h.broker.ctx.evidence.drain();
+        expect(calls(h)).to.equal(before);
+        const answer = await h.call('GET', `/v1/evidence-requests/${crashedId}`);
+        expect(answer.body.status).to.equal('failed');
+        for (const item of answer.body.evidence) {
+          expect(item).to.include({ status: 'unavailable', data: null });
+          expect(item.reason.code).to.equal('CONSENT_REVOKED');
+        }
+        expect(await transfersOf(h, crashedId)).to.equal(1);
+      });
+    });
+
     describe('when a register fails in ways worth retrying', () => {
       it('retries a 500 with backoff, but never a malformed answer', async () => {
         h.sims.byType.income.setBehaviour({ fault: 'http-500' });
