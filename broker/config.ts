@@ -37,6 +37,9 @@ const EnvSchema = z.object({
   RESULT_RETENTION_HOURS: z.coerce.number().int().min(1).max(168).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
   ADMISSION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   SIGNING_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
@@ -126,8 +129,14 @@ export interface Config {
   resultRetentionHours: number;
   /** Evidence requests per participant and minute, per broker process (429 beyond). */
   rateLimitPerMinute: number;
-  /** Requests in flight per broker process (503 beyond). */
+  /** Requests in flight per broker process (503 beyond); a request counts once it is authenticated and its body read. */
   maxInFlight: number;
+  /** How long a client may take to send a whole request (headers and body); 408 and closed beyond. */
+  requestTimeoutMs: number;
+  /** How long a client may take to send the request's headers. */
+  headersTimeoutMs: number;
+  /** Open connections per client address; more are closed at once. */
+  maxConnectionsPerClient: number;
   /** Calls in flight per register and process, and evidence requests admitted to it at once (broker/evidence/admission.ts). */
   registerMaxInFlight: number;
   /** How long a request whose registers are full waits for room before it is refused (503); 0 = at once. */
@@ -207,6 +216,9 @@ export function envToConfig(env: Env): Config {
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     maxInFlight: env.MAX_IN_FLIGHT ?? 512,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS ?? 30_000,
+    headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS ?? 10_000, env.REQUEST_TIMEOUT_MS ?? 30_000),
+    maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT ?? 256,
     registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
     admissionWaitMs: env.ADMISSION_WAIT_MS ?? 1000,
     // auto: one thread per core beyond the event loop's, at least one, at most four.

@@ -10,7 +10,8 @@ import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
 import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
 import { purgeExpired } from './lifecycle.ts';
-import { inFlightLimit, rateLimitPerCaller } from './load-limits.ts';
+import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerCaller } from './load-limits.ts';
+import { formBody, PAGE_PREFIXES } from './pages/kit/security.ts';
 import { pages } from './pages/index.ts';
 import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
 import { XML_BODY_LIMIT_BYTES, XML_MEDIA_TYPES } from './xml-api/namespace.ts';
@@ -23,13 +24,16 @@ export function createApp(ctx: Context): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(ctx));
-  app.use(inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics));
+  const inFlight = inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics);
+  app.use(inFlight);
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
     next();
   });
 
   const web = express.Router();
+  // Page forms are read by each realm's body parser; a request with a body counts in flight once it is read.
+  web.use([...PAGE_PREFIXES], formBody, inFlight.afterBody);
   for (const page of pages) page(web, ctx);
   app.use(web);
 
@@ -37,16 +41,18 @@ export function createApp(ctx: Context): express.Express {
   for (const route of publicRoutes) route(open, ctx);
   app.use(open);
 
-  // Everything under /v1 is the JSON API: typed bodies, then a bearer token, then the route.
+  // Everything under /v1 is the JSON API: the caller is identified from the headers (401 before any body is
+  // read), then the body is read and typed, then the route.
   const api = express.Router();
   api.use(
     '/v1',
     requireJsonBody,
+    authenticate({ tokens: ctx.tokens, certificates: ctx.certificates, participants: ctx.participants, refuseDemoTokens: ctx.cfg.mode === 'production' }),
+    rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
     express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }),
     // XML stays raw bytes here (never inflated): the route decodes it strictly as UTF-8 and validates it.
     express.raw({ limit: XML_BODY_LIMIT_BYTES, inflate: false, type: [...XML_MEDIA_TYPES] }),
-    authenticate({ tokens: ctx.tokens, certificates: ctx.certificates, participants: ctx.participants, refuseDemoTokens: ctx.cfg.mode === 'production' }),
-    rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
+    inFlight.afterBody,
   );
   for (const route of authenticatedRoutes) route(api, ctx);
   app.use(api);
@@ -58,8 +64,7 @@ export function createApp(ctx: Context): express.Express {
 
 /** A body-carrying request must say it is JSON (or XML, where a route takes XML); anything else is refused before parsing. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is(['application/json', 'application/*+json']) && !(sentXml(req) && takesXmlBody(req))) {
+  if (hasBody(req) && !req.is(['application/json', 'application/*+json']) && !(sentXml(req) && takesXmlBody(req))) {
     return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json (or application/xml to POST /v1/evidence-requests)'));
   }
   next();
@@ -123,9 +128,12 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
   const purger = setInterval(() => void purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')), PURGE_INTERVAL_MS);
   purger.unref();
   const app = createApp(ctx);
+  // A client must send its whole request within these limits, checked every second (Node's default: 30 s).
+  const timeouts = { requestTimeout: cfg.requestTimeoutMs, headersTimeout: cfg.headersTimeoutMs, connectionsCheckingInterval: 1000 };
   const server: Server = cfg.tls
     ? https.createServer(
         {
+          ...timeouts,
           cert: readFileSync(cfg.tls.certFile),
           key: readFileSync(cfg.tls.keyFile),
           ca: readFileSync(cfg.tls.clientCaFile),
@@ -137,7 +145,8 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
         },
         app,
       )
-    : http.createServer(app);
+    : http.createServer(timeouts, app);
+  limitConnectionsPerClient(server, cfg.maxConnectionsPerClient, ctx.metrics);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.port, cfg.host, () => resolve());
