@@ -105,7 +105,8 @@ export function problemBody(err: BrokerError, instance?: string): Record<string,
 
 export function sendProblem(res: Response, err: BrokerError): void {
   if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-  const body = problemBody(err, res.req.originalUrl);
+  // NOTE: `instance` only for a matched route: an unmatched (possibly encoded) path may carry an IdNr.
+  const body = problemBody(err, res.req.route ? res.req.originalUrl : undefined);
   // A caller that speaks XML (sent XML, or asks for it) gets the same problem as an XML error document.
   if (answersInXml(res.req)) return sendXmlProblem(res, body as unknown as Problem);
   res.status(err.status).type('application/problem+json').json(body);

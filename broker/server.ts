@@ -8,7 +8,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
-import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { BrokerError, NotFoundError, problemMiddleware, ValidationError } from './errors.ts';
+import { firstDuplicateKey } from './json-duplicate-keys.ts';
 import { purgeExpired } from './lifecycle.ts';
 import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerCaller } from './load-limits.ts';
 import { formBody, PAGE_PREFIXES } from './pages/kit/security.ts';
@@ -27,7 +28,7 @@ export function createApp(ctx: Context): express.Express {
   const inFlight = inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics);
   app.use(inFlight);
   app.use((_req, res, next) => {
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...(ctx.cfg.tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}) });
     next();
   });
 
@@ -49,7 +50,8 @@ export function createApp(ctx: Context): express.Express {
     requireJsonBody,
     authenticate({ tokens: ctx.tokens, certificates: ctx.certificates, participants: ctx.participants, refuseDemoTokens: ctx.cfg.mode === 'production' }),
     rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
-    express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }),
+    express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'], verify: noteDuplicateKeys }),
+    refuseDuplicateKeys,
     // XML stays raw bytes here (never inflated): the route decodes it strictly as UTF-8 and validates it.
     express.raw({ limit: XML_BODY_LIMIT_BYTES, inflate: false, type: [...XML_MEDIA_TYPES] }),
     inFlight.afterBody,
@@ -57,7 +59,8 @@ export function createApp(ctx: Context): express.Express {
   for (const route of authenticatedRoutes) route(api, ctx);
   app.use(api);
 
-  app.use((req, _res, next) => next(new NotFoundError(`${req.method} ${req.path.startsWith('/v1/citizens/') ? '/v1/citizens/…' : req.path}`)));
+  // NOTE: the detail never repeats the path: an encoded path may carry an IdNr.
+  app.use((req, _res, next) => next(new NotFoundError(`${req.method} on this address`)));
   app.use(problemMiddleware(ctx.log, ctx.metrics));
   return app;
 }
@@ -68,6 +71,21 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
     return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json (or application/xml to POST /v1/evidence-requests)'));
   }
   next();
+}
+
+const duplicateKeys = new WeakMap<Request, string>();
+
+/** Notes a key named twice in one object of a JSON body (express.json's verify step sees the raw text). */
+function noteDuplicateKeys(req: Request, _res: Response, buf: Buffer): void {
+  const key = firstDuplicateKey(buf.toString('utf8'));
+  if (key !== null) duplicateKeys.set(req, key);
+}
+
+/** A JSON body with a key twice in one object is refused (400) before any route reads it. */
+function refuseDuplicateKeys(req: Request, _res: Response, next: NextFunction): void {
+  const key = duplicateKeys.get(req);
+  if (key === undefined) return next();
+  next(new ValidationError('The JSON body names a key twice in one object', [{ name: 'body', reason: `duplicate key ${JSON.stringify(key.slice(0, 40))}` }]));
 }
 
 /** One log line and the HTTP metrics per request: route pattern (never the URL, which may hold an IdNr), status, duration. */
@@ -81,7 +99,8 @@ function requestLog(ctx: Context) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
       ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
-      ctx.log.info(
+      // A flood of refusals (429) is counted in the metrics, not written line by line.
+      ctx.log[res.statusCode === 429 ? 'debug' : 'info'](
         {
           requestId,
           method: req.method,

@@ -209,8 +209,8 @@ export function buildProgram(): Command {
   audit
     .command('verify-checkpoint <file>')
     .description('prove a kept checkpoint against the chain: its signature, the entry at its position, and the whole chain; exit 1 if any fails')
-    .option('--key-id <keyId>', 'the signing key id you pinned (refuses checkpoints signed by any other key)')
-    .action((file: string, opts: { keyId?: string }) =>
+    .requiredOption('--key-id <keyId>', 'the signing key id you pinned (refuses checkpoints signed by any other key)')
+    .action((file: string, opts: { keyId: string }) =>
       withContext(async (ctx) => {
         const parsed = CheckpointView.safeParse(JSON.parse(readFileSync(file, 'utf8')));
         if (!parsed.success) throw new AdminError(`${file} is not a checkpoint: ${parsed.error.issues[0]!.message}`, EXIT.usage);
@@ -362,7 +362,12 @@ export function buildProgram(): Command {
             db.close();
           }
         } else {
-          const dump = spawnSync('pg_dump', ['--format=custom', `--schema=${target.schema}`, `--file=${opts.output}`, `--dbname=${target.connectionString}`], { stdio: ['ignore', 'inherit', 'pipe'] });
+          // The password goes through pg_dump's environment, never its command line (visible in ps).
+          const dbname = new URL(target.connectionString);
+          const password = decodeURIComponent(dbname.password);
+          dbname.password = '';
+          const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
+          const dump = spawnSync('pg_dump', ['--format=custom', `--schema=${target.schema}`, `--file=${opts.output}`, `--dbname=${dbname.toString()}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
           if (dump.error) throw new AdminError(`pg_dump could not run: ${dump.error.message}`);
           if (dump.status !== 0) throw new AdminError(`pg_dump failed: ${dump.stderr.toString().trim()}`);
         }

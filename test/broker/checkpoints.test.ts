@@ -62,13 +62,18 @@ describe('signed audit checkpoints', function () {
 
     const forged = path.join(dir, 'forged.json');
     writeFileSync(forged, JSON.stringify({ ...cp, hash: 'f'.repeat(64) }));
-    expect(admin(h.databaseUrl, pem, 'audit', 'verify-checkpoint', forged).stderr).to.include('bad-signature');
+    expect(admin(h.databaseUrl, pem, 'audit', 'verify-checkpoint', forged, '--key-id', cp.keyId).stderr).to.include('bad-signature');
+
+    // Without the key the verifier pinned, a checkpoint proves nothing (it could be signed by anyone).
+    const unpinned = admin(h.databaseUrl, pem, 'audit', 'verify-checkpoint', file);
+    expect(unpinned.status).not.to.equal(0);
+    expect(unpinned.stderr).to.include('--key-id');
 
     // Rewriting history: recompute entry 2 with another commitment, as an attacker with database access would.
     const prisma = h.broker.ctx.database.prisma;
     const entry = await prisma.auditEntry.findUniqueOrThrow({ where: { seq: cp.seq } });
     await prisma.auditEntry.update({ where: { seq: cp.seq }, data: { hash: 'e'.repeat(64) } });
-    const rewritten = admin(h.databaseUrl, pem, 'audit', 'verify-checkpoint', file);
+    const rewritten = admin(h.databaseUrl, pem, 'audit', 'verify-checkpoint', file, '--key-id', cp.keyId);
     await prisma.auditEntry.update({ where: { seq: cp.seq }, data: { hash: entry.hash } });
     expect(rewritten.status).to.equal(1);
     expect(rewritten.stderr).to.include('hash-differs');

@@ -23,6 +23,7 @@ function admin(env: Record<string, string>, ...args: string[]) {
 interface Reply {
   status: number;
   body: any;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 function request(url: string, opts: { method?: string; body?: unknown; cert?: string; key?: string; ca: string; token?: string }): Promise<Reply> {
@@ -40,7 +41,7 @@ function request(url: string, opts: { method?: string; body?: unknown; cert?: st
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, headers: res.headers }));
       },
     );
     req.on('error', reject);
@@ -99,6 +100,7 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
   it('runs a full evidence request as the authority its certificate names', async () => {
     const me = await request(`${broker.url}/v1/me`, { ca, ...client });
     expect(me.body).to.deep.include({ kind: 'participant', participantId: 'elterngeld-mtls' });
+    expect(me.headers['strict-transport-security']).to.equal('max-age=31536000');
     const res = await request(`${broker.url}/v1/evidence-requests`, {
       method: 'POST',
       ca,
