@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { actorId, type Principal } from '../auth/principal.ts';
 import { principalOf } from '../auth/authenticate.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
+import { grantBoundsProblem } from '../../consent/grant-bounds.ts';
 import { ConsentBody, parseOrThrow } from '../schemas.ts';
 import { consentJson } from './views.ts';
 
@@ -19,13 +20,18 @@ export default function postConsent(router: Router, ctx: Context): void {
       throw new ValidationError('Invalid body: grantee is not a known participant', [{ name: 'body.grantee', reason: 'is not a known participant' }]);
     }
     const now = ctx.clock();
+    const validFrom = body.validFrom ? new Date(body.validFrom) : now;
+    const validUntil = new Date(body.validUntil);
+    const recordedBy = principal.kind === 'citizen' ? 'citizen' : 'authority';
+    const problem = grantBoundsProblem({ validFrom, validUntil, recordedBy }, now, ctx.cfg.consentMaxValidityDays);
+    if (problem) throw new ValidationError(`Invalid body: ${problem.field} ${problem.reason}`, [{ name: `body.${problem.field}`, reason: problem.reason }]);
     const consent = await ctx.consents.grant({
       citizenIdNr: body.citizen.idNr,
       granteeId: body.grantee,
       evidenceTypes: body.evidenceTypes,
       purpose: body.purpose,
-      validFrom: body.validFrom ? new Date(body.validFrom) : now,
-      validUntil: new Date(body.validUntil),
+      validFrom,
+      validUntil,
       grantedBy: actorId(principal),
     });
     res.status(201).location(`/v1/consents/${consent.id}`).json(consentJson(consent, now));

@@ -36,7 +36,7 @@ for (const kind of DATABASE_KINDS) {
     before(async function () {
       const db = await testDatabase(kind);
       if (!db) return this.skip();
-      h = await startHarness(db);
+      h = await startHarness(db, { config: { consentMaxValidityDays: 6000 } });
     });
     after(async () => h?.close());
 
