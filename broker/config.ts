@@ -27,6 +27,7 @@ const EnvSchema = z.object({
     .regex(/^\d+,\d+,\d+$/, 'must be three ports: salary,maternity-benefit,income')
     .optional(),
   BROKER_DEMO: z.enum(['true', 'false']).optional(),
+  BROKER_DEMO_ON_NETWORK: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   DATA_KEY: z
@@ -192,15 +193,21 @@ export function envToConfig(env: Env): Config {
     if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
     if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
   }
+  const demo = (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true';
+  const host = env.HOST ?? '127.0.0.1';
+  // NOTE: the demo prints working tokens and the clerk's password and signs citizens in by IdNr alone.
+  if (demo && !isLoopback(host) && env.BROKER_DEMO_ON_NETWORK !== 'true') {
+    throw new ConfigError('invalid HOST: the demo (sandbox sign-in, printed tokens and password) listens on loopback only; set BROKER_DEMO=false, or BROKER_DEMO_ON_NETWORK=true for a public sandbox');
+  }
   const registerSigning = signingFromEnv(env);
   // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
   const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
   return {
     port: env.PORT ?? 8080,
-    host: env.HOST ?? '127.0.0.1',
+    host,
     databaseUrl: env.DATABASE_URL ?? 'file:./data/broker.db',
     brokerId: env.BROKER_ID ?? 'evidence-broker',
-    demo: (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true',
+    demo,
     demoToken: env.BROKER_DEMO_TOKEN,
     registerTimeoutMs: env.REGISTER_TIMEOUT_MS ?? 5000,
     registerUrls,
@@ -231,6 +238,11 @@ export function envToConfig(env: Env): Config {
     citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
   };
+}
+
+/** Whether a listening address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** All five signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */

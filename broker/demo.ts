@@ -8,12 +8,10 @@ import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { registerSigningWith, type RegisterSigning } from './config.ts';
 import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
 import type { Context } from './context.ts';
+import { DEMO_CITIZEN_IDNR, DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID } from './demo-identities.ts';
 
-export const DEMO_PARTICIPANT_ID = 'elterngeldstelle-musterstadt';
-/** The sandbox citizen the demo uses (in every register). */
-export const DEMO_CITIZEN_IDNR = '86095742719';
-/** The demo clerk's user name on the lookup page (/ui/lookup); acts for the demo authority. */
-export const DEMO_CLERK_USERNAME = 'sachbearbeitung';
+export { DEMO_CITIZEN_IDNR, DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID };
+
 
 /** What the demo seeding produced; tokens are shown once at start-up. */
 export interface DemoSeed {
@@ -76,3 +74,4 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
     clerkPassword,
   };
 }
+

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
 import { BrokerError, NotFoundError, problemMiddleware, ValidationError } from './errors.ts';
 import { firstDuplicateKey } from './json-duplicate-keys.ts';
+import { retireDemoData } from './demo-identities.ts';
 import { purgeExpired } from './lifecycle.ts';
 import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerCaller } from './load-limits.ts';
 import { formBody, PAGE_PREFIXES } from './pages/kit/security.ts';
@@ -131,6 +132,7 @@ const PURGE_INTERVAL_MS = 15 * 60_000;
 
 export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
   const ctx = await createContext(cfg, overrides);
+  if (cfg.mode === 'production') await retireDemoData(ctx);
   // Recover before serving: async requests a crashed process held are resumed, expired answers erased.
   const recovered = await ctx.evidence.sweep();
   if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');

@@ -55,6 +55,13 @@ export class TokenStore {
     await this.db.apiToken.updateMany({ where: { ...subjectColumns(subject), label, revokedAt: null }, data: { revokedAt: this.clock() } });
   }
 
+  /** Revokes every token with a label, or of a participant, whoever holds it; returns how many. */
+  async revokeAll(which: { label: string } | { participantId: string }): Promise<number> {
+    const where = 'label' in which ? { label: which.label } : subjectColumns(which);
+    const { count } = await this.db.apiToken.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: this.clock() } });
+    return count;
+  }
+
   /** Revokes one token by its id; false when unknown or already revoked. */
   async revoke(id: string): Promise<boolean> {
     const { count } = await this.db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: this.clock() } });
