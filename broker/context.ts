@@ -99,7 +99,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
       resultRetentionHours: cfg.resultRetentionHours,
     }),
     metrics,
-    pages: createPageServices({ db, cfg, clock, log, citizenIdentity: overrides.citizenIdentity }),
+    pages: createPageServices({ db, cfg, clock, log, dataKey, citizenIdentity: overrides.citizenIdentity }),
     close: async () => {
       await signaturePool?.close();
       await database.close();

@@ -1,5 +1,6 @@
 // What the pages need beyond the API's context: web sessions for clerks and citizens, clerk accounts and
 // their sign-in, and the citizens' identity provider. Built once by createContext (ctx.pages).
+import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -24,15 +25,18 @@ export function createPageServices(deps: {
   cfg: Config;
   clock: () => Date;
   log: Logger;
+  /** The broker's data key; the key that signs anonymous forms' tokens is derived from it (same in every process). */
+  dataKey: Buffer;
   /** A real identity provider (BundID) replaces the configured one here. */
   citizenIdentity?: CitizenIdentityProvider | null | undefined;
 }): PageServices {
   const { db, cfg, clock, log } = deps;
+  const formKey = Buffer.from(hkdfSync('sha256', deps.dataKey, Buffer.alloc(0), 'evidence-broker anonymous form token', 32));
   const sessionStore = new PrismaWebSessionStore(db);
   return {
     sessionStore,
-    clerkSessions: new WebSessions(sessionStore, clock, CLERK_SESSIONS, cfg.cookieSecure, log),
-    citizenSessions: new WebSessions(sessionStore, clock, CITIZEN_SESSIONS, cfg.cookieSecure, log),
+    clerkSessions: new WebSessions(sessionStore, clock, CLERK_SESSIONS, cfg.cookieSecure, log, formKey),
+    citizenSessions: new WebSessions(sessionStore, clock, CITIZEN_SESSIONS, cfg.cookieSecure, log, formKey),
     clerks: new ClerkAuthenticator(new PrismaClerkAccountStore(db), new PrismaSignInThrottleStore(db), clock),
     citizenIdentity: deps.citizenIdentity !== undefined ? deps.citizenIdentity : cfg.citizenSignIn === 'sandbox' ? new SandboxCitizenIdentity() : null,
   };

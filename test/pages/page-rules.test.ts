@@ -94,7 +94,7 @@ describe('pages: dates and cookies', () => {
   });
 
   it('names the cookie __Host- and makes it Secure over HTTPS, or always behind a TLS proxy', () => {
-    const sessions = (secure: 'auto' | 'always') => new WebSessions({} as WebSessionStore, () => NOW, CLERK_SESSIONS, secure, createLogger('silent'));
+    const sessions = (secure: 'auto' | 'always') => new WebSessions({} as WebSessionStore, () => NOW, CLERK_SESSIONS, secure, createLogger('silent'), Buffer.alloc(32));
     const plain = { secure: false } as Request;
     expect(sessions('auto').cookieName(plain)).to.equal('eb_clerk');
     expect(sessions('auto').cookieName({ secure: true } as Request)).to.equal('__Host-eb_clerk');

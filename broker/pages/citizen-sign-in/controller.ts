@@ -21,21 +21,21 @@ export function citizenSignInController(ctx: Context) {
     async show(req: Request, res: Response): Promise<void> {
       if (sessions.current(req)?.citizenIdNr) return res.redirect(303, '/cockpit');
       if (!provider) return sendPage(res, 503, signInUnavailablePage(sandbox));
-      const session = await sessions.ensure(req, res);
+      const csrfToken = sessions.formToken(req, res);
       const status = typeof req.query.status === 'string' ? req.query.status : '';
-      sendPage(res, 200, citizenSignInPage({ provider, csrfToken: session.csrfToken, sandbox, idNr: '', errors: new Map(), notice: NOTICES[status] ?? null }));
+      sendPage(res, 200, citizenSignInPage({ provider, csrfToken, sandbox, idNr: '', errors: new Map(), notice: NOTICES[status] ?? null }));
     },
 
     async submit(req: Request, res: Response): Promise<void> {
       if (!provider) return sendPage(res, 503, signInUnavailablePage(sandbox));
       const verified = await provider.verify(req.body);
       if (!verified.ok) {
-        const session = sessions.current(req)!;
+        const csrfToken = sessions.formToken(req, res);
         const idNr = normalizeIdNr(field(req.body, 'idNr')).slice(0, 40);
         return sendPage(
           res,
           400,
-          citizenSignInPage({ provider, csrfToken: session.csrfToken, sandbox, idNr, errors: new Map([[verified.field, verified.message]]), notice: null }),
+          citizenSignInPage({ provider, csrfToken, sandbox, idNr, errors: new Map([[verified.field, verified.message]]), notice: null }),
         );
       }
       await sessions.signIn(req, res, { citizenIdNr: verified.citizen.idNr });

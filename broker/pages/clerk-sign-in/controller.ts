@@ -18,16 +18,16 @@ export function signInController(ctx: Context) {
   return {
     async show(req: Request, res: Response): Promise<void> {
       if (sessions.current(req)?.clerkId) return res.redirect(303, '/ui/lookup');
-      const session = await sessions.ensure(req, res);
+      const csrfToken = sessions.formToken(req, res);
       const status = typeof req.query.status === 'string' ? req.query.status : '';
-      sendPage(res, 200, signInPage({ csrfToken: session.csrfToken, sandbox, username: '', errors: new Map(), notice: NOTICES[status] ?? null }));
+      sendPage(res, 200, signInPage({ csrfToken, sandbox, username: '', errors: new Map(), notice: NOTICES[status] ?? null }));
     },
 
     async submit(req: Request, res: Response): Promise<void> {
-      const session = sessions.current(req)!;
+      const csrfToken = sessions.formToken(req, res);
       const { form, result } = readSignInForm(req.body);
       const again = (status: number, errors: Map<string, string>) =>
-        sendPage(res, status, signInPage({ csrfToken: session.csrfToken, sandbox, username: form.username, errors, notice: null }));
+        sendPage(res, status, signInPage({ csrfToken, sandbox, username: form.username, errors, notice: null }));
       if (!result.ok) return again(400, result.errors);
 
       const outcome = await ctx.pages.clerks.signIn(form.username, form.password);

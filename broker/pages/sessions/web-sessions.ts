@@ -1,7 +1,7 @@
 // Web sessions for the pages: a random id in an HttpOnly, SameSite=Lax cookie (Secure and __Host- when
 // served over HTTPS), the session itself in the database with an idle and an absolute expiry, a
 // synchronizer CSRF token per session, a fresh id at every sign-in, and sign-out that deletes the row.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { clearedCookie, readCookie, sessionCookie, type CookieOptions } from '../kit/cookies.ts';
@@ -50,6 +50,8 @@ export class WebSessions {
     readonly policy: SessionPolicy,
     private readonly cookieSecurity: CookieSecurity,
     private readonly log: Logger,
+    /** Signs the CSRF token of an anonymous form (a sign-in page), which lives in a cookie, not a session row. */
+    private readonly formKey: Buffer,
   ) {}
 
   private cookieOptions(req: Request): CookieOptions {
@@ -101,15 +103,48 @@ export class WebSessions {
     return req.pageSessions?.[this.policy.realm] ?? null;
   }
 
-  /** The current session, or a new anonymous one that carries the sign-in form's CSRF token. */
-  async ensure(req: Request, res: Response): Promise<WebSessionRecord> {
-    return this.current(req) ?? this.start(req, res, { clerkId: null, citizenIdNr: null });
+  /**
+   * The CSRF token for a form: the session's, or for an anonymous visitor (a sign-in page) one kept in a signed
+   * cookie, so that visiting a sign-in page writes nothing to the database.
+   */
+  formToken(req: Request, res: Response): string {
+    const session = this.current(req);
+    if (session) return session.csrfToken;
+    const kept = this.anonymousToken(req);
+    if (kept) return kept;
+    const token = randomBytes(32).toString('base64url');
+    const expires = this.clock().getTime() + this.policy.anonymousIdleMs;
+    const value = `${token}${this.formSignature(token, expires)}${expires}`;
+    res.append('Set-Cookie', sessionCookie(this.formCookieName(req), value, this.cookieOptions(req)));
+    return token;
+  }
+
+  private formCookieName(req: Request): string {
+    return `${this.cookieName(req)}_form`;
+  }
+
+  private formSignature(token: string, expires: number): string {
+    return createHmac('sha256', this.formKey).update(`${this.policy.realm}.${token}.${expires}`).digest('base64url');
+  }
+
+  /** The anonymous form token from its cookie, if the signature holds and it has not expired. */
+  private anonymousToken(req: Request): string | null {
+    // The cookie is token (43), signature (43) and expiry (ms, digits): cookies carry base64url only.
+    const value = readCookie(req.headers.cookie, this.formCookieName(req)) ?? '';
+    const [token, signature, expiresText] = [value.slice(0, 43), value.slice(43, 86), value.slice(86)];
+    if (token.length !== 43 || !/^\d{13,15}$/.test(expiresText)) return null;
+    const expires = Number(expiresText);
+    if (!Number.isSafeInteger(expires) || expires <= this.clock().getTime()) return null;
+    const expected = Buffer.from(this.formSignature(token, expires));
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? token : null;
   }
 
   /** Starts a fresh session for someone who just signed in; the old id is deleted (no session fixation). */
   async signIn(req: Request, res: Response, who: { clerkId: string } | { citizenIdNr: string }): Promise<WebSessionRecord> {
     const old = this.current(req);
     if (old) await this.store.delete(old.idHash);
+    if (this.anonymousToken(req)) res.append('Set-Cookie', clearedCookie(this.formCookieName(req), this.cookieOptions(req)));
     return this.start(req, res, {
       clerkId: 'clerkId' in who ? who.clerkId : null,
       citizenIdNr: 'citizenIdNr' in who ? who.citizenIdNr : null,
@@ -153,9 +188,9 @@ export class WebSessions {
 
   /** The synchronizer-token check: the form's token must equal this session's, compared in constant time. */
   csrfValid(req: Request, token: string): boolean {
-    const session = this.current(req);
-    if (!session || token.length === 0) return false;
-    const expected = Buffer.from(session.csrfToken);
+    const expectedToken = this.current(req)?.csrfToken ?? this.anonymousToken(req);
+    if (!expectedToken || token.length === 0) return false;
+    const expected = Buffer.from(expectedToken);
     const given = Buffer.from(token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
