@@ -56,6 +56,10 @@ export interface EvidenceServiceDeps {
 /** How long a process may hold a request before another may take it over. */
 export const lockMsFor = (registerTimeoutMs: number) => registerTimeoutMs * 2 + 10_000;
 
+/** A recorded request whose registers are being asked. */
+type Fetching = { kind: 'fetching'; request: HeldRequest; fetched: Promise<FetchedItem[]> };
+type Replayed = Extract<Claim, { kind: 'replayed' }>;
+
 export class EvidencePipeline {
   readonly fanOut: RegisterFanOut;
   private readonly lockMs: number;
@@ -72,27 +76,33 @@ export class EvidencePipeline {
   }
 
   async submit(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    const { audit, clock, log, metrics } = this.deps;
     const types = requestedTypes(body);
-    await authorize(audit, participant, body, types, clock());
-    // NOTE: the one place the admission slot is taken and given back: each register's slot as its call ends,
-    // the rest once the fetch is over — or at once when the request stops short (refusal, replay, failure).
-    const admission = await admit(this.deps.admission, metrics, types, opts.signal);
+    await authorize(this.deps.audit, participant, body, types, this.deps.clock());
+    const step = await this.admitted(participant, body, opts, types);
+    if (step.kind === 'replayed') return step;
+    const { request, fetched } = step;
+    const answered = this.track(fetched.then((items) => commitAnswer(this.deps, request, items)));
+    if (!opts.respondAsync) return { kind: 'answered', answer: await answered };
+    answered.catch((err: unknown) => this.deps.log.error({ err, requestId: request.id }, 'async evidence request failed; a worker retries it'));
+    return { kind: 'accepted', answer: inProgressAnswer(request) };
+  }
+
+  /**
+   * Admit → permit → record → fan out. NOTE: the one place the admission slot is taken and given back: each
+   * register's slot as its call ends, the rest once the fetch is over, or all at once when the request stops short.
+   */
+  private async admitted(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions, types: EvidenceType[]): Promise<Fetching | Replayed> {
+    const admission = await admit(this.deps.admission, this.deps.metrics, types, opts.signal);
     let fetched: Promise<FetchedItem[]> | null = null;
-    let claimed: Claim;
     try {
-      claimed = await this.record(participant, body, opts, types);
-      if (claimed.kind === 'claimed') fetched = this.fetch(claimed.request, (type) => admission.release(type));
+      const claimed = await this.record(participant, body, opts, types);
+      if (claimed.kind === 'replayed') return claimed;
+      fetched = this.fetch(claimed.request, (type) => admission.release(type));
+      return { kind: 'fetching', request: claimed.request, fetched };
     } finally {
       if (fetched) fetched.then(() => admission.release(), () => admission.release());
       else admission.release();
     }
-    if (claimed.kind === 'replayed') return claimed;
-    const { request } = claimed;
-    const answered = this.track(fetched!.then((items) => commitAnswer(this.deps, request, items)));
-    if (!opts.respondAsync) return { kind: 'answered', answer: await answered };
-    answered.catch((err: unknown) => log.error({ err, requestId: request.id }, 'async evidence request failed; a worker retries it'));
-    return { kind: 'accepted', answer: inProgressAnswer(request) };
   }
 
   /** Fetches and commits a request the sweep took over, only while its consent or legal basis still holds. */
