@@ -12,6 +12,7 @@ import { CertificateStore } from './pki/certificate-store.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
+import { SqlEvidenceRequestStore } from './evidence/sql-evidence-request-store.ts';
 import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
 import { loadDataKey, loadRegisterTrust, loadSigningKey } from './secrets.ts';
@@ -80,7 +81,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     audit,
     checkpoints: new CheckpointService(db, signingKey, clock),
     evidence: new EvidenceService({
-      db,
+      requests: new SqlEvidenceRequestStore(db),
       adapters,
       // A queue as long as the calls in flight: REGISTER_MAX_IN_FLIGHT bounds both.
       policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight, queue: cfg.registerMaxInFlight }, metrics.registerCircuit),

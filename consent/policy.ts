@@ -1,29 +1,45 @@
 // The policy that decides whether an evidence request may go ahead: a valid consent of the citizen, or a
 // legal basis that allows this purpose and these evidence types without consent. Nothing is fetched
-// unless this says yes.
-import { ConsentRequiredError } from '../broker/errors.ts';
+// unless this says yes. A refusal is a value; the evidence path turns it into its HTTP error.
 import type { ConsentStore } from './consent-store.ts';
 import { findLegalBasis } from './legal-bases.ts';
-import { consentRefusal, consentRefusalMessages, type ConsentNeed } from './rules.ts';
+import { consentRefusal, consentRefusalMessages, type ConsentNeed, type ConsentRefusal } from './rules.ts';
 
 /** Why a request may go ahead; recorded in the audit entry. */
 export type Permission = { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
+
+/** Stable code of a refused permission (the problem's `refusal`, the audit entry's reason). */
+export type PermissionRefusalCode =
+  | 'legal-basis-not-applicable'
+  | 'consent-unknown'
+  | 'no-consent'
+  | Exclude<ConsentRefusal, 'other-citizen' | 'other-grantee'>;
+
+/** No consent or legal basis covers the request: why, and a message without personal data. */
+export interface PermissionRefusal {
+  basis: 'none';
+  refusal: PermissionRefusalCode;
+  message: string;
+}
+
+/** What the policy decided: the basis to go ahead on, or the refusal. */
+export type PermissionDecision = Permission | PermissionRefusal;
+
+const refused = (refusal: PermissionRefusalCode, message: string): PermissionRefusal => ({ basis: 'none', refusal, message });
 
 export async function decidePermission(
   store: ConsentStore,
   need: ConsentNeed,
   named: { consentId?: string | undefined; legalBasis?: string | undefined },
   now: Date,
-): Promise<Permission> {
+): Promise<PermissionDecision> {
   if (named.legalBasis !== undefined) {
     const basis = findLegalBasis(named.legalBasis);
     const covers =
       basis !== undefined &&
       basis.purposes.includes(need.purpose) &&
       need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
-    if (!covers) {
-      throw new ConsentRequiredError(`legal basis ${named.legalBasis} does not allow this purpose and these evidence types`, 'legal-basis-not-applicable');
-    }
+    if (!covers) return refused('legal-basis-not-applicable', `legal basis ${named.legalBasis} does not allow this purpose and these evidence types`);
     return { basis: 'legal-basis', legalBasis: named.legalBasis };
   }
   if (named.consentId !== undefined) {
@@ -31,14 +47,14 @@ export async function decidePermission(
     // NOTE: an unknown consent and another citizen's consent answer alike, so ids cannot be probed.
     const refusal = consent ? consentRefusal(consent, need, now) : 'other-citizen';
     if (refusal === 'other-citizen' || refusal === 'other-grantee') {
-      throw new ConsentRequiredError('the named consent does not exist for this citizen and this authority', 'consent-unknown');
+      return refused('consent-unknown', 'the named consent does not exist for this citizen and this authority');
     }
-    if (refusal) throw new ConsentRequiredError(consentRefusalMessages[refusal], refusal);
+    if (refusal) return refused(refusal, consentRefusalMessages[refusal]);
     return { basis: 'consent', consentId: named.consentId };
   }
   const candidates = await store.listFor(need.granteeId, need.idNr, need.purpose);
   const valid = candidates.find((c) => consentRefusal(c, need, now) === null);
-  if (!valid) throw new ConsentRequiredError('no valid consent of this citizen covers this authority, purpose and evidence types', 'no-consent');
+  if (!valid) return refused('no-consent', 'no valid consent of this citizen covers this authority, purpose and evidence types');
   return { basis: 'consent', consentId: valid.id };
 }
 

@@ -1,12 +1,6 @@
 // Admission of evidence requests to the registers: a request goes on only when every register it needs has
-// room for it — all of them or none, since with each register refusing on its own under overload almost no
-// request got all three (bench/RESULTS.md, 200 connections). When one is full, the request waits — in a
-// queue, without using the CPU — until all of them have room, up to a deadline; only then (or when too many
-// are waiting already) is it refused. A refused caller that sends again at once (many ignore Retry-After)
-// costs a whole request's parsing and authentication each time: refusing at once let the broker spend its
-// CPU on refusals, while a waiting request costs nothing until it is served. In-flight work is served first:
-// a slot is given back when the request's call to that register has ended, and goes to the longest-waiting
-// request that fits.
+// room — all or none, since registers refusing one by one under overload let almost no request through whole.
+// One that does not fit waits in a queue, using no CPU, up to a deadline: a refused caller's retry costs more.
 import type { Histogram } from 'prom-client';
 import { EVIDENCE_TYPES, type EvidenceType } from '../domain/codes.ts';
 
@@ -51,14 +45,9 @@ interface Waiter {
 }
 
 /**
- * Counts the requests admitted to each register and queues those that do not fit. Whenever a slot is given
- * back, the waiting requests are considered in arrival order and each one whose registers all have room is
- * admitted, to all of them at once. Among requests for the same registers (the usual case: most ask for all
- * three) the longest-waiting goes first; and a request never waits for a register it does not need — one full
- * register must not hold up requests for the others, which is why each register has its own bulkhead.
- * NOTE: the price of the second rule: a request for several registers may be overtaken, on one of them that
- * has room, by a later request while another register it needs is full. Keeping that room for it instead
- * would let a slow register stall requests that never ask it. Its wait is bounded by the deadline either way.
+ * Counts requests per register and queues, in arrival order, those that do not fit; each release admits every
+ * waiter whose registers all have room. NOTE: a waiter holds no room at a register it is not blocked on, so it
+ * may be overtaken there — else one slow register would stall requests that never ask it.
  */
 export class AdmissionGate {
   private readonly admitted = new Map<EvidenceType, number>(EVIDENCE_TYPES.map((t) => [t, 0]));

@@ -1,0 +1,82 @@
+// Where evidence requests and their items live. The evidence path depends on this interface only; writes
+// that belong to an answer take the audit group commit's transaction, so they commit with its audit entry.
+import type { SqlStatements } from '../db/direct-sql.ts';
+import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { ItemReason, ItemStatus } from './outcome.ts';
+
+/** A recorded evidence request: its metadata, who holds it (lock) and, for a while, its sealed answer. */
+export interface EvidenceRequestRecord {
+  id: string;
+  participantId: string;
+  citizenIdNr: string;
+  purpose: Purpose;
+  caseReference: string;
+  onBehalfOf: string | null;
+  periodFrom: string;
+  periodTo: string;
+  consentId: string | null;
+  legalBasis: string | null;
+  /** in-progress | abandoned | complete | partial | failed */
+  status: string;
+  createdAt: Date;
+  answeredAt: Date | null;
+  auditSeq: number | null;
+  evidenceTypes: EvidenceType[];
+  mode: 'sync' | 'async';
+  idempotencyKeyHash: string | null;
+  requestHash: string;
+  lockedUntil: Date | null;
+  lockToken: string | null;
+  resultCipher: string | null;
+  resultExpiresAt: Date | null;
+}
+
+/** A request this process holds: only the holder of the lock token may answer it. */
+export type HeldRequest = EvidenceRequestRecord & { lockToken: string };
+
+/** The row kept of one evidence item: status and hashes, never the evidence. */
+export interface StoredItem {
+  type: EvidenceType;
+  register: string;
+  status: ItemStatus;
+  reason: ItemReason | null;
+  fetchedAt: Date | null;
+  dataHash: string | null;
+  pendingTicket: string | null;
+}
+
+/** The answer that ends a held request, written with its items in the audit transaction. */
+export interface RequestAnswer {
+  status: string;
+  answeredAt: Date;
+  auditSeq: number;
+  resultCipher: string | null;
+  resultExpiresAt: Date | null;
+}
+
+/** Storage of evidence requests and items (SQLite or PostgreSQL: SqlEvidenceRequestStore). */
+export interface EvidenceRequestStore {
+  /** Records a new request; 'duplicate' when its Idempotency-Key was recorded already (the caller resolves it). */
+  insert(request: HeldRequest): Promise<'inserted' | 'duplicate'>;
+  findByIdempotencyKey(participantId: string, keyHash: string): Promise<EvidenceRequestRecord | null>;
+  /** The request and its items (items in no particular order), or null. */
+  findWithItems(id: string): Promise<{ request: EvidenceRequestRecord; items: StoredItem[] } | null>;
+  /** Takes a request whose holder died back to in-progress under a new lock; false if another took it first. */
+  reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean>;
+  /** Takes over an in-progress request under a new lock; false if another took it first. */
+  takeOver(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean>;
+  /** Lets go of a held request now, so that a retry or the sweep may take it over at once. */
+  letGo(id: string, lockToken: string, at: Date): Promise<void>;
+  /** Writes the answer of a held request and its items; false (nothing written) when the lock was lost. */
+  recordAnswer(tx: SqlStatements, request: HeldRequest, answer: RequestAnswer, items: readonly StoredItem[]): Promise<boolean>;
+  /** Replaces one stored item (a pending item that arrived); false when it is missing. */
+  updateItem(tx: SqlStatements, requestId: string, item: StoredItem): Promise<boolean>;
+  /** A request's new state after pending items arrived; its held answer is dropped. False when it is missing. */
+  completeRequest(tx: SqlStatements, requestId: string, status: string, auditSeq: number): Promise<boolean>;
+  /** Erases sealed answers kept past their time; the count erased. */
+  purgeExpiredResults(now: Date): Promise<number>;
+  /** Marks sync requests whose holder died abandoned; the count marked. */
+  abandonStale(now: Date): Promise<number>;
+  /** Async requests whose holder died, at most `limit`. */
+  findOrphans(now: Date, limit: number): Promise<EvidenceRequestRecord[]>;
+}

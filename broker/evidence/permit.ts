@@ -1,0 +1,41 @@
+// Second step: the consent policy's decision. A refusal becomes the 403 here, counted and audited like
+// the directory's. At delivery time (pending poll, held answer, resumed request) the recorded basis is
+// checked again: a revoked or expired consent stops every delivery after it.
+import type { ConsentStore } from '../../consent/consent-store.ts';
+import { decidePermission, withdrawnBasis, withdrawnBasisMessages, type Permission, type WithdrawnBasis } from '../../consent/policy.ts';
+import type { AuditEvent } from '../audit/audit-log.ts';
+import type { Participant } from '../auth/principal.ts';
+import type { EvidenceType } from '../domain/codes.ts';
+import { ConsentRequiredError } from '../errors.ts';
+import type { BrokerMetrics } from '../metrics.ts';
+import type { EvidenceRequestBody } from '../schemas.ts';
+import { refusalEvent } from './authorize.ts';
+import { basisOf, type FetchedItem } from './evidence-answer.ts';
+import type { EvidenceRequestRecord } from './evidence-request-store.ts';
+
+export interface PermitDeps {
+  consents: ConsentStore;
+  audit: { record(ev: AuditEvent): Promise<number> };
+  metrics: Pick<BrokerMetrics, 'consentRefusals'>;
+}
+
+/** The basis the request goes ahead on; refuses (counted, audited, then 403) when there is none. */
+export async function permit(deps: PermitDeps, participant: Participant, body: EvidenceRequestBody, types: EvidenceType[], now: Date): Promise<Permission> {
+  const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
+  const decision = await decidePermission(deps.consents, need, body, now);
+  if (decision.basis !== 'none') return decision;
+  deps.metrics.consentRefusals.inc({ reason: decision.refusal });
+  await deps.audit.record(refusalEvent(participant, body, types, decision.refusal, now));
+  throw new ConsentRequiredError(decision.message, decision.refusal);
+}
+
+/** Whether the request's consent or legal basis has gone since it was recorded, and why. */
+export function withdrawnSince(consents: ConsentStore, request: EvidenceRequestRecord, now: Date): Promise<WithdrawnBasis | null> {
+  const need = { idNr: request.citizenIdNr, granteeId: request.participantId, purpose: request.purpose, evidenceTypes: request.evidenceTypes };
+  return withdrawnBasis(consents, basisOf(request), need, now);
+}
+
+/** The item an undelivered type ends as when its basis is gone: the register is not asked again. */
+export function withdrawnItem(type: EvidenceType, register: string, code: WithdrawnBasis): FetchedItem {
+  return { type, status: 'unavailable', data: null, provenance: { register, fetchedAt: null }, reason: { code, message: withdrawnBasisMessages[code] }, pendingTicket: null };
+}
