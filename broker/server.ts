@@ -8,7 +8,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
-import { BrokerError, NotFoundError, problemMiddleware } from './errors.ts';
+import { BrokerError, NotFoundError } from './errors.ts';
+import { problemMiddleware } from './http/problem-response.ts';
 import { purgeExpired } from './lifecycle.ts';
 import { inFlightLimit, rateLimitPerCaller } from './load-limits.ts';
 import { pages } from './pages/index.ts';
