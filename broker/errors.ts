@@ -2,24 +2,11 @@
 // has a stable `type` URI and `code`; callers branch on those, never on the human text. Rendering (JSON,
 // XML, pages) lives in the HTTP layer above: this module knows no format.
 import { classifyDatabaseBusy, type DatabaseBusy } from './db/db-errors.ts';
+import type { ErrorCode } from './domain/error-codes.ts';
+
+export type { ErrorCode } from './domain/error-codes.ts';
 
 export const PROBLEM_BASE = 'https://evidence-broker.example/problems/';
-
-/** Stable error codes; the EU OOTS EDM:ERR vocabulary inspired the split. */
-export type ErrorCode =
-  | 'invalid-request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'consent-required'
-  | 'not-found'
-  | 'conflict'
-  | 'idempotency-key-reused'
-  | 'rate-limited'
-  | 'overloaded'
-  | 'payload-too-large'
-  | 'unsupported-media-type'
-  | 'upstream-failure'
-  | 'internal';
 
 /** One field-level problem in a request. */
 export interface InvalidParam {
