@@ -2,7 +2,7 @@
 // are published as genericode documents in xoev-schemas/codelisten/ and (except the operator's list of legal
 // bases) enumerated in xoev-schemas/basis/eb-basis-1.0.xsd; test/xml/code-lists.test.ts keeps the three in step.
 import { CODE_LISTS, EVIDENCE_TYPES, PURPOSES } from '../broker/domain/codes.ts';
-import type { ErrorCode } from '../broker/errors.ts';
+import type { ErrorCode } from '../broker/domain/error-codes.ts';
 import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';
 import type { ItemStatus } from '../broker/evidence/outcome.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';

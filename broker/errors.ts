@@ -1,29 +1,12 @@
-// The broker's error vocabulary, mapped to RFC 9457 problem+json in one place (problemMiddleware).
-// Each kind has a stable `type` URI and `code`; callers branch on those, never on the human text.
-import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
-import { classifyDatabaseBusy } from './db/db-errors.ts';
-import type { BrokerMetrics } from './metrics.ts';
-import { sendXmlProblem, type Problem } from './xml-api/error-document.ts';
-import { answersInXml } from './xml-api/negotiation.ts';
+// The broker's error vocabulary and the one mapping from anything thrown to it (classifyError). Each kind
+// has a stable `type` URI and `code`; callers branch on those, never on the human text. Rendering (JSON,
+// XML, pages) lives in the HTTP layer above: this module knows no format.
+import { classifyDatabaseBusy, type DatabaseBusy } from './db/db-errors.ts';
+import type { ErrorCode } from './domain/error-codes.ts';
+
+export type { ErrorCode } from './domain/error-codes.ts';
 
 export const PROBLEM_BASE = 'https://evidence-broker.example/problems/';
-
-/** Stable error codes; the EU OOTS EDM:ERR vocabulary inspired the split. */
-export type ErrorCode =
-  | 'invalid-request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'consent-required'
-  | 'not-found'
-  | 'conflict'
-  | 'idempotency-key-reused'
-  | 'rate-limited'
-  | 'overloaded'
-  | 'payload-too-large'
-  | 'unsupported-media-type'
-  | 'upstream-failure'
-  | 'internal';
 
 /** One field-level problem in a request. */
 export interface InvalidParam {
@@ -91,58 +74,39 @@ export class OverloadError extends BrokerError {
   }
 }
 
-export function problemBody(err: BrokerError, instance?: string): Record<string, unknown> {
-  return {
-    type: err.type,
-    title: err.title,
-    status: err.status,
-    detail: err.message,
-    code: err.code,
-    ...(instance ? { instance } : {}),
-    ...err.extras,
-  };
-}
-
-export function sendProblem(res: Response, err: BrokerError): void {
-  if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-  // NOTE: `instance` only for a matched route: an unmatched (possibly encoded) path may carry an IdNr.
-  const body = problemBody(err, res.req.route ? res.req.originalUrl : undefined);
-  // A caller that speaks XML (sent XML, or asks for it) gets the same problem as an XML error document.
-  if (answersInXml(res.req)) return sendXmlProblem(res, body as unknown as Problem);
-  res.status(err.status).type('application/problem+json').json(body);
-}
-
-/** Maps body-parser's own errors (bad JSON, too large, wrong charset) to our vocabulary. */
-function fromHttpError(err: unknown): BrokerError | null {
-  if (typeof err !== 'object' || err === null || !('type' in err) || !('status' in err)) return null;
-  const { type, status } = err as { type: unknown; status: unknown };
-  if (type === 'entity.parse.failed') return new ValidationError('The body is not well-formed JSON');
-  if (type === 'entity.too.large') return new BrokerError(413, 'payload-too-large', 'Payload too large', 'The body exceeds the size limit');
-  if (type === 'encoding.unsupported') return new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body without a Content-Encoding');
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new ValidationError('The body could not be read');
-  }
-  return null;
-}
-
 /** Seconds a caller is asked to wait after the database was too busy to serve it. */
 export const DATABASE_BUSY_RETRY_AFTER_SECONDS = 1;
 
-export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'databaseBusy'>): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (res.headersSent) return next(err);
-    const known = err instanceof BrokerError ? err : fromHttpError(err);
-    if (known) return sendProblem(res, known);
-    // A saturated database is an overload, not a fault: 503 with Retry-After, like the in-flight limit.
-    const busy = classifyDatabaseBusy(err);
-    if (busy) {
-      metrics.databaseBusy.inc({ cause: busy.cause });
-      // NOTE: codes only, never the error's message: a driver message may quote the values of a row.
-      log.warn({ dbBusy: busy, route: req.route?.path, method: req.method }, 'database busy; answered 503');
-      return sendProblem(res, new OverloadError(503, 'The database is busy; retry shortly', DATABASE_BUSY_RETRY_AFTER_SECONDS));
-    }
-    // NOTE: log the cause for operators; the caller only learns that it failed, never why in detail.
-    log.error({ err, route: req.route?.path, method: req.method }, 'unhandled error');
-    sendProblem(res, new BrokerError(500, 'internal', 'Internal error', 'The broker failed to handle the request'));
-  };
+/** What a thrown value means to the caller; every error handler (API and pages) starts from this. */
+export type ClassifiedError =
+  /** Thrown on purpose, or the framework refused the body: answer it as it is. */
+  | { kind: 'known'; error: BrokerError }
+  /** A saturated database: an overload, not a fault (503 with Retry-After). */
+  | { kind: 'database-busy'; error: OverloadError; busy: DatabaseBusy }
+  /** A fault: log the cause for operators; the caller only learns that it failed. */
+  | { kind: 'unexpected'; error: BrokerError; cause: unknown };
+
+export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof BrokerError) return { kind: 'known', error: err };
+  const fromFramework = fromHttpError(err);
+  if (fromFramework) return { kind: 'known', error: fromFramework };
+  const busy = classifyDatabaseBusy(err);
+  if (busy) return { kind: 'database-busy', busy, error: new OverloadError(503, 'The database is busy; retry shortly', DATABASE_BUSY_RETRY_AFTER_SECONDS) };
+  return { kind: 'unexpected', cause: err, error: new BrokerError(500, 'internal', 'Internal error', 'The broker failed to handle the request') };
+}
+
+/** Maps the framework's own errors (bad JSON, too large, wrong charset, any other 4xx) to our vocabulary. */
+function fromHttpError(err: unknown): BrokerError | null {
+  if (typeof err !== 'object' || err === null || !('status' in err)) return null;
+  const { type, status } = err as { type?: unknown; status: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  if (type === 'entity.parse.failed') return new ValidationError('The body is not well-formed JSON');
+  if (status === 413) return new BrokerError(413, 'payload-too-large', 'Payload too large', 'The body exceeds the size limit');
+  if (type === 'encoding.unsupported') return new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body without a Content-Encoding');
+  return new ValidationError('The body could not be read');
+}
+
+/** Compile-time proof that a switch over a union handled every member. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${String(value)}`);
 }

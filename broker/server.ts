@@ -8,7 +8,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { authenticate } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { createContext, type Context, type ContextOverrides } from './context.ts';
-import { BrokerError, NotFoundError, problemMiddleware, ValidationError } from './errors.ts';
+import { BrokerError, NotFoundError, ValidationError } from './errors.ts';
+import { problemMiddleware } from './http/problem-response.ts';
 import { firstDuplicateKey } from './json-duplicate-keys.ts';
 import { retireDemoData } from './demo-identities.ts';
 import { purgeExpired } from './lifecycle.ts';

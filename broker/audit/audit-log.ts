@@ -12,29 +12,19 @@ import {
   linkHash,
   newSalt,
   type AuditDetailFields,
-  type AuditKind,
+  type AuditEvent,
   type ChainBreak,
+  type ChainHead,
   type ChainLink,
 } from './chain.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
 
-/** One event to record. */
-export interface AuditEvent extends Omit<AuditDetailFields, 'details'> {
-  kind: AuditKind;
-  at: Date;
-  details: Record<string, unknown>;
-}
+export type { AuditEvent, ChainHead } from './chain.ts';
 
 /** Outcome of verifying the chain. */
 export type VerifyResult =
   | { ok: true; entries: number; headHash: string; detailsChecked: number }
   | { ok: false; entries: number; brokenAt: number; reason: ChainBreak };
-
-/** The chain's head: the last entry's sequence number and hash. */
-export interface ChainHead {
-  seq: number;
-  hash: string;
-}
 
 /** A transfer as the citizen sees it in the cockpit. */
 export interface TransferRecord {

@@ -18,6 +18,19 @@ export interface AuditDetailFields {
   details: string;
 }
 
+/** One event to record. */
+export interface AuditEvent extends Omit<AuditDetailFields, 'details'> {
+  kind: AuditKind;
+  at: Date;
+  details: Record<string, unknown>;
+}
+
+/** The chain's head: the last entry's sequence number and hash. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 /** The hashed, non-personal part of one entry. */
 export interface ChainLink {
   seq: number;

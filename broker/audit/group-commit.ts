@@ -3,7 +3,13 @@
 // caller. Each caller is answered only after the COMMIT that holds its facts and its audit entries.
 import { directSqlOf, TRANSACTION_LIMITS, type Db } from '../db/database.ts';
 import type { SqlStatements } from '../db/direct-sql.ts';
-import type { AuditEvent, AuditLog } from './audit-log.ts';
+import type { AuditEvent, ChainHead } from './chain.ts';
+
+/** The two chain steps a batch takes (AuditLog provides them); named here so this module stays below the log. */
+export interface ChainAppender {
+  lockHead(sql: SqlStatements): Promise<ChainHead>;
+  appendAfter(sql: SqlStatements, head: ChainHead, events: AuditEvent[]): Promise<ChainHead>;
+}
 
 /** Records an audit event in the batch's transaction; returns the entry's sequence number. */
 export type RecordAudit = (ev: AuditEvent) => number;
@@ -51,7 +57,7 @@ export class AuditGroupCommit {
    */
   constructor(
     private readonly db: Db,
-    private readonly audit: Pick<AuditLog, 'lockHead' | 'appendAfter'>,
+    private readonly audit: ChainAppender,
     private readonly maxWaitMs: number,
     private readonly maxBatch = MAX_BATCH,
   ) {}

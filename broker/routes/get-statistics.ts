@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Context } from '../context.ts';
 import { principalOf } from '../auth/authenticate.ts';
 import { ForbiddenError } from '../errors.ts';

@@ -1,6 +1,6 @@
 // The XML error document (nachweis:fehlermeldung): the same problem as RFC 9457 problem+json — the same stable
 // code (from the fehlercode list), type URI, HTTP status, title, detail and field problems — for callers that
-// speak XML. broker/errors.ts sends it instead of problem+json when answersInXml() says so.
+// speak XML. broker/http/problem-response.ts sends it instead of problem+json when answersInXml() says so.
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { CODES } from '../../adapters/code-lists.ts';
@@ -8,7 +8,7 @@ import { writeCode } from '../../adapters/xml.ts';
 import type { ErrorCode, InvalidParam } from '../errors.ts';
 import { newNachweisDocument, XML_CONTENT_TYPE } from './namespace.ts';
 
-/** The fields of a problem (broker/errors.ts problemBody) that the XML error document carries. */
+/** The fields of a problem (broker/http/problem-response.ts problemBody) that the XML error document carries. */
 export interface Problem {
   type: string;
   title: string;

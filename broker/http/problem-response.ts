@@ -1,0 +1,58 @@
+// Renders the broker's errors for API callers: RFC 9457 problem+json, or the same problem as an XML error
+// document for callers that speak XML. The one error handler of the API; what an error means is decided
+// below it (broker/errors.ts classifyError), how it looks is decided here.
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { assertNever, classifyError, type BrokerError } from '../errors.ts';
+import type { BrokerMetrics } from '../metrics.ts';
+import { sendXmlProblem, type Problem } from '../xml-api/error-document.ts';
+import { answersInXml } from '../xml-api/negotiation.ts';
+
+export function problemBody(err: BrokerError, instance?: string): Record<string, unknown> {
+  return {
+    type: err.type,
+    title: err.title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...err.extras,
+  };
+}
+
+/** Sets Retry-After when the error asks for a wait; shared with the pages, which render their own body. */
+export function setRetryAfter(res: Response, err: BrokerError): void {
+  if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+}
+
+export function sendProblem(res: Response, err: BrokerError): void {
+  setRetryAfter(res, err);
+  // NOTE: `instance` only for a matched route: an unmatched (possibly encoded) path may carry an IdNr.
+  const body = problemBody(err, res.req.route ? res.req.originalUrl : undefined);
+  // A caller that speaks XML (sent XML, or asks for it) gets the same problem as an XML error document.
+  if (answersInXml(res.req)) return sendXmlProblem(res, body as unknown as Problem);
+  res.status(err.status).type('application/problem+json').json(body);
+}
+
+export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'databaseBusy'>): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const classified = classifyError(err);
+    switch (classified.kind) {
+      case 'known':
+        break;
+      case 'database-busy':
+        metrics.databaseBusy.inc({ cause: classified.busy.cause });
+        // NOTE: codes only, never the error's message: a driver message may quote the values of a row.
+        log.warn({ dbBusy: classified.busy, route: req.route?.path, method: req.method }, 'database busy; answered 503');
+        break;
+      case 'unexpected':
+        // NOTE: log the cause for operators; the caller only learns that it failed, never why in detail.
+        log.error({ err: classified.cause, route: req.route?.path, method: req.method }, 'unhandled error');
+        break;
+      default:
+        assertNever(classified);
+    }
+    sendProblem(res, classified.error);
+  };
+}
