@@ -40,11 +40,8 @@ async function sqlitePragma(db: Db, name: string): Promise<string> {
   return name === 'synchronous' ? (({ '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' } as Record<string, string>)[v] ?? v) : v;
 }
 
-/**
- * How appends are made: `transaction` = each caller runs db.$transaction + AuditLog.append per batch of
- * `perTransaction`; `group-commit` = concurrency × perTransaction callers each await AuditLog.record(),
- * which batches whatever is queued while the previous batch commits (so a batch holds up to that many).
- */
+/** `transaction`: db.$transaction + AuditLog.append per caller (the baseline); `group-commit`: callers await
+ *  AuditLog.record(), which batches whatever queued while the previous batch committed. */
 export type AppendMode = 'transaction' | 'group-commit';
 
 /** Result of an append run. */
@@ -131,11 +128,8 @@ export async function auditAppends(p: {
   }
 }
 
-/**
- * Durability under a process kill: append for a while (first half one append per transaction, second half
- * through group commit with many concurrent callers), note the highest acknowledged entry in a side file,
- * then SIGKILL this very process right after that acknowledgement. `auditAfterKill` then checks.
- */
+/** Appends (one per transaction, then group commit), notes the last acknowledged entry in a side file and
+ *  SIGKILLs this process right after it; `auditAfterKill` then checks what is on disk. */
 export async function auditAppendThenKill(p: { databaseUrl: string; durationMs: number; ackFile: string }): Promise<never> {
   const database = await openDatabase(p.databaseUrl);
   const db = database.prisma;

@@ -1,8 +1,6 @@
-// Child process: the baselines the broker is measured against, on plain node:http.
-//   'xml' — baseline (a): the same register calls through the real adapters and nothing else (no
-//           authentication, consent, storage, audit or logging): broker ÷ (a) is what the broker costs.
-//   'raw' — baseline (b): the same calls over the same transport, replaying queries the adapters built once,
-//           answers read as text: (a) ÷ (b) is what the register protocol costs.
+// Child process: the baselines, on plain node:http. (a) 'xml': the same register calls through the real adapters
+// and nothing else, so broker ÷ (a) is the broker's cost; (b) 'raw': the same calls replaying queries the adapters
+// built once, answers unparsed, so (a) ÷ (b) is the register protocol's cost.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,8 @@
 // Child process: the real broker (startBroker with testConfig) on its own database, seeded through its own
-// stores with one authority, its token and one consent per bench citizen.
+// stores with one authority, its token and one consent per bench citizen. With `countStatements` it counts
+// the SQL statements the drivers execute (wrapping better-sqlite3 and pg; the broker is untouched): untimed runs only.
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
 import { startBroker } from '../broker/server.ts';
@@ -17,6 +20,7 @@ export interface BrokerArgs {
   registerTimeoutMs: number;
   /** MAX_IN_FLIGHT for this run; omitted: the default. */
   maxInFlight?: number;
+  countStatements?: boolean;
 }
 
 /** What the parent learns when the broker is up. */
@@ -32,6 +36,8 @@ export interface BrokerReady {
 
 const BENCH_AUTHORITY = 'elterngeldstelle-bench';
 const args = childArgs<BrokerArgs>();
+const statements = new Map<string, number>();
+if (args.countStatements) countStatementsAtDrivers();
 
 const broker = await startBroker(
   testConfig({
@@ -103,6 +109,37 @@ if (ctx.database.target.provider === 'sqlite') {
 
 serveParent(
   { url: broker.url, token, provider: ctx.database.target.provider, seedMs, consents: citizens.length, sqlitePragmas } satisfies BrokerReady,
-  {},
+  {
+    'statements.reset': () => statements.clear(),
+    'statements.read': () => Object.fromEntries(statements),
+  },
   () => broker.close(),
 );
+
+/** Counts executed statements by verb and table ("SELECT Consent", "INSERT AuditEntry", "BEGIN"). */
+function countStatementsAtDrivers(): void {
+  const count = (sql: string) => {
+    const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
+    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1];
+    const key = table ? `${verb} ${table}` : verb;
+    statements.set(key, (statements.get(key) ?? 0) + 1);
+  };
+  // Executions, not compilations: every better-sqlite3 statement runs through one of these four methods.
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, (this: { source: string }, ...a: unknown[]) => unknown>;
+  probe.close();
+  for (const method of ['run', 'get', 'all', 'iterate']) {
+    const original = proto[method]!;
+    proto[method] = function (this: { source: string }, ...a: unknown[]) {
+      count(this.source);
+      return original.apply(this, a);
+    };
+  }
+  const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...a: unknown[]): unknown };
+  const query = pgProto.query;
+  pgProto.query = function (this: unknown, ...a: unknown[]) {
+    const first = a[0];
+    count(typeof first === 'string' ? first : typeof first === 'object' && first !== null && 'text' in first ? String(first.text) : '?');
+    return query.apply(this, a);
+  };
+}

@@ -1,7 +1,6 @@
-// The load driver. Targets: the broker (SQLite, and PostgreSQL when reachable), baseline (a) fan-out + XML and
-// baseline (b) fan-out without XML, side by side against the same simulators. At each register latency:
-// closed loops (autocannon) find capacity, taking turns in alternating order; then an open loop at 50% of (a)'s
-// capacity measures latency; then 200 connections (overload, memory).
+// The load driver: the broker (SQLite, PostgreSQL), baselines (a) and (b) side by side on the same simulators.
+// Per register latency: closed loops (autocannon) taking turns find capacity, an open loop at 50% of (a)'s
+// capacity measures latency, then 200 connections overload. Last, SQL statements per request, untimed.
 import autocannon from 'autocannon';
 import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
 import type { ProxyArgs, ProxyReady } from './baselines.ts';
@@ -51,10 +50,18 @@ export interface OpenRow {
   attempts: number;
 }
 
+/** SQL statements per evidence request, counted at the drivers in an untimed run. */
+export interface StatementCount {
+  target: TargetId;
+  requests: number;
+  perRequest: Record<string, number>;
+}
+
 /** What the load driver measured. */
 export interface LoadResults {
   closed: ClosedRow[];
   open: OpenRow[];
+  statements: StatementCount[];
   idleRssMb: Partial<Record<TargetId, number>>;
   broker: Partial<Record<TargetId, { seedMs: number; consents: number; sqlitePragmas: BrokerReady['sqlitePragmas'] }>>;
 }
@@ -69,6 +76,7 @@ export interface LoadPlan {
   connections: number[];
   openS: number;
   latencies: number[];
+  statementRequests: number;
   pgUrl: string | null;
   logLevel: BrokerArgs['logLevel'];
   maxInFlight?: number;
@@ -97,7 +105,7 @@ export async function startSimulatorProcesses(session: Session, keys: SimulatorA
   return group;
 }
 
-async function startTarget(session: Session, plan: LoadPlan, out: LoadResults, id: TargetId, sims: Simulators): Promise<Target> {
+async function startTarget(session: Session, plan: LoadPlan, out: LoadResults, id: TargetId, sims: Simulators, countStatements = false): Promise<Target> {
   const citizens = benchCitizens(plan.citizens);
   let n = 0;
   const bodies = (count: number) => () =>
@@ -110,10 +118,12 @@ async function startTarget(session: Session, plan: LoadPlan, out: LoadResults, i
     return { id, url: child.ready.url, headers: {}, body: bodies(citizens.length), child, close: () => session.stop(child) };
   }
   const db: BenchDatabase = session.database(id === 'broker-sqlite' ? freshSqlite('broker') : freshPostgres(plan.pgUrl!));
-  const args: BrokerArgs = { ...common, databaseUrl: db.url, citizens: plan.citizens, logLevel: plan.logLevel, ...(plan.maxInFlight ? { maxInFlight: plan.maxInFlight } : {}) };
+  const args: BrokerArgs = { ...common, databaseUrl: db.url, citizens: plan.citizens, logLevel: plan.logLevel, countStatements, ...(plan.maxInFlight ? { maxInFlight: plan.maxInFlight } : {}) };
   const child = await session.track(startChild<BrokerReady>(LABELS[id], 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc'] }));
-  out.broker[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };
-  out.idleRssMb[id] = (await child.readStats()).rssMb;
+  if (!countStatements) {
+    out.broker[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };
+    out.idleRssMb[id] = (await child.readStats()).rssMb;
+  }
   const close = async () => {
     await session.stop(child);
     await session.drop(db);
@@ -166,7 +176,7 @@ async function awaitHealthy(t: Target, strict = false): Promise<void> {
 }
 
 export async function loadBenchmarks(session: Session, plan: LoadPlan, sims: Simulators): Promise<LoadResults> {
-  const out: LoadResults = { closed: [], open: [], idleRssMb: {}, broker: {} };
+  const out: LoadResults = { closed: [], open: [], statements: [], idleRssMb: {}, broker: {} };
   const running: Target[] = [];
   const everyone = () => [...running.map((r) => r.child), sims as Child<unknown>];
   try {
@@ -243,5 +253,29 @@ export async function loadBenchmarks(session: Session, plan: LoadPlan, sims: Sim
   } finally {
     for (const t of running) await t.close();
   }
+  await sims.call('setLatency', { latencyMs: 0 });
+  for (const id of plan.targets.filter((x) => x.startsWith('broker'))) out.statements.push(await countStatements(session, plan, out, id, sims));
   return out;
+}
+
+/** A broker of its own whose drivers count statements, sent `plan.statementRequests` requests one at a time. */
+async function countStatements(session: Session, plan: LoadPlan, out: LoadResults, id: TargetId, sims: Simulators): Promise<StatementCount> {
+  const t = await startTarget(session, plan, out, id, sims, true);
+  const client = httpClient(1);
+  try {
+    await awaitHealthy(t, true);
+    await t.child.call('statements.reset');
+    let requests = 0;
+    for (; requests < plan.statementRequests; requests++) {
+      const res = await client.post(new URL(PATH, t.url), { 'content-type': 'application/json', ...t.headers }, t.body());
+      if (res.status !== 201 || !complete(res.text)) throw new Error(`${LABELS[id]}: ${res.status} while counting statements`);
+    }
+    const counts = await t.child.call<Record<string, number>>('statements.read');
+    const perRequest = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / requests]));
+    log(`  ${LABELS[id]}: ${fmt(Object.values(perRequest).reduce((a, b) => a + b, 0), 1)} SQL statements per request`);
+    return { target: id, requests, perRequest };
+  } finally {
+    client.close();
+    await t.close();
+  }
 }

@@ -17,14 +17,11 @@ export interface PhaseStats {
   rssMb: number;
   rssPeakMb: number;
   heapUsedMb: number;
-  /** CPU (user + system) over the phase by thread (Linux only; empty elsewhere): `main` is the event loop's
-   *  thread, `other` every other thread together: worker threads (the signing pool), V8's GC and compiler
-   *  helpers, libuv's pool. Node 20 names them all "node", so they cannot be told apart. Threads that ended
-   *  during the phase are missing. */
+  /** CPU by thread (Linux): `main` is the event loop's, `other` all the rest together (signing pool, GC and
+   *  compiler helpers, libuv); Node 20 names them all "node", so they cannot be told apart. */
   threadCpuMs: Record<string, number>;
-  /** The main thread's garbage-collection pauses over the phase, ms by kind (minor = scavenges, major =
-   *  mark-compact finishing, incremental = marking steps on the main thread, weakcb = weak callbacks). Work the
-   *  GC does on helper threads (concurrent marking, parallel scavenging) is not in here: it is in `other`. */
+  /** The main thread's GC pauses, ms by kind (minor, major, incremental, weakcb); GC work on helper threads
+   *  is in `other` above. */
   gcPauseMs: Record<string, number>;
 }
 

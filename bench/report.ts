@@ -171,13 +171,18 @@ export function renderSection(r: Results): string {
     ['RSS right after start', r.load ? Object.entries(r.load.idleRssMb).map(([k, v]) => `${LABELS[k as TargetId]} ${f(v)} MB`).join(', ') : 'n/a'],
     ['shared machine', `waited ${f(r.noise.waitedMs / 1000)} s in all for other processes to quieten; ${r.noise.repeated} phase(s) run again because of them`],
   ]));
-  s.push(`### Targets (issue 26)\n\n${table(['target', 'measured', 'met?'], targets(r))}`);
+  s.push(`### Targets\n\n${table(['target', 'measured', 'met?'], targets(r))}`);
   const load = r.load;
   if (load) {
     const [head, ...rows] = ratios(load);
     s.push(`### Throughput ratios (closed loop, same run)\n\n${table(head!, rows)}\n\nCPU efficiency is the cheaper target's CPU per request ÷ the dearer's: on 2 shared cores the steadier measure.`);
     s.push(`### Closed loop (autocannon): capacity, CPU, memory\n\n${table(['target', 'registers', 'conns', 'complete req/s', 'CPU ms/req', 'main thread', 'other threads', 'GC pause', 'simulators CPU ms/req', 'ELU %', 'loop delay p99 ms', 'RSS peak MB', 'failures', 'other procs, cores'], load.closed.map(closedRow))}`);
     s.push(`### Latency at a fixed arrival rate (open loop, 50% of (a)'s capacity)\n\n${table(['target', 'registers', 'rate req/s', 'complete/sent', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p50 − (a)', 'p99 − (a)', 'loop delay p99 ms', 'CPU ms/req', 'RSS peak MB', 'other procs, cores'], load.open.map((o) => openRow(load, o)))}`);
+  }
+  if (load?.statements?.length) {
+    const keys = [...new Set(load.statements.flatMap((x) => Object.keys(x.perRequest)))].sort((x, y) => (load.statements[0]!.perRequest[y] ?? 0) - (load.statements[0]!.perRequest[x] ?? 0));
+    const total = (x: LoadResults['statements'][number]) => Object.values(x.perRequest).reduce((a, b) => a + b, 0);
+    s.push(`### SQL statements per evidence request (counted at the drivers, untimed)\n\n${table(['statement', ...load.statements.map((x) => `${LABELS[x.target]} (${x.requests} requests)`)], [...keys.map((k) => [k, ...load.statements.map((x) => f(x.perRequest[k] ?? 0, 2))]), ['**total**', ...load.statements.map((x) => `**${f(total(x), 1)}**`)]])}`);
   }
   const micro = r.micro;
   if (micro) {

@@ -48,8 +48,8 @@ if (opts.runtime !== 'built' && opts.runtime !== 'tsx') throw new Error('--runti
 const runtime = opts.runtime as ChildRuntime;
 
 const SIZES = quick
-  ? { citizens: 500, warmS: 1, closedS: 2, rounds: 1, connections: [10, 50], openS: 3, latencies: [0], auditMs: 1000, verifyEntries: 100_000, signatureMs: 250, postgres: false }
-  : { citizens: 5000, warmS: 5, closedS: 5, rounds: 2, connections: [10, 50, 200], openS: 10, latencies: [0, 20], auditMs: 4000, verifyEntries: 1_000_000, signatureMs: 1000, postgres: true };
+  ? { citizens: 500, warmS: 1, closedS: 2, rounds: 1, connections: [10, 50], openS: 3, latencies: [0], statementRequests: 20, auditMs: 1000, verifyEntries: 100_000, signatureMs: 250, postgres: false }
+  : { citizens: 5000, warmS: 5, closedS: 5, rounds: 2, connections: [10, 50, 200], openS: 10, latencies: [0, 20], statementRequests: 100, auditMs: 4000, verifyEntries: 1_000_000, signatureMs: 1000, postgres: true };
 const rounds = opts.rounds ? Number(opts.rounds) : SIZES.rounds;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${opts.rounds}`);
 
