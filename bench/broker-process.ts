@@ -1,20 +1,14 @@
-// Child process: the real broker (startBroker with testConfig) on its own database, seeded with one
-// authority, its token, and one consent per bench citizen through the real consent ledger. With
-// `countQueries` it also counts the SQL statements the database drivers execute (a bench-side wrapper
-// around better-sqlite3's statement execution and pg's Client.query; the broker's code is untouched) — only in the
-// query-count run, never while timing.
-import type { Server } from 'node:http';
-import { createHistogram, performance } from 'node:perf_hooks';
+// Child process: the real broker (startBroker with testConfig) on its own database, seeded through its own
+// stores with one authority, its token and one consent per bench citizen. With `countStatements` it counts
+// the SQL statements the drivers execute (wrapping better-sqlite3 and pg; the broker is untouched): untimed runs only.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createSignaturePool, type SignaturePool } from '../adapters/signature-pool.ts';
 import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
 import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
 import { startBroker } from '../broker/server.ts';
-import { childArgs, serveParent } from './child-process.ts';
 import { benchCitizens } from './citizens.ts';
-import { serveAnswers, serviceAnswer, xmlAnswer } from './proxy-answers.ts';
-import type { BenchTrust } from './raw-queries.ts';
+import { childArgs, serveParent } from './child-process.ts';
+import type { BenchTrust } from './register-queries.ts';
 
 /** What the parent passes. */
 export interface BrokerArgs {
@@ -24,11 +18,9 @@ export interface BrokerArgs {
   citizens: number;
   logLevel: Config['logLevel'];
   registerTimeoutMs: number;
-  countQueries: boolean;
   /** MAX_IN_FLIGHT for this run; omitted: the default. */
   maxInFlight?: number;
-  /** Also serve the layers section's two bare servers from this process (see BrokerReady.layers). */
-  layers?: boolean;
+  countStatements?: boolean;
 }
 
 /** What the parent learns when the broker is up. */
@@ -40,29 +32,12 @@ export interface BrokerReady {
   consents: number;
   /** SQLite only: the broker's own connection's journal and sync mode. */
   sqlitePragmas: { journalMode: string; synchronous: string } | null;
-  /**
-   * With `layers`: bare node:http servers in this same process, beside the broker: `protocol` answers as
-   * baseline (a) does (bench/proxy-answers.ts), `service` through the broker's EvidenceService for the bench
-   * authority without Express and authentication. Same heap, same loaded code, same event loop as the broker.
-   */
-  layers: { protocol: string; service: string } | null;
 }
 
 const BENCH_AUTHORITY = 'elterngeldstelle-bench';
-
 const args = childArgs<BrokerArgs>();
-
 const statements = new Map<string, number>();
-// SQLite only: the time each kind of statement spends executing (better-sqlite3 runs a statement synchronously
-// within the call, on the event loop's thread: its WAL writes and any checkpoint included).
-const sqliteNs = new Map<string, bigint>();
-// Transactions: how long each one holds its connection (BEGIN → COMMIT/ROLLBACK). On SQLite one transaction
-// runs at a time on the single connection, and statements outside it wait (broker/db/sqlite-transaction-gate.ts),
-// so the sum of hold times over the wall time says how close that connection is to being the bottleneck.
-const txHold = createHistogram();
-let txHoldSumMs = 0;
-let txWindowStart = performance.now();
-if (args.countQueries) installQueryCounters();
+if (args.countStatements) countStatementsAtDrivers();
 
 const broker = await startBroker(
   testConfig({
@@ -131,101 +106,40 @@ if (ctx.database.target.provider === 'sqlite') {
   const sync = await pragma('synchronous');
   sqlitePragmas = { journalMode: await pragma('journal_mode'), synchronous: ({ '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' } as Record<string, string>)[sync] ?? sync };
 }
-statements.clear();
-
-let layers: BrokerReady['layers'] = null;
-const layerServers: Server[] = [];
-let layerPool: SignaturePool | null = null;
-if (args.layers) {
-  const participant = await ctx.participants.get(BENCH_AUTHORITY);
-  if (!participant) throw new Error('the bench authority is missing');
-  layerPool = createSignaturePool(ctx.cfg.signingThreads);
-  const protocol = await serveAnswers(xmlAnswer({ registerUrls: args.registerUrls, trust: args.trust, registerTimeoutMs: args.registerTimeoutMs, signatureOperation: layerPool }));
-  const service = await serveAnswers(serviceAnswer(ctx.evidence, participant));
-  layers = { protocol: protocol.url, service: service.url };
-  layerServers.push(protocol.server, service.server);
-}
 
 serveParent(
+  { url: broker.url, token, provider: ctx.database.target.provider, seedMs, consents: citizens.length, sqlitePragmas } satisfies BrokerReady,
   {
-    url: broker.url,
-    token,
-    provider: ctx.database.target.provider,
-    seedMs,
-    consents: citizens.length,
-    sqlitePragmas,
-    layers,
-  } satisfies BrokerReady,
-  {
-    'queries.reset': () => {
-      statements.clear();
-      sqliteNs.clear();
-      txHold.reset();
-      txHoldSumMs = 0;
-      txWindowStart = performance.now();
-    },
-    'transactions.read': () => ({
-      count: txHold.count,
-      p50Ms: txHold.count > 0 ? txHold.percentile(50) / 1000 : NaN,
-      p99Ms: txHold.count > 0 ? txHold.percentile(99) / 1000 : NaN,
-      holdShare: txHoldSumMs / (performance.now() - txWindowStart),
-      sqliteUs: Object.fromEntries([...sqliteNs.entries()].map(([k, ns]) => [k, Number(ns) / 1000])),
-    }),
-    'queries.read': () => Object.fromEntries([...statements.entries()].sort((a, b) => b[1] - a[1])),
+    'statements.reset': () => statements.clear(),
+    'statements.read': () => Object.fromEntries(statements),
   },
-  async () => {
-    for (const server of layerServers) server.closeAllConnections();
-    await Promise.all(layerServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    await layerPool?.close();
-    await broker.close();
-  },
+  () => broker.close(),
 );
 
-/** Counts statements by verb and table ("SELECT ApiToken", "INSERT AuditEntry", "BEGIN"); times transactions. */
-function installQueryCounters(): void {
-  const begun = new WeakMap<object, number>();
-  const keyOf = (sql: string) => {
+/** Counts executed statements by verb and table ("SELECT Consent", "INSERT AuditEntry", "BEGIN"). */
+function countStatementsAtDrivers(): void {
+  const count = (sql: string) => {
     const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
-    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1] ?? '';
-    return { verb, key: table ? `${verb} ${table}` : verb };
-  };
-  const count = ({ verb, key }: ReturnType<typeof keyOf>, connection: object) => {
-    if (verb === 'BEGIN') begun.set(connection, performance.now());
-    if (verb === 'COMMIT' || verb === 'ROLLBACK') {
-      const at = begun.get(connection);
-      if (at !== undefined) {
-        const ms = performance.now() - at;
-        txHold.record(Math.max(1, Math.round(ms * 1000)));
-        txHoldSumMs += ms;
-        begun.delete(connection);
-      }
-    }
+    const table = /\b(?:FROM|INTO|UPDATE)\s+(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?/i.exec(sql)?.[1];
+    const key = table ? `${verb} ${table}` : verb;
     statements.set(key, (statements.get(key) ?? 0) + 1);
   };
-  // Executions, not compilations: the broker keeps prepared statements (broker/db/sqlite-statement-cache.ts),
-  // so `prepare` runs once per SQL text. Every statement runs through one of these four methods.
+  // Executions, not compilations: every better-sqlite3 statement runs through one of these four methods.
   const probe = new Database(':memory:');
-  const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, (this: { source: string; database: object }, ...a: unknown[]) => unknown>;
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, (this: { source: string }, ...a: unknown[]) => unknown>;
   probe.close();
   for (const method of ['run', 'get', 'all', 'iterate']) {
-    const original = statementProto[method]!;
-    statementProto[method] = function (this: { source: string; database: object }, ...a: unknown[]) {
-      const statement = keyOf(this.source);
-      count(statement, this.database);
-      const started = process.hrtime.bigint();
-      try {
-        return original.apply(this, a);
-      } finally {
-        sqliteNs.set(statement.key, (sqliteNs.get(statement.key) ?? 0n) + (process.hrtime.bigint() - started));
-      }
+    const original = proto[method]!;
+    proto[method] = function (this: { source: string }, ...a: unknown[]) {
+      count(this.source);
+      return original.apply(this, a);
     };
   }
   const pgProto = pg.Client.prototype as unknown as { query(this: unknown, ...a: unknown[]): unknown };
   const query = pgProto.query;
   pgProto.query = function (this: unknown, ...a: unknown[]) {
     const first = a[0];
-    const sql = typeof first === 'string' ? first : typeof first === 'object' && first !== null && 'text' in first ? String((first as { text: unknown }).text) : '?';
-    count(keyOf(sql), this as object);
+    count(typeof first === 'string' ? first : typeof first === 'object' && first !== null && 'text' in first ? String(first.text) : '?');
     return query.apply(this, a);
   };
 }

@@ -1,27 +1,14 @@
-// Processes under test run as children of the bench — compiled (`npm run build`, dist/, plain node: how a
-// production broker runs) or from source (node --import tsx, `--runtime tsx`) — so their CPU, memory and
-// event-loop delay are theirs alone. Parent and child talk over the IPC channel: the child announces
-// itself ready with what the parent needs (URLs, tokens), then answers calls — `stats.reset`,
-// `stats.read`, its own methods, and `stop`. A child exits when the parent goes away, so nothing is
-// left running after the bench.
+// Processes under test run as children of the bench (compiled by default, or from source with tsx) so their
+// CPU, memory and event-loop delay are theirs alone. They talk to the parent over IPC: ready, then calls.
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStatsProbe, type PhaseStats } from './process-stats.ts';
+import { createStatsProbe, type PhaseStats } from './measure.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/**
- * How `npm run start:built` runs the broker (scripts/start-built.sh: keep the two in step). glibc: malloc arenas
- * capped at 2, and blocks of 32 KiB or more (V8's compiler zones: Prisma's query-compiler wasm tiering up) served
- * by mmap, so they go back to the system when freed instead of lingering as free arena space. V8: the old
- * generation capped at 512 MB, which also lowers how far V8 lets it grow between full collections (its growing
- * factor shrinks with the cap). Semi-spaces stay at V8's 16 MB: 8 MB saved 5–17 MB but cost CPU per request. On
- * 2 cores or fewer, garbage collection on the main thread alone (GC_THREADS=auto): V8's helper threads cost more
- * CPU per request there than they save. bench/README.md ("Memory", "Garbage collection") has what each saves and
- * costs.
- */
+/** How `npm run start:built` runs the broker (scripts/start-built.sh: keep the two in step; RESULTS.md has why). */
 export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' } as const;
 export const DEPLOYED_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512', ...gcFlags(process.env.GC_THREADS || 'auto')];
 
@@ -65,8 +52,6 @@ export function serveParent(ready: unknown, handlers: Record<string, Handler>, c
     ...handlers,
     'stats.reset': () => probe.reset(),
     'stats.read': () => probe.read(),
-    // The monotonic clock in µs, the one V8's CPU profiles use: lets the parent cut a profile to a window.
-    'clock.us': () => Number(process.hrtime.bigint() / 1000n),
   };
   process.on('disconnect', () => process.exit(1));
   process.on('message', (raw) => {
@@ -76,7 +61,6 @@ export function serveParent(ready: unknown, handlers: Record<string, Handler>, c
         .catch(() => undefined)
         .then(() => {
           probe.stop();
-          // NOTE: exit through process.exit so that --cpu-prof writes its profile.
           send({ id: msg.id, ok: true, result: null } satisfies ReplyMessage, () => process.exit(0));
         });
       return;
@@ -110,7 +94,7 @@ export interface Child<R> {
 }
 
 export interface StartChildOptions {
-  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
+  /** Extra node flags. */
   nodeFlags?: string[];
   /**
    * The child stands for a deployed process (the broker, the baselines): built, it also gets start:built's V8

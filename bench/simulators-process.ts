@@ -1,12 +1,9 @@
-// Child process: one register simulator, served from the real startSimulators. The bench runs three of
-// these, one per register, so the registers work in parallel as independent systems do (in one process the
-// three would take turns on one event loop, and "the slowest register" would be the sum of all three).
-// The other two simulators startSimulators starts here stay idle. All three processes use the same key set,
-// made by the parent and passed in: each signs with its register's key and pins the same broker certificate.
-import type { SigningIdentity } from '../adapters/signing.ts';
+// Child process: one register simulator (the real startSimulators), one process per register so the
+// registers work in parallel as independent systems do. Every process gets the bench's one key set.
 import { startSimulators } from '../adapters/simulators.ts';
 import type { EvidenceType } from '../broker/domain/codes.ts';
 import { childArgs, serveParent } from './child-process.ts';
+import { byType, type SigningIdentity } from './register-queries.ts';
 
 /** What the parent passes: which register to serve, and the bench's key set. */
 export interface SimulatorArgs {
@@ -23,7 +20,7 @@ export interface SimulatorReady {
 const { type, trust } = childArgs<SimulatorArgs>();
 const sims = await startSimulators({
   host: '127.0.0.1',
-  ports: { salary: 0, 'maternity-benefit': 0, income: 0 },
+  ports: byType(() => 0),
   signing: trust.registers,
   brokerCertificate: trust.broker.certPem,
 });

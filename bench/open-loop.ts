@@ -1,7 +1,6 @@
-// Open-loop load: requests leave at a fixed rate whatever the target does, and each one's latency is
-// counted from the moment it was *scheduled* to leave. A target that stalls therefore pays for every
-// request that queued behind the stall (no coordinated omission, unlike a closed loop that simply waits).
-// The run sends a fixed number of requests and then waits a bounded time for the stragglers.
+// Open-loop load: requests leave on a fixed schedule whatever the target does, and latency counts from the
+// scheduled send time, so a stall is paid by every request queued behind it (no coordinated omission;
+// autocannon's rate limit waits on the connection instead).
 import http from 'node:http';
 import { createHistogram, performance } from 'node:perf_hooks';
 
@@ -104,25 +103,6 @@ export async function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     maxMs: latency.count > 0 ? latency.max / 1000 : NaN,
     sendLagP99Ms: lag.count > 0 ? lag.percentile(99) / 1000 : NaN,
   };
-}
-
-/**
- * One request at a time, `count` times: the latency with no queueing at all — the floor that a fixed
- * arrival rate can only add to. Reported in the open loop's shape (rate 0: no schedule).
- */
-export async function oneAtATime(count: number, send: () => Promise<boolean>): Promise<OpenLoopResult> {
-  const latency = createHistogram();
-  let ok = 0;
-  let notOk = 0;
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    if (await send()) ok++;
-    else notOk++;
-    latency.record(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-  }
-  const us = (p: number) => latency.percentile(p) / 1000;
-  return { rate: 0, durationS: (performance.now() - start) / 1000, sent: count, ok, notOk, lost: 0, achievedRps: count / ((performance.now() - start) / 1000), p50Ms: us(50), p90Ms: us(90), p99Ms: us(99), p999Ms: us(99.9), maxMs: latency.max / 1000, sendLagP99Ms: 0 };
 }
 
 /** A keep-alive HTTP client for the open loop (node:http, one agent per run, destroyed afterwards). */

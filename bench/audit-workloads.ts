@@ -1,7 +1,5 @@
-// Micro-benchmarks of the audit chain through the real AuditLog: durable appends per second (each in its
-// own db.$transaction, the baseline; or through the AuditLog's group commit, where concurrent callers
-// share one transaction and each is answered after its COMMIT), a process-kill test of durability of both, and verifying a chain of many entries that was generated fast (links
-// computed with broker/audit/chain.ts, rows bulk-inserted with better-sqlite3 into a migrated database).
+// Audit workloads through the real AuditLog: durable appends per second (one transaction each, the baseline,
+// or group commit), a process-kill test, and verifying a long chain bulk-inserted with better-sqlite3.
 import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { createHistogram, performance } from 'node:perf_hooks';
@@ -9,6 +7,7 @@ import Database from 'better-sqlite3';
 import { AuditLog, detailFieldsOf, type AuditEvent } from '../broker/audit/audit-log.ts';
 import { commitmentOf, linkHash, newSalt } from '../broker/audit/chain.ts';
 import { openDatabase, type Db } from '../broker/db/database.ts';
+import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
 import { sqliteDateWriter } from './bench-db.ts';
 import { benchCitizens } from './citizens.ts';
@@ -30,11 +29,7 @@ export function transferEvent(i: number, idNr: string, at: Date): AuditEvent {
       caseReference: `EG-BENCH-${i}`,
       basis: { basis: 'consent', consentId: '5b3c0a3e-6f3e-4f7d-9d0e-1c2b3a4d5e6f' },
       outcome: 'complete',
-      items: [
-        { type: 'salary', register: 'rvbea', status: 'delivered', dataHash: hash(1) },
-        { type: 'maternity-benefit', register: 'gkv-mutterschaftsgeld', status: 'delivered', dataHash: hash(2) },
-        { type: 'income', register: 'steuerverwaltung', status: 'delivered', dataHash: hash(3) },
-      ],
+      items: EVIDENCE_TYPES.map((type, k) => ({ type, register: `${type}-register`, status: 'delivered', dataHash: hash(k + 1) })),
     },
   };
 }
@@ -45,11 +40,8 @@ async function sqlitePragma(db: Db, name: string): Promise<string> {
   return name === 'synchronous' ? (({ '0': 'OFF', '1': 'NORMAL', '2': 'FULL', '3': 'EXTRA' } as Record<string, string>)[v] ?? v) : v;
 }
 
-/**
- * How appends are made: `transaction` = each caller runs db.$transaction + AuditLog.append per batch of
- * `perTransaction`; `group-commit` = concurrency × perTransaction callers each await AuditLog.record(),
- * which batches whatever is queued while the previous batch commits (so a batch holds up to that many).
- */
+/** `transaction`: db.$transaction + AuditLog.append per caller (the baseline); `group-commit`: callers await
+ *  AuditLog.record(), which batches whatever queued while the previous batch committed. */
 export type AppendMode = 'transaction' | 'group-commit';
 
 /** Result of an append run. */
@@ -136,11 +128,8 @@ export async function auditAppends(p: {
   }
 }
 
-/**
- * Durability under a process kill: append for a while (first half one append per transaction, second half
- * through group commit with many concurrent callers), note the highest acknowledged entry in a side file,
- * then SIGKILL this very process right after that acknowledgement. `auditAfterKill` then checks.
- */
+/** Appends (one per transaction, then group commit), notes the last acknowledged entry in a side file and
+ *  SIGKILLs this process right after it; `auditAfterKill` then checks what is on disk. */
 export async function auditAppendThenKill(p: { databaseUrl: string; durationMs: number; ackFile: string }): Promise<never> {
   const database = await openDatabase(p.databaseUrl);
   const db = database.prisma;
@@ -179,8 +168,8 @@ export interface VerifyResult {
   dbMb: number;
   /** The fastest of the runs. */
   verifyS: number;
-  /** Every run, in order (older results have none). */
-  verifyRunsS?: number[];
+  /** Every run, in order. */
+  verifyRunsS: number[];
   verifyEntriesPerS: number;
   ok: boolean;
   /** The same checks over better-sqlite3 directly, without Prisma: what hashing alone costs. */
@@ -234,8 +223,7 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
   raw.close();
   const generateS = (performance.now() - genStart) / 1000;
 
-  // NOTE: each check runs VERIFY_RUNS times over the same chain and the fastest counts (the others are
-  // reported): on these shared machines one run of the same commit took 7.6 s and the next 15.5 s.
+  // NOTE: the fastest of VERIFY_RUNS counts (all are reported): a shared machine's noise only slows a run.
   const database = await openDatabase(`file:${p.file}`);
   const verifyRunsS: number[] = [];
   const rawRunsS: number[] = [];
