@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).optional(),
   CONSENT_MAX_VALIDITY_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).optional(),
   REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
   ADMISSION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   SIGNING_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
@@ -141,6 +142,8 @@ export interface Config {
   maxConnectionsPerClient: number;
   /** The longest validity of a consent an authority records for itself (400 beyond). */
   consentMaxValidityDays: number;
+  /** Sign-in attempts (clerk and citizen pages) per client address and minute, per process (429 page beyond). */
+  signInAttemptsPerMinute: number;
   /** Calls in flight per register and process, and evidence requests admitted to it at once (broker/evidence/admission.ts). */
   registerMaxInFlight: number;
   /** How long a request whose registers are full waits for room before it is refused (503); 0 = at once. */
@@ -230,6 +233,7 @@ export function envToConfig(env: Env): Config {
     headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS ?? 10_000, env.REQUEST_TIMEOUT_MS ?? 30_000),
     maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT ?? 256,
     consentMaxValidityDays: env.CONSENT_MAX_VALIDITY_DAYS ?? 365,
+    signInAttemptsPerMinute: env.SIGN_IN_ATTEMPTS_PER_MINUTE ?? 60,
     registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
     admissionWaitMs: env.ADMISSION_WAIT_MS ?? 1000,
     // auto: one thread per core beyond the event loop's, at least one, at most four.

@@ -30,6 +30,7 @@ export function citizenSignInController(ctx: Context) {
       if (!provider) return sendPage(res, 503, signInUnavailablePage(sandbox));
       const verified = await provider.verify(req.body);
       if (!verified.ok) {
+        ctx.log.warn({ event: 'citizen-sign-in-failed', field: verified.field }, 'citizen sign-in refused'); // never the IdNr
         const csrfToken = sessions.formToken(req, res);
         const idNr = normalizeIdNr(field(req.body, 'idNr')).slice(0, 40);
         return sendPage(

@@ -39,6 +39,7 @@ export function signInController(ctx: Context) {
             new Map([['username', `Zu viele falsche Versuche. Die Anmeldung ist bis ${formatTime(outcome.lockedUntil)} gesperrt. Versuchen Sie es danach noch einmal.`]]),
           );
         }
+        ctx.log.warn({ event: 'clerk-sign-in-failed', attemptsLeft: outcome.attemptsLeft }, 'clerk sign-in refused'); // never the name or password
         const left = outcome.attemptsLeft <= 2 ? ` Noch ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'Versuch' : 'Versuche'}, dann wird die Anmeldung gesperrt.` : '';
         // NOTE: one message for an unknown name and a wrong password, so the page never confirms a name.
         return again(400, new Map([['password', `Benutzername oder Passwort ist falsch.${left}`]]));

@@ -57,6 +57,15 @@ export function busyPage(service: Service, sandbox: boolean): string {
   );
 }
 
+export function tooManyAttemptsPage(service: Service, sandbox: boolean): string {
+  return simplePage(
+    service,
+    sandbox,
+    'Zu viele Anmeldeversuche',
+    html`<p>Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Ihre Eingabe wurde nicht verarbeitet.</p><p>Versuchen Sie es in einer Minute noch einmal.</p>${homeLink(service)}`,
+  );
+}
+
 export function serverErrorPage(service: Service, sandbox: boolean): string {
   return simplePage(
     service,
