@@ -85,10 +85,9 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
       adapters,
       // A queue as long as the calls in flight: REGISTER_MAX_IN_FLIGHT bounds both.
       policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight, queue: cfg.registerMaxInFlight }, metrics.registerCircuit),
-      // NOTE: as many requests at a register as it may have calls in flight, not in flight plus queued: a call in
-      // the bulkhead's queue spends its time budget there, and under overload the gate would keep that queue full
-      // (bench: every call timed out, the circuits opened). The queue stays for calls outside the gate (polls of
-      // pending items, requests the sweep resumes). A waiter costs no CPU and a few KB; MAX_IN_FLIGHT bounds them.
+      // NOTE: admit as many requests per register as it may have calls in flight, not in flight plus queued: queued
+      // calls burn their time budget, so under overload every call timed out and the circuits opened. The bulkhead
+      // queue stays for calls outside the gate (polls, resumed requests); waiters are cheap, MAX_IN_FLIGHT bounds them.
       admission: new AdmissionGate({ capacity: cfg.registerMaxInFlight, maxWaiting: cfg.maxInFlight, waitMs: cfg.admissionWaitMs }, metrics.admissionWait),
       consents: consentStore,
       audit,

@@ -47,10 +47,9 @@ export interface RegisterTrust {
 }
 
 /**
- * The broker's signing key and certificate and each register's pinned certificate, read and checked at
- * start-up (RSA of at least 2048 bits, the key belongs to the certificate, certificates valid now). The
- * sandbox key set is refused in production mode: a production broker signs with its own key and trusts only
- * the certificates configured for its registers.
+ * The signing key and certificate and each register's pinned certificate, checked at start-up (RSA ≥ 2048 bits, key
+ * matches certificate, valid now) so a bad set stops the start, not a request. Production refuses the sandbox set:
+ * it must sign with its own key and trust only the certificates configured for its registers.
  */
 export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>): RegisterTrust {
   const source = cfg.registerSigning;

@@ -74,14 +74,9 @@ export class TokenStore {
     return rows.map((r) => ({ id: r.id, subjectType: r.subjectType, subject: r.subjectId, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, revokedAt: r.revokedAt }));
   }
 
-  /**
-   * The principal a bearer token stands for, or null (unknown, revoked, expired, or a refused label).
-   * One statement per request: the token and, for a participant's token, the directory entry in one join.
-   */
-  // NOTE: one statement instead of two findUnique calls, sent straight to the driver adapter
-  // (broker/db/direct-sql.ts): this runs on every API request, and the two Prisma queries cost ~0.38 ms of CPU
-  // on SQLite, the join through $queryRaw 0.18 ms (an idle process, 3,000 calls), and most of that is the client's.
-  // The tables' and columns' names are the models' own; the value is bound by the driver adapter.
+  /** The principal a bearer token stands for, or null (unknown, revoked, expired, or a refused label). */
+  // NOTE: one join (token + participant's directory entry) straight to the driver adapter: this runs on every API
+  // request, and Prisma's per-query work dominates it. Names are the models' own; the value is bound, never spliced.
   async authenticate(token: string, refusedLabels: readonly string[] = []): Promise<Principal | null> {
     const tokenHash = hashToken(token);
     const rows = await directSqlOf(this.db).query<TokenRow>(AUTHENTICATE, [tokenHash], ['expiresAt', 'revokedAt']);

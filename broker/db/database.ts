@@ -1,8 +1,6 @@
 // Opens the database named by DATABASE_URL through Prisma's driver adapters and applies migrations.
-// NOTE: both generated clients have the same models (test/prisma-schemas.test.ts), so the rest of the code
-// uses one type, `Db`, and never learns which database it talks to.
-// NOTE: only the configured provider's generated client and driver adapter are loaded (dynamic imports in
-// openDatabase); the other provider's would be dead weight in every process. Types are erased at run time.
+// NOTE: both generated clients have the same models (test/prisma-schemas.test.ts), so all code uses one type, `Db`.
+// NOTE: only the configured provider's client and adapter are loaded (dynamic imports); the type import is erased.
 import type { PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/client.ts';
 import { wrappingConnections, type AdapterFactory } from './adapter-factory.ts';
 import { parseDatabaseUrl, type DatabaseTarget } from './database-url.ts';
@@ -27,11 +25,9 @@ export interface Database {
 }
 
 /**
- * Time limits that turn a saturated database into a quick, retryable failure (503, broker/db/db-errors.ts)
- * instead of a queue that grows until every request times out.
- * NOTE: a transaction's timer (Prisma's, or the group commit's: direct-sql.ts) cannot interrupt a statement that waits for a lock (PostgreSQL) or that
- * sleeps in SQLite's busy handler, so each lock wait has its own, shorter limit in the database itself: the
- * statement fails cleanly, the transaction rolls back, the connection is free again.
+ * Time limits that turn a saturated database into a quick, retryable 503 instead of a queue that grows until every
+ * request times out. NOTE: a transaction's timer cannot interrupt a statement waiting for a lock or in SQLite's busy
+ * handler, so each lock wait has its own shorter limit in the database: the statement fails, the connection frees.
  */
 export const DATABASE_TIME_LIMITS = {
   /** How long a transaction (Prisma's interactive one, or direct-sql.ts's) may wait to start (a pool connection; SQLite's one connection). */

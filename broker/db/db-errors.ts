@@ -1,9 +1,6 @@
-// Which database errors mean "busy" (a saturated database: retry shortly) rather than "broken". The error
-// handler answers the busy ones 503 with Retry-After, like the in-flight limit; everything else stays a 500.
-// Shapes as thrown here by Prisma 7 through the driver adapters (test/unit/db-errors.test.ts has samples):
-//   PrismaClientKnownRequestError { code: 'P2028' | 'P2034' | 'P1008' | 'P2039' | 'P2010' …,
-//     meta.driverAdapterError.cause.originalCode: the SQLSTATE or SQLite code }
-// plus the raw driver errors (pg DatabaseError, better-sqlite3 SqliteError, pg-pool's checkout timeout).
+// Which database errors mean "busy" (saturated: retry shortly) rather than "broken": the error handler answers
+// those 503 with Retry-After, like the in-flight limit. Shapes as Prisma 7 throws them through the adapters
+// (meta.driverAdapterError.cause.originalCode) and raw driver errors: samples in test/unit/db-errors.test.ts.
 
 /** Why the database could not serve a request in time; a metrics label and a log field. */
 export type DatabaseBusyCause =

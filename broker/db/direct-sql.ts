@@ -1,16 +1,6 @@
-// Statements sent straight to the driver adapter under a Prisma client: the few statements that run on every
-// request outside a transaction (the bearer-token and client-certificate lookups, the directory entry, the
-// consent lookup and the evidence request's INSERT), and the audit group commit's transactions.
-// Prisma's client spends far more on a raw query than the database does: a `$queryRaw` of one indexed row cost
-// 100–140 µs of CPU on SQLite against 22–40 µs for the same statement through the adapter (an idle process,
-// 5,000 calls), and several times that under load (query interpretation, tracing spans, value encoding,
-// promise layers); its interactive transaction adds its own bookkeeping per statement. The adapter is the one
-// Prisma itself uses, through its published driver-adapter interface (`queryRaw` / `executeRaw` with `args`
-// and `argTypes`, `startTransaction`), so values are bound and dates stored exactly as Prisma's own queries
-// bind and store them (SQLite: ISO 8601 text; PostgreSQL: timestamp(3)), on the same SQLite connection (with
-// its statement cache and its transaction gate, ./sqlite-transaction-gate.ts) or the same PostgreSQL pool.
-// A transaction here keeps Prisma's rules: one BEGIN … COMMIT on one connection, ROLLBACK on any error, a
-// limit on the wait to begin and on the time from BEGIN to the end (DATABASE_TIME_LIMITS).
+// The per-request hot statements and the audit group commit's transactions go straight to Prisma's driver adapter,
+// whose per-query work is far below the client's. Values bind and dates store exactly as Prisma's own queries do;
+// a transaction keeps Prisma's rules: one connection, ROLLBACK on any error, DATABASE_TIME_LIMITS.
 import type { DatabaseTarget } from './database-url.ts';
 
 /** A value bound to a statement. */
@@ -31,12 +21,9 @@ interface SqlQuery {
 }
 
 /**
- * Marks a statement as sent from here, with values of SqlValue's types only. On SQLite the connection layer
- * below the adapter runs such a statement on the cached prepared statement itself instead of through the
- * adapter's `queryRaw`/`executeRaw`, which add per-query work this code does not need: a debug-logger call
- * that keeps the last 100 queries' arguments alive, and the column-type mapping of results for Prisma's
- * decoder (./sqlite-statement-cache.ts, `directStatements`). Binding, errors and the transaction gate above it
- * are the same either way.
+ * Marks a statement as sent from here (SqlValue types only), so SQLite runs it on the cached prepared statement and
+ * skips adapter work this code does not need: a debug logger that keeps recent arguments alive, result-type mapping
+ * (./sqlite-statement-cache.ts). Binding, errors and the transaction gate are the same either way.
  */
 export const DIRECT_STATEMENT = Symbol('direct statement');
 
@@ -76,14 +63,9 @@ export interface TransactionLimits {
 
 export interface DirectSql extends SqlStatements {
   /**
-   * Runs `work` in one transaction and commits it when `work` resolves; rolls it back when `work` (or the
-   * COMMIT) fails, and rethrows. A transaction one of whose statements failed is never committed, even if
-   * `work` caught that error (PostgreSQL would roll it back on COMMIT without a word). A transaction that
-   * could not begin within `maxWaitMs` fails with TransactionStartTimeout; one still open after `timeoutMs` is
-   * rolled back as soon as its connection is free (on PostgreSQL after the statement in flight), its further
-   * statements fail, and it fails with TransactionTimeout (both "busy": broker/db/db-errors.ts).
-   * NOTE: `work` must send its statements through the `SqlStatements` it is given, never outside: on SQLite
-   * a statement outside waits for this transaction to end (./sqlite-transaction-gate.ts).
+   * `work` in one transaction, never committed after a failed statement even if `work` caught it (PostgreSQL would
+   * roll back on COMMIT without a word); past `maxWaitMs` or `timeoutMs` it fails "busy" (db-errors.ts).
+   * NOTE: `work` must use the `tx` it is given: on SQLite a statement outside waits for this very transaction.
    */
   transaction<T>(work: (tx: SqlStatements) => Promise<T>, limits: TransactionLimits): Promise<T>;
 }

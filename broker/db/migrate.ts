@@ -1,7 +1,6 @@
-// Applies the committed Prisma migrations (prisma/<provider>/migrations/*/migration.sql) through the
-// database driver, because Prisma's CLI cannot fetch its native schema engine here. Each pending file runs
-// in its own transaction and is recorded in `_prisma_migrations` exactly as `prisma migrate deploy` would
-// (same table, checksum = SHA-256 of the file), so a machine with the CLI sees the same state.
+// Applies the committed Prisma migrations through the database driver, because Prisma's CLI cannot fetch its
+// native schema engine here. Each pending file runs in its own transaction and is recorded in `_prisma_migrations`
+// as `prisma migrate deploy` would (SHA-256 checksum), so a machine with the CLI sees the same state.
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

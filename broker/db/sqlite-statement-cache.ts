@@ -1,15 +1,5 @@
-// Prepared statements that outlive the query: Prisma's better-sqlite3 adapter calls `prepare(sql)` for every
-// query it runs (compiling the SQL in SQLite each time: about a tenth of the broker's database CPU per
-// evidence request) and throws the statement away. This keeps the compiled statements, keyed by their SQL,
-// in a bounded least-recently-used cache in front of the adapter's connection.
-// NOTE: the adapter's own connection is reached through its `client` field, which its published types do not
-// show (tested against @prisma/adapter-better-sqlite3 7.10.0, pinned in package.json). If a later version
-// moves it, `withStatementCache` leaves the adapter as it is (its stats say `cached: false`) and
-// test/broker/sqlite-statement-cache.test.ts fails: the broker stays correct, only slower.
-// NOTE: the adapter uses a statement as `prepare(sql).bind(args)` and then `reader`, `run()`, `columns()` and
-// `raw().all()`, each synchronously in one turn of the event loop. better-sqlite3 binds for good with
-// `bind()`, so the cache hands out a small object that binds the arguments on each call instead; a cached
-// statement is never in use by two queries at once because nothing awaits in between.
+// A bounded LRU cache of compiled statements, keyed by SQL, in front of the connection of Prisma's better-sqlite3
+// adapter, which otherwise compiles every query anew and throws the statement away.
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { wrappingConnections } from './adapter-factory.ts';
@@ -36,10 +26,8 @@ export interface StatementCacheStats {
 
 type Columns = ReturnType<Statement['columns']>;
 /**
- * Each compiled statement's result columns, read once: the adapter asks for them on every query, and
- * better-sqlite3 builds them anew each time (measured: more CPU than the indexed SELECT it describes). A
- * statement's columns are fixed by its SQL and the schema, which does not change while the broker runs
- * (migrations are applied before Prisma connects).
+ * Each statement's result columns, read once: the adapter asks on every query and better-sqlite3 rebuilds them
+ * each time. Safe because they are fixed by the SQL and the schema, migrated before Prisma connects.
  */
 const columnsOf = new WeakMap<Statement, Columns>();
 function columns(stmt: Statement): Columns {
@@ -51,7 +39,10 @@ function columns(stmt: Statement): Columns {
   return known;
 }
 
-/** A statement bound to one call's arguments, with the surface the adapter uses. */
+/**
+ * A statement bound to one call's arguments. NOTE: better-sqlite3's `bind()` is for good, so each call binds its own;
+ * the adapter uses a statement synchronously within one turn of the event loop, so no two queries share it at once.
+ */
 function bound(stmt: Statement, args: unknown[]) {
   let raw = false;
   const call = {
@@ -132,11 +123,9 @@ function boundValue(value: unknown): unknown {
 }
 
 /**
- * A row as the adapter gives it back (its `mapRow`, for what direct statements read): the connection reads
- * integers as BigInt (the adapter's safe-integers setting), and a safe one becomes a number, a larger one text.
- * NOTE: the adapter's other two conversions are left out, because no direct statement needs them: a number in
- * a DATETIME column (the broker stores dates as text; a direct query names its date columns in `dates`) and a
- * fraction in an INTEGER column (it truncates; direct statements bind only whole numbers there).
+ * A row as the adapter's `mapRow` gives it back: integers arrive as BigInt (safe-integers mode); a safe one becomes a
+ * number, a larger one text. NOTE: its other two conversions are left out, as no direct statement needs them: dates
+ * are stored as text (named in `dates`), and INTEGER columns are bound whole numbers only.
  */
 function readRow(row: unknown[]): unknown[] {
   for (let i = 0; i < row.length; i++) {
@@ -150,14 +139,9 @@ function readRow(row: unknown[]): unknown[] {
 }
 
 /**
- * Statements marked DIRECT_STATEMENT run on the cached statement here; every other query (Prisma's own) goes to
- * the adapter as before. The adapter's `queryRaw`/`executeRaw` cost ~15 µs of CPU per statement more than the
- * statement itself: a debug-logger call on every query (it checks the DEBUG namespaces and keeps the last 100
- * queries' arguments alive, so they outlive the young generation) and the result columns' type mapping for
- * Prisma's decoder, which direct-sql.ts does not read. Results keep the adapter's shape as far
- * as direct-sql.ts reads it (column names, rows as arrays, integers as numbers; no column types: direct-sql.ts
- * reads none); failures go through the adapter's own `onError`, so they are the same DriverAdapterError as before
- * (unique violations, busy). Direct statements no longer appear in `DEBUG=prisma:driver-adapter*` output.
+ * DIRECT_STATEMENT-marked statements skip the adapter's debug logger and result-type mapping (so they are missing
+ * from `DEBUG=prisma:driver-adapter*` output); Prisma's own queries go to the adapter. Failures still pass through
+ * its `onError`, so callers see the same DriverAdapterError (unique violation, busy).
  */
 function directStatements(queryable: Queryable, prepare: ReturnType<typeof cachingPrepare>['prepare'], counted: () => void): void {
   const queryRaw = queryable.queryRaw.bind(queryable);
@@ -199,6 +183,8 @@ export function withStatementCache(factory: Factory, size = STATEMENT_CACHE_SIZE
   const uncached = (): StatementCacheStats => ({ cached: false, hits: 0, misses: 0, size: 0, direct: 0 });
   let readStats = uncached;
   const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    // NOTE: `client` is not in the adapter's published types (checked on 7.10.0, pinned). If a version moves it,
+    // the adapter stays uncached (`cached: false`) and sqlite-statement-cache.test.ts fails: slower, still correct.
     const holder = adapter as unknown as { client?: BetterSqlite3.Database };
     const client = holder.client;
     if (!client || typeof client.prepare !== 'function' || typeof client.exec !== 'function') {

@@ -1,17 +1,6 @@
-// One SQLite connection, one transaction at a time, and nothing else on the connection while it is open.
-// Prisma's better-sqlite3 adapter runs every query on its one connection. Its transactions take a mutex
-// against each other, but a query outside any transaction does not: sent while another caller's transaction
-// is open (between that transaction's awaits), it runs INSIDE that transaction. It then reads the
-// transaction's uncommitted rows, and its own write is undone, after its caller was told it succeeded, when
-// that transaction rolls back (test/broker/sqlite-transaction-gate.test.ts shows both on the plain adapter).
-// In the broker that is the group commit's batch (one job's conflict rolls the batch back) against every
-// request's own statements: the evidence request's INSERT, the consent lookup, token checks, sessions.
-// This gate sits in front of the adapter: a transaction holds it from BEGIN until its COMMIT or ROLLBACK,
-// and a statement outside a transaction waits for it while it is held, at most `waitMs` (then it fails with
-// ConnectionWaitTimeout, "busy" like a pool checkout timeout: broker/db/db-errors.ts). Unheld, a statement
-// runs at once (better-sqlite3 runs it synchronously within the call, so no transaction can begin in between).
-// A transaction's own wait for the gate is bounded by its caller's maxWait (Prisma's, or direct-sql.ts's).
-// NOTE: only for SQLite: PostgreSQL gives each transaction its own pooled connection.
+// SQLite only (PostgreSQL gives each transaction its own connection): one transaction at a time on the adapter's one
+// connection, and a statement outside it waits up to `waitMs`. NOTE: ungated, such a statement runs INSIDE another
+// caller's open transaction: it reads uncommitted rows, and its write is undone after success if that batch rolls back.
 import { Mutex, withTimeout } from 'async-mutex';
 import { wrappingConnections, type AdapterFactory } from './adapter-factory.ts';
 

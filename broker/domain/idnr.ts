@@ -1,7 +1,6 @@
-// The German tax identification number (Steuerliche Identifikationsnummer, IdNr) keys every citizen.
-// Rules (§ 139b AO and the BZSt's published algorithm): 11 digits, no leading zero, in the first ten
-// digits exactly one digit occurs twice or three times (three never in a row) and the others at most
-// once, and the last digit is an ISO 7064 MOD 11,10 check digit over the first ten.
+// The tax identification number (IdNr, § 139b AO) keys every citizen. BZSt rules: 11 digits, no leading zero; in
+// the first ten exactly one digit occurs twice or three times (three never in a row), the others at most once; the
+// last is an ISO 7064 MOD 11,10 check digit over the first ten.
 
 /** Why an IdNr was refused; stable codes for error messages. */
 export type IdNrProblem = 'format' | 'leading-zero' | 'digit-pattern' | 'check-digit';

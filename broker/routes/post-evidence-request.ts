@@ -5,11 +5,9 @@ import { EvidenceRequestHeaders, parseOrThrow } from '../schemas.ts';
 import { readEvidenceRequestInput, sendEvidenceAnswer } from '../xml-api/http.ts';
 
 /**
- * POST /v1/evidence-requests — fetch evidence about a citizen from the registers.
- * The body is JSON, or a nachweisAnfrage with `Content-Type: application/xml` (broker/xml-api/): both become
- * the same EvidenceRequestBody and take the same path; the answer comes back in the caller's format.
- * `Idempotency-Key`: a repeat with the same key and body gets the first answer (no second fetch, no second
- * audit entry). `Prefer: respond-async`: 202 at once; GET the Location for the answer.
+ * POST /v1/evidence-requests: a JSON body or an XML nachweisAnfrage (broker/xml-api/) takes the same path and is
+ * answered in the caller's format. `Idempotency-Key`: a repeat with the same key and body gets the first answer (no
+ * second fetch, no second audit entry). `Prefer: respond-async`: 202 at once; GET the Location for the answer.
  */
 export default function postEvidenceRequest(router: Router, ctx: Context): void {
   router.post('/v1/evidence-requests', async (req, res) => {

@@ -1,7 +1,6 @@
-// Anonymized monthly transaction counts per region and evidence type, as the federal statistics component
-// (ZSK) collects them. A transaction is one evidence item delivered to an authority. Counts below the
-// threshold are suppressed, so no cell can point at a handful of people. No totals are published, so a
-// suppressed cell cannot be recovered by subtraction (no secondary suppression needed).
+// Anonymized monthly counts of evidence items delivered to authorities, per region and evidence type, for the
+// federal statistics component (ZSK). Small counts are suppressed so no cell points at a handful of people; no
+// totals are published, so a suppressed cell cannot be recovered by subtraction.
 import type { Db } from '../db/database.ts';
 import type { EvidenceType } from '../domain/codes.ts';
 

@@ -1,7 +1,6 @@
-// How a citizen proves who they are to the cockpit. Today: a sandbox stand-in where one types a test
-// IdNr. In production BundID (with the online ID card, eIDAS level "high") takes this place: a provider
-// whose sign-in button leads to BundID and whose verify() checks the signed assertion BundID posts back
-// to the same sign-in endpoint. Nothing else in the cockpit changes.
+// How a citizen proves who they are to the cockpit. Today a sandbox stand-in (type a test IdNr); in production
+// BundID (online ID card, eIDAS "high") takes its place as a provider whose verify() checks the signed assertion
+// BundID posts back to the same sign-in endpoint, so nothing else in the cockpit changes.
 import { idNrProblem } from '../../domain/idnr.ts';
 import { field } from '../kit/security.ts';
 import { idNrMessage } from '../kit/validation.ts';

@@ -1,8 +1,6 @@
-// `npm run clerks -- <command>`: manage clerk accounts of the lookup page on DATABASE_URL.
-//   set <username> --name "Anna Beispiel" --participant <authority id>   create, or set a new password
-//   list | disable <username> | enable <username> | unlock <username>
-// The password is read from standard input (one line), never from the command line, where it would end
-// up in the shell history and the process list. Exit codes: 0 done, 1 failed, 2 wrong usage.
+// `npm run clerks -- set <user> --name "…" --participant <authority id> | list | disable|enable|unlock <user>`:
+// the lookup page's clerk accounts on DATABASE_URL. Exit codes: 0 done, 1 failed, 2 wrong usage.
+// NOTE: the password is read from standard input, never the command line (shell history, process list).
 import { createInterface } from 'node:readline';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, envToConfig, readEnv } from '../../config.ts';

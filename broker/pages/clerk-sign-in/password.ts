@@ -1,9 +1,6 @@
-// Clerks' password hashes: scrypt from node:crypto with a random salt per account.
-// Why scrypt: it is memory-hard (expensive on GPUs and ASICs), OWASP lists it among the recommended
-// password hashes, and Node ships it, so there is no native add-on to build or to keep patched. Argon2id
-// would be the first choice, but Node 20 has no built-in Argon2 and this project takes no native package
-// for it. Parameters follow OWASP's scrypt table (N=2^15, r=8, p=3: 32 MiB, ~170 ms on the test
-// machines) and are stored with each hash, so they can be raised later: needsRehash() tells when.
+// Clerks' password hashes: scrypt, memory-hard, OWASP-recommended (parameters from its table) and built into Node,
+// so no native add-on to patch; Argon2id would be first choice, but Node 20 lacks it. Parameters are stored with
+// each hash, so they can be raised later (needsRehash()).
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt cost parameters. */
