@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { envToConfig, readEnv } from '../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import { overall, serveAnswers, xmlAnswer, type Answer } from './proxy-answers.ts';
 import { captureRawQueries, type BenchTrust } from './raw-queries.ts';

@@ -7,7 +7,7 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { directSqlOf, openDatabase } from '../broker/db/database.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
-import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import { decidePermission } from '../consent/policy.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
 import { sqliteDateWriter } from './bench-db.ts';

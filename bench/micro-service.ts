@@ -10,7 +10,8 @@ import type { RegisterAdapter } from '../adapters/contract.ts';
 import { startSimulators } from '../adapters/simulators.ts';
 import { testConfig } from '../broker/config.ts';
 import { createContext } from '../broker/context.ts';
-import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
+import { PURPOSES } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import type { AdapterSet } from '../broker/evidence/evidence-service.ts';
 import { benchCitizens } from './citizens.ts';
 

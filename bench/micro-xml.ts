@@ -17,7 +17,7 @@ import type { MessageFamily } from '../adapters/register-envelope.ts';
 import { salaryMessages } from '../adapters/salary/messages.ts';
 import { salaryStatementFor } from '../adapters/salary/records.ts';
 import { createRegisterResponder, type RegisterLookup } from '../adapters/simulator-responder.ts';
-import type { EvidenceType } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 import { benchCitizens } from './citizens.ts';
 import { captureRawQueries } from './raw-queries.ts';
 

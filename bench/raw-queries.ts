@@ -5,10 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapters } from '../adapters/index.ts';
-import { sandboxTrust } from '../adapters/sandbox-trust.ts';
 import type { SigningIdentity } from '../adapters/signing.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
+import { createAdapters, EVIDENCE_TYPES, sandboxRegisterIdentities, type EvidenceType } from '../adapters/index.ts';
 import { defaultPeriod } from '../broker/evidence/outcome.ts';
 import { benchCitizens } from './citizens.ts';
 
@@ -56,7 +54,7 @@ export async function captureRawQueries(trust: BenchTrust | null, poolSize = 256
     ...(trust ? { signing: trust.broker, registerCertificates: trust.registerCertificates } : {}),
   });
   // Without a key set the adapters sign with the sandbox keys: made here, before any call's 5 s deadline starts.
-  if (!trust) sandboxTrust();
+  if (!trust) sandboxRegisterIdentities();
   const out: RawQueries = { bodies: { salary: [], 'maternity-benefit': [], income: [] }, headers: { salary: {}, 'maternity-benefit': {}, income: {} } };
   try {
     for (const idNr of benchCitizens(poolSize, 21)) {

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { envToConfig, readEnv } from '../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, sandboxRegisterIdentities, type EvidenceType } from '../adapters/index.ts';
 import type { AppendMode, AppendResult, VerifyResult } from './micro-audit.ts';
 import type { ConsentResult } from './micro-consents.ts';
 import type { ServiceResult } from './micro-service.ts';
@@ -747,12 +747,13 @@ interface SimulatorsReady {
 async function startSimulatorProcesses(): Promise<Child<SimulatorsReady>> {
   // One key set for all bench processes (this process's sandbox set: a CA, the broker and three registers).
   const keys = sandboxTrust();
-  const trust: SimulatorArgs['trust'] = { broker: keys.broker, registers: keys.registers };
+  const registers = sandboxRegisterIdentities();
+  const trust: SimulatorArgs['trust'] = { broker: keys.broker, registers };
   const members = await Promise.all(
     EVIDENCE_TYPES.map((type) => track(startChild<SimulatorReady>(`simulator ${type}`, 'bench/simulators-process.ts', { type, trust } satisfies SimulatorArgs))),
   );
   const baseUrls = Object.fromEntries(members.map((c) => [c.ready.type, c.ready.url])) as Record<EvidenceType, string>;
-  const registerCertificates = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, keys.registers[t].certPem])) as Record<EvidenceType, string>;
+  const registerCertificates = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, registers[t].certPem])) as Record<EvidenceType, string>;
   const group = childGroup<SimulatorsReady>('simulators', members as Child<unknown>[], { baseUrls, trust: { broker: keys.broker, registerCertificates } });
   for (const m of members) children.delete(m as Child<unknown>);
   children.add(group as Child<unknown>);

@@ -5,7 +5,7 @@
 // made by the parent and passed in: each signs with its register's key and pins the same broker certificate.
 import type { SigningIdentity } from '../adapters/signing.ts';
 import { startSimulators } from '../adapters/simulators.ts';
-import type { EvidenceType } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 import { childArgs, serveParent } from './child-process.ts';
 
 /** What the parent passes: which register to serve, and the bench's key set. */

@@ -1,11 +1,11 @@
 // The API's request and response shapes: zod validates every input at the edge with these, and the
 // same schemas describe the API (OpenAPI) later. Handlers only ever see the parsed, typed values.
 import { z } from 'zod';
-import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
+import { PURPOSES } from './domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../adapters/index.ts';
 import { idNrProblem, idNrProblemMessages } from './domain/idnr.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { ValidationError } from './errors.ts';
-import { IncomeEvidence, MaternityBenefitEvidence, SalaryEvidence } from '../adapters/evidence-model.ts';
 
 export const IdNr = z
   .string()
@@ -95,7 +95,7 @@ export const EvidenceItemView = z.object({
   type: EvidenceType,
   status: ItemStatus,
   data: z
-    .union([SalaryEvidence, MaternityBenefitEvidence, IncomeEvidence])
+    .union(EVIDENCE_TYPE_LIST.map((t) => t.evidenceSchema) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]])
     .nullable()
     .meta({ description: 'The evidence, only in the answer that delivered it; the broker keeps no copy' }),
   provenance: z.object({ register: z.string(), fetchedAt: z.iso.datetime().nullable() }),

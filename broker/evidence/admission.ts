@@ -8,7 +8,7 @@
 // a slot is given back when the request's call to that register has ended, and goes to the longest-waiting
 // request that fits.
 import type { Histogram } from 'prom-client';
-import { EVIDENCE_TYPES, type EvidenceType } from '../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 
 /** Limits of the gate (broker/context.ts derives them from the configuration). */
 export interface AdmissionSettings {

@@ -3,7 +3,7 @@
 // threshold are suppressed, so no cell can point at a handful of people. No totals are published, so a
 // suppressed cell cannot be recovered by subtraction (no secondary suppression needed).
 import type { Db } from '../db/database.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 
 /** One cell of the statistics: a month, a region, an evidence type. */
 export interface StatisticsRow {

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
-import { issueSigningIdentity, SANDBOX_REGISTERS, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
 import { createCa } from '../../broker/pki/ca.ts';
 import { loadRegisterTrust } from '../../broker/secrets.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
@@ -28,15 +28,16 @@ const CITIZEN = DEMO_CITIZENS[1]!;
 
 /** Keys an attacker might hold, per register: another register's sandbox key, and one of its own CA. */
 function attackKeys(): Record<EvidenceType, AttackKeys> {
-  const trust = sandboxTrust();
+  const registers = sandboxRegisterIdentities();
   const rogueCa = createCa('Rogue CA');
-  const keys = (type: EvidenceType, other: EvidenceType): AttackKeys => ({
-    register: SANDBOX_REGISTERS[type],
-    own: trust.registers[type],
-    anotherRegister: trust.registers[other],
-    foreignCa: issueSigningIdentity(rogueCa, SANDBOX_REGISTERS[type], 'not the register'),
-  });
-  return { salary: keys('salary', 'income'), 'maternity-benefit': keys('maternity-benefit', 'salary'), income: keys('income', 'maternity-benefit') };
+  // Each register's "other" is the one before it in the list (the first's is the last).
+  return Object.fromEntries(
+    EVIDENCE_TYPES.map((type, i) => {
+      const other = EVIDENCE_TYPES[(i + EVIDENCE_TYPES.length - 1) % EVIDENCE_TYPES.length]!;
+      const register = evidenceTypeOf(type).register.id;
+      return [type, { register, own: registers[type], anotherRegister: registers[other], foreignCa: issueSigningIdentity(rogueCa, register, 'not the register') }];
+    }),
+  ) as Record<EvidenceType, AttackKeys>;
 }
 
 const signatures = (xml: string) => xml.match(new RegExp(`<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`, 'g')) ?? [];
@@ -80,8 +81,8 @@ describe('signed register messages', function () {
         }
         const trust = sandboxTrust();
         expect(verifyEnvelope(request, trust.broker.certPem).canonical).to.match(/^<inhalt Id="inhalt-[0-9a-f-]{36}">/);
-        expect(() => verifyEnvelope(request, trust.registers[register.type].certPem)).to.throw(SignatureError);
-        expect(verifyEnvelope(answer, trust.registers[register.type].certPem).canonical).to.include(CITIZEN);
+        expect(() => verifyEnvelope(request, sandboxRegisterIdentities()[register.type].certPem)).to.throw(SignatureError);
+        expect(verifyEnvelope(answer, sandboxRegisterIdentities()[register.type].certPem).canonical).to.include(CITIZEN);
         expect(() => verifyEnvelope(answer, trust.broker.certPem)).to.throw(SignatureError);
       });
 
@@ -288,7 +289,8 @@ describe('signed register messages', function () {
     before(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'broker-signing-'));
       const trust = sandboxTrust();
-      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, trust.registers[t].certPem])) as Record<EvidenceType, string> };
+      const registers = sandboxRegisterIdentities();
+      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, registers[t].certPem])) as Record<EvidenceType, string> };
       writeFileSync(path.join(dir, 'broker.key'), trust.broker.keyPem, { mode: 0o600 });
       writeFileSync(path.join(dir, 'broker.crt'), trust.broker.certPem);
       writeFileSync(path.join(dir, 'other.key'), keys.salary.foreignCa.keyPem, { mode: 0o600 });

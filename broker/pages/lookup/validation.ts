@@ -3,7 +3,8 @@
 // request is refused here too, with a message, before the evidence service would refuse it.
 import type { Participant } from '../../auth/principal.ts';
 import { LEGAL_BASES, type LegalBasis } from '../../../consent/legal-bases.ts';
-import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../../domain/codes.ts';
+import { PURPOSES, type Purpose } from '../../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import { idNrProblem } from '../../domain/idnr.ts';
 import { ConsentBody, EvidenceRequestBody } from '../../schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
