@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SigningIdentity } from '../adapters/signing.ts';
-import { createAdapters, EVIDENCE_TYPES, sandboxRegisterIdentities, type EvidenceType } from '../adapters/index.ts';
+import { createAdapters, EVIDENCE_TYPES, perEvidenceType, sandboxRegisterIdentities, type EvidenceType } from '../adapters/index.ts';
 import { defaultPeriod } from '../broker/evidence/outcome.ts';
 import { benchCitizens } from './citizens.ts';
 
@@ -49,13 +49,13 @@ export async function captureRawQueries(trust: BenchTrust | null, poolSize = 256
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const adapters = createAdapters({
-    baseUrls: { salary: url, 'maternity-benefit': url, income: url },
+    baseUrls: perEvidenceType(() => url),
     sender: SENDER,
     ...(trust ? { signing: trust.broker, registerCertificates: trust.registerCertificates } : {}),
   });
   // Without a key set the adapters sign with the sandbox keys: made here, before any call's 5 s deadline starts.
   if (!trust) sandboxRegisterIdentities();
-  const out: RawQueries = { bodies: { salary: [], 'maternity-benefit': [], income: [] }, headers: { salary: {}, 'maternity-benefit': {}, income: {} } };
+  const out: RawQueries = { bodies: perEvidenceType(() => []), headers: perEvidenceType(() => ({})) };
   try {
     for (const idNr of benchCitizens(poolSize, 21)) {
       const req = { requestId: randomUUID(), idNr, purpose: 'elterngeld' as const, requester: REQUESTER, period: defaultPeriod(new Date()) };

@@ -15,7 +15,7 @@ import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust
 import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config.ts';
+import { ConfigError, envToConfig, readEnv, REGISTER_CERT_VARIABLES, registerSigningWith } from '../../broker/config.ts';
 import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
 import { createCa } from '../../broker/pki/ca.ts';
 import { loadRegisterTrust } from '../../broker/secrets.ts';
@@ -278,12 +278,10 @@ describe('signed register messages', function () {
   describe('configuration of the keys and pinned certificates', () => {
     let dir: string;
     let sims: Pick<Simulators, 'certificates'>;
-    const files = (overrides: Record<string, string> = {}) => ({
+    const files = (overrides: Record<string, string> = {}): Record<string, string> => ({
       BROKER_SIGNING_KEY_FILE: path.join(dir, 'broker.key'),
       BROKER_SIGNING_CERT_FILE: path.join(dir, 'broker.crt'),
-      SALARY_REGISTER_CERT_FILE: path.join(dir, 'salary.crt'),
-      MATERNITY_BENEFIT_REGISTER_CERT_FILE: path.join(dir, 'maternity-benefit.crt'),
-      INCOME_REGISTER_CERT_FILE: path.join(dir, 'income.crt'),
+      ...Object.fromEntries(EVIDENCE_TYPES.map((t) => [REGISTER_CERT_VARIABLES[t], path.join(dir, `${t}.crt`)])),
       ...overrides,
     });
     before(() => {
@@ -304,7 +302,8 @@ describe('signed register messages', function () {
         "import { createAdapters } from './adapters/index.ts';",
         "import { sandboxTrustMade } from './adapters/sandbox-trust.ts';",
         "const url = 'http://127.0.0.1:9';",
-        "createAdapters({ baseUrls: { salary: url, 'maternity-benefit': url, income: url }, sender: 'test' });",
+        "import { perEvidenceType } from './adapters/index.ts';",
+        "createAdapters({ baseUrls: perEvidenceType(() => url), sender: 'test' });",
         'process.stdout.write(String(sandboxTrustMade()));',
       ].join('\n');
       const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -313,7 +312,7 @@ describe('signed register messages', function () {
       expect(child.stdout).to.equal('false');
     });
 
-    it('reads the five variables together, or none (the sandbox key set, development only)', () => {
+    it('reads the signing variables together, or none (the sandbox key set, development only)', () => {
       expect(envToConfig(readEnv({})).registerSigning).to.equal('sandbox');
       const { INCOME_REGISTER_CERT_FILE: _, ...four } = files();
       expect(() => envToConfig(readEnv(four))).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .* go together$/);

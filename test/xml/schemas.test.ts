@@ -3,6 +3,7 @@
 // transfer log — for generated content (fast-check), including the characters XML must escape. Also: what
 // libxml2 may and may not do while validating (load nothing, keep no document).
 import { expect } from 'chai';
+import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -78,16 +79,11 @@ function schemaFiles(dir = SCHEMA_DIR, prefix = ''): string[] {
 describe('the XSD files in xoev-schemas/', () => {
   const files = schemaFiles();
 
-  it('are the seven schemas the README lists', () => {
-    expect(files.sort()).to.deep.equal([
-      'basis/eb-basis-1.0.xsd',
-      'gkv-mutterschaftsgeld/gkv-mutterschaftsgeld-1.0.xsd',
-      'nachweis/nachweis-1.0.xsd',
-      'protokoll/protokoll-1.0.xsd',
-      'rvbea/rvbea-1.0.xsd',
-      'steuerverwaltung/steuerverwaltung-1.0.xsd',
-      'transport/eb-transport-1.1.xsd',
-    ]);
+  it('are the four shared schemas and one per evidence type’s register family, as the README lists', () => {
+    const families = EVIDENCE_TYPE_LIST.map((t) => t.messages.querySchema.files.find((f) => !f.startsWith('transport/'))!);
+    expect(files.sort()).to.deep.equal(
+      ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'protokoll/protokoll-1.0.xsd', 'transport/eb-transport-1.1.xsd', ...families].sort(),
+    );
   });
 
   for (const file of files) {
