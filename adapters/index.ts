@@ -1,6 +1,7 @@
 // The evidence types the broker knows, as one literal list: adding a type is a folder next to this file and
 // one line here; nothing is loaded dynamically. Everything about the types elsewhere is derived from this list.
 import type { z } from 'zod';
+import { birthCertificate } from './birth-certificate/descriptor.ts';
 import type { RegisterAdapter } from './contract.ts';
 import type { EvidenceTypeDescriptor } from './evidence-type.ts';
 import { income } from './income/descriptor.ts';
@@ -10,7 +11,7 @@ import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SignatureOperation, SigningIdentity } from './signing.ts';
 
 /** Every evidence type, in the order lists, ports and enums follow. */
-export const EVIDENCE_TYPE_LIST = [salary, maternityBenefit, income] as const;
+export const EVIDENCE_TYPE_LIST = [salary, maternityBenefit, income, birthCertificate] as const;
 
 type Descriptor = (typeof EVIDENCE_TYPE_LIST)[number];
 /** An evidence type's code ('salary', …). */

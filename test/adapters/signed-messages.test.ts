@@ -243,7 +243,7 @@ describe('signed register messages', function () {
         body: { citizen: { idNr: CITIZEN }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference, period: { from: '2025-01', to: '2025-12' } },
       });
 
-    it('delivers all three when nobody interferes (signed both ways, pinned both ways)', async () => {
+    it('delivers every type when nobody interferes (signed both ways, pinned both ways)', async () => {
       const res = await ask('EG-2026-SIG-0');
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       expect(res.body.status).to.equal('complete');
