@@ -194,6 +194,16 @@ for (const kind of DATABASE_KINDS) {
         expect(malformed.body.type).to.match(/\/invalid-request$/);
       });
 
+      it('refuses an evidence type its descriptor does not serve for the purpose, naming it, and records no consent for it either', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['salary', 'birth-certificate'], purpose: 'wohngeld' }) });
+        expect(res.status).to.equal(400);
+        expect(res.body.invalidParams).to.deep.include({ name: 'body.evidenceTypes', reason: 'birth-certificate may be asked for elterngeld, kinderzuschlag only' });
+        const consent = await h.call('POST', '/v1/consents', {
+          body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['birth-certificate'], purpose: 'buergergeld', validUntil: inAYear() },
+        });
+        expect(consent.status).to.equal(400);
+      });
+
       it('refuses a body that is not JSON with 415', async () => {
         const res = await h.call('POST', '/v1/evidence-requests', { body: 'idNr=86095742719', headers: { 'content-type': 'text/plain' } });
         expect(res.status).to.equal(415);

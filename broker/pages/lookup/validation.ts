@@ -111,6 +111,10 @@ function messages(idNr: string) {
         if (issue.code === 'too_big') return 'Das Aktenzeichen darf höchstens 100 Zeichen haben';
         return 'Das Aktenzeichen darf nur Buchstaben, Ziffern, Leerzeichen und die Zeichen . _ / - enthalten';
       case 'evidenceTypes':
+        if (issue.code === 'custom' && issue.params?.reason === 'purpose') {
+          const types = issue.params.types as EvidenceType[];
+          return `Für diesen Zweck gibt es nicht: ${types.map((t) => evidenceTypeLabels[t]).join(', ')}`;
+        }
         return issue.code === 'too_small' ? 'Wählen Sie mindestens einen Nachweis aus' : 'Wählen Sie nur Nachweise aus der Liste aus';
       case 'periodFrom':
       case 'periodTo':
