@@ -1,42 +1,18 @@
-// Every code list the XML messages cite, the XÖV way: a listURI, a listVersionID and the codes. The same lists
-// are published as genericode documents in xoev-schemas/codelisten/ and (except the operator's list of legal
-// bases) enumerated in xoev-schemas/basis/eb-basis-1.0.xsd; test/xml/code-lists.test.ts keeps the three in step.
-import { CODE_LISTS, EVIDENCE_TYPES, PURPOSES } from '../broker/domain/codes.ts';
+// Every code list the XML messages cite, the XÖV way: a listURI, a listVersionID and the codes; the evidence
+// types' lists are derived from the descriptors (./index.ts). The same lists are published as genericode
+// documents in xoev-schemas/codelisten/ and enumerated in xoev-schemas/basis/eb-basis-1.0.xsd (both kept in
+// step by scripts/generate-xoev.ts and test/xml/code-lists.test.ts).
+import { CODE_LISTS } from '../broker/domain/codes.ts';
 import type { ErrorCode } from '../broker/domain/error-codes.ts';
 import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';
 import type { ItemStatus } from '../broker/evidence/outcome.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import type { WithdrawnBasis } from '../consent/policy.ts';
-import type { RegisterErrorKind, RegisterId } from './contract.ts';
+import { reasonPrefix, type RegisterErrorKind } from './contract.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from './index.ts';
+import { codeList as list, MESSAGE_TYPE_LIST, REGISTER_CODES, type MessageType, type PublishedCodeList } from './register-code-lists.ts';
 
-/** A code list as XÖV cites it. */
-export interface CodeList {
-  listURI: string;
-  listVersionID: string;
-}
-
-/** A code list with its codes and the file that publishes it. */
-export interface PublishedCodeList<C extends string = string> extends CodeList {
-  /** Short name, also the genericode file's name (xoev-schemas/codelisten/<name>_<version>.xml). */
-  name: string;
-  codes: readonly [C, ...C[]];
-  /** false for lists the schema does not enumerate because the operator decides the values (XÖV "Typ 3"). */
-  enumeratedInSchema: boolean;
-}
-
-function list<const C extends readonly [string, ...string[]]>(
-  name: string,
-  codes: C,
-  opts: { listURI?: string; listVersionID?: string; enumeratedInSchema?: boolean } = {},
-): PublishedCodeList<C[number]> & { codes: C } {
-  return {
-    name,
-    listURI: opts.listURI ?? `urn:de:evidence-broker:codeliste:${name}`,
-    listVersionID: opts.listVersionID ?? '1.0',
-    codes,
-    enumeratedInSchema: opts.enumeratedInSchema ?? true,
-  };
-}
+export type { CodeList, MessageType, PublishedCodeList } from './register-code-lists.ts';
 
 /** Asserts at compile time that a literal list names every member of a union. */
 type Covers<Union extends string, Listed extends string> = [Exclude<Union, Listed>] extends [never] ? true : never;
@@ -77,27 +53,24 @@ const WITHDRAWN_BASES = ['CONSENT_REVOKED', 'CONSENT_EXPIRED', 'LEGAL_BASIS_NOT_
 const withdrawnBasesComplete: Covers<WithdrawnBasis, (typeof WITHDRAWN_BASES)[number]> = true;
 void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete, withdrawnBasesComplete];
 
-const REGISTER_IDS = ['rvbea', 'gkv-mutterschaftsgeld', 'steuerverwaltung'] as const satisfies readonly RegisterId[];
-const registerIdsComplete: Covers<RegisterId, (typeof REGISTER_IDS)[number]> = true;
-void registerIdsComplete;
-
-/** Every message that travels in a transport envelope: '<register>.anfrage' and '<register>.antwort'. */
-export type MessageType = `${RegisterId}.${'anfrage' | 'antwort'}`;
-const MESSAGE_TYPES = REGISTER_IDS.flatMap((r) => [`${r}.anfrage`, `${r}.antwort`] as const) as unknown as readonly [MessageType, ...MessageType[]];
+const MESSAGE_TYPES = EVIDENCE_TYPE_LIST.flatMap((t) => [`${t.register.id}.anfrage`, `${t.register.id}.antwort`] as const) as unknown as readonly [
+  MessageType,
+  ...MessageType[],
+];
 
 const registerFailureCodes = [
-  ...EVIDENCE_TYPES.flatMap((type) => REGISTER_FAILURES.map((kind) => `${type.replace('-', '_').toUpperCase()}_${kind}`)),
+  ...EVIDENCE_TYPES.flatMap((type) => REGISTER_FAILURES.map((kind) => `${reasonPrefix(type)}_${kind}`)),
   ...WITHDRAWN_BASES,
 ] as string[] as [string, ...string[]];
 
 export const CODES = {
   evidenceType: list('nachweisart', EVIDENCE_TYPES, CODE_LISTS.evidenceType),
-  purpose: list('zweck', PURPOSES, CODE_LISTS.purpose),
+  purpose: REGISTER_CODES.purpose,
   /** The legal bases the operator's policy knows (consent/legal-bases.ts); not enumerated in the schema. */
   legalBasis: list('rechtsgrundlage', LEGAL_BASES.map((b) => b.code) as [string, ...string[]], { enumeratedInSchema: false }),
-  answerStatus: list('antwortstatus', ['gefunden', 'nicht-gefunden', 'in-bearbeitung', 'abgelehnt']),
-  refusalReason: list('ablehnungsgrund', ['unbekannter-vorgang', 'falscher-empfaenger']),
-  messageType: list('nachrichtentyp', MESSAGE_TYPES),
+  answerStatus: REGISTER_CODES.answerStatus,
+  refusalReason: REGISTER_CODES.refusalReason,
+  messageType: list('nachrichtentyp', MESSAGE_TYPES, MESSAGE_TYPE_LIST),
   requestOutcome: list('ergebnis', REQUEST_STATUSES),
   itemStatus: list('nachweisstatus', ITEM_STATUSES),
   errorCode: list('fehlercode', ERROR_CODES),

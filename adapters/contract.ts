@@ -1,9 +1,8 @@
 // The one contract between the broker and a register: everything register-specific lives behind it.
-import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
-import type { EvidenceDataByType } from './evidence-model.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
 
-/** Identifiers of the registers the broker talks to (one per evidence type for now). */
-export type RegisterId = 'rvbea' | 'gkv-mutterschaftsgeld' | 'steuerverwaltung';
+/** Identifier of a register (its descriptor's register id); registers are data, so not a closed union. */
+export type RegisterId = string;
 
 /** What the broker asks a register for, already validated and authorized. */
 export interface RegisterRequest {
@@ -23,19 +22,19 @@ export interface RegisterRequest {
 }
 
 /** A register's answer, mapped into the normalized model. Failures are thrown as RegisterError. */
-export type RegisterOutcome<T extends EvidenceType = EvidenceType> =
-  | { status: 'delivered'; data: EvidenceDataByType[T]; fetchedAt: Date; registerMessageId: string }
+export type RegisterOutcome<D = unknown> =
+  | { status: 'delivered'; data: D; fetchedAt: Date; registerMessageId: string }
   | { status: 'not-found'; fetchedAt: Date; registerMessageId: string }
   /** The register accepted the query but answers later (rvBEA: employers answer weekly); poll with the ticket. */
   | { status: 'pending'; ticket: string; expectedBy: Date | null; fetchedAt: Date; registerMessageId: string };
 
 /** One register, seen from the broker. */
-export interface RegisterAdapter<T extends EvidenceType = EvidenceType> {
+export interface RegisterAdapter<T extends string = string, D = unknown> {
   readonly register: RegisterId;
   readonly evidenceType: T;
-  fetchEvidence(req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<T>>;
+  fetchEvidence(req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<D>>;
   /** Asks again about a pending query; answers like fetchEvidence. */
-  pollPending(ticket: string, req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<T>>;
+  pollPending(ticket: string, req: RegisterRequest, signal: AbortSignal): Promise<RegisterOutcome<D>>;
 }
 
 /**
@@ -49,13 +48,18 @@ export type RegisterErrorKind = 'TIMEOUT' | 'UNREACHABLE' | 'UPSTREAM_ERROR' | '
 export class RegisterError extends Error {
   readonly code: string;
   constructor(
-    readonly evidenceType: EvidenceType,
+    readonly evidenceType: string,
     readonly kind: RegisterErrorKind,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'RegisterError';
-    this.code = `${evidenceType.replace('-', '_').toUpperCase()}_${kind}`;
+    this.code = `${reasonPrefix(evidenceType)}_${kind}`;
   }
+}
+
+/** The reason-code prefix of an evidence type: 'maternity-benefit' → 'MATERNITY_BENEFIT'. */
+export function reasonPrefix(type: string): string {
+  return type.replaceAll('-', '_').toUpperCase();
 }

@@ -1,13 +1,12 @@
 // Raw transport to a register: one XML document POSTed, one XML document back, every failure a RegisterError.
 // NOTE: error messages name what went wrong with the call, never the IdNr or the payload (no personal data
 // in errors or logs); the underlying cause is attached for operators, and it carries no payload either.
-import type { EvidenceType } from '../broker/domain/codes.ts';
 import { RegisterError } from './contract.ts';
 import { XML_LIMITS } from './xml.ts';
 
 /** One exchange with a register's endpoint. */
 export interface XmlPost {
-  evidenceType: EvidenceType;
+  evidenceType: string;
   /** The register's endpoint, from the directory or configuration, never from a request (no SSRF). */
   url: string;
   xml: string;
@@ -64,7 +63,7 @@ export async function postXml(post: XmlPost): Promise<string> {
   return readCapped(res, maxBytes, evidenceType, signal);
 }
 
-async function readCapped(res: Response, maxBytes: number, evidenceType: EvidenceType, signal: AbortSignal): Promise<string> {
+async function readCapped(res: Response, maxBytes: number, evidenceType: string, signal: AbortSignal): Promise<string> {
   const tooLarge = () => new RegisterError(evidenceType, 'MALFORMED_ANSWER', `register answer exceeds ${maxBytes} bytes`);
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
@@ -100,7 +99,7 @@ async function readCapped(res: Response, maxBytes: number, evidenceType: Evidenc
 }
 
 /** Classifies a failed fetch or body read: our own deadline or cancellation, else the network. */
-function callFailed(evidenceType: EvidenceType, err: unknown, signal: AbortSignal): RegisterError {
+function callFailed(evidenceType: string, err: unknown, signal: AbortSignal): RegisterError {
   const name = err instanceof Error ? err.name : '';
   if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
     const reason: unknown = signal.reason;

@@ -1,11 +1,47 @@
-// The register adapters the broker uses, one per evidence type, as a literal list: adding a register is
-// one line here and a folder next to this file; nothing is loaded dynamically.
-import type { EvidenceType } from '../broker/domain/codes.ts';
+// The evidence types the broker knows, as one literal list: adding a type is a folder next to this file and
+// one line here; nothing is loaded dynamically. Everything about the types elsewhere is derived from this list.
+import type { z } from 'zod';
+import { birthCertificate } from './birth-certificate/descriptor.ts';
 import type { RegisterAdapter } from './contract.ts';
-import { createIncomeAdapter } from './income/adapter.ts';
-import { createMaternityBenefitAdapter } from './maternity-benefit/adapter.ts';
-import { createSalaryAdapter } from './salary/adapter.ts';
+import type { EvidenceTypeDescriptor } from './evidence-type.ts';
+import { income } from './income/descriptor.ts';
+import { maternityBenefit } from './maternity-benefit/descriptor.ts';
+import { salary } from './salary/descriptor.ts';
+import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SignatureOperation, SigningIdentity } from './signing.ts';
+
+/** Every evidence type, in the order lists, ports and enums follow. */
+export const EVIDENCE_TYPE_LIST = [salary, maternityBenefit, income, birthCertificate] as const;
+
+type Descriptor = (typeof EVIDENCE_TYPE_LIST)[number];
+/** An evidence type's code ('salary', …). */
+export type EvidenceType = Descriptor['code'];
+
+/** The codes of the evidence types the broker can fetch; one register answers each. */
+export const EVIDENCE_TYPES = EVIDENCE_TYPE_LIST.map((t) => t.code) as unknown as readonly [EvidenceType, ...EvidenceType[]];
+
+/** Each type's normalized evidence. */
+export type EvidenceDataByType = { [D in Descriptor as D['code']]: z.infer<D['evidenceSchema']> };
+
+const BY_CODE = new Map<string, EvidenceTypeDescriptor>(EVIDENCE_TYPE_LIST.map((t) => [t.code, t as EvidenceTypeDescriptor]));
+
+/** The descriptor of a type. */
+export function evidenceTypeOf<T extends EvidenceType>(type: T): EvidenceTypeDescriptor<T, EvidenceDataByType[T]> {
+  return BY_CODE.get(type) as EvidenceTypeDescriptor<T, EvidenceDataByType[T]>;
+}
+
+/** A record with one value per evidence type, made once. */
+export function perEvidenceType<V>(make: (t: EvidenceTypeDescriptor<EvidenceType>) => V): Record<EvidenceType, V> {
+  return Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [t.code, make(t as EvidenceTypeDescriptor<EvidenceType>)])) as Record<EvidenceType, V>;
+}
+
+/** Each type's evidence schema. */
+export const evidenceSchemas = perEvidenceType((t) => t.evidenceSchema) as { [T in EvidenceType]: z.ZodType<EvidenceDataByType[T]> };
+
+/** Each type's register identity in this process's sandbox key set (./sandbox-trust.ts). */
+export function sandboxRegisterIdentities(): Record<EvidenceType, SigningIdentity> {
+  return perEvidenceType((t) => sandboxRegisterIdentity(t.register.id));
+}
 
 /** Where the registers are (from configuration or the participant directory) and who the broker is. */
 export interface AdaptersConfig {
@@ -22,14 +58,11 @@ export interface AdaptersConfig {
 }
 
 /** All adapters, keyed by the evidence type each one fetches. */
-export type Adapters = { [T in EvidenceType]: RegisterAdapter<T> };
+export type Adapters = { [T in EvidenceType]: RegisterAdapter<T, EvidenceDataByType[T]> };
 
 export function createAdapters(cfg: AdaptersConfig): Adapters {
   const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing, signatureOperation: cfg.signatureOperation };
-  const pinned = (type: EvidenceType) => cfg.registerCertificates?.[type];
-  return {
-    salary: createSalaryAdapter({ ...common, baseUrl: cfg.baseUrls.salary, registerCertificate: pinned('salary') }),
-    'maternity-benefit': createMaternityBenefitAdapter({ ...common, baseUrl: cfg.baseUrls['maternity-benefit'], registerCertificate: pinned('maternity-benefit') }),
-    income: createIncomeAdapter({ ...common, baseUrl: cfg.baseUrls.income, registerCertificate: pinned('income') }),
-  };
+  return perEvidenceType((t) =>
+    t.createAdapter({ ...common, baseUrl: cfg.baseUrls[t.code], registerCertificate: cfg.registerCertificates?.[t.code] }),
+  ) as Adapters;
 }

@@ -13,7 +13,7 @@ import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
 import type { Purpose } from '../broker/domain/codes.ts';
 import { isValidIdNr } from '../broker/domain/idnr.ts';
-import { CODES, type MessageType } from './code-lists.ts';
+import { REGISTER_CODES as CODES, type MessageType } from './register-code-lists.ts';
 import type { RegisterId } from './contract.ts';
 import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
 import { signEnvelope, type SigningIdentity } from './signing.ts';

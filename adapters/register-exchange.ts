@@ -6,9 +6,8 @@
 // fails only its own item. Each register supplies only its message family and its mapping
 // (adapters/<register>/adapter.ts).
 import { randomUUID } from 'node:crypto';
-import type { EvidenceType } from '../broker/domain/codes.ts';
+import type { z } from 'zod';
 import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';
-import { evidenceSchemas, type EvidenceDataByType } from './evidence-model.ts';
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
 import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
@@ -42,9 +41,11 @@ export class RejectedAnswer extends Error {
 }
 
 /** What a register contributes: its messages and how its answer maps to the normalized model. */
-export interface RegisterMapping<T extends EvidenceType, S, P> {
+export interface RegisterMapping<T extends string, D, S, P> {
   evidenceType: T;
   messages: MessageFamily<S, P>;
+  /** The normalized evidence model of the type, checked on every mapped answer. */
+  evidenceSchema: z.ZodType<D>;
   /** The requested period ('YYYY-MM' inclusive) in the register's own terms. */
   toRegisterPeriod(period: RegisterRequest['period']): S;
   /**
@@ -52,26 +53,24 @@ export interface RegisterMapping<T extends EvidenceType, S, P> {
    * request (outside the period, negative or implausible amounts, dated after the answer). `fetchedAt` is
    * when the answer arrived. Reasons name the rule, never a value (no personal data in errors).
    */
-  toEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): EvidenceDataByType[T];
+  toEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): D;
 }
 
-export function createRegisterAdapter<T extends EvidenceType, S, P>(
-  mapping: RegisterMapping<T, S, P>,
+export function createRegisterAdapter<T extends string, D, S, P>(
+  mapping: RegisterMapping<T, D, S, P>,
   cfg: RegisterAdapterConfig,
-): RegisterAdapter<T> {
+): RegisterAdapter<T, D> {
   const { evidenceType, messages } = mapping;
   const clock = cfg.clock ?? (() => new Date());
-  // NOTE: without configured keys the sandbox key set is made on the first call, not here: making it (five
-  // RSA-3072 keys and their certificates, ~3 s) would otherwise be paid by every process that makes adapters
-  // and never calls a register (the admin tool: 3 s per command). Whoever calls a register through the
-  // sandbox keys with a short deadline makes them first (sandboxTrust()): the making blocks and counts
-  // against the first call's deadline. The broker passes configured keys, or warms the sandbox (main.ts).
+  // NOTE: without configured keys the sandbox keys are made on the first call, not here, or every process
+  // that makes adapters would pay for them (the admin tool). Whoever calls with a short deadline makes them
+  // first (sandboxRegisterIdentities(), adapters/index.ts); the broker passes configured keys or warms them (main.ts).
   const signer = () => cfg.signing ?? sandboxTrust().broker;
   const registerCertificate = () => cfg.registerCertificate ?? sandboxRegisterIdentity(messages.register).certPem;
   const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE', message: string, cause?: unknown) =>
     new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
 
-  async function exchange(req: RegisterRequest, ticket: string | null, signal: AbortSignal): Promise<RegisterOutcome<T>> {
+  async function exchange(req: RegisterRequest, ticket: string | null, signal: AbortSignal): Promise<RegisterOutcome<D>> {
     const header: MessageHeader = {
       messageId: randomUUID(),
       inReplyTo: null,
@@ -125,15 +124,15 @@ export function createRegisterAdapter<T extends EvidenceType, S, P>(
     if (answer.idNr !== null && answer.idNr !== req.idNr) throw fail('REJECTED_ANSWER', 'answer is about another citizen');
   }
 
-  function toCheckedEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): EvidenceDataByType[T] {
-    let evidence: EvidenceDataByType[T];
+  function toCheckedEvidence(payload: P, req: RegisterRequest, fetchedAt: Date): D {
+    let evidence: D;
     try {
       evidence = mapping.toEvidence(payload, req, fetchedAt);
     } catch (err) {
       if (err instanceof RejectedAnswer) throw fail('REJECTED_ANSWER', err.message);
       throw err;
     }
-    const checked = evidenceSchemas[evidenceType].safeParse(evidence);
+    const checked = mapping.evidenceSchema.safeParse(evidence);
     if (!checked.success) {
       const path = checked.error.issues[0]?.path.join('.') ?? '';
       throw fail('MALFORMED_ANSWER', `answer does not fit the evidence model at ${path || 'its root'}`);

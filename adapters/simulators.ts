@@ -1,6 +1,6 @@
-// Starts the three register simulators together: for tests (port 0), for `npm start` in demo mode, and
-// as the public sandbox (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`, ports from
-// SIMULATOR_PORTS or 8091/8092/8093). Each simulator signs its answers with its register's key and reads only
+// Starts every evidence type's register simulator together: for tests (port 0), for `npm start` in demo mode,
+// and as the public sandbox (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`, ports
+// from SIMULATOR_PORTS or the descriptors' defaults). Each simulator signs its answers with its register's key and reads only
 // queries signed by the broker it pins: by default the sandbox key set of this process (./sandbox-trust.ts),
 // so a broker in the same process pins `certificates` and signs with sandboxTrust().broker.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,22 +8,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { envToConfig, readEnv } from '../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
-import { startIncomeSimulator } from './income/simulator.ts';
-import { startMaternityBenefitSimulator } from './maternity-benefit/simulator.ts';
-import { startSalarySimulator } from './salary/simulator.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from './index.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from './sandbox-citizens.ts';
 import { sandboxTrust } from './sandbox-trust.ts';
 import { checkPinnedCertificate, type SigningIdentity } from './signing.ts';
-import type { SimulatorHandle, SimulatorStartOptions } from './simulator-server.ts';
+import type { SimulatorHandle } from './simulator-server.ts';
 
-const STARTERS: { [T in EvidenceType]: (opts: SimulatorStartOptions) => Promise<SimulatorHandle> } = {
-  salary: startSalarySimulator,
-  'maternity-benefit': startMaternityBenefitSimulator,
-  income: startIncomeSimulator,
-};
-
-/** The three running simulators. */
+/** The running simulators, one per evidence type. */
 export interface Simulators {
   byType: Record<EvidenceType, SimulatorHandle>;
   baseUrls: Record<EvidenceType, string>;
@@ -47,17 +38,17 @@ export interface SimulatorsOptions {
 }
 
 export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Simulators> {
-  const signing = opts.signing ?? sandboxTrust().registers;
+  const signing = opts.signing ?? sandboxRegisterIdentities();
   const brokerCertificate = opts.brokerCertificate ?? sandboxTrust().broker.certPem;
   const started = await Promise.allSettled(
     EVIDENCE_TYPES.map((type) =>
-      STARTERS[type]({ host: opts.host, port: opts.ports?.[type] ?? 0, clock: opts.clock, signing: signing[type], brokerCertificate }),
+      evidenceTypeOf(type).startSimulator({ host: opts.host, port: opts.ports?.[type] ?? 0, clock: opts.clock, signing: signing[type], brokerCertificate }),
     ),
   );
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
-    // One port taken must not leave the other two listening.
+    // One port taken must not leave the others listening.
     await Promise.allSettled(running.map((sim) => sim.close()));
     throw failed.reason;
   }
@@ -98,7 +89,7 @@ async function main(): Promise<void> {
   }
   if (brokerCertificate === undefined) console.log('queries must be signed with the sandbox broker key of this process; set BROKER_SIGNING_CERT_FILE to pin a broker of your own');
   console.log(`sandbox citizens in every register: ${DEMO_CITIZENS.join(', ')}; in none: ${CITIZEN_IN_NO_REGISTER}`);
-  console.log(`switch a register: curl -X POST ${sims.byType.salary.url}/_control -d '{"latencyMs":0,"fault":"pending"}'`);
+  console.log(`switch a register: curl -X POST ${sims.byType[EVIDENCE_TYPES[0]].url}/_control -d '{"latencyMs":0,"fault":"pending"}'`);
   const stop = () => void sims.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

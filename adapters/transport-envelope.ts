@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
-import { CODES, type MessageType } from './code-lists.ts';
-import { authorityId, codeSchema, rootElement, writeCode, XmlMessageError, type MessageHeader } from './xml.ts';
+import { MESSAGE_TYPE_LIST, type MessageType } from './register-code-lists.ts';
+import { authorityId, rootElement, writeCode, XmlMessageError, type MessageHeader } from './xml.ts';
 
 export const TRANSPORT_NAMESPACE = 'urn:xoev-de:evidence-broker:transport:1.1';
 export const TRANSPORT_SCHEMA_FILE = 'transport/eb-transport-1.1.xsd';
@@ -45,10 +45,18 @@ export function sealEnvelope(header: MessageHeader, messageType: MessageType, wr
   kopf.ele('erstellungszeitpunkt').txt(header.createdAt);
   kopf.ele('absender').ele('behoerdenkennung').txt(header.sender);
   kopf.ele('empfaenger').ele('behoerdenkennung').txt(header.recipient);
-  writeCode(kopf, 'nachrichtentyp', CODES.messageType, messageType);
+  writeCode(kopf, 'nachrichtentyp', MESSAGE_TYPE_LIST, messageType);
   writeContent(root.ele('inhalt', { Id: contentId(envelopeId) }));
   return root.end();
 }
+
+const messageTypeCode = z
+  .object({
+    '@_listURI': z.literal(MESSAGE_TYPE_LIST.listURI),
+    '@_listVersionID': z.literal(MESSAGE_TYPE_LIST.listVersionID),
+    code: z.custom<MessageType>((v) => typeof v === 'string' && /^[a-z0-9-]{1,60}\.(anfrage|antwort)$/.test(v)),
+  })
+  .transform((typed) => typed.code);
 
 const transportHeader = z
   .object({
@@ -56,7 +64,8 @@ const transportHeader = z
     erstellungszeitpunkt: z.iso.datetime({ offset: true }),
     absender: z.object({ behoerdenkennung: authorityId }),
     empfaenger: z.object({ behoerdenkennung: authorityId }),
-    nachrichtentyp: codeSchema(CODES.messageType, CODES.messageType.codes),
+    // The schema enumerates the message types; checkEnvelope then demands the one expected.
+    nachrichtentyp: messageTypeCode,
   })
   .transform(
     (k): TransportHeader => ({

@@ -9,9 +9,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
-import type { CodeList } from './code-lists.ts';
+import type { CodeList } from './register-code-lists.ts';
 
-export type { CodeList } from './code-lists.ts';
+export type { CodeList } from './register-code-lists.ts';
 
 /** Limits for one document; our messages are a few KiB and a dozen levels deep. */
 export interface XmlLimits {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { AuditLog, detailFieldsOf, type AuditEvent } from '../broker/audit/audit-log.ts';
 import { commitmentOf, linkHash, newSalt } from '../broker/audit/chain.ts';
 import { openDatabase, type Db } from '../broker/db/database.ts';
-import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
 import { sqliteDateWriter } from './bench-db.ts';
 import { benchCitizens } from './citizens.ts';

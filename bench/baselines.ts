@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createAdapters } from '../adapters/index.ts';
 import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { envToConfig, readEnv } from '../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType, type Purpose } from '../broker/domain/codes.ts';
+import { type Purpose } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import { captureRawQueries, lastTwelveMonths, REQUESTER, SENDER, type BenchTrust } from './register-queries.ts';
 

@@ -4,7 +4,8 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
-import { EVIDENCE_TYPES, PURPOSES, type EvidenceType } from '../broker/domain/codes.ts';
+import { PURPOSES } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { startBroker } from '../broker/server.ts';
 import { benchCitizens } from './citizens.ts';
 import { childArgs, serveParent } from './child-process.ts';

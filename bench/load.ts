@@ -2,7 +2,7 @@
 // Per register latency: closed loops (autocannon) taking turns find capacity, an open loop at 50% of (a)'s
 // capacity measures latency, then 200 connections overload. Last, SQL statements per request, untimed.
 import autocannon from 'autocannon';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import type { ProxyArgs, ProxyReady } from './baselines.ts';
 import { freshPostgres, freshSqlite, type BenchDatabase } from './bench-db.ts';
 import type { BrokerArgs, BrokerReady } from './broker-process.ts';

@@ -5,7 +5,7 @@ import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EVIDENCE_TYPES } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import { auditAfterKill, auditAppends, auditAppendThenKill, auditVerify, type AppendMode, type AppendResult, type VerifyResult } from './audit-workloads.ts';
 import { freshPostgres, freshSqlite, type BenchDatabase } from './bench-db.ts';
 import { createStatsProbe, machineLoad, type MachineLoad, type PhaseStats } from './measure.ts';

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from '../adapters/index.ts';
 import { sandboxTrust, type SandboxTrust } from '../adapters/sandbox-trust.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { benchCitizens } from './citizens.ts';
 
 /** A private key (PKCS#8 PEM) and its certificate (PEM). */

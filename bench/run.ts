@@ -1,5 +1,6 @@
 // `npm run bench`: the load driver (bench/load.ts) and the micro driver (bench/micro.ts), then the report
 // (bench/report.ts) into bench/RESULTS.md, with RESULTS.json beside it (generated, not committed).
+import { sandboxRegisterIdentities } from '../adapters/index.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -139,13 +140,13 @@ async function main(): Promise<void> {
   let micro: MicroResults | null = null;
   try {
     if (sections.has('load')) {
-      const sims = await startSimulatorProcesses(session, { broker: keys.broker, registers: keys.registers });
+      const sims = await startSimulatorProcesses(session, { broker: keys.broker, registers: sandboxRegisterIdentities() });
       load = await loadBenchmarks(session, plan, sims);
       await session.stop(sims);
     }
     if (sections.has('micro')) {
       log('\nmicro-benchmarks…');
-      micro = await microBenchmarks(session, { auditMs: SIZES.auditMs, verifyEntries: SIZES.verifyEntries, signatureMs: SIZES.signatureMs, pgUrl }, { broker: keys.broker, registers: keys.registers });
+      micro = await microBenchmarks(session, { auditMs: SIZES.auditMs, verifyEntries: SIZES.verifyEntries, signatureMs: SIZES.signatureMs, pgUrl }, { broker: keys.broker, registers: sandboxRegisterIdentities() });
     }
   } finally {
     await session.cleanup();

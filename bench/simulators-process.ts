@@ -1,7 +1,7 @@
 // Child process: one register simulator (the real startSimulators), one process per register so the
 // registers work in parallel as independent systems do. Every process gets the bench's one key set.
 import { startSimulators } from '../adapters/simulators.ts';
-import type { EvidenceType } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import { byType, type SigningIdentity } from './register-queries.ts';
 

@@ -3,13 +3,25 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../adapters/index.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ });
 
+const registerUrlVariable = (prefix: string) => `${prefix}_REGISTER_URL` as const;
+const registerCertVariable = (prefix: string) => `${prefix}_REGISTER_CERT_FILE` as const;
+
+/** Each evidence type's variables: <PREFIX>_REGISTER_URL and <PREFIX>_REGISTER_CERT_FILE (adapters/<type>/). */
+const registerVariables = Object.fromEntries(
+  EVIDENCE_TYPE_LIST.flatMap((t) => [
+    [registerUrlVariable(t.config.envPrefix), url.optional()],
+    [registerCertVariable(t.config.envPrefix), z.string().min(1).optional()],
+  ]),
+);
+const DEFAULT_SIMULATOR_PORTS = EVIDENCE_TYPE_LIST.map((t) => t.config.simulatorPort).join(',');
+
 /** The raw environment the broker understands; every variable is optional. */
-const EnvSchema = z.object({
+const StaticEnvSchema = z.object({
   PORT: port.optional(),
   HOST: z.string().min(1).optional(),
   DATABASE_URL: z
@@ -19,12 +31,9 @@ const EnvSchema = z.object({
   BROKER_DEMO_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   BROKER_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/).optional(),
   REGISTER_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).optional(),
-  SALARY_REGISTER_URL: url.optional(),
-  MATERNITY_BENEFIT_REGISTER_URL: url.optional(),
-  INCOME_REGISTER_URL: url.optional(),
   SIMULATOR_PORTS: z
     .string()
-    .regex(/^\d+,\d+,\d+$/, 'must be three ports: salary,maternity-benefit,income')
+    .regex(new RegExp(`^\\d+(,\\d+){${EVIDENCE_TYPES.length - 1}}$`), `must be ${EVIDENCE_TYPES.length} ports: ${EVIDENCE_TYPES.join(',')}`)
     .optional(),
   BROKER_DEMO: z.enum(['true', 'false']).optional(),
   BROKER_DEMO_ON_NETWORK: z.enum(['true', 'false']).optional(),
@@ -56,16 +65,18 @@ const EnvSchema = z.object({
   CA_DIR: z.string().min(1).optional(),
   BROKER_SIGNING_KEY_FILE: z.string().min(1).optional(),
   BROKER_SIGNING_CERT_FILE: z.string().min(1).optional(),
-  SALARY_REGISTER_CERT_FILE: z.string().min(1).optional(),
-  MATERNITY_BENEFIT_REGISTER_CERT_FILE: z.string().min(1).optional(),
-  INCOME_REGISTER_CERT_FILE: z.string().min(1).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
 });
-export type Env = z.infer<typeof EnvSchema>;
+const EnvSchema = StaticEnvSchema.extend(registerVariables);
+/** The parsed environment; the evidence types' register variables are named by their descriptors. */
+export type Env = z.infer<typeof StaticEnvSchema> & {
+  [variable: `${string}_REGISTER_URL`]: string | undefined;
+  [variable: `${string}_REGISTER_CERT_FILE`]: string | undefined;
+};
 
 /** A PEM document given inline (tests, the demo) or as a file read at start-up. */
 export type PemSource = { pem: string } | { file: string };
@@ -77,14 +88,15 @@ export type PemSource = { pem: string } | { file: string };
  */
 export type RegisterSigning = 'sandbox' | { key: PemSource; certificate: PemSource; registerCertificates: Record<EvidenceType, PemSource> };
 
+/** Each register's certificate variable (<PREFIX>_REGISTER_CERT_FILE). */
+export const REGISTER_CERT_VARIABLES: Readonly<Record<EvidenceType, string>> = perEvidenceType((t) => registerCertVariable(t.config.envPrefix));
+
 /** The variables of RegisterSigning, in the order they are reported. */
-const SIGNING_VARIABLES = {
+const SIGNING_VARIABLES: Readonly<Record<'key' | 'certificate' | EvidenceType, string>> = {
   key: 'BROKER_SIGNING_KEY_FILE',
   certificate: 'BROKER_SIGNING_CERT_FILE',
-  salary: 'SALARY_REGISTER_CERT_FILE',
-  'maternity-benefit': 'MATERNITY_BENEFIT_REGISTER_CERT_FILE',
-  income: 'INCOME_REGISTER_CERT_FILE',
-} as const satisfies Record<'key' | 'certificate' | EvidenceType, keyof Env>;
+  ...REGISTER_CERT_VARIABLES,
+};
 
 /** The broker's validated configuration. */
 export interface Config {
@@ -166,24 +178,16 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`invalid ${String(issue.path[0])}: ${issue.message}`);
   }
-  return parsed.data;
+  return parsed.data as Env;
 }
 
 export function envToConfig(env: Env): Config {
-  const [salaryPort, maternityPort, incomePort] = (env.SIMULATOR_PORTS ?? '8091,8092,8093').split(',').map(Number);
-  const simulatorPorts: Record<EvidenceType, number> = {
-    salary: salaryPort!,
-    'maternity-benefit': maternityPort!,
-    income: incomePort!,
-  };
-  const registerUrls: Record<EvidenceType, string> = {
-    salary: env.SALARY_REGISTER_URL ?? `http://127.0.0.1:${simulatorPorts.salary}`,
-    'maternity-benefit': env.MATERNITY_BENEFIT_REGISTER_URL ?? `http://127.0.0.1:${simulatorPorts['maternity-benefit']}`,
-    income: env.INCOME_REGISTER_URL ?? `http://127.0.0.1:${simulatorPorts.income}`,
-  };
+  const ports = (env.SIMULATOR_PORTS ?? DEFAULT_SIMULATOR_PORTS).split(',').map(Number);
+  const simulatorPorts = Object.fromEntries(EVIDENCE_TYPES.map((t, i) => [t, ports[i]!])) as Record<EvidenceType, number>;
+  const registerUrls = perEvidenceType((t) => env[registerUrlVariable(t.config.envPrefix)] ?? `http://127.0.0.1:${simulatorPorts[t.code]}`);
   const fixedPorts = EVIDENCE_TYPES.map((t) => simulatorPorts[t]).filter((p) => p !== 0);
   if (new Set(fixedPorts).size !== fixedPorts.length) {
-    throw new ConfigError('invalid SIMULATOR_PORTS: the three ports must differ');
+    throw new ConfigError('invalid SIMULATOR_PORTS: the ports must differ');
   }
   const mode = env.BROKER_MODE ?? 'development';
   const caDir = env.CA_DIR ?? './data/ca';
@@ -249,9 +253,9 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/** All five signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */
+/** All signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */
 function signingFromEnv(env: Env): RegisterSigning {
-  const files = Object.fromEntries(Object.entries(SIGNING_VARIABLES).map(([part, variable]) => [part, env[variable]])) as Record<keyof typeof SIGNING_VARIABLES, string | undefined>;
+  const files = Object.fromEntries(Object.entries(SIGNING_VARIABLES).map(([part, variable]) => [part, (env as Record<string, unknown>)[variable]])) as Record<keyof typeof SIGNING_VARIABLES, string | undefined>;
   const missing = (Object.keys(SIGNING_VARIABLES) as (keyof typeof SIGNING_VARIABLES)[]).filter((part) => files[part] === undefined);
   if (missing.length === Object.keys(SIGNING_VARIABLES).length) return 'sandbox';
   if (missing.length > 0) {
@@ -261,7 +265,7 @@ function signingFromEnv(env: Env): RegisterSigning {
   return {
     key: file('key'),
     certificate: file('certificate'),
-    registerCertificates: { salary: file('salary'), 'maternity-benefit': file('maternity-benefit'), income: file('income') },
+    registerCertificates: perEvidenceType((t) => file(t.code)),
   };
 }
 
@@ -270,7 +274,7 @@ export function registerSigningWith(broker: { keyPem: string; certPem: string },
   return {
     key: { pem: broker.keyPem },
     certificate: { pem: broker.certPem },
-    registerCertificates: { salary: { pem: registerCertificates.salary }, 'maternity-benefit': { pem: registerCertificates['maternity-benefit'] }, income: { pem: registerCertificates.income } },
+    registerCertificates: perEvidenceType((t) => ({ pem: registerCertificates[t.code] })),
   };
 }
 

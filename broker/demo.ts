@@ -6,7 +6,8 @@ import { sandboxTrust } from '../adapters/sandbox-trust.ts';
 import type { Simulators } from '../adapters/simulators.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { registerSigningWith, type RegisterSigning } from './config.ts';
-import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
+import { PURPOSES } from './domain/codes.ts';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import type { Context } from './context.ts';
 import { DEMO_CITIZEN_IDNR, DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID } from './demo-identities.ts';
 

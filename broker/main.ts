@@ -1,6 +1,6 @@
 // `npm start`: the broker on its configured database, and in demo mode (the default) the three register
 // simulators and demo data, then the URLs and a working curl example.
-import { sandboxTrust } from '../adapters/sandbox-trust.ts';
+import { EVIDENCE_TYPES, sandboxRegisterIdentities } from '../adapters/index.ts';
 import { startSimulators } from '../adapters/simulators.ts';
 import { ConfigError, envToConfig, readEnv, type Config } from './config.ts';
 import { demoRegisterSigning, seedDemo } from './demo.ts';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls, registerSigning: demoRegisterSigning(simulators) } : loaded;
   // Without configured keys (development only) the adapters sign with the sandbox keys: made now, not inside the
   // first request's register deadline.
-  if (cfg.registerSigning === 'sandbox') sandboxTrust();
+  if (cfg.registerSigning === 'sandbox') sandboxRegisterIdentities();
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');
@@ -45,11 +45,11 @@ async function main(): Promise<void> {
   if (simulators) {
     const demo = await seedDemo(broker.ctx);
     lines.push(
-      `  registers:   salary ${simulators.baseUrls.salary}  maternity-benefit ${simulators.baseUrls['maternity-benefit']}  income ${simulators.baseUrls.income}`,
+      `  registers:   ${EVIDENCE_TYPES.map((t) => `${t} ${simulators.baseUrls[t]}`).join('  ')}`,
       '',
       `Demo authority "${demo.participantId}" token:  ${demo.participantToken}`,
       `Demo citizen ${demo.citizenIdNr} token:  ${demo.citizenToken}`,
-      `Consent ${demo.consentId} covers salary, maternity-benefit and income for elterngeld.`,
+      `Consent ${demo.consentId} covers ${EVIDENCE_TYPES.join(', ')} for elterngeld.`,
       '',
       `Pages:  clerk lookup ${broker.url}/ui/lookup  (user: ${demo.clerkUsername}  password: ${demo.clerkPassword})`,
       `        citizen cockpit ${broker.url}/cockpit  (sandbox sign-in with IdNr ${demo.citizenIdNr})`,
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       'Try it:',
       `  curl -s -X POST ${broker.url}/v1/evidence-requests \\`,
       `    -H 'Authorization: Bearer ${demo.participantToken}' -H 'Content-Type: application/json' \\`,
-      `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":["salary","maternity-benefit","income"],"purpose":"elterngeld","caseReference":"EG-2026-0001"}'`,
+      `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":${JSON.stringify(EVIDENCE_TYPES)},"purpose":"elterngeld","caseReference":"EG-2026-0001"}'`,
       `  curl -s ${broker.url}/v1/citizens/${demo.citizenIdNr}/transfers -H 'Authorization: Bearer ${demo.citizenToken}'`,
       `  curl -s ${broker.url}/v1/audit/verify -H 'Authorization: Bearer ${demo.participantToken}'`,
       '',

@@ -2,6 +2,7 @@
 // twice). Each operation names its path, schemas and answers; test/broker/openapi.test.ts checks that
 // every route the server mounts is described here and nothing else is.
 import { z } from 'zod';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import {
   CheckpointListView,
   CheckpointsQuery,
@@ -174,7 +175,7 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
       title: 'Evidence broker (Once-Only)',
       version: '1.0.0',
       description:
-        'Fetches salary, maternity-benefit and income evidence from the responsible registers with the citizen\'s consent or a legal basis, and records every transfer in a tamper-evident audit chain. Errors are RFC 9457 problem+json with a stable `type`/`code`.',
+        `Fetches ${EVIDENCE_TYPES.join(', ')} evidence from the responsible registers with the citizen's consent or a legal basis, and records every transfer in a tamper-evident audit chain. Errors are RFC 9457 problem+json with a stable \`type\`/\`code\`.`,
       license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),

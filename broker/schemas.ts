@@ -1,11 +1,11 @@
 // The API's request and response shapes: zod validates every input at the edge with these, and the
 // same schemas describe the API (OpenAPI) later. Handlers only ever see the parsed, typed values.
 import { z } from 'zod';
-import { EVIDENCE_TYPES, PURPOSES } from './domain/codes.ts';
+import { PURPOSES } from './domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../adapters/index.ts';
 import { idNrProblem, idNrProblemMessages } from './domain/idnr.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import { ValidationError } from './errors.ts';
-import { IncomeEvidence, MaternityBenefitEvidence, SalaryEvidence } from '../adapters/evidence-model.ts';
 
 export const IdNr = z
   .string()
@@ -24,6 +24,17 @@ const uniqueTypes = z
   .max(EVIDENCE_TYPES.length)
   .refine((types) => new Set(types).size === types.length, 'must not repeat an evidence type');
 
+/** The purposes each type may serve (adapters/<type>/descriptor.ts), made once. */
+const PURPOSES_OF = perEvidenceType((t) => new Set<string>(t.purposes));
+
+/** Refuses a type that does not serve the purpose, naming it (`params.reason` lets pages word it themselves). */
+function servesPurpose(b: { evidenceTypes: EvidenceType[]; purpose: string }, ctx: z.RefinementCtx): void {
+  const unserved = b.evidenceTypes.filter((t) => !PURPOSES_OF[t].has(b.purpose));
+  if (unserved.length === 0) return;
+  const message = `${unserved.map((t) => `${t} may be asked for ${[...PURPOSES_OF[t]].join(', ')} only`).join('; ')}`;
+  ctx.addIssue({ code: 'custom', message, path: ['evidenceTypes'], params: { reason: 'purpose', types: unserved } });
+}
+
 export const EvidenceRequestBody = z
   .strictObject({
     citizen: z.strictObject({ idNr: IdNr }),
@@ -37,7 +48,8 @@ export const EvidenceRequestBody = z
       .refine((p) => p.from <= p.to, 'from must not be after to')
       .optional(),
   })
-  .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' });
+  .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' })
+  .superRefine(servesPurpose);
 export type EvidenceRequestBody = z.infer<typeof EvidenceRequestBody>;
 
 export const EvidenceRequestHeaders = z.object({
@@ -57,7 +69,8 @@ export const ConsentBody = z
     validFrom: z.iso.datetime({ offset: true }).optional(),
     validUntil: z.iso.datetime({ offset: true }),
   })
-  .refine((c) => !c.validFrom || c.validFrom < c.validUntil, { message: 'validFrom must be before validUntil', path: ['validUntil'] });
+  .refine((c) => !c.validFrom || c.validFrom < c.validUntil, { message: 'validFrom must be before validUntil', path: ['validUntil'] })
+  .superRefine(servesPurpose);
 export type ConsentBody = z.infer<typeof ConsentBody>;
 
 export const IdParam = z.strictObject({ id: z.uuid() });
@@ -95,7 +108,7 @@ export const EvidenceItemView = z.object({
   type: EvidenceType,
   status: ItemStatus,
   data: z
-    .union([SalaryEvidence, MaternityBenefitEvidence, IncomeEvidence])
+    .union(EVIDENCE_TYPE_LIST.map((t) => t.evidenceSchema) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]])
     .nullable()
     .meta({ description: 'The evidence, only in the answer that delivered it; the broker keeps no copy' }),
   provenance: z.object({ register: z.string(), fetchedAt: z.iso.datetime().nullable() }),

@@ -5,8 +5,8 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } fr
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkPinnedCertificate, checkSigningIdentity, type SigningIdentity } from '../adapters/signing.ts';
-import { ConfigError, type Config, type PemSource } from './config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from './domain/codes.ts';
+import { ConfigError, REGISTER_CERT_VARIABLES, type Config, type PemSource } from './config.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 
 export function loadDataKey(source: Config['dataKey']): Buffer {
   if ('base64' in source) return Buffer.from(source.base64, 'base64');
@@ -56,7 +56,7 @@ export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>)
   if (source === 'sandbox') {
     if (cfg.mode === 'production') {
       throw new ConfigError(
-        'invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE, BROKER_SIGNING_CERT_FILE and SALARY_, MATERNITY_BENEFIT_ and INCOME_REGISTER_CERT_FILE',
+        `invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE, BROKER_SIGNING_CERT_FILE and ${Object.values(REGISTER_CERT_VARIABLES).join(', ')}`,
       );
     }
     return {};
@@ -81,7 +81,7 @@ export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>)
   checked('BROKER_SIGNING_KEY_FILE', () => checkSigningIdentity(signing, "the broker's signing key"));
   const registerCertificates = Object.fromEntries(
     EVIDENCE_TYPES.map((type) => {
-      const variable = `${type.replace('-', '_').toUpperCase()}_REGISTER_CERT_FILE`;
+      const variable = REGISTER_CERT_VARIABLES[type];
       const pem = read(source.registerCertificates[type], variable);
       checked(variable, () => checkPinnedCertificate(pem, `the ${type} register's certificate`));
       return [type, pem];

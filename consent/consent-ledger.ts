@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../broker/audit/audit-log.ts';
 import type { Db } from '../broker/db/database.ts';
-import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { Consent } from './rules.ts';
 

@@ -1,7 +1,9 @@
-// Legal bases under which an authority may fetch evidence without the citizen's consent.
+// Legal bases under which an authority may fetch evidence without the citizen's consent, gathered from the
+// evidence types' descriptors (adapters/<type>/descriptor.ts): a basis named by several types covers each.
 // NOTE: this is the demo policy of the sandbox; an operator replaces it with the bases its authorities
 // actually rely on. Each entry allows exactly the listed purposes and evidence types, nothing more.
-import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, type EvidenceType } from '../adapters/index.ts';
 
 /** A legal basis the policy accepts instead of consent. */
 export interface LegalBasis {
@@ -11,11 +13,21 @@ export interface LegalBasis {
   evidenceTypes: readonly EvidenceType[];
 }
 
-export const LEGAL_BASES: readonly LegalBasis[] = [
-  { code: 'beeg-9', citation: '§ 9 BEEG (Einkommensnachweis für das Elterngeld)', purposes: ['elterngeld'], evidenceTypes: ['salary'] },
-  { code: 'wogg-23', citation: '§ 23 WoGG (Auskunftspflicht beim Wohngeld)', purposes: ['wohngeld'], evidenceTypes: ['salary', 'income'] },
-  { code: 'sgb2-57', citation: '§ 57 SGB II (Auskunftspflicht von Arbeitgebern)', purposes: ['buergergeld'], evidenceTypes: ['salary'] },
-];
+function gather(): LegalBasis[] {
+  const byCode = new Map<string, { code: string; citation: string; purposes: readonly Purpose[]; evidenceTypes: EvidenceType[] }>();
+  for (const type of EVIDENCE_TYPE_LIST) {
+    for (const grant of type.legalBases) {
+      const known = byCode.get(grant.code);
+      if (known === undefined) byCode.set(grant.code, { ...grant, evidenceTypes: [type.code] });
+      else if (known.citation !== grant.citation || known.purposes.join() !== grant.purposes.join()) {
+        throw new Error(`legal basis ${grant.code} is described differently by ${type.code}`);
+      } else known.evidenceTypes.push(type.code);
+    }
+  }
+  return [...byCode.values()];
+}
+
+export const LEGAL_BASES: readonly LegalBasis[] = gather();
 
 export function findLegalBasis(code: string): LegalBasis | undefined {
   return LEGAL_BASES.find((b) => b.code === code);

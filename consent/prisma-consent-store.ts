@@ -1,7 +1,8 @@
 // ConsentStore on Prisma; evidence types are kept as a JSON array column.
 import { directSqlOf, type Db } from '../broker/db/database.ts';
 import type { SqlStatements } from '../broker/db/direct-sql.ts';
-import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { Consent } from './rules.ts';
 

@@ -1,5 +1,6 @@
 // Pure consent rules: whether one consent covers one request at one moment. No I/O, clock passed in.
-import type { EvidenceType, Purpose } from '../broker/domain/codes.ts';
+import type { Purpose } from '../broker/domain/codes.ts';
+import type { EvidenceType } from '../adapters/index.ts';
 
 /** A citizen's consent as the ledger holds it. */
 export interface Consent {

@@ -1,15 +1,16 @@
 // The income adapter: asks the tax administration for the years of the requested months and maps its
 // assessments to IncomeEvidence.
 import type { RegisterAdapter } from '../contract.ts';
-import type { IncomeEvidence } from '../evidence-model.ts';
+import { IncomeEvidence } from './evidence.ts';
 import { createRegisterAdapter, RejectedAnswer, type RegisterAdapterConfig } from '../register-exchange.ts';
 import { incomeMessages, type YearRange } from './messages.ts';
 
-export function createIncomeAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'income'> {
+export function createIncomeAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'income', IncomeEvidence> {
   return createRegisterAdapter(
     {
       evidenceType: 'income',
       messages: incomeMessages,
+      evidenceSchema: IncomeEvidence,
       toRegisterPeriod: yearsOf,
       toEvidence(statement, req, fetchedAt): IncomeEvidence {
         const asked = yearsOf(req.period);

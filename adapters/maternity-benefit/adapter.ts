@@ -1,15 +1,16 @@
 // The maternity benefit adapter: asks the insurer about the requested months as calendar days and maps
 // its statement to MaternityBenefitEvidence.
 import type { RegisterAdapter } from '../contract.ts';
-import type { MaternityBenefitEvidence } from '../evidence-model.ts';
+import { MaternityBenefitEvidence } from './evidence.ts';
 import { createRegisterAdapter, RejectedAnswer, type RegisterAdapterConfig } from '../register-exchange.ts';
 import { maternityBenefitMessages, type DayRange } from './messages.ts';
 
-export function createMaternityBenefitAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'maternity-benefit'> {
+export function createMaternityBenefitAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'maternity-benefit', MaternityBenefitEvidence> {
   return createRegisterAdapter(
     {
       evidenceType: 'maternity-benefit',
       messages: maternityBenefitMessages,
+      evidenceSchema: MaternityBenefitEvidence,
       toRegisterPeriod: monthsAsDays,
       toEvidence(statement, req): MaternityBenefitEvidence {
         const asked = monthsAsDays(req.period);

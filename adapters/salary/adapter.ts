@@ -1,14 +1,15 @@
 // The salary adapter: maps the broker's request to an rvBEA query and the certificate to SalaryEvidence.
 import type { RegisterAdapter } from '../contract.ts';
-import type { SalaryEvidence } from '../evidence-model.ts';
+import { SalaryEvidence } from './evidence.ts';
 import { createRegisterAdapter, RejectedAnswer, type RegisterAdapterConfig } from '../register-exchange.ts';
 import { salaryMessages } from './messages.ts';
 
-export function createSalaryAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'salary'> {
+export function createSalaryAdapter(cfg: RegisterAdapterConfig): RegisterAdapter<'salary', SalaryEvidence> {
   return createRegisterAdapter(
     {
       evidenceType: 'salary',
       messages: salaryMessages,
+      evidenceSchema: SalaryEvidence,
       toRegisterPeriod: (period) => ({ from: period.from, to: period.to }),
       toEvidence(statement, req): SalaryEvidence {
         const within = (month: string) => month >= req.period.from && month <= req.period.to;

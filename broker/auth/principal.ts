@@ -1,6 +1,7 @@
 // Who is calling: an authority's system (participant), a citizen (cockpit) or an operator (statistics,
 // audit). Routes decide on this type.
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { Purpose } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 
 /** A participant as the directory knows it, with what it may request. */
 export interface Participant {

@@ -2,7 +2,8 @@
 // slow hash: nothing can be guessed from a SHA-256 of 32 random bytes.)
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { directSqlOf, type Db } from '../db/database.ts';
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { Purpose } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { Participant, Principal } from './principal.ts';
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');

@@ -1,9 +1,6 @@
-// Code lists shared by the API, the consent policy and the register messages.
+// Code lists shared by the API, the consent policy and the register messages (the evidence types are
+// the adapters' list, adapters/index.ts).
 // Each list carries an XÖV-style listURI and version so XML messages can cite it.
-
-/** The evidence types the broker can fetch; one register answers each. */
-export const EVIDENCE_TYPES = ['salary', 'maternity-benefit', 'income'] as const;
-export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 
 /** Administrative procedures an evidence request may serve. */
 export const PURPOSES = ['elterngeld', 'wohngeld', 'buergergeld', 'kinderzuschlag'] as const;

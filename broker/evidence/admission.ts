@@ -2,7 +2,7 @@
 // room — all or none, since registers refusing one by one under overload let almost no request through whole.
 // One that does not fit waits in a queue, using no CPU, up to a deadline: a refused caller's retry costs more.
 import type { Histogram } from 'prom-client';
-import { EVIDENCE_TYPES, type EvidenceType } from '../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 
 /** Limits of the gate (broker/context.ts derives them from the configuration). */
 export interface AdmissionSettings {

@@ -1,7 +1,7 @@
 // Third step: load shedding before anything is looked up or recorded. A register that cannot take another
 // call would only give a `*_BUSY` item, so the request waits for room (bounded, without using the CPU);
 // past that the caller gets 503 with Retry-After and sends the whole request again.
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import { OverloadError } from '../errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import { AdmissionRefusedError, type Admission, type AdmissionGate } from './admission.ts';

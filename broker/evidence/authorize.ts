@@ -3,7 +3,7 @@
 // citizen can see the attempt too.
 import type { AuditEvent } from '../audit/audit-log.ts';
 import type { Participant } from '../auth/principal.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { ForbiddenError } from '../errors.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 

@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Permission } from '../../consent/policy.ts';
 import { canonicalJson } from '../audit/chain.ts';
 import type { Participant } from '../auth/principal.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import { BrokerError, ConflictError } from '../errors.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import type { EvidenceAnswer } from './evidence-answer.ts';

@@ -1,7 +1,8 @@
 // What an evidence request answers, and the shapes an item takes between a register's answer, the
 // database row and the audit entry. Pure: no I/O.
 import type { Permission } from '../../consent/policy.ts';
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { Purpose } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { EvidenceRequestRecord, StoredItem } from './evidence-request-store.ts';
 import { requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
 

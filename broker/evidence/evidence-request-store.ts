@@ -1,7 +1,8 @@
 // Where evidence requests and their items live. The evidence path depends on this interface only; writes
 // that belong to an answer take the audit group commit's transaction, so they commit with its audit entry.
 import type { SqlStatements } from '../db/direct-sql.ts';
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { Purpose } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 
 /** A recorded evidence request: its metadata, who holds it (lock) and, for a while, its sealed answer. */

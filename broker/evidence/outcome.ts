@@ -1,6 +1,6 @@
 // Pure rules for an evidence request's outcome: item statuses, the request status, the default period.
-import { RegisterError } from '../../adapters/contract.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import { reasonPrefix, RegisterError } from '../../adapters/contract.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 
 /** Status of one evidence item, as the API reports it. */
 export type ItemStatus = 'delivered' | 'not-found' | 'unavailable' | 'pending';
@@ -25,7 +25,7 @@ export function requestStatus(items: readonly { status: ItemStatus }[]): Request
 
 export function reasonOf(type: EvidenceType, err: unknown): ItemReason {
   if (err instanceof RegisterError) return { code: err.code, message: err.message };
-  return { code: `${type.replace('-', '_').toUpperCase()}_INTERNAL`, message: 'the broker failed while handling this register' };
+  return { code: `${reasonPrefix(type)}_INTERNAL`, message: 'the broker failed while handling this register' };
 }
 
 /** The last twelve full months before `now`, as inclusive 'YYYY-MM' bounds. */

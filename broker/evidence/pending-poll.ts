@@ -3,7 +3,7 @@
 // transfer, and then forgotten like every payload.
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import type { Participant } from '../auth/principal.ts';
-import { EVIDENCE_TYPES } from '../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AuditCommit } from './commit-answer.ts';
 import { answerOf, auditItem, basisOf, inProgressAnswer, itemAnswerOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
@@ -56,7 +56,7 @@ async function pollArrived(fanOut: RegisterFanOut, request: EvidenceRequestRecor
   const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
   const polled = await fanOut.fetch(
     pending.map((i) => i.type),
-    (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType)!, registerRequest, signal),
+    (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType as EvidenceType)!, registerRequest, signal),
   );
   return polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
 }

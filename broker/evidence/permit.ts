@@ -5,7 +5,7 @@ import type { ConsentStore } from '../../consent/consent-store.ts';
 import { decidePermission, withdrawnBasis, withdrawnBasisMessages, type Permission, type WithdrawnBasis } from '../../consent/policy.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import type { Participant } from '../auth/principal.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import { ConsentRequiredError } from '../errors.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';

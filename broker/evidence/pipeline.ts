@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import type { Participant } from '../auth/principal.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { BrokerMetrics } from '../metrics.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
 import { admit } from './admit.ts';

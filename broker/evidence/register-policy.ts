@@ -15,8 +15,8 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import { RegisterError } from '../../adapters/contract.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import { reasonPrefix, RegisterError } from '../../adapters/contract.ts';
+import { perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
 import type { Gauge } from 'prom-client';
 
 /** Settings shared by every register's policy. */
@@ -59,16 +59,12 @@ export type RegisterPolicy = ReturnType<typeof buildPolicy>;
 export type RegisterPolicies = Record<EvidenceType, RegisterPolicy>;
 
 export function createRegisterPolicies(settings: RegisterPolicySettings, circuitGauge: Gauge<'evidence_type'>): RegisterPolicies {
-  return {
-    salary: buildPolicy('salary', settings, circuitGauge),
-    'maternity-benefit': buildPolicy('maternity-benefit', settings, circuitGauge),
-    income: buildPolicy('income', settings, circuitGauge),
-  };
+  return perEvidenceType((t) => buildPolicy(t.code, settings, circuitGauge));
 }
 
 /** Policy refusals as stable per-item reasons. */
 export function policyRefusal(type: EvidenceType, err: unknown): { code: string; message: string } | null {
-  const prefix = type.replace('-', '_').toUpperCase();
+  const prefix = reasonPrefix(type);
   if (err instanceof BrokenCircuitError) return { code: `${prefix}_CIRCUIT_OPEN`, message: 'the register failed repeatedly; the broker is not calling it for a while' };
   if (err instanceof BulkheadRejectedError) return { code: `${prefix}_BUSY`, message: 'too many calls to this register are in flight' };
   return null;

@@ -5,7 +5,8 @@ import { directSqlOf, type Db } from '../db/database.ts';
 import { isUniqueViolation } from '../db/db-errors.ts';
 import type { SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
-import type { EvidenceType, Purpose } from '../domain/codes.ts';
+import type { Purpose } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, StoredItem } from './evidence-request-store.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 

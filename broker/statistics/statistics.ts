@@ -2,7 +2,7 @@
 // federal statistics component (ZSK). Small counts are suppressed so no cell points at a handful of people; no
 // totals are published, so a suppressed cell cannot be recovered by subtraction.
 import type { Db } from '../db/database.ts';
-import type { EvidenceType } from '../domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 
 /** One cell of the statistics: a month, a region, an evidence type. */
 export interface StatisticsRow {

@@ -4,12 +4,10 @@
 // formats carry the same content, and a TypeScript client can use it as its reader).
 import { z } from 'zod';
 import { CODES } from '../../adapters/code-lists.ts';
-import { evidenceSchemas, IncomeEvidence, MaternityBenefitEvidence, SalaryEvidence } from '../../adapters/evidence-model.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, evidenceTypeOf } from '../../adapters/index.ts';
 import { defineMessageSchema, readMessage } from '../../adapters/xml-schemas.ts';
 import {
-  centsToEuroText,
   codeSchema,
-  euroAmount,
   headerSchema,
   repeated,
   rootElement,
@@ -62,113 +60,19 @@ function writeItem(el: XMLBuilder, item: EvidenceItemAnswer): void {
   if (item.data !== null && item.data !== undefined) writeData(el.ele('daten'), item);
 }
 
-/** Writes the delivered evidence; it was checked against the evidence model when it arrived, and is again here. */
+/** Writes the delivered evidence in its type's element; it was checked against the evidence model when it arrived, and is again here. */
 function writeData(el: XMLBuilder, item: EvidenceItemAnswer): void {
-  switch (item.type) {
-    case 'salary': {
-      const s = evidenceSchemas.salary.parse(item.data);
-      const out = el.ele('entgelt');
-      const employer = out.ele('arbeitgeber');
-      employer.ele('name').txt(s.employer.name);
-      employer.ele('betriebsnummer').txt(s.employer.operatorNumber);
-      const period = out.ele('zeitraum');
-      period.ele('beginn').txt(s.period.from);
-      period.ele('ende').txt(s.period.to);
-      for (const m of s.months) {
-        const month = out.ele('entgeltmonat');
-        month.ele('monat').txt(m.month);
-        month.ele('bruttoarbeitsentgelt').txt(centsToEuroText(m.grossCents));
-        month.ele('nettoarbeitsentgelt').txt(centsToEuroText(m.netCents));
-      }
-      out.ele('waehrung').txt(s.currency);
-      return;
-    }
-    case 'maternity-benefit': {
-      const m = evidenceSchemas['maternity-benefit'].parse(item.data);
-      const out = el.ele('mutterschaftsgeld');
-      const insurer = out.ele('krankenkasse');
-      insurer.ele('name').txt(m.insurer.name);
-      insurer.ele('institutionskennzeichen').txt(m.insurer.institutionCode);
-      const period = out.ele('leistungszeitraum');
-      period.ele('beginn').txt(m.benefitPeriod.from);
-      period.ele('ende').txt(m.benefitPeriod.to);
-      out.ele('kalendertaeglicherBetrag').txt(centsToEuroText(m.dailyRateCents));
-      out.ele('gesamtbetrag').txt(centsToEuroText(m.totalPaidCents));
-      out.ele('waehrung').txt(m.currency);
-      return;
-    }
-    case 'income': {
-      const i = evidenceSchemas.income.parse(item.data);
-      const out = el.ele('einkommen');
-      const office = out.ele('finanzamt');
-      office.ele('name').txt(i.taxOffice.name);
-      office.ele('finanzamtsnummer').txt(i.taxOffice.number);
-      for (const y of i.years) {
-        const year = out.ele('veranlagung');
-        year.ele('veranlagungsjahr').txt(String(y.year));
-        year.ele('zuVersteuerndesEinkommen').txt(centsToEuroText(y.taxableIncomeCents));
-        year.ele('bescheiddatum').txt(y.assessmentDate);
-      }
-      out.ele('waehrung').txt(i.currency);
-      return;
-    }
-  }
+  const type = evidenceTypeOf(item.type);
+  type.answerFragment.write(el.ele(type.answerFragment.element), type.evidenceSchema.parse(item.data));
 }
 
 // ---- reading (clients, tests) ---------------------------------------------------------------------------
 
 const range = z.object({ beginn: z.string(), ende: z.string() }).transform((r) => ({ from: r.beginn, to: r.ende }));
 
-const salaryData = z
-  .object({
-    arbeitgeber: z.object({ name: z.string(), betriebsnummer: z.string() }),
-    zeitraum: range,
-    entgeltmonat: repeated(z.object({ monat: z.string(), bruttoarbeitsentgelt: euroAmount, nettoarbeitsentgelt: euroAmount }), { min: 1 }),
-    waehrung: z.literal('EUR'),
-  })
-  .transform(
-    (s): SalaryEvidence => ({
-      employer: { name: s.arbeitgeber.name, operatorNumber: s.arbeitgeber.betriebsnummer },
-      period: s.zeitraum,
-      months: s.entgeltmonat.map((m) => ({ month: m.monat, grossCents: m.bruttoarbeitsentgelt, netCents: m.nettoarbeitsentgelt })),
-      currency: s.waehrung,
-    }),
-  )
-  .pipe(SalaryEvidence);
-
-const maternityData = z
-  .object({
-    krankenkasse: z.object({ name: z.string(), institutionskennzeichen: z.string() }),
-    leistungszeitraum: range,
-    kalendertaeglicherBetrag: euroAmount,
-    gesamtbetrag: euroAmount,
-    waehrung: z.literal('EUR'),
-  })
-  .transform(
-    (m): MaternityBenefitEvidence => ({
-      insurer: { name: m.krankenkasse.name, institutionCode: m.krankenkasse.institutionskennzeichen },
-      benefitPeriod: m.leistungszeitraum,
-      dailyRateCents: m.kalendertaeglicherBetrag,
-      totalPaidCents: m.gesamtbetrag,
-      currency: m.waehrung,
-    }),
-  )
-  .pipe(MaternityBenefitEvidence);
-
-const incomeData = z
-  .object({
-    finanzamt: z.object({ name: z.string(), finanzamtsnummer: z.string() }),
-    veranlagung: repeated(z.object({ veranlagungsjahr: z.string(), zuVersteuerndesEinkommen: euroAmount, bescheiddatum: z.string() }), { min: 1 }),
-    waehrung: z.literal('EUR'),
-  })
-  .transform(
-    (i): IncomeEvidence => ({
-      taxOffice: { name: i.finanzamt.name, number: i.finanzamt.finanzamtsnummer },
-      years: i.veranlagung.map((v) => ({ year: Number(v.veranlagungsjahr), taxableIncomeCents: v.zuVersteuerndesEinkommen, assessmentDate: v.bescheiddatum })),
-      currency: i.waehrung,
-    }),
-  )
-  .pipe(IncomeEvidence);
+/** `daten` holds one element per delivered item, named by its type (adapters/<type>/answer-fragment.ts). */
+const dataShape = z.object(Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [t.answerFragment.element, t.answerFragment.read.optional()])));
+const FRAGMENT_ELEMENTS = EVIDENCE_TYPE_LIST.map((t) => t.answerFragment.element);
 
 const itemShape = z
   .object({
@@ -177,13 +81,13 @@ const itemShape = z
     herkunft: z.object({ register: z.string(), abgerufenAm: z.string().optional() }),
     pruefsumme: z.object({ '#text': z.string() }).optional(),
     fehler: z.object({ grund: z.object({ code: z.string() }), meldung: z.string() }).optional(),
-    daten: z.object({ entgelt: salaryData.optional(), mutterschaftsgeld: maternityData.optional(), einkommen: incomeData.optional() }).optional(),
+    daten: dataShape.optional(),
   })
   .transform(
     (n): EvidenceItemAnswer => ({
       type: n.nachweisart,
       status: n.status,
-      data: n.daten?.entgelt ?? n.daten?.mutterschaftsgeld ?? n.daten?.einkommen ?? null,
+      data: FRAGMENT_ELEMENTS.map((element) => n.daten?.[element]).find((d) => d !== undefined) ?? null,
       provenance: { register: n.herkunft.register, fetchedAt: n.herkunft.abgerufenAm ?? null },
       ...(n.fehler ? { reason: { code: n.fehler.grund.code, message: n.fehler.meldung } } : {}),
       ...(n.pruefsumme ? { dataHash: n.pruefsumme['#text'] } : {}),
@@ -199,7 +103,7 @@ const answerShape = rootElement('nachweisAntwort', {
   zeitraum: range,
   anfragezeitpunkt: z.string(),
   grundlage: z.object({ einwilligungId: z.string().optional(), rechtsgrundlage: z.object({ code: z.string() }).optional() }),
-  nachweis: repeated(itemShape, { max: 3 }),
+  nachweis: repeated(itemShape, { max: EVIDENCE_TYPES.length }),
   protokolleintragId: z.string().regex(/^\d+$/).transform(Number).optional(),
 }).transform((a) => ({
   header: a.nachrichtenkopf,

@@ -1,24 +1,12 @@
 // What the adapter tests share: a register request, a fixed "today", and the three registers side by
 // side so that scenarios common to all of them are written once.
-import type { EvidenceType } from '../../broker/domain/codes.ts';
-import { RegisterError, type RegisterAdapter, type RegisterErrorKind, type RegisterRequest } from '../../adapters/contract.ts';
-import { createIncomeAdapter } from '../../adapters/income/adapter.ts';
-import { incomeMessages } from '../../adapters/income/messages.ts';
-import { NOT_IN_REGISTER as NOT_IN_INCOME } from '../../adapters/income/records.ts';
-import { startIncomeSimulator } from '../../adapters/income/simulator.ts';
-import { createMaternityBenefitAdapter } from '../../adapters/maternity-benefit/adapter.ts';
-import { maternityBenefitMessages } from '../../adapters/maternity-benefit/messages.ts';
-import { NOT_IN_REGISTER as NOT_IN_MATERNITY } from '../../adapters/maternity-benefit/records.ts';
-import { startMaternityBenefitSimulator } from '../../adapters/maternity-benefit/simulator.ts';
+import { EVIDENCE_TYPE_LIST, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
+import { reasonPrefix, RegisterError, type RegisterAdapter, type RegisterErrorKind, type RegisterRequest } from '../../adapters/contract.ts';
 import type { MessageFamily } from '../../adapters/register-envelope.ts';
-import { createSalaryAdapter } from '../../adapters/salary/adapter.ts';
-import { salaryMessages } from '../../adapters/salary/messages.ts';
-import { NOT_IN_REGISTER as NOT_IN_SALARY } from '../../adapters/salary/records.ts';
-import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
 import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOptions } from '../../adapters/simulator-server.ts';
 import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
 import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
-import { sandboxRegisterIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
 import { signEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
 
 export const SENDER = 'evidence-broker-test';
@@ -42,7 +30,7 @@ export function registerRequest(idNr: string, overrides: Partial<RegisterRequest
  * with are made first (seconds, once per process): their making must not count against the call's deadline.
  */
 export const inTime = () => {
-  sandboxTrust();
+  sandboxRegisterIdentities();
   return AbortSignal.timeout(5000);
 };
 
@@ -57,18 +45,15 @@ export interface RegisterUnderTest<T extends EvidenceType = EvidenceType> {
   notInRegister: readonly string[];
 }
 
-export const REGISTERS: readonly RegisterUnderTest[] = [
-  { type: 'salary', codePrefix: 'SALARY', start: startSalarySimulator, adapter: createSalaryAdapter, messages: salaryMessages, notInRegister: NOT_IN_SALARY },
-  {
-    type: 'maternity-benefit',
-    codePrefix: 'MATERNITY_BENEFIT',
-    start: startMaternityBenefitSimulator,
-    adapter: createMaternityBenefitAdapter,
-    messages: maternityBenefitMessages,
-    notInRegister: NOT_IN_MATERNITY,
-  },
-  { type: 'income', codePrefix: 'INCOME', start: startIncomeSimulator, adapter: createIncomeAdapter, messages: incomeMessages, notInRegister: NOT_IN_INCOME },
-];
+/** Every evidence type's register, from the descriptor list. */
+export const REGISTERS: readonly RegisterUnderTest[] = EVIDENCE_TYPE_LIST.map((t) => ({
+  type: t.code,
+  codePrefix: reasonPrefix(t.code),
+  start: (opts?: SimulatorStartOptions) => t.startSimulator(opts ?? {}),
+  adapter: (cfg: RegisterAdapterConfig) => t.createAdapter(cfg) as RegisterAdapter<EvidenceType>,
+  messages: t.messages as MessageFamily<unknown, unknown>,
+  notInRegister: t.sandboxNotFound,
+}));
 
 /** A register that answers in its own message family but with records of the test's choosing (a liar). */
 export function startRegisterWithRecords<S, P>(messages: MessageFamily<S, P>, lookup: RegisterLookup<S, P>): Promise<SimulatorHandle> {

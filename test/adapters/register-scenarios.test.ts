@@ -1,7 +1,7 @@
 // Scenarios every register shares, run against each real simulator through its real adapter over HTTP.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { evidenceSchemas } from '../../adapters/evidence-model.ts';
+import { evidenceSchemas } from '../../adapters/index.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { startRegisterSimulator, type SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { schemaErrors } from '../../adapters/xml-schemas.ts';

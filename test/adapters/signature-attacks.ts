@@ -94,10 +94,14 @@ function inhaltOf(xml: string): { element: string; id: string } {
   return { element: m[0], id: m[1]! };
 }
 
-/** The same content with the first amount raised: what an attacker wants the broker to read. */
+/** A name in an answer without amounts (a birth entry): the value an attacker changes there instead. */
+const NAME = /(<vornamen>)[^<]+/;
+
+/** The same content with the first amount raised (or, without amounts, a name replaced): what an attacker wants the broker to read. */
 export function withAmountChanged(xml: string): string {
-  if (!AMOUNT.test(xml)) throw new Error('the answer carries no amount to change (ask for a citizen the register knows)');
-  return xml.replace(AMOUNT, '$199999.99');
+  if (AMOUNT.test(xml)) return xml.replace(AMOUNT, '$199999.99');
+  if (NAME.test(xml)) return xml.replace(NAME, '$1Mallory');
+  throw new Error('the answer carries no amount or name to change (ask for a citizen the register knows)');
 }
 
 /** Hides `hidden` inside the signature, where a lax schema lets it pass. */

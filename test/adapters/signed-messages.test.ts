@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
-import { issueSigningIdentity, SANDBOX_REGISTERS, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../broker/domain/codes.ts';
+import { ConfigError, envToConfig, readEnv, REGISTER_CERT_VARIABLES, registerSigningWith } from '../../broker/config.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
 import { createCa } from '../../broker/pki/ca.ts';
 import { loadRegisterTrust } from '../../broker/secrets.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
@@ -28,15 +28,16 @@ const CITIZEN = DEMO_CITIZENS[1]!;
 
 /** Keys an attacker might hold, per register: another register's sandbox key, and one of its own CA. */
 function attackKeys(): Record<EvidenceType, AttackKeys> {
-  const trust = sandboxTrust();
+  const registers = sandboxRegisterIdentities();
   const rogueCa = createCa('Rogue CA');
-  const keys = (type: EvidenceType, other: EvidenceType): AttackKeys => ({
-    register: SANDBOX_REGISTERS[type],
-    own: trust.registers[type],
-    anotherRegister: trust.registers[other],
-    foreignCa: issueSigningIdentity(rogueCa, SANDBOX_REGISTERS[type], 'not the register'),
-  });
-  return { salary: keys('salary', 'income'), 'maternity-benefit': keys('maternity-benefit', 'salary'), income: keys('income', 'maternity-benefit') };
+  // Each register's "other" is the one before it in the list (the first's is the last).
+  return Object.fromEntries(
+    EVIDENCE_TYPES.map((type, i) => {
+      const other = EVIDENCE_TYPES[(i + EVIDENCE_TYPES.length - 1) % EVIDENCE_TYPES.length]!;
+      const register = evidenceTypeOf(type).register.id;
+      return [type, { register, own: registers[type], anotherRegister: registers[other], foreignCa: issueSigningIdentity(rogueCa, register, 'not the register') }];
+    }),
+  ) as Record<EvidenceType, AttackKeys>;
 }
 
 const signatures = (xml: string) => xml.match(new RegExp(`<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`, 'g')) ?? [];
@@ -80,8 +81,8 @@ describe('signed register messages', function () {
         }
         const trust = sandboxTrust();
         expect(verifyEnvelope(request, trust.broker.certPem).canonical).to.match(/^<inhalt Id="inhalt-[0-9a-f-]{36}">/);
-        expect(() => verifyEnvelope(request, trust.registers[register.type].certPem)).to.throw(SignatureError);
-        expect(verifyEnvelope(answer, trust.registers[register.type].certPem).canonical).to.include(CITIZEN);
+        expect(() => verifyEnvelope(request, sandboxRegisterIdentities()[register.type].certPem)).to.throw(SignatureError);
+        expect(verifyEnvelope(answer, sandboxRegisterIdentities()[register.type].certPem).canonical).to.include(CITIZEN);
         expect(() => verifyEnvelope(answer, trust.broker.certPem)).to.throw(SignatureError);
       });
 
@@ -242,7 +243,7 @@ describe('signed register messages', function () {
         body: { citizen: { idNr: CITIZEN }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference, period: { from: '2025-01', to: '2025-12' } },
       });
 
-    it('delivers all three when nobody interferes (signed both ways, pinned both ways)', async () => {
+    it('delivers every type when nobody interferes (signed both ways, pinned both ways)', async () => {
       const res = await ask('EG-2026-SIG-0');
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       expect(res.body.status).to.equal('complete');
@@ -277,18 +278,17 @@ describe('signed register messages', function () {
   describe('configuration of the keys and pinned certificates', () => {
     let dir: string;
     let sims: Pick<Simulators, 'certificates'>;
-    const files = (overrides: Record<string, string> = {}) => ({
+    const files = (overrides: Record<string, string> = {}): Record<string, string> => ({
       BROKER_SIGNING_KEY_FILE: path.join(dir, 'broker.key'),
       BROKER_SIGNING_CERT_FILE: path.join(dir, 'broker.crt'),
-      SALARY_REGISTER_CERT_FILE: path.join(dir, 'salary.crt'),
-      MATERNITY_BENEFIT_REGISTER_CERT_FILE: path.join(dir, 'maternity-benefit.crt'),
-      INCOME_REGISTER_CERT_FILE: path.join(dir, 'income.crt'),
+      ...Object.fromEntries(EVIDENCE_TYPES.map((t) => [REGISTER_CERT_VARIABLES[t], path.join(dir, `${t}.crt`)])),
       ...overrides,
     });
     before(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'broker-signing-'));
       const trust = sandboxTrust();
-      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, trust.registers[t].certPem])) as Record<EvidenceType, string> };
+      const registers = sandboxRegisterIdentities();
+      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, registers[t].certPem])) as Record<EvidenceType, string> };
       writeFileSync(path.join(dir, 'broker.key'), trust.broker.keyPem, { mode: 0o600 });
       writeFileSync(path.join(dir, 'broker.crt'), trust.broker.certPem);
       writeFileSync(path.join(dir, 'other.key'), keys.salary.foreignCa.keyPem, { mode: 0o600 });
@@ -302,7 +302,8 @@ describe('signed register messages', function () {
         "import { createAdapters } from './adapters/index.ts';",
         "import { sandboxTrustMade } from './adapters/sandbox-trust.ts';",
         "const url = 'http://127.0.0.1:9';",
-        "createAdapters({ baseUrls: { salary: url, 'maternity-benefit': url, income: url }, sender: 'test' });",
+        "import { perEvidenceType } from './adapters/index.ts';",
+        "createAdapters({ baseUrls: perEvidenceType(() => url), sender: 'test' });",
         'process.stdout.write(String(sandboxTrustMade()));',
       ].join('\n');
       const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -311,7 +312,7 @@ describe('signed register messages', function () {
       expect(child.stdout).to.equal('false');
     });
 
-    it('reads the five variables together, or none (the sandbox key set, development only)', () => {
+    it('reads the signing variables together, or none (the sandbox key set, development only)', () => {
       expect(envToConfig(readEnv({})).registerSigning).to.equal('sandbox');
       const { INCOME_REGISTER_CERT_FILE: _, ...four } = files();
       expect(() => envToConfig(readEnv(four))).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .* go together$/);

@@ -1,5 +1,6 @@
 // The shared simulator server, spoken to over raw HTTP the way a sandbox user would.
 import { expect } from 'chai';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
@@ -133,12 +134,12 @@ describe('a register simulator', () => {
   });
 });
 
-describe('the three simulators together', () => {
+describe('all simulators together', () => {
   it('start on free ports, expose their base URLs and close together', async () => {
     const sims = await startSimulators({ ports: { salary: 0 } });
     try {
-      expect(Object.keys(sims.byType)).to.deep.equal(['salary', 'maternity-benefit', 'income']);
-      expect(new Set(Object.values(sims.baseUrls)).size).to.equal(3);
+      expect(Object.keys(sims.byType)).to.deep.equal([...EVIDENCE_TYPES]);
+      expect(new Set(Object.values(sims.baseUrls)).size).to.equal(EVIDENCE_TYPES.length);
       expect(sims.byType.income.register).to.equal('steuerverwaltung');
     } finally {
       await sims.close();

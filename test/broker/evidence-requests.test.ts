@@ -1,6 +1,7 @@
 // The foundation scenarios, end to end: real broker, real simulators, real database (SQLite, and
 // PostgreSQL when reachable), HTTP only.
 import { expect } from 'chai';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/xml-api/namespace.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
@@ -59,6 +60,19 @@ for (const kind of DATABASE_KINDS) {
         expect(salary.months[0].grossCents).to.be.a('number');
         expect(res.body.auditEntryId).to.be.a('number');
         expect(res.headers.get('location')).to.equal(`/v1/evidence-requests/${res.body.id}`);
+      });
+
+      it('delivers every evidence type of the list, the birth certificate of the 2026 child too, each audited', async () => {
+        await grantConsent(h, { evidenceTypes: [...EVIDENCE_TYPES] });
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: [...EVIDENCE_TYPES], period: { from: '2026-01', to: '2026-06' } }) });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.status).to.equal('complete');
+        expect(res.body.evidence.map((e: any) => e.type)).to.deep.equal([...EVIDENCE_TYPES]);
+        const birth = res.body.evidence.find((e: any) => e.type === 'birth-certificate');
+        expect(birth.provenance.register).to.equal('personenstandsregister');
+        expect(birth.data.records[0].dateOfBirth).to.match(/^2026-0[2-5]-/);
+        expect(birth.dataHash).to.match(/^[0-9a-f]{64}$/);
+        expect(res.body.auditEntryId).to.be.a('number');
       });
 
       it('keeps the request without its payload: GET shows statuses and hashes, never the data', async () => {
@@ -180,6 +194,16 @@ for (const kind of DATABASE_KINDS) {
         expect(malformed.body.type).to.match(/\/invalid-request$/);
       });
 
+      it('refuses an evidence type its descriptor does not serve for the purpose, naming it, and records no consent for it either', async () => {
+        const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest({ evidenceTypes: ['salary', 'birth-certificate'], purpose: 'wohngeld' }) });
+        expect(res.status).to.equal(400);
+        expect(res.body.invalidParams).to.deep.include({ name: 'body.evidenceTypes', reason: 'birth-certificate may be asked for elterngeld, kinderzuschlag only' });
+        const consent = await h.call('POST', '/v1/consents', {
+          body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['birth-certificate'], purpose: 'buergergeld', validUntil: inAYear() },
+        });
+        expect(consent.status).to.equal(400);
+      });
+
       it('refuses a body that is not JSON with 415', async () => {
         const res = await h.call('POST', '/v1/evidence-requests', { body: 'idNr=86095742719', headers: { 'content-type': 'text/plain' } });
         expect(res.status).to.equal(415);
@@ -227,7 +251,7 @@ for (const kind of DATABASE_KINDS) {
         const res = await h.call('GET', '/v1/me');
         expect(res.status).to.equal(200);
         expect(res.body).to.deep.include({ kind: 'participant', participantId: AUTHORITY_ID });
-        expect(res.body.may.evidenceTypes).to.deep.equal(ALL_TYPES);
+        expect(res.body.may.evidenceTypes).to.deep.equal([...EVIDENCE_TYPES]);
       });
     });
 

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 
 interface Started {
   child: ChildProcess;
@@ -20,7 +21,7 @@ const BUILT = ['scripts/start-built.sh'];
 
 function start(env: Record<string, string>, args: string[] = FROM_SOURCE, command: string = process.execPath): Promise<Started> {
   const child = spawn(command, args, {
-    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { ParticipantStore, TokenStore } from '../../broker/auth/token-store.ts';
 import type { Database } from '../../broker/db/database.ts';
-import type { EvidenceType, Purpose } from '../../broker/domain/codes.ts';
+import type { Purpose } from '../../broker/domain/codes.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import { DATABASE_KINDS } from '../helpers/databases.ts';
 import { openedDatabasePerTest } from '../helpers/opened-database.ts';
 

@@ -1,5 +1,6 @@
 // The broker as a real process (`npm start`'s entry point), for tests that kill, restart or signal it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 
 /** A broker process started in demo mode, with what its banner printed. */
 export interface BrokerProcess {
@@ -17,7 +18,7 @@ export interface BrokerProcess {
 
 export function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
-    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: '0,0,0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

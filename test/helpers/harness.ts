@@ -3,7 +3,8 @@
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
 import { registerSigningWith, testConfig, type Config } from '../../broker/config.ts';
-import { EVIDENCE_TYPES, PURPOSES } from '../../broker/domain/codes.ts';
+import { PURPOSES } from '../../broker/domain/codes.ts';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { startBroker, type RunningBroker } from '../../broker/server.ts';
 import type { Logger } from 'pino';

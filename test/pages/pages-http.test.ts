@@ -247,6 +247,17 @@ for (const kind of DATABASE_KINDS) {
         expect((await citizen.get('/cockpit/consents')).html).to.include('auf Papier, erfasst von der Behörde');
       });
 
+      it('shows a birth certificate from the civil-status register: child, birth, parents and register entry', async () => {
+        const c = await signedInClerk();
+        const form = { idNr: CITIZEN, evidenceTypes: ['birth-certificate'], basis: 'paper', paperValidUntil: '31.12.2030', paperConfirmed: 'yes', periodFrom: '01.2026', periodTo: '06.2026' };
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), form));
+        expect(res.status, summaryErrors(res.html).join()).to.equal(200);
+        expect(res.html).to.include('Geburtsurkunde');
+        expect(res.html).to.include('Standesamt – Personenstandsregister (Geburtenregister)');
+        expect(res.html).to.match(/Geburtseintrag G \d+\/2026/);
+        for (const key of ['Kind', 'Geburtsdatum', 'Geburtsort', 'Eltern', 'Registernummer']) expect(res.html).to.include(`<dt>${key}</dt>`);
+      });
+
       it('never fetches twice for the same form: the second send shows the first request', async () => {
         const c = await signedInClerk();
         const formId = newFormId();

@@ -8,7 +8,7 @@ import type { AuditEvent } from '../../broker/audit/audit-log.ts';
 import type { CommitWork } from '../../broker/audit/group-commit.ts';
 import type { Participant } from '../../broker/auth/principal.ts';
 import type { SqlStatements } from '../../broker/db/direct-sql.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../broker/domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { ConsentRequiredError, ForbiddenError } from '../../broker/errors.ts';
 import { AdmissionGate } from '../../broker/evidence/admission.ts';
 import { authorizationRefusal } from '../../broker/evidence/authorize.ts';

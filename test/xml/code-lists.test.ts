@@ -7,7 +7,7 @@ import { ALL_CODE_LISTS, CODES } from '../../adapters/code-lists.ts';
 import { RegisterError, type RegisterErrorKind } from '../../adapters/contract.ts';
 import { SCHEMA_DIR } from '../../adapters/xml-schemas.ts';
 import { parseTree } from '../../adapters/xml.ts';
-import { EVIDENCE_TYPES } from '../../broker/domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { reasonOf } from '../../broker/evidence/outcome.ts';
 import { policyRefusal } from '../../broker/evidence/register-policy.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
@@ -90,5 +90,27 @@ describe('the code lists', () => {
       ];
       for (const code of produced) expect(CODES.registerFailure.codes, `${type}: ${code}`).to.include(code);
     }
+  });
+});
+
+describe('the nachweis schema and the evidence types', () => {
+  const nachweis = readFileSync(new URL('nachweis/nachweis-1.0.xsd', SCHEMA_DIR), 'utf8');
+  const daten = nachweis.slice(nachweis.indexOf('<xs:complexType name="Daten">'), nachweis.indexOf('</xs:complexType>', nachweis.indexOf('<xs:complexType name="Daten">')));
+
+  it('declares exactly one element in Daten per evidence type, named by its descriptor', () => {
+    const declared = [...daten.matchAll(/<xs:element name="([^"]+)"/g)].map((m) => m[1]);
+    expect(declared).to.deep.equal(EVIDENCE_TYPE_LIST.map((t) => t.answerFragment.element));
+  });
+
+  it("publishes each type's register message family under xoev-schemas/, in the namespace its descriptor names", () => {
+    for (const t of EVIDENCE_TYPE_LIST) {
+      const file = t.messages.querySchema.files.find((f) => !f.startsWith('transport/'))!;
+      expect(readFileSync(new URL(file, SCHEMA_DIR), 'utf8'), file).to.include(`targetNamespace="${t.messages.namespace}"`);
+    }
+  });
+
+  it('lets a request and an answer carry every evidence type once', () => {
+    expect(nachweis).to.include(`name="nachweisart" type="eb:Code.Nachweisart" maxOccurs="${EVIDENCE_TYPES.length}"`);
+    expect(nachweis).to.include(`name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs="${EVIDENCE_TYPES.length}"`);
   });
 });

@@ -3,6 +3,8 @@
 // transfer log — for generated content (fast-check), including the characters XML must escape. Also: what
 // libxml2 may and may not do while validating (load nothing, keep no document).
 import { expect } from 'chai';
+import type { BirthStatement } from '../../adapters/birth-certificate/messages.ts';
+import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,11 +62,31 @@ const incomeStatement: fc.Arbitrary<IncomeStatement> = fc.record({
   taxOffice: fc.record({ name, number: digits(4) }),
   assessments: fc.array(fc.record({ year: fc.integer({ min: 1990, max: 2100 }), taxableIncomeCents: signedCents, assessmentDate: day }), { minLength: 1, maxLength: 12 }),
 });
-const PAYLOADS: Record<string, fc.Arbitrary<unknown>> = { salary: salaryStatement, 'maternity-benefit': maternityStatement, income: incomeStatement };
+const personName = fc.record({ familyName: name, givenNames: name });
+const birthStatement: fc.Arbitrary<BirthStatement> = fc.record({
+  records: fc.array(
+    fc.record({
+      registryOffice: fc.record({ name, ags: digits(8) }),
+      registerEntry: fc.tuple(fc.integer({ min: 1, max: 999_999 }), fc.integer({ min: 1990, max: 2100 })).map(([n, y]) => `G ${n}/${y}`),
+      child: personName,
+      dateOfBirth: day,
+      placeOfBirth: fc.record({ municipality: name, ags: digits(8) }),
+      parents: fc.array(personName, { minLength: 1, maxLength: 2 }),
+    }),
+    { minLength: 1, maxLength: 10 },
+  ),
+});
+const PAYLOADS: Record<string, fc.Arbitrary<unknown>> = {
+  salary: salaryStatement,
+  'maternity-benefit': maternityStatement,
+  income: incomeStatement,
+  'birth-certificate': birthStatement,
+};
 const PERIODS: Record<string, fc.Arbitrary<unknown>> = {
   salary: fc.record({ from: month, to: month }),
   'maternity-benefit': fc.record({ from: day, to: day }),
   income: fc.record({ from: fc.integer({ min: 1990, max: 2100 }), to: fc.integer({ min: 1990, max: 2100 }) }),
+  'birth-certificate': fc.record({ from: day, to: day }),
 };
 
 // ---- the schema files -----------------------------------------------------------------------------------
@@ -78,16 +100,11 @@ function schemaFiles(dir = SCHEMA_DIR, prefix = ''): string[] {
 describe('the XSD files in xoev-schemas/', () => {
   const files = schemaFiles();
 
-  it('are the seven schemas the README lists', () => {
-    expect(files.sort()).to.deep.equal([
-      'basis/eb-basis-1.0.xsd',
-      'gkv-mutterschaftsgeld/gkv-mutterschaftsgeld-1.0.xsd',
-      'nachweis/nachweis-1.0.xsd',
-      'protokoll/protokoll-1.0.xsd',
-      'rvbea/rvbea-1.0.xsd',
-      'steuerverwaltung/steuerverwaltung-1.0.xsd',
-      'transport/eb-transport-1.1.xsd',
-    ]);
+  it('are the four shared schemas and one per evidence type’s register family, as the README lists', () => {
+    const families = EVIDENCE_TYPE_LIST.map((t) => t.messages.querySchema.files.find((f) => !f.startsWith('transport/'))!);
+    expect(files.sort()).to.deep.equal(
+      ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'protokoll/protokoll-1.0.xsd', 'transport/eb-transport-1.1.xsd', ...families].sort(),
+    );
   });
 
   for (const file of files) {
@@ -190,6 +207,7 @@ describe('every message the product writes is valid against its schema', () => {
       years: i.assessments.map((a) => ({ year: a.year, taxableIncomeCents: a.taxableIncomeCents, assessmentDate: a.assessmentDate })),
       currency: 'EUR',
     })),
+    'birth-certificate': birthStatement,
   };
   const reasonCode = (type: string) => fc.constantFrom(...CODES.registerFailure.codes.filter((c) => c.startsWith(`${type.replace('-', '_').toUpperCase()}_`)));
   const item = (type: (typeof CODES.evidenceType.codes)[number]): fc.Arbitrary<EvidenceItemAnswer> =>

@@ -1,6 +1,7 @@
 // The cockpit's pages: transfers (filterable, with export), consents, granting one, revoking one.
 import type { TransferRecord } from '../../audit/audit-log.ts';
-import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../../domain/codes.ts';
+import { PURPOSES, type Purpose } from '../../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import type { ItemStatus, RequestStatus } from '../../evidence/outcome.ts';
 import type { Consent } from '../../../consent/rules.ts';
 import { button, checkboxes, csrfField, errorSummary, notification, radios, select, summaryList, tag, textInput, type FieldErrors } from '../kit/components.ts';

@@ -1,7 +1,7 @@
 // The cockpit's inputs: the transfer filter (query string) and the consent a citizen grants (a form,
 // checked with the API's ConsentBody schema). Pure functions, German messages per field.
 import type { TransferRecord } from '../../audit/audit-log.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import { ConsentBody } from '../../schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { berlinDay, dayString, endOfDayInBerlin, parseDay, startOfDayInBerlin, type Day } from '../kit/dates.ts';

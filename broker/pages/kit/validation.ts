@@ -9,6 +9,8 @@ export interface Issue {
   path: readonly PropertyKey[];
   code: string;
   message: string;
+  /** What a custom issue adds for the page to word it (e.g. which evidence types a purpose cannot have). */
+  params?: Record<string, unknown>;
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };

@@ -1,5 +1,5 @@
 // The lookup's pages: the form, and the result (also the later view of a request and its print form).
-import type { IncomeEvidence, MaternityBenefitEvidence, SalaryEvidence } from '../../../adapters/evidence-model.ts';
+import { evidenceTypeOf } from '../../../adapters/index.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../evidence/evidence-service.ts';
 import type { ItemStatus } from '../../evidence/outcome.ts';
 import {
@@ -19,9 +19,7 @@ import { html, type SafeHtml } from '../kit/html.ts';
 import {
   evidenceTypeHints,
   evidenceTypeLabels,
-  formatCents,
   formatDateTime,
-  formatDay,
   formatIdNr,
   formatMonth,
   itemStatusHints,
@@ -166,57 +164,10 @@ function requestTag(status: EvidenceAnswer['status']): SafeHtml {
   return tag(requestStatusLabels[status], tone);
 }
 
-function salaryData(d: SalaryEvidence, id: string): SafeHtml {
-  return html`${summaryList([
-    { key: 'Arbeitgeber', value: d.employer.name },
-    { key: 'Betriebsnummer', value: d.employer.operatorNumber },
-    { key: 'Zeitraum', value: `${formatMonth(d.period.from)} bis ${formatMonth(d.period.to)}` },
-  ])}
-<div class="table-wrap">
-<table class="table">
-  <caption id="${id}-caption">Entgelt je Monat</caption>
-  <thead><tr><th scope="col">Monat</th><th scope="col" class="num">Brutto</th><th scope="col" class="num">Netto</th></tr></thead>
-  <tbody>
-    ${d.months.map((m) => html`<tr><th scope="row">${formatMonth(m.month)}</th><td class="num">${formatCents(m.grossCents)}</td><td class="num">${formatCents(m.netCents)}</td></tr>`)}
-  </tbody>
-</table>
-</div>`;
-}
-
-function maternityData(d: MaternityBenefitEvidence): SafeHtml {
-  return summaryList([
-    { key: 'Krankenkasse', value: d.insurer.name },
-    { key: 'Institutionskennzeichen', value: d.insurer.institutionCode },
-    { key: 'Leistungszeitraum', value: `${formatDay(d.benefitPeriod.from)} bis ${formatDay(d.benefitPeriod.to)}` },
-    { key: 'Tagessatz', value: formatCents(d.dailyRateCents) },
-    { key: 'Insgesamt gezahlt', value: formatCents(d.totalPaidCents) },
-  ]);
-}
-
-function incomeData(d: IncomeEvidence, id: string): SafeHtml {
-  return html`${summaryList([
-    { key: 'Finanzamt', value: d.taxOffice.name },
-    { key: 'Finanzamtsnummer', value: d.taxOffice.number },
-  ])}
-<div class="table-wrap">
-<table class="table">
-  <caption id="${id}-caption">Zu versteuerndes Einkommen je Jahr</caption>
-  <thead><tr><th scope="col">Jahr</th><th scope="col" class="num">Zu versteuerndes Einkommen</th><th scope="col">Bescheid vom</th></tr></thead>
-  <tbody>
-    ${d.years.map((y) => html`<tr><th scope="row">${y.year}</th><td class="num">${formatCents(y.taxableIncomeCents)}</td><td>${formatDay(y.assessmentDate)}</td></tr>`)}
-  </tbody>
-</table>
-</div>`;
-}
-
 function registerData(item: EvidenceItemAnswer, id: string): SafeHtml {
   const fetched = item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : '–';
-  const body =
-    item.type === 'salary'
-      ? salaryData(item.data as SalaryEvidence, id)
-      : item.type === 'maternity-benefit'
-        ? maternityData(item.data as MaternityBenefitEvidence)
-        : incomeData(item.data as IncomeEvidence, id);
+  // The data were checked against the type's evidence model when they arrived.
+  const body = evidenceTypeOf(item.type).renderData(item.data as never, id);
   return html`<section class="register-data" aria-labelledby="${id}-source">
   <h4 class="register-data__label" id="${id}-source">Daten aus dem Register</h4>
   <p class="register-data__source">Quelle: ${registerLabel(item.provenance.register)}, übermittelt am ${fetched}. Unverändert so, wie das Register sie geliefert hat; die Signatur des Registers wurde geprüft.</p>

@@ -3,7 +3,8 @@
 // request is refused here too, with a message, before the evidence service would refuse it.
 import type { Participant } from '../../auth/principal.ts';
 import { LEGAL_BASES, type LegalBasis } from '../../../consent/legal-bases.ts';
-import { EVIDENCE_TYPES, PURPOSES, type EvidenceType, type Purpose } from '../../domain/codes.ts';
+import { PURPOSES, type Purpose } from '../../domain/codes.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import { idNrProblem } from '../../domain/idnr.ts';
 import { ConsentBody, EvidenceRequestBody } from '../../schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
@@ -110,6 +111,10 @@ function messages(idNr: string) {
         if (issue.code === 'too_big') return 'Das Aktenzeichen darf höchstens 100 Zeichen haben';
         return 'Das Aktenzeichen darf nur Buchstaben, Ziffern, Leerzeichen und die Zeichen . _ / - enthalten';
       case 'evidenceTypes':
+        if (issue.code === 'custom' && issue.params?.reason === 'purpose') {
+          const types = issue.params.types as EvidenceType[];
+          return `Für diesen Zweck gibt es nicht: ${types.map((t) => evidenceTypeLabels[t]).join(', ')}`;
+        }
         return issue.code === 'too_small' ? 'Wählen Sie mindestens einen Nachweis aus' : 'Wählen Sie nur Nachweise aus der Liste aus';
       case 'periodFrom':
       case 'periodTo':

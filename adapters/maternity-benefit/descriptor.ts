@@ -1,0 +1,29 @@
+// The maternity-benefit evidence type: Mutterschaftsgeld paid by the citizen's statutory health insurer;
+// everything the broker knows about it is reached from here.
+import { PURPOSES } from '../../broker/domain/codes.ts';
+import { defineEvidenceType } from '../evidence-type.ts';
+import { createMaternityBenefitAdapter } from './adapter.ts';
+import { readMaternityBenefitFragment, writeMaternityBenefitFragment } from './answer-fragment.ts';
+import { MaternityBenefitEvidence } from './evidence.ts';
+import { maternityBenefitMessages } from './messages.ts';
+import { renderMaternityBenefit } from './page.ts';
+import { NOT_IN_REGISTER } from './records.ts';
+import { startMaternityBenefitSimulator } from './simulator.ts';
+
+export const maternityBenefit = defineEvidenceType({
+  code: 'maternity-benefit',
+  label: 'Mutterschaftsgeld',
+  hint: 'Zeitraum, Tagessatz und gezahlter Betrag, von der gesetzlichen Krankenkasse',
+  codeListDescription: 'Mutterschaftsgeld der gesetzlichen Krankenkasse',
+  register: { id: 'gkv-mutterschaftsgeld', label: 'Gesetzliche Krankenversicherung – Mutterschaftsgeld' },
+  config: { envPrefix: 'MATERNITY_BENEFIT', simulatorPort: 8092 },
+  evidenceSchema: MaternityBenefitEvidence,
+  messages: maternityBenefitMessages,
+  purposes: PURPOSES,
+  legalBases: [],
+  answerFragment: { element: 'mutterschaftsgeld', write: writeMaternityBenefitFragment, read: readMaternityBenefitFragment },
+  renderData: (data) => renderMaternityBenefit(data),
+  createAdapter: createMaternityBenefitAdapter,
+  startSimulator: startMaternityBenefitSimulator,
+  sandboxNotFound: NOT_IN_REGISTER,
+});
