@@ -17,6 +17,7 @@ import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
 import { loadDataKey, loadRegisterTrust, loadSigningKey } from './secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
+import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type BrokerMetrics } from './metrics.ts';
 import type { CitizenIdentityProvider } from './pages/citizen-sign-in/citizen-identity.ts';
@@ -36,6 +37,8 @@ export interface Context {
   consents: ConsentLedger;
   audit: AuditLog;
   checkpoints: CheckpointService;
+  /** GET /v1/audit/verify's recomputation: in a worker thread, one at a time. */
+  chainVerification: ChainVerificationThread;
   evidence: EvidenceService;
   metrics: BrokerMetrics;
   /** Sessions, clerk accounts and citizen sign-in of the web pages. */
@@ -66,6 +69,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId, ...registerTrust, signatureOperation: signaturePool ?? undefined });
   const audit = new AuditLog(database, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
+  const chainVerification = new ChainVerificationThread(database.target, () => audit.verify());
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
   return {
     cfg,
@@ -80,6 +84,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
     checkpoints: new CheckpointService(db, signingKey, clock),
+    chainVerification,
     evidence: new EvidenceService({
       requests: new SqlEvidenceRequestStore(db),
       adapters,
@@ -102,6 +107,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     pages: createPageServices({ db, cfg, clock, log, dataKey, citizenIdentity: overrides.citizenIdentity }),
     close: async () => {
       await signaturePool?.close();
+      await chainVerification.close();
       await database.close();
     },
   };

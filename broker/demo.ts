@@ -1,6 +1,6 @@
 // Demo data for `npm start`: one authority (an Elterngeld office) with a token, one sandbox citizen with a
-// citizen token and a consent for that office, and a clerk account for the lookup page. Safe to run on every
-// start: it never duplicates.
+// citizen token and a consent for that office, an operator's token, and a clerk account for the lookup page.
+// Safe to run on every start: it never duplicates.
 import { randomBytes } from 'node:crypto';
 import { sandboxTrust } from '../adapters/sandbox-trust.ts';
 import type { Simulators } from '../adapters/simulators.ts';
@@ -20,6 +20,8 @@ export interface DemoSeed {
   participantToken: string;
   citizenIdNr: string;
   citizenToken: string;
+  /** An operator's token (statistics, full audit verification), labelled `demo` like the others. */
+  operatorToken: string;
   consentId: string;
   clerkUsername: string;
   clerkPassword: string;
@@ -42,10 +44,13 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
   // NOTE: each start issues fresh demo tokens and revokes the previous run's, so old printed ones stop working.
   const authority = { participantId: DEMO_PARTICIPANT_ID };
   const citizen = { citizenIdNr: DEMO_CITIZEN_IDNR };
+  const operator = { operator: 'demo' };
   await ctx.tokens.revokeLabelled(authority, 'demo');
   await ctx.tokens.revokeLabelled(citizen, 'demo');
+  await ctx.tokens.revokeLabelled(operator, 'demo');
   const participantToken = await ctx.tokens.issue(authority, 'demo', ctx.cfg.demoToken);
   const citizenToken = await ctx.tokens.issue(citizen, 'demo');
+  const operatorToken = await ctx.tokens.issue(operator, 'demo');
   // Like the tokens: a fresh password each start (or BROKER_DEMO_CLERK_PASSWORD), and the previous
   // run's clerk sessions end because the password changed after they began.
   const clerkPassword = ctx.cfg.demoClerkPassword ?? randomBytes(12).toString('base64url');
@@ -70,6 +75,7 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
     participantToken,
     citizenIdNr: DEMO_CITIZEN_IDNR,
     citizenToken,
+    operatorToken,
     consentId: consent.id,
     clerkUsername: DEMO_CLERK_USERNAME,
     clerkPassword,

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       '',
       `Demo authority "${demo.participantId}" token:  ${demo.participantToken}`,
       `Demo citizen ${demo.citizenIdNr} token:  ${demo.citizenToken}`,
+      `Demo operator token:  ${demo.operatorToken}`,
       `Consent ${demo.consentId} covers ${EVIDENCE_TYPES.join(', ')} for elterngeld.`,
       '',
       `Pages:  clerk lookup ${broker.url}/ui/lookup  (user: ${demo.clerkUsername}  password: ${demo.clerkPassword})`,
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
       `    -H 'Authorization: Bearer ${demo.participantToken}' -H 'Content-Type: application/json' \\`,
       `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":${JSON.stringify(EVIDENCE_TYPES)},"purpose":"elterngeld","caseReference":"EG-2026-0001"}'`,
       `  curl -s ${broker.url}/v1/citizens/${demo.citizenIdNr}/transfers -H 'Authorization: Bearer ${demo.citizenToken}'`,
-      `  curl -s ${broker.url}/v1/audit/verify -H 'Authorization: Bearer ${demo.participantToken}'`,
+      `  curl -s ${broker.url}/v1/audit/verify -H 'Authorization: Bearer ${demo.operatorToken}'`,
       '',
     );
   }

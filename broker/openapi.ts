@@ -82,7 +82,15 @@ export const OPERATIONS: Operation[] = [
     errors: [400, 401, 403],
     xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.0.xsd)' },
   },
-  { method: 'get', path: '/v1/audit/verify', summary: 'Recompute the audit chain', tag: 'audit', auth: true, ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView }, errors: [401, 409] },
+  {
+    method: 'get',
+    path: '/v1/audit/verify',
+    summary: 'Recompute the audit chain (operators); one at a time per broker process, 503 overloaded with Retry-After while one runs',
+    tag: 'audit',
+    auth: true,
+    ok: { status: 200, description: 'The chain verifies (409 with the first broken link otherwise)', schema: VerifyView },
+    errors: [401, 403, 409, 503],
+  },
   {
     method: 'get',
     path: '/v1/audit/checkpoints',

@@ -1,30 +1,15 @@
 // The audit log on the database: appends inside the caller's transaction (or through group commit, where
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
-import type BetterSqlite3 from 'better-sqlite3';
 import type { DatabaseTarget } from '../db/database-url.ts';
 import { DATABASE_TIME_LIMITS, type Database, type Db, type DbTx } from '../db/database.ts';
 import { prismaStatements, type SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
-import {
-  GENESIS_HASH,
-  checkLink,
-  commitmentOf,
-  linkHash,
-  newSalt,
-  type AuditDetailFields,
-  type AuditEvent,
-  type ChainBreak,
-  type ChainHead,
-  type ChainLink,
-} from './chain.ts';
+import { commitmentOf, linkHash, newSalt, type AuditDetailFields, type AuditEvent, type ChainHead, type ChainLink } from './chain.ts';
+import { openChainReader } from './chain-readers.ts';
+import { verifyChain, type VerifyResult } from './chain-verification.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
 
 export type { AuditEvent, ChainHead } from './chain.ts';
-
-/** Outcome of verifying the chain. */
-export type VerifyResult =
-  | { ok: true; entries: number; headHash: string; detailsChecked: number }
-  | { ok: false; entries: number; brokenAt: number; reason: ChainBreak };
 
 /** A transfer as the citizen sees it in the cockpit. */
 export interface TransferRecord {
@@ -34,11 +19,6 @@ export interface TransferRecord {
   requestId: string | null;
   details: Record<string, unknown>;
 }
-
-const VERIFY_BATCH = 20_000;
-// Small pages keep the rows short-lived, so the garbage collector never has to move them (measured: 20,000
-// rows a page spent a third of the time in GC).
-const SQLITE_VERIFY_BATCH = 1_000;
 
 /** The personal part of an event as the detail row stores it and its salted commitment covers. */
 export function detailFieldsOf(ev: AuditEvent): AuditDetailFields {
@@ -121,27 +101,17 @@ export class AuditLog {
     return { seq, hash };
   }
 
-  /** Recomputes every link and every remaining detail commitment; reports the first break. */
+  /**
+   * Recomputes every link and every remaining detail commitment on the calling thread, through a read-only
+   * connection of its own; reports the first break. The admin CLI's; the broker runs it in a worker thread.
+   */
   async verify(onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
-    const reader = await this.chainReader();
+    const reader = await openChainReader(this.target, this.db);
     try {
       return await verifyChain(reader, onProgress);
     } finally {
-      reader.close();
+      await reader.close();
     }
-  }
-
-  /**
-   * On SQLite a read-only better-sqlite3 connection on the same file: Prisma's row mapping costs more than
-   * the hashing (1M entries: ~9 s of CPU through Prisma vs ~1 s raw). Elsewhere keyset pages via Prisma.
-   */
-  private async chainReader(): Promise<ChainReader> {
-    // An in-memory database exists only on Prisma's own connection: read it through Prisma.
-    if (this.target.provider === 'sqlite' && this.target.file !== ':memory:') {
-      const { default: Sqlite } = await import('better-sqlite3');
-      return sqliteChainReader(new Sqlite(this.target.file, { readonly: true, fileMustExist: true }));
-    }
-    return prismaChainReader(this.db);
   }
 
   async transfersForCitizen(idNr: string): Promise<TransferRecord[]> {
@@ -158,128 +128,4 @@ export class AuditLog {
       details: JSON.parse(r.details) as Record<string, unknown>,
     }));
   }
-}
-
-/** A detail's stored fields, as verification needs them. */
-type DetailRow = AuditDetailFields & { seq: number; salt: string };
-
-/** One page of the chain: entries in seq order and the details that remain for them, also by seq. */
-interface ChainPage {
-  links: ChainLink[];
-  details: DetailRow[];
-}
-
-/** Where verification reads the chain from; all reads of one run see one state of the database. */
-interface ChainReader {
-  /** Entries per page; a shorter page is the last. */
-  pageSize: number;
-  head(): Promise<ChainHead>;
-  /** The next `pageSize` entries after `afterSeq`. */
-  page(afterSeq: number): Promise<ChainPage>;
-  close(): void;
-}
-
-async function verifyChain(reader: ChainReader, onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
-  const total = onProgress ? (await reader.head()).seq : 0;
-  let prev = { seq: 0, hash: GENESIS_HASH };
-  let detailsChecked = 0;
-  // NOTE: the next page is read while this one is hashed (that overlaps on PostgreSQL).
-  let next = reader.page(0);
-  for (;;) {
-    const { links, details } = await next;
-    if (links.length === reader.pageSize) next = reader.page(links[links.length - 1]!.seq);
-    let d = 0;
-    for (const link of links) {
-      const reason = checkLink(link, prev);
-      if (reason) return { ok: false, entries: prev.seq, brokenAt: reason === 'sequence-gap' ? prev.seq + 1 : link.seq, reason };
-      while (d < details.length && details[d]!.seq < link.seq) d++;
-      const detail = details[d];
-      if (detail && detail.seq === link.seq) {
-        if (commitmentOf(detail.salt, detail) !== link.commitment) {
-          return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-commitment-mismatch' };
-        }
-        detailsChecked++;
-      }
-      prev = { seq: link.seq, hash: link.hash };
-    }
-    onProgress?.(prev.seq, Math.max(total, prev.seq));
-    if (links.length < reader.pageSize) break;
-  }
-  const head = await reader.head();
-  if (head.seq !== prev.seq || head.hash !== prev.hash) {
-    return { ok: false, entries: prev.seq, brokenAt: Math.min(head.seq, prev.seq + 1), reason: 'head-mismatch' };
-  }
-  return { ok: true, entries: prev.seq, headHash: prev.hash, detailsChecked };
-}
-
-function prismaChainReader(db: Db): ChainReader {
-  return {
-    pageSize: VERIFY_BATCH,
-    head: () => db.auditHead.findUniqueOrThrow({ where: { id: 1 }, select: { seq: true, hash: true } }),
-    async page(afterSeq) {
-      const links = await db.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: VERIFY_BATCH });
-      if (links.length === 0) return { links, details: [] };
-      const details = await db.auditDetail.findMany({
-        where: { seq: { gt: afterSeq, lte: links[links.length - 1]!.seq } },
-        orderBy: { seq: 'asc' },
-        select: { seq: true, salt: true, citizenIdNr: true, actorId: true, requestId: true, consentId: true, details: true },
-      });
-      return { links, details };
-    },
-    close: () => undefined,
-  };
-}
-
-/** Reads a date the way Prisma stored it in SQLite: ISO text (UTC if it names no zone) or epoch ms. */
-function sqliteDate(value: unknown): Date {
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
-  const text = String(value);
-  return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
-
-function sqliteChainReader(raw: BetterSqlite3.Database): ChainReader {
-  // One read transaction: every page and the head come from the same snapshot, even while the broker
-  // appends (WAL lets it write meanwhile). Pages are awaited, so the event loop breathes between them.
-  raw.exec('BEGIN');
-  const pageQuery = raw
-    .prepare(
-      `SELECT e.seq, e.kind, e.createdAt, e.prevHash, e.commitment, e.hash,
-              d.seq, d.salt, d.citizenIdNr, d.actorId, d.requestId, d.consentId, d.details
-         FROM AuditEntry e LEFT JOIN AuditDetail d ON d.seq = e.seq
-        WHERE e.seq > ? ORDER BY e.seq LIMIT ${SQLITE_VERIFY_BATCH}`,
-    )
-    .raw();
-  const headQuery = raw.prepare('SELECT seq, hash FROM AuditHead WHERE id = 1');
-  return {
-    pageSize: SQLITE_VERIFY_BATCH,
-    async head() {
-      const head = headQuery.get() as ChainHead | undefined;
-      if (!head) throw new Error('the audit head row is missing');
-      return { seq: Number(head.seq), hash: head.hash };
-    },
-    async page(afterSeq) {
-      await new Promise((resolve) => setImmediate(resolve));
-      const links: ChainLink[] = [];
-      const details: DetailRow[] = [];
-      for (const r of pageQuery.all(afterSeq) as unknown[][]) {
-        const seq = Number(r[0]);
-        links.push({ seq, kind: r[1] as string, createdAt: sqliteDate(r[2]), prevHash: r[3] as string, commitment: r[4] as string, hash: r[5] as string });
-        if (r[6] !== null) {
-          details.push({
-            seq,
-            salt: r[7] as string,
-            citizenIdNr: r[8] as string | null,
-            actorId: r[9] as string,
-            requestId: r[10] as string | null,
-            consentId: r[11] as string | null,
-            details: r[12] as string,
-          });
-        }
-      }
-      return { links, details };
-    },
-    close() {
-      raw.close();
-    },
-  };
 }

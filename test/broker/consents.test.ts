@@ -85,7 +85,7 @@ for (const kind of DATABASE_KINDS) {
         expect(second.body.revokedAt).to.equal(first.body.revokedAt);
         const kinds = await h.broker.ctx.database.prisma.auditDetail.findMany({ where: { consentId: body.id }, include: { entry: true } });
         expect(kinds.map((d) => d.entry.kind).sort()).to.deep.equal(['consent-granted', 'consent-revoked']);
-        expect((await h.call('GET', '/v1/audit/verify')).body.ok).to.equal(true);
+        expect((await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() })).body.ok).to.equal(true);
       });
     });
   });

@@ -46,7 +46,7 @@ describe('crash safety and shutdown (real broker processes)', function () {
 
     const restarted = await startBrokerProcess(env);
     try {
-      const verify = await fetch(`${restarted.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${restarted.authorityToken}` } });
+      const verify = await fetch(`${restarted.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${restarted.operatorToken}` } });
       expect(((await verify.json()) as { ok: boolean }).ok).to.equal(true);
     } finally {
       restarted.child.kill('SIGTERM');

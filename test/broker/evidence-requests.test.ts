@@ -377,7 +377,7 @@ for (const kind of DATABASE_KINDS) {
 
     describe('audit chain', () => {
       it('verifies after all of the above', async () => {
-        const res = await h.call('GET', '/v1/audit/verify');
+        const res = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
         expect(res.status).to.equal(200);
         expect(res.body.ok).to.equal(true);
         expect(res.body.entries).to.be.greaterThan(5);
@@ -389,7 +389,7 @@ for (const kind of DATABASE_KINDS) {
         const prisma = h.broker.ctx.database.prisma;
         const detail = await prisma.auditDetail.findUniqueOrThrow({ where: { seq } });
         await prisma.auditDetail.update({ where: { seq }, data: { details: detail.details.replace('"complete"', '"failed"') } });
-        const res = await h.call('GET', '/v1/audit/verify');
+        const res = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
         expect(res.status).to.equal(409);
         expect(res.body).to.include({ ok: false, brokenAt: seq, reason: 'detail-commitment-mismatch' });
         await prisma.auditDetail.update({ where: { seq }, data: { details: detail.details } });
@@ -399,10 +399,10 @@ for (const kind of DATABASE_KINDS) {
         const prisma = h.broker.ctx.database.prisma;
         const entry = await prisma.auditEntry.findUniqueOrThrow({ where: { seq: 2 } });
         await prisma.auditEntry.update({ where: { seq: 2 }, data: { createdAt: new Date(entry.createdAt.getTime() - 1000) } });
-        const res = await h.call('GET', '/v1/audit/verify');
+        const res = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
         expect(res.body).to.include({ ok: false, brokenAt: 2, reason: 'entry-hash-mismatch' });
         await prisma.auditEntry.update({ where: { seq: 2 }, data: { createdAt: entry.createdAt } });
-        expect((await h.call('GET', '/v1/audit/verify')).body.ok).to.equal(true);
+        expect((await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() })).body.ok).to.equal(true);
       });
     });
   });

@@ -13,6 +13,7 @@ interface Started {
   url: string;
   authorityToken: string;
   citizenToken: string;
+  operatorToken: string;
 }
 
 const FROM_SOURCE = ['--import', 'tsx', 'broker/main.ts'];
@@ -32,9 +33,10 @@ function start(env: Record<string, string>, args: string[] = FROM_SOURCE, comman
       const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
       const authorityToken = /token:\s+(\S+)\n/.exec(output)?.[1];
       const citizenToken = /Demo citizen \d+ token:\s+(\S+)\n/.exec(output)?.[1];
-      if (url && authorityToken && citizenToken && output.includes('Try it:')) {
+      const operatorToken = /Demo operator token:\s+(\S+)\n/.exec(output)?.[1];
+      if (url && authorityToken && citizenToken && operatorToken && output.includes('Try it:')) {
         clearTimeout(timer);
-        resolve({ child, output, url, authorityToken, citizenToken });
+        resolve({ child, output, url, authorityToken, citizenToken, operatorToken });
       }
     };
     child.stdout!.on('data', onData);
@@ -55,7 +57,7 @@ describe('npm start (demo mode)', function () {
   const env = { DATABASE_URL: `file:${path.join(dir, 'broker.db')}`, BROKER_DEMO_TOKEN: 'fixed-demo-token-for-scripts-0001' };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints URLs and tokens with which the printed curl example answers complete evidence', async () => {
+  it('prints URLs and tokens with which the printed curl examples work: complete evidence, the transfers, the chain verifies', async () => {
     const s = await start(env);
     try {
       expect(s.authorityToken).to.equal(env.BROKER_DEMO_TOKEN);
@@ -70,6 +72,11 @@ describe('npm start (demo mode)', function () {
       expect(body.status).to.equal('complete');
       const transfers = await fetch(`${s.url}/v1/citizens/86095742719/transfers`, { headers: { authorization: `Bearer ${s.citizenToken}` } });
       expect(transfers.status).to.equal(200);
+      const [, verifyUrl, verifyToken] = /curl -s (\S+\/v1\/audit\/verify) -H 'Authorization: Bearer (\S+)'/.exec(s.output)!;
+      expect(verifyToken).to.equal(s.operatorToken);
+      const verify = await fetch(verifyUrl!, { headers: { authorization: `Bearer ${verifyToken}` } });
+      expect(verify.status).to.equal(200);
+      expect(((await verify.json()) as { ok: boolean }).ok).to.equal(true);
     } finally {
       await stop(s);
     }
@@ -82,7 +89,7 @@ describe('npm start (demo mode)', function () {
     try {
       const old = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${first.citizenToken}` } });
       expect(old.status).to.equal(401);
-      const verify = await fetch(`${second.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${second.authorityToken}` } });
+      const verify = await fetch(`${second.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${second.operatorToken}` } });
       const result = (await verify.json()) as { ok: boolean; entries: number };
       expect(result.ok).to.equal(true);
       expect(result.entries).to.be.greaterThan(1);
@@ -136,7 +143,8 @@ describe('npm run build && npm run start:built (compiled, without the TypeScript
       expect(stylesheet, 'the sign-in page links its stylesheet').to.be.a('string');
       expect((await fetch(`${s.url}${stylesheet}`)).status).to.equal(200);
       expect((await fetch(`${s.url}/docs/`)).status).to.equal(200);
-      const verify = await fetch(`${s.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${s.authorityToken}` } });
+      // The verification runs in a worker thread: from dist/ it loads the compiled worker module.
+      const verify = await fetch(`${s.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${s.operatorToken}` } });
       expect(((await verify.json()) as { ok: boolean }).ok).to.equal(true);
     } finally {
       await stop(s);

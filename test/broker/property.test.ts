@@ -74,7 +74,7 @@ describe('property: no input makes the broker fail', function () {
   });
 
   it('leaves an audit chain that verifies', async () => {
-    const res = await h.call('GET', '/v1/audit/verify');
+    const res = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
     expect(res.body.ok).to.equal(true);
   });
 });

@@ -59,8 +59,9 @@ describe('scale-out: two broker processes on one PostgreSQL', function () {
     } finally {
       await db.close();
     }
+    // b started last: its demo seeding revoked the operator token a printed.
     for (const broker of [a, b]) {
-      const verify = await fetch(`${broker.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+      const verify = await fetch(`${broker.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${b.operatorToken}` } });
       expect(((await verify.json()) as { ok: boolean }).ok).to.equal(true);
     }
   });

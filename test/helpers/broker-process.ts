@@ -9,6 +9,8 @@ export interface BrokerProcess {
   url: string;
   authorityToken: string;
   citizenToken: string;
+  /** The demo operator's token (full audit verification); a later start's demo seeding revokes it. */
+  operatorToken: string;
   /** The demo consent's id. */
   consentId: string;
   /** Base URLs of its simulators, by evidence type. */
@@ -30,9 +32,10 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
       const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
       const authorityToken = /token:\s+(\S+)\n/.exec(output)?.[1];
       const citizenToken = /Demo citizen \d+ token:\s+(\S+)\n/.exec(output)?.[1];
+      const operatorToken = /Demo operator token:\s+(\S+)\n/.exec(output)?.[1];
       const consentId = /Consent (\S+) covers/.exec(output)?.[1];
       const registers = /registers:\s+salary (\S+)\s+maternity-benefit (\S+)\s+income (\S+)/.exec(output);
-      if (url && authorityToken && citizenToken && consentId && registers && output.includes('Try it:')) {
+      if (url && authorityToken && citizenToken && operatorToken && consentId && registers && output.includes('Try it:')) {
         clearTimeout(timer);
         resolve({
           child,
@@ -40,6 +43,7 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
           url,
           authorityToken,
           citizenToken,
+          operatorToken,
           consentId,
           registers: { salary: registers[1]!, 'maternity-benefit': registers[2]!, income: registers[3]! },
           exited,

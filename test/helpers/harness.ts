@@ -21,6 +21,8 @@ export interface Harness {
   databaseUrl: string;
   token: string;
   citizenToken(idNr: string): Promise<string>;
+  /** A fresh operator's token (statistics, full audit verification). */
+  operatorToken(): Promise<string>;
   /** HTTP against the broker; JSON in, status + parsed body out. */
   call(method: string, path: string, opts?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}):
     databaseUrl: database.url,
     token,
     citizenToken: (idNr) => broker.ctx.tokens.issue({ citizenIdNr: idNr }, 'test citizen'),
+    operatorToken: () => broker.ctx.tokens.issue({ operator: 'test' }, 'test'),
     call,
     async close() {
       await broker.close();

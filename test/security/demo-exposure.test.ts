@@ -36,6 +36,7 @@ describe('demo exposure', () => {
         const me = (token: string) => fetch(`${production.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
         expect(await me(seeded.participantToken)).to.equal(401);
         expect(await me(seeded.citizenToken)).to.equal(401);
+        expect(await me(seeded.operatorToken)).to.equal(401);
         expect(await me(operatorIssued)).to.equal(401);
         const clerk = (await production.ctx.pages.clerks.list()).find((a) => a.username === DEMO_CLERK_USERNAME);
         expect(clerk?.disabledAt).to.be.instanceOf(Date);

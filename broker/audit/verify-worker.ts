@@ -1,0 +1,14 @@
+// Worker thread of GET /v1/audit/verify (verification-thread.ts): recomputes the chain through a read-only
+// connection of its own and posts the result. It loads no Prisma and nothing of the broker but the chain.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DatabaseTarget } from '../db/database-url.ts';
+import { openChainReader } from './chain-readers.ts';
+import { verifyChain } from './chain-verification.ts';
+
+const { target } = workerData as { target: DatabaseTarget };
+const reader = await openChainReader(target);
+try {
+  parentPort!.postMessage(await verifyChain(reader));
+} finally {
+  await reader.close();
+}
