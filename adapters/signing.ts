@@ -1,7 +1,7 @@
 // XML Signature of the register messages (W3C XMLDSig, with xml-crypto): every transport envelope
 // (xoev-schemas/transport/eb-transport-1.1.xsd) is signed by its sender over exactly one element, its
 // `inhalt`, and verified by its receiver with the certificate pinned for that sender — never with a key or
-// certificate the message carries. node-forge makes the keys and certificates (broker/pki/ca.ts); signing and
+// certificate the message carries. node-forge makes the keys and certificates (broker/directory/ca.ts); signing and
 // verifying use xml-crypto's exclusive C14N and Node's built-in crypto (RSASSA-PSS, SHA-256).
 //
 // The profile: one way to sign, everything else is refused.

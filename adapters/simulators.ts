@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { envToConfig, readEnv } from '../broker/config.ts';
+import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from './index.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from './sandbox-citizens.ts';
 import { sandboxTrust } from './sandbox-trust.ts';

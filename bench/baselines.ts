@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from '../adapters/index.ts';
 import { createSignaturePool } from '../adapters/signature-pool.ts';
-import { envToConfig, readEnv } from '../broker/config.ts';
+import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { type Purpose } from '../broker/domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { childArgs, serveParent } from './child-process.ts';

@@ -3,10 +3,10 @@
 // the SQL statements the drivers execute (wrapping better-sqlite3 and pg; the broker is untouched): untimed runs only.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { registerSigningWith, testConfig, type Config } from '../broker/config.ts';
+import { registerSigningWith, testConfig, type Config } from '../broker/config/config.ts';
 import { PURPOSES } from '../broker/domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
-import { startBroker } from '../broker/server.ts';
+import { startBroker } from '../broker/http/server.ts';
 import { benchCitizens } from './citizens.ts';
 import { childArgs, serveParent } from './child-process.ts';
 import type { BenchTrust } from './register-queries.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { envToConfig, readEnv } from '../broker/config.ts';
+import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { DEFAULT_PG_URL, postgresProblem } from './bench-db.ts';
 import { loadBenchmarks, startSimulatorProcesses, type LoadPlan, type LoadResults, type TargetId } from './load.ts';
 import { microBenchmarks, type MicroResults } from './micro.ts';

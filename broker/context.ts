@@ -7,20 +7,20 @@ import { ConsentLedger } from '../consent/consent-ledger.ts';
 import type { ConsentStore } from '../consent/consent-store.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
 import { AuditLog } from './audit/audit-log.ts';
-import { ParticipantStore, TokenStore } from './auth/token-store.ts';
-import { CertificateStore } from './pki/certificate-store.ts';
-import type { Config } from './config.ts';
+import { ParticipantStore, TokenStore } from './identity/auth/token-store.ts';
+import { CertificateStore } from './directory/certificate-store.ts';
+import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
 import { SqlEvidenceRequestStore } from './evidence/sql-evidence-request-store.ts';
 import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
-import { loadDataKey, loadRegisterTrust, loadSigningKey } from './secrets.ts';
+import { loadDataKey, loadRegisterTrust, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
-import { createLogger } from './logger.ts';
-import { createMetrics, type BrokerMetrics } from './metrics.ts';
-import type { CitizenIdentityProvider } from './pages/citizen-sign-in/citizen-identity.ts';
+import { createLogger } from './ops/logger.ts';
+import { createMetrics, type BrokerMetrics } from './ops/metrics.ts';
+import type { CitizenIdentityProvider } from './identity/citizen-identity.ts';
 import { createPageServices, type PageServices } from './pages/services.ts';
 
 /** Everything a route may use. */

@@ -2,9 +2,9 @@
 // simulators and demo data, then the URLs and a working curl example.
 import { EVIDENCE_TYPES, sandboxRegisterIdentities } from '../adapters/index.ts';
 import { startSimulators } from '../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, type Config } from './config.ts';
-import { demoRegisterSigning, seedDemo } from './demo.ts';
-import { startBroker } from './server.ts';
+import { ConfigError, envToConfig, readEnv, type Config } from './config/config.ts';
+import { demoRegisterSigning, seedDemo } from './ops/demo.ts';
+import { startBroker } from './http/server.ts';
 
 function loadConfig(): Config {
   try {

@@ -1,5 +1,5 @@
 // `npm run migrate`: apply pending migrations to the database named by DATABASE_URL, then exit.
-import { ConfigError, envToConfig, readEnv } from '../config.ts';
+import { ConfigError, envToConfig, readEnv } from '../config/config.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { migrate } from './migrate.ts';
 

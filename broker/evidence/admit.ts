@@ -2,8 +2,8 @@
 // call would only give a `*_BUSY` item, so the request waits for room (bounded, without using the CPU);
 // past that the caller gets 503 with Retry-After and sends the whole request again.
 import type { EvidenceType } from '../../adapters/index.ts';
-import { OverloadError } from '../errors.ts';
-import type { BrokerMetrics } from '../metrics.ts';
+import { OverloadError } from '../domain/errors.ts';
+import type { BrokerMetrics } from '../ops/metrics.ts';
 import { AdmissionRefusedError, type Admission, type AdmissionGate } from './admission.ts';
 
 /** Retry-After of a request refused because a register it needs is full (its calls are short). */

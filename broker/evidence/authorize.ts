@@ -2,10 +2,10 @@
 // legal basis? The directory decides before any consent is looked at. Every refusal is audited, so the
 // citizen can see the attempt too.
 import type { AuditEvent } from '../audit/audit-log.ts';
-import type { Participant } from '../auth/principal.ts';
+import type { Participant } from '../identity/auth/principal.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
-import { ForbiddenError } from '../errors.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
+import { ForbiddenError } from '../domain/errors.ts';
+import type { EvidenceRequestBody } from '../http/schemas.ts';
 
 /** Why the directory refuses a request, as the audit entry records it. */
 export type AuthorizationRefusal = { reason: 'evidence-type-not-allowed' | 'purpose-not-allowed' | 'legal-basis-not-allowed'; message: string };

@@ -3,10 +3,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Permission } from '../../consent/policy.ts';
 import { canonicalJson } from '../audit/chain.ts';
-import type { Participant } from '../auth/principal.ts';
+import type { Participant } from '../identity/auth/principal.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import { BrokerError, ConflictError } from '../errors.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
+import { BrokerError, ConflictError } from '../domain/errors.ts';
+import type { EvidenceRequestBody } from '../http/schemas.ts';
 import type { EvidenceAnswer } from './evidence-answer.ts';
 import type { EvidenceRequestStore, HeldRequest } from './evidence-request-store.ts';
 import { defaultPeriod } from './outcome.ts';

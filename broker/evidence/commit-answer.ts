@@ -2,7 +2,7 @@
 // Group commit (broker/audit/group-commit.ts): concurrent answers share one transaction and one advance of
 // the chain's head; each is answered only after that COMMIT.
 import type { CommitWork } from '../audit/group-commit.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError } from '../domain/errors.ts';
 import { auditItem, basisOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestStore, HeldRequest } from './evidence-request-store.ts';
 import { requestStatus } from './outcome.ts';

@@ -1,7 +1,7 @@
 // The evidence path as the routes and the server see it: POST (the pipeline), GET (later state and pending
 // items), the sweep, and the drain on shutdown. The steps live in their own modules beside this one.
-import type { Participant } from '../auth/principal.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
+import type { Participant } from '../identity/auth/principal.ts';
+import type { EvidenceRequestBody } from '../http/schemas.ts';
 import { sweepRequests, type SweepCounts } from './async-sweep.ts';
 import type { EvidenceAnswer } from './evidence-answer.ts';
 import { currentAnswer, type PendingPollDeps } from './pending-poll.ts';

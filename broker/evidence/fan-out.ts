@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RegisterAdapter, RegisterOutcome, RegisterRequest } from '../../adapters/contract.ts';
 import { dataHash } from '../audit/chain.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import type { BrokerMetrics } from '../metrics.ts';
+import type { BrokerMetrics } from '../ops/metrics.ts';
 import type { FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestRecord } from './evidence-request-store.ts';
 import { reasonOf } from './outcome.ts';

@@ -2,9 +2,9 @@
 // are asked about again, and an item that arrives now is delivered in this answer only, audited as its own
 // transfer, and then forgotten like every payload.
 import type { ConsentStore } from '../../consent/consent-store.ts';
-import type { Participant } from '../auth/principal.ts';
+import type { Participant } from '../identity/auth/principal.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import type { AuditCommit } from './commit-answer.ts';
 import { answerOf, auditItem, basisOf, inProgressAnswer, itemAnswerOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestRecord, EvidenceRequestStore, StoredItem } from './evidence-request-store.ts';

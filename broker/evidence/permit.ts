@@ -4,11 +4,11 @@
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import { decidePermission, withdrawnBasis, withdrawnBasisMessages, type Permission, type WithdrawnBasis } from '../../consent/policy.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
-import type { Participant } from '../auth/principal.ts';
+import type { Participant } from '../identity/auth/principal.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import { ConsentRequiredError } from '../errors.ts';
-import type { BrokerMetrics } from '../metrics.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
+import { ConsentRequiredError } from '../domain/errors.ts';
+import type { BrokerMetrics } from '../ops/metrics.ts';
+import type { EvidenceRequestBody } from '../http/schemas.ts';
 import { refusalEvent } from './authorize.ts';
 import { basisOf, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestRecord } from './evidence-request-store.ts';

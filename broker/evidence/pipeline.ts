@@ -3,10 +3,10 @@
 import type { Logger } from 'pino';
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
-import type { Participant } from '../auth/principal.ts';
+import type { Participant } from '../identity/auth/principal.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import type { BrokerMetrics } from '../metrics.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
+import type { BrokerMetrics } from '../ops/metrics.ts';
+import type { EvidenceRequestBody } from '../http/schemas.ts';
 import { admit } from './admit.ts';
 import type { AdmissionGate } from './admission.ts';
 import { authorize, requestedTypes } from './authorize.ts';

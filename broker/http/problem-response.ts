@@ -1,12 +1,12 @@
 // Renders the broker's errors for API callers: RFC 9457 problem+json, or the same problem as an XML error
 // document for callers that speak XML. The one error handler of the API; what an error means is decided
-// below it (broker/errors.ts classifyError), how it looks is decided here.
+// below it (broker/domain/errors.ts classifyError), how it looks is decided here.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { assertNever, classifyError, type BrokerError } from '../errors.ts';
-import type { BrokerMetrics } from '../metrics.ts';
-import { sendXmlProblem, type Problem } from '../xml-api/error-document.ts';
-import { answersInXml } from '../xml-api/negotiation.ts';
+import { assertNever, classifyError, type BrokerError } from '../domain/errors.ts';
+import type { BrokerMetrics } from '../ops/metrics.ts';
+import { sendXmlProblem, type Problem } from './xml-api/error-document.ts';
+import { answersInXml } from './xml-api/negotiation.ts';
 
 export function problemBody(err: BrokerError, instance?: string): Record<string, unknown> {
   return {

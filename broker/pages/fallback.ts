@@ -2,7 +2,7 @@
 // so do errors thrown by any page handler (logged with their cause, shown without it).
 import type { ErrorRequestHandler, Response, Router } from 'express';
 import type { Context } from '../context.ts';
-import { assertNever, classifyError, type BrokerError } from '../errors.ts';
+import { assertNever, classifyError, type BrokerError } from '../domain/errors.ts';
 import { setRetryAfter } from '../http/problem-response.ts';
 import { busyPage, notFoundPage, serverErrorPage, serviceOfPath, tooLargePage, unreadablePage } from './kit/error-pages.ts';
 import type { Service } from './kit/layout.ts';
@@ -16,7 +16,7 @@ export default function fallback(router: Router, ctx: Context): void {
   const onError: ErrorRequestHandler = (err, req, res, next) => {
     if (!PAGE_PREFIXES.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next(err);
     if (res.headersSent) return next(err);
-    // The same mapping as the API's problem+json (broker/errors.ts); only the rendering differs.
+    // The same mapping as the API's problem+json (broker/domain/errors.ts); only the rendering differs.
     const classified = classifyError(err);
     if (classified.kind === 'database-busy') {
       ctx.metrics.databaseBusy.inc({ cause: classified.busy.cause });

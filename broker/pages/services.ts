@@ -2,13 +2,13 @@
 // their sign-in, and the citizens' identity provider. Built once by createContext (ctx.pages).
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { PrismaClerkAccountStore, PrismaSignInThrottleStore } from './clerk-sign-in/clerk-accounts.ts';
-import { ClerkAuthenticator } from './clerk-sign-in/clerk-auth.ts';
-import { SandboxCitizenIdentity, type CitizenIdentityProvider } from './citizen-sign-in/citizen-identity.ts';
-import { PrismaWebSessionStore, type WebSessionStore } from './sessions/session-store.ts';
-import { CITIZEN_SESSIONS, CLERK_SESSIONS, WebSessions } from './sessions/web-sessions.ts';
+import { PrismaClerkAccountStore, PrismaSignInThrottleStore } from '../identity/clerks/clerk-accounts.ts';
+import { ClerkAuthenticator } from '../identity/clerks/clerk-auth.ts';
+import { SandboxCitizenIdentity, type CitizenIdentityProvider } from '../identity/citizen-identity.ts';
+import { PrismaWebSessionStore, type WebSessionStore } from '../identity/sessions/session-store.ts';
+import { CITIZEN_SESSIONS, CLERK_SESSIONS, WebSessions } from '../identity/sessions/web-sessions.ts';
 
 /** The pages' own services. */
 export interface PageServices {

@@ -8,8 +8,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { createSignaturePool } from '../../adapters/signature-pool.ts';
 import { signEnvelopeWith, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
-import { ConfigError, envToConfig, readEnv } from '../../broker/config.ts';
-import { createCa } from '../../broker/pki/ca.ts';
+import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
+import { createCa } from '../../broker/directory/ca.ts';
 
 function envelope(): string {
   const id = randomUUID();

@@ -15,10 +15,10 @@ import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust
 import { SignatureError, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
-import { ConfigError, envToConfig, readEnv, REGISTER_CERT_VARIABLES, registerSigningWith } from '../../broker/config.ts';
+import { ConfigError, envToConfig, readEnv, REGISTER_CERT_VARIABLES, registerSigningWith } from '../../broker/config/config.ts';
 import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
-import { createCa } from '../../broker/pki/ca.ts';
-import { loadRegisterTrust } from '../../broker/secrets.ts';
+import { createCa } from '../../broker/directory/ca.ts';
+import { loadRegisterTrust } from '../../broker/config/secrets.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { clock, failureOf, inTime, registerRequest, REGISTERS, resigned, SENDER, withoutSignature, type RegisterUnderTest } from './fixtures.ts';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { SIGNATURE_ALGORITHMS, SignatureError, signEnvelope, verifyEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
-import { createCa } from '../../broker/pki/ca.ts';
+import { createCa } from '../../broker/directory/ca.ts';
 
 /** An unsigned envelope in the transport's shape, with a namespaced message, text that needs escaping and a comment. */
 function envelope(): string {

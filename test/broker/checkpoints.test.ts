@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { checkpointMessage } from '../../broker/audit/checkpoints.ts';
-import { CheckpointListView } from '../../broker/schemas.ts';
+import { CheckpointListView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 
 function admin(databaseUrl: string, signingKeyPem: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/admin/cli.ts', ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl, AUDIT_SIGNING_KEY: signingKeyPem },
     encoding: 'utf8',
   });

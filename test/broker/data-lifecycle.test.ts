@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { AuditLog } from '../../broker/audit/audit-log.ts';
 import { openDatabase } from '../../broker/db/database.ts';
-import { purgeExpired } from '../../broker/lifecycle.ts';
+import { purgeExpired } from '../../broker/ops/lifecycle.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 
@@ -26,7 +26,7 @@ async function transfer(h: Harness) {
 }
 
 function admin(databaseUrl: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/admin/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
 }
 
 for (const kind of DATABASE_KINDS) {

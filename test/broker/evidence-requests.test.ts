@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
-import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/xml-api/namespace.ts';
+import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config.ts';
-import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/pki/ca.ts';
-import { startBroker, type RunningBroker } from '../../broker/server.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config/config.ts';
+import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/directory/ca.ts';
+import { startBroker, type RunningBroker } from '../../broker/http/server.ts';
 
 const CITIZEN = '86095742719';
 
 function admin(env: Record<string, string>, ...args: string[]) {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/admin/cli.ts', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   expect(res.status, `${args.join(' ')}: ${res.stderr}`).to.equal(0);
   return res.stdout;
 }

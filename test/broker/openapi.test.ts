@@ -2,9 +2,9 @@
 // answers the broker gives match the response schemas it documents.
 import { expect } from 'chai';
 import express from 'express';
-import { OPERATIONS, toOpenApiPath } from '../../broker/openapi.ts';
-import { authenticatedRoutes, publicRoutes } from '../../broker/routes/index.ts';
-import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/schemas.ts';
+import { OPERATIONS, toOpenApiPath } from '../../broker/http/openapi.ts';
+import { authenticatedRoutes, publicRoutes } from '../../broker/http/routes/index.ts';
+import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 

@@ -2,10 +2,10 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
-import { StatisticsView } from '../../broker/schemas.ts';
+import { StatisticsView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
-import { createLogger } from '../../broker/logger.ts';
+import { createLogger } from '../../broker/ops/logger.ts';
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { directSqlOf, openDatabase, type Database as BrokerDatabase } from '../../broker/db/database.ts';
 import { classifyDatabaseBusy } from '../../broker/db/db-errors.ts';
 import { cachingPrepare } from '../../broker/db/sqlite-statement-cache.ts';
-import { ParticipantStore } from '../../broker/auth/token-store.ts';
+import { ParticipantStore } from '../../broker/identity/auth/token-store.ts';
 
 const NOW = new Date(Date.UTC(2026, 10, 26, 12, 0, 0));
 const participant = (id: string) => ({

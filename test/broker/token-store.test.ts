@@ -2,7 +2,7 @@
 // directory entry answers each kind of subject, and refuses unknown, revoked, expired and refused-label
 // tokens, and a participant's token whose directory entry is gone or is not an authority.
 import { expect } from 'chai';
-import { ParticipantStore, TokenStore } from '../../broker/auth/token-store.ts';
+import { ParticipantStore, TokenStore } from '../../broker/identity/auth/token-store.ts';
 import type { Database } from '../../broker/db/database.ts';
 import type { Purpose } from '../../broker/domain/codes.ts';
 import type { EvidenceType } from '../../adapters/index.ts';

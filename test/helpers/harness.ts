@@ -2,11 +2,11 @@
 // ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { registerSigningWith, testConfig, type Config } from '../../broker/config.ts';
+import { registerSigningWith, testConfig, type Config } from '../../broker/config/config.ts';
 import { PURPOSES } from '../../broker/domain/codes.ts';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
-import { startBroker, type RunningBroker } from '../../broker/server.ts';
+import { startBroker, type RunningBroker } from '../../broker/http/server.ts';
 import type { Logger } from 'pino';
 import type { TestDatabase } from './databases.ts';
 

@@ -1,19 +1,19 @@
 // Pure rules behind the pages: escaping, password hashing, lock-out, dates, form validation, filters.
 import { expect } from 'chai';
-import type { Participant } from '../../broker/auth/principal.ts';
-import { afterFailure, beforeCheck, LOCKOUT, startsAfresh } from '../../broker/pages/clerk-sign-in/lockout.ts';
-import { hashPassword, needsRehash, verifyPassword } from '../../broker/pages/clerk-sign-in/password.ts';
+import type { Participant } from '../../broker/identity/auth/principal.ts';
+import { afterFailure, beforeCheck, LOCKOUT, startsAfresh } from '../../broker/identity/clerks/lockout.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../../broker/identity/clerks/password.ts';
 import { applyFilter, filterQuery, validateFilter, validateGrant } from '../../broker/pages/cockpit/validation.ts';
 import { errorSummary } from '../../broker/pages/kit/components.ts';
-import { readCookie, sessionCookie } from '../../broker/pages/kit/cookies.ts';
+import { readCookie, sessionCookie } from '../../broker/identity/sessions/cookies.ts';
 import { endOfDayInBerlin, parseDay, startOfDayInBerlin } from '../../broker/pages/kit/dates.ts';
 import { html, join } from '../../broker/pages/kit/html.ts';
 import { emptyLookupForm, normalizeMonth, validateLookup, type LookupForm } from '../../broker/pages/lookup/validation.ts';
 import type { Request } from 'express';
-import { ConfigError, envToConfig, readEnv } from '../../broker/config.ts';
-import { createLogger } from '../../broker/logger.ts';
-import type { WebSessionStore } from '../../broker/pages/sessions/session-store.ts';
-import { CLERK_SESSIONS, WebSessions } from '../../broker/pages/sessions/web-sessions.ts';
+import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
+import { createLogger } from '../../broker/ops/logger.ts';
+import type { WebSessionStore } from '../../broker/identity/sessions/session-store.ts';
+import { CLERK_SESSIONS, WebSessions } from '../../broker/identity/sessions/web-sessions.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const OFFICE: Participant = { id: 'office', name: 'Office', kind: 'authority', region: 'DE-NW', evidenceTypes: ['salary', 'income'], purposes: ['elterngeld', 'wohngeld'], legalBases: ['beeg-9'] };

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { schemaErrors } from '../../adapters/xml-schemas.ts';
 import { transferLogSchema } from '../../broker/audit/transfer-log-xml.ts';
-import { seedDemo } from '../../broker/demo.ts';
-import { startBroker } from '../../broker/server.ts';
-import { testConfig } from '../../broker/config.ts';
+import { seedDemo } from '../../broker/ops/demo.ts';
+import { startBroker } from '../../broker/http/server.ts';
+import { testConfig } from '../../broker/config/config.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 import { PageClient, summaryErrors, titleOf } from './page-client.ts';
@@ -417,7 +417,7 @@ for (const kind of DATABASE_KINDS) {
     if (kind === 'sqlite') describe('clerk accounts from the command line (npm run clerks)', () => {
       const cli = (args: string[], input: string) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', 'broker/pages/clerk-sign-in/clerk-cli.ts', ...args], {
+          const child = spawn(process.execPath, ['--import', 'tsx', 'broker/identity/clerks/clerk-cli.ts', ...args], {
             env: { ...process.env, DATABASE_URL: h.databaseUrl, LOG_LEVEL: 'silent' },
             stdio: ['pipe', 'pipe', 'pipe'],
           });

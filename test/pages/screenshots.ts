@@ -2,7 +2,7 @@
 // real broker with the register simulators and the demo data (SQLite in a temporary directory).
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { seedDemo } from '../../broker/demo.ts';
+import { seedDemo } from '../../broker/ops/demo.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness } from '../helpers/harness.ts';
 import { DESKTOP, launchChromium, newPage, PHONE } from './browser.ts';

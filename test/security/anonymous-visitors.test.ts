@@ -2,8 +2,8 @@
 // protects their form must not be forgeable or reusable by another browser.
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { purgeExpired } from '../../broker/lifecycle.ts';
-import { createLogger } from '../../broker/logger.ts';
+import { purgeExpired } from '../../broker/ops/lifecycle.ts';
+import { createLogger } from '../../broker/ops/logger.ts';
 import { PageClient } from '../pages/page-client.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config.ts';
-import { DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID, seedDemo } from '../../broker/demo.ts';
-import { startBroker } from '../../broker/server.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config/config.ts';
+import { DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID, seedDemo } from '../../broker/ops/demo.ts';
+import { startBroker } from '../../broker/http/server.ts';
 
 describe('demo exposure', () => {
   it('refuses to start the demo on a non-loopback HOST, naming HOST', () => {

@@ -2,7 +2,7 @@
 // which order, and who is refused. No broker, no I/O; deadlines are real timers of a few tens of ms.
 import { expect } from 'chai';
 import { Histogram } from 'prom-client';
-import { ConfigError, envToConfig, readEnv } from '../../broker/config.ts';
+import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { AdmissionGate, AdmissionRefusedError, type Admission, type AdmissionSettings } from '../../broker/evidence/admission.ts';
 
 function gateWith(settings: Partial<AdmissionSettings> = {}) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { firstDuplicateKey } from '../../broker/json-duplicate-keys.ts';
+import { firstDuplicateKey } from '../../broker/http/json-duplicate-keys.ts';
 
 describe('firstDuplicateKey', () => {
   it('finds a key repeated in one object, at any depth, also when written with escapes', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, envToConfig, readEnv } from '../../broker/config.ts';
+import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { defaultPeriod, requestStatus } from '../../broker/evidence/outcome.ts';
 
 describe('request status', () => {

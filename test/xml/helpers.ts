@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { CODES } from '../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { codeSchema, repeated, rootElement } from '../../adapters/xml.ts';
-import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/xml-api/namespace.ts';
-import { buildEvidenceRequest } from '../../broker/xml-api/request-document.ts';
-import type { EvidenceRequestBody } from '../../broker/schemas.ts';
+import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
+import { buildEvidenceRequest } from '../../broker/http/xml-api/request-document.ts';
+import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import { AUTHORITY_ID, type Harness } from '../helpers/harness.ts';
 
 /** An HTTP server that counts every request: a document that makes anything fetch a URL is caught here. */

@@ -3,9 +3,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { schemaErrors } from '../../adapters/xml-schemas.ts';
-import { EvidenceRequestBody } from '../../broker/schemas.ts';
-import { answerSchema, readEvidenceAnswer } from '../../broker/xml-api/answer-document.ts';
-import { readEvidenceRequest, requestSchema } from '../../broker/xml-api/request-document.ts';
+import { EvidenceRequestBody } from '../../broker/http/schemas.ts';
+import { answerSchema, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
+import { readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
 import { errorSchema, readXmlError } from './helpers.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -18,10 +18,10 @@ import { defineMessageSchema, schemaErrors, SCHEMA_DIR, validateDocument } from 
 import type { MessageHeader } from '../../adapters/xml.ts';
 import { buildTransferLogXml, transferLogSchemaErrors } from '../../broker/audit/transfer-log-xml.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/evidence-service.ts';
-import type { ErrorCode } from '../../broker/errors.ts';
-import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/xml-api/answer-document.ts';
-import { buildErrorDocument } from '../../broker/xml-api/error-document.ts';
-import { buildEvidenceRequest, readEvidenceRequest, requestSchema } from '../../broker/xml-api/request-document.ts';
+import type { ErrorCode } from '../../broker/domain/errors.ts';
+import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
+import { buildErrorDocument } from '../../broker/http/xml-api/error-document.ts';
+import { buildEvidenceRequest, readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
 import { REGISTERS } from '../adapters/fixtures.ts';
 import { errorSchema, readXmlError, startCanary } from './helpers.ts';
 

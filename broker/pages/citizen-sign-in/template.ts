@@ -4,7 +4,7 @@ import { button, csrfField, errorSummary, notification, textInput, type FieldErr
 import { html, join } from '../kit/html.ts';
 import { formatIdNr } from '../kit/labels.ts';
 import { renderPage } from '../kit/layout.ts';
-import type { CitizenIdentityProvider } from './citizen-identity.ts';
+import type { CitizenIdentityProvider } from '../../identity/citizen-identity.ts';
 
 export interface CitizenSignInView {
   provider: CitizenIdentityProvider;

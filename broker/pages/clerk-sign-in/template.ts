@@ -2,7 +2,7 @@
 import { button, csrfField, errorSummary, notification, textInput, type FieldErrors } from '../kit/components.ts';
 import { html } from '../kit/html.ts';
 import { renderPage } from '../kit/layout.ts';
-import { LOCKOUT } from './lockout.ts';
+import { LOCKOUT } from '../../identity/clerks/lockout.ts';
 import { SIGN_IN_FIELDS } from './validation.ts';
 
 export interface SignInView {

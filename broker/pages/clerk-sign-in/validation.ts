@@ -2,7 +2,7 @@
 import type { FieldErrors } from '../kit/components.ts';
 import { field } from '../kit/security.ts';
 import type { Validated } from '../kit/validation.ts';
-import { MAX_PASSWORD_LENGTH } from './password.ts';
+import { MAX_PASSWORD_LENGTH } from '../../identity/clerks/password.ts';
 
 export const SIGN_IN_FIELDS = ['username', 'password'] as const;
 

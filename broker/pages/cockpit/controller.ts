@@ -136,7 +136,7 @@ export function cockpitController(ctx: Context) {
       const citizen = citizenOf(req);
       const consent = await ownConsent(String(req.params.id ?? ''), citizen.idNr);
       if (!consent) return sendPage(res, 404, notFoundPage('cockpit', sandbox));
-      // 'citizen' is the actor id the API records for a citizen (actorId in broker/auth/principal.ts).
+      // 'citizen' is the actor id the API records for a citizen (actorId in broker/identity/auth/principal.ts).
       await ctx.consents.revoke(consent.id, 'citizen');
       const name = (await names()).get(consent.granteeId) ?? consent.granteeId;
       await sessions.setFlash(req, { title: 'Einwilligung widerrufen', body: `${name} darf auf Grund dieser Einwilligung ab sofort keine Nachweise mehr abrufen.` });

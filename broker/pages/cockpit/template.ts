@@ -17,7 +17,7 @@ import {
   type ConsentState,
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
-import type { Flash } from '../sessions/session-store.ts';
+import type { Flash } from '../../identity/sessions/session-store.ts';
 import type { SignedInCitizen } from '../sessions/signed-in.ts';
 import { FILTER_FIELDS, GRANT_FIELDS, type FilterForm, type GrantForm } from './validation.ts';
 

@@ -2,7 +2,7 @@
 // checked with the API's ConsentBody schema). Pure functions, German messages per field.
 import type { TransferRecord } from '../../audit/audit-log.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
-import { ConsentBody } from '../../schemas.ts';
+import { ConsentBody } from '../../http/schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { berlinDay, dayString, endOfDayInBerlin, parseDay, startOfDayInBerlin, type Day } from '../kit/dates.ts';
 import { field, fieldList } from '../kit/security.ts';

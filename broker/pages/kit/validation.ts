@@ -1,4 +1,4 @@
-// Form validation with the API's own zod schemas (broker/schemas.ts), so a form accepts exactly what the
+// Form validation with the API's own zod schemas (broker/http/schemas.ts), so a form accepts exactly what the
 // API accepts. Only the wording differs: each page maps the schema's issues to plain German per field.
 import type { z } from 'zod';
 import type { IdNrProblem } from '../../domain/idnr.ts';

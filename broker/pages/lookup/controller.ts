@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Context } from '../../context.ts';
-import { BrokerError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import { BrokerError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { notFoundPage } from '../kit/error-pages.ts';
 import { sendPage } from '../kit/security.ts';

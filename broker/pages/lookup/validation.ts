@@ -1,12 +1,12 @@
 // The lookup form: read as typed, then validated with the API's own schemas (EvidenceRequestBody, and
 // ConsentBody for a paper consent), with German messages per field. What the clerk's authority may not
 // request is refused here too, with a message, before the evidence service would refuse it.
-import type { Participant } from '../../auth/principal.ts';
+import type { Participant } from '../../identity/auth/principal.ts';
 import { LEGAL_BASES, type LegalBasis } from '../../../consent/legal-bases.ts';
 import { PURPOSES, type Purpose } from '../../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import { idNrProblem } from '../../domain/idnr.ts';
-import { ConsentBody, EvidenceRequestBody } from '../../schemas.ts';
+import { ConsentBody, EvidenceRequestBody } from '../../http/schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { berlinDay, dayString, endOfDayInBerlin, parseDay } from '../kit/dates.ts';
 import { evidenceTypeLabels, purposeLabels } from '../kit/labels.ts';

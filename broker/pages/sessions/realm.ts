@@ -5,7 +5,7 @@ import type { Router } from 'express';
 import { formRefusedPage } from '../kit/error-pages.ts';
 import type { Service } from '../kit/layout.ts';
 import { field, formBody, sendPage } from '../kit/security.ts';
-import type { WebSessions } from './web-sessions.ts';
+import type { WebSessions } from '../../identity/sessions/web-sessions.ts';
 
 export function mountRealm(router: Router, prefix: '/ui' | '/cockpit', service: Service, sessions: WebSessions, sandbox: boolean): void {
   router.use(prefix, formBody, sessions.load(), (req, res, next) => {

@@ -2,7 +2,7 @@
 // address from trying many names (or many IdNrs) in a row. Counted per broker process.
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { BrokerMetrics } from '../../metrics.ts';
+import type { BrokerMetrics } from '../../ops/metrics.ts';
 import { tooManyAttemptsPage } from '../kit/error-pages.ts';
 import type { Service } from '../kit/layout.ts';
 import { sendPage } from '../kit/security.ts';

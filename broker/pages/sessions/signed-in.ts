@@ -1,10 +1,10 @@
 // Guards for the pages behind a sign-in: who is signed in, checked on every request. A clerk's session
 // ends when the account is disabled, its password changed after sign-in, or its authority is gone.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Participant } from '../../auth/principal.ts';
+import type { Participant } from '../../identity/auth/principal.ts';
 import type { Context } from '../../context.ts';
-import type { ClerkAccount } from '../clerk-sign-in/clerk-accounts.ts';
-import type { WebSessionRecord } from './session-store.ts';
+import type { ClerkAccount } from '../../identity/clerks/clerk-accounts.ts';
+import type { WebSessionRecord } from '../../identity/sessions/session-store.ts';
 
 /** A signed-in clerk and the authority they act for. */
 export interface SignedInClerk {

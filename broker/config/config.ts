@@ -1,0 +1,285 @@
+// Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
+// cross-checks. Nothing else in the code reads process.env.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+
+const registerUrlVariable = (prefix: string) => `${prefix}_REGISTER_URL` as const;
+const registerCertVariable = (prefix: string) => `${prefix}_REGISTER_CERT_FILE` as const;
+
+/** Each evidence type's variables: <PREFIX>_REGISTER_URL and <PREFIX>_REGISTER_CERT_FILE (adapters/<type>/). */
+const registerVariables = Object.fromEntries(
+  EVIDENCE_TYPE_LIST.flatMap((t) => [
+    [registerUrlVariable(t.config.envPrefix), url.optional()],
+    [registerCertVariable(t.config.envPrefix), z.string().min(1).optional()],
+  ]),
+);
+const DEFAULT_SIMULATOR_PORTS = EVIDENCE_TYPE_LIST.map((t) => t.config.simulatorPort).join(',');
+
+/** The raw environment the broker understands; every variable is optional. */
+const StaticEnvSchema = z.object({
+  PORT: port.optional(),
+  HOST: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:.+|postgres(ql)?:\/\/.+)$/, 'must start with file: (SQLite) or postgresql:// (PostgreSQL)')
+    .optional(),
+  BROKER_DEMO_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  BROKER_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/).optional(),
+  REGISTER_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).optional(),
+  SIMULATOR_PORTS: z
+    .string()
+    .regex(new RegExp(`^\\d+(,\\d+){${EVIDENCE_TYPES.length - 1}}$`), `must be ${EVIDENCE_TYPES.length} ports: ${EVIDENCE_TYPES.join(',')}`)
+    .optional(),
+  BROKER_DEMO: z.enum(['true', 'false']).optional(),
+  BROKER_DEMO_ON_NETWORK: z.enum(['true', 'false']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  DATA_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  DATA_KEY_FILE: z.string().min(1).optional(),
+  RESULT_RETENTION_HOURS: z.coerce.number().int().min(1).max(168).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).optional(),
+  CONSENT_MAX_VALIDITY_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).optional(),
+  REGISTER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  ADMISSION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  SIGNING_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
+  AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  BROKER_MODE: z.enum(['development', 'production']).optional(),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  CA_DIR: z.string().min(1).optional(),
+  BROKER_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  BROKER_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
+  BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+  CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
+  COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
+});
+const EnvSchema = StaticEnvSchema.extend(registerVariables);
+/** The parsed environment; the evidence types' register variables are named by their descriptors. */
+export type Env = z.infer<typeof StaticEnvSchema> & {
+  [variable: `${string}_REGISTER_URL`]: string | undefined;
+  [variable: `${string}_REGISTER_CERT_FILE`]: string | undefined;
+};
+
+/** A PEM document given inline (tests, the demo) or as a file read at start-up. */
+export type PemSource = { pem: string } | { file: string };
+
+/**
+ * How register messages are signed (XML Signature, adapters/signing.ts): the broker's signing key and
+ * certificate, and the certificate pinned for each register; or 'sandbox', this process's sandbox key set
+ * (adapters/sandbox-trust.ts) — development only, refused in production mode at start-up.
+ */
+export type RegisterSigning = 'sandbox' | { key: PemSource; certificate: PemSource; registerCertificates: Record<EvidenceType, PemSource> };
+
+/** Each register's certificate variable (<PREFIX>_REGISTER_CERT_FILE). */
+export const REGISTER_CERT_VARIABLES: Readonly<Record<EvidenceType, string>> = perEvidenceType((t) => registerCertVariable(t.config.envPrefix));
+
+/** The variables of RegisterSigning, in the order they are reported. */
+const SIGNING_VARIABLES: Readonly<Record<'key' | 'certificate' | EvidenceType, string>> = {
+  key: 'BROKER_SIGNING_KEY_FILE',
+  certificate: 'BROKER_SIGNING_CERT_FILE',
+  ...REGISTER_CERT_VARIABLES,
+};
+
+/** The broker's validated configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** Identifies this broker as the sender of register messages. */
+  brokerId: string;
+  /** Demo mode: start the register simulators, seed a demo authority, citizen and consent. */
+  demo: boolean;
+  demoToken: string | undefined;
+  registerTimeoutMs: number;
+  /** Register endpoints; in demo mode the simulators' own addresses replace them. */
+  registerUrls: Record<EvidenceType, string>;
+  /** Ports of the simulators in demo mode (0 picks a free port). */
+  simulatorPorts: Record<EvidenceType, number>;
+  logLevel: NonNullable<Env['LOG_LEVEL']>;
+  /** How long the personal details of an audit entry are kept (IDNrG § 9: two years). */
+  auditRetentionDays: number;
+  /** Statistics cells with fewer transactions than this are suppressed. */
+  statisticsMinCount: number;
+  /** The demo clerk's password; generated at each start when unset. */
+  demoClerkPassword: string | undefined;
+  /** How citizens sign in to the cockpit: the sandbox stand-in (demo and test systems only) or not at all. */
+  citizenSignIn: 'sandbox' | 'off';
+  /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
+  cookieSecure: 'auto' | 'always';
+  /** production: HTTPS only, no demo, demo tokens refused. */
+  mode: 'development' | 'production';
+  /** HTTPS with optional client certificates (mutual TLS) when set. */
+  tls: { certFile: string; keyFile: string; clientCaFile: string } | null;
+  /** Where the broker's CA keeps its key and certificate (admin pki commands). */
+  caDir: string;
+  /** Signing of register messages and the registers' pinned certificates. */
+  registerSigning: RegisterSigning;
+  /** The Ed25519 key that signs audit checkpoints. */
+  auditSigningKey: { pem: string } | { file: string };
+  /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
+  checkpointIntervalSeconds: number;
+  /** How long evidence requests' metadata (who asked what, statuses, hashes) is kept. */
+  requestRetentionDays: number;
+  /** Key that seals answers held for idempotent replay and async delivery: given, or read/created in a file. */
+  dataKey: { base64: string } | { file: string };
+  /** How long a sealed answer is held for replay or async delivery. */
+  resultRetentionHours: number;
+  /** Evidence requests per participant and minute, per broker process (429 beyond). */
+  rateLimitPerMinute: number;
+  /** Requests in flight per broker process (503 beyond); a request counts once it is authenticated and its body read. */
+  maxInFlight: number;
+  /** How long a client may take to send a whole request (headers and body); 408 and closed beyond. */
+  requestTimeoutMs: number;
+  /** How long a client may take to send the request's headers. */
+  headersTimeoutMs: number;
+  /** Open connections per client address; more are closed at once. */
+  maxConnectionsPerClient: number;
+  /** The longest validity of a consent an authority records for itself (400 beyond). */
+  consentMaxValidityDays: number;
+  /** Sign-in attempts (clerk and citizen pages) per client address and minute, per process (429 page beyond). */
+  signInAttemptsPerMinute: number;
+  /** Calls in flight per register and process, and evidence requests admitted to it at once (broker/evidence/admission.ts). */
+  registerMaxInFlight: number;
+  /** How long a request whose registers are full waits for room before it is refused (503); 0 = at once. */
+  admissionWaitMs: number;
+  /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
+  signingThreads: number;
+}
+
+/** A configuration problem, reported as one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const picked = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid ${String(issue.path[0])}: ${issue.message}`);
+  }
+  return parsed.data as Env;
+}
+
+export function envToConfig(env: Env): Config {
+  const ports = (env.SIMULATOR_PORTS ?? DEFAULT_SIMULATOR_PORTS).split(',').map(Number);
+  const simulatorPorts = Object.fromEntries(EVIDENCE_TYPES.map((t, i) => [t, ports[i]!])) as Record<EvidenceType, number>;
+  const registerUrls = perEvidenceType((t) => env[registerUrlVariable(t.config.envPrefix)] ?? `http://127.0.0.1:${simulatorPorts[t.code]}`);
+  const fixedPorts = EVIDENCE_TYPES.map((t) => simulatorPorts[t]).filter((p) => p !== 0);
+  if (new Set(fixedPorts).size !== fixedPorts.length) {
+    throw new ConfigError('invalid SIMULATOR_PORTS: the ports must differ');
+  }
+  const mode = env.BROKER_MODE ?? 'development';
+  const caDir = env.CA_DIR ?? './data/ca';
+  if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError(`invalid ${env.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE go together`);
+  }
+  const tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, clientCaFile: env.TLS_CLIENT_CA_FILE ?? `${caDir}/ca.crt` } : null;
+  if (mode === 'production') {
+    if (env.BROKER_DEMO === 'true') throw new ConfigError('invalid BROKER_DEMO: production mode runs no demo');
+    if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
+    if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
+  }
+  const demo = (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true';
+  const host = env.HOST ?? '127.0.0.1';
+  // NOTE: the demo prints working tokens and the clerk's password and signs citizens in by IdNr alone.
+  if (demo && !isLoopback(host) && env.BROKER_DEMO_ON_NETWORK !== 'true') {
+    throw new ConfigError('invalid HOST: the demo (sandbox sign-in, printed tokens and password) listens on loopback only; set BROKER_DEMO=false, or BROKER_DEMO_ON_NETWORK=true for a public sandbox');
+  }
+  const registerSigning = signingFromEnv(env);
+  // NOTE: the sandbox sign-in proves nothing, so outside demo mode it must be switched on explicitly.
+  const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
+  return {
+    port: env.PORT ?? 8080,
+    host,
+    databaseUrl: env.DATABASE_URL ?? 'file:./data/broker.db',
+    brokerId: env.BROKER_ID ?? 'evidence-broker',
+    demo,
+    demoToken: env.BROKER_DEMO_TOKEN,
+    registerTimeoutMs: env.REGISTER_TIMEOUT_MS ?? 5000,
+    registerUrls,
+    simulatorPorts,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
+    statisticsMinCount: env.STATISTICS_MIN_COUNT ?? 5,
+    requestRetentionDays: env.REQUEST_RETENTION_DAYS ?? 90,
+    mode,
+    tls,
+    caDir,
+    registerSigning,
+    auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
+    checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
+    dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
+    resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
+    maxInFlight: env.MAX_IN_FLIGHT ?? 512,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS ?? 30_000,
+    headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS ?? 10_000, env.REQUEST_TIMEOUT_MS ?? 30_000),
+    maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT ?? 256,
+    consentMaxValidityDays: env.CONSENT_MAX_VALIDITY_DAYS ?? 365,
+    signInAttemptsPerMinute: env.SIGN_IN_ATTEMPTS_PER_MINUTE ?? 60,
+    registerMaxInFlight: env.REGISTER_MAX_IN_FLIGHT ?? 64,
+    admissionWaitMs: env.ADMISSION_WAIT_MS ?? 1000,
+    // auto: one thread per core beyond the event loop's, at least one, at most four.
+    signingThreads: env.SIGNING_THREADS === undefined || env.SIGNING_THREADS === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1)) : env.SIGNING_THREADS,
+    demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
+    citizenSignIn,
+    cookieSecure: env.COOKIE_SECURE ?? 'auto',
+  };
+}
+
+/** Whether a listening address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** All signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */
+function signingFromEnv(env: Env): RegisterSigning {
+  const files = Object.fromEntries(Object.entries(SIGNING_VARIABLES).map(([part, variable]) => [part, (env as Record<string, unknown>)[variable]])) as Record<keyof typeof SIGNING_VARIABLES, string | undefined>;
+  const missing = (Object.keys(SIGNING_VARIABLES) as (keyof typeof SIGNING_VARIABLES)[]).filter((part) => files[part] === undefined);
+  if (missing.length === Object.keys(SIGNING_VARIABLES).length) return 'sandbox';
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid ${SIGNING_VARIABLES[missing[0]!]}: ${Object.values(SIGNING_VARIABLES).join(', ')} go together`);
+  }
+  const file = (part: keyof typeof SIGNING_VARIABLES) => ({ file: files[part]! });
+  return {
+    key: file('key'),
+    certificate: file('certificate'),
+    registerCertificates: perEvidenceType((t) => file(t.code)),
+  };
+}
+
+/** Register signing from PEMs in memory: the broker's identity and each register's certificate (demo, tests). */
+export function registerSigningWith(broker: { keyPem: string; certPem: string }, registerCertificates: Record<EvidenceType, string>): RegisterSigning {
+  return {
+    key: { pem: broker.keyPem },
+    certificate: { pem: broker.certPem },
+    registerCertificates: perEvidenceType((t) => ({ pem: registerCertificates[t.code] })),
+  };
+}
+
+/** Configuration for tests and tools: defaults plus overrides, no environment. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const auditSigningKey = { pem: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return { ...envToConfig({}), logLevel: 'silent', dataKey: { base64: randomBytes(32).toString('base64') }, auditSigningKey, ...overrides };
+}

@@ -1,0 +1,9 @@
+import type { Router } from 'express';
+import type { Context } from '../../context.ts';
+
+/** GET /metrics — Prometheus text format. Holds no personal data; expose it to the monitoring network only. */
+export default function getMetrics(router: Router, ctx: Context): void {
+  router.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+}

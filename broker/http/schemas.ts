@@ -1,0 +1,211 @@
+// The API's request and response shapes: zod validates every input at the edge with these, and the
+// same schemas describe the API (OpenAPI) later. Handlers only ever see the parsed, typed values.
+import { z } from 'zod';
+import { PURPOSES } from '../domain/codes.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
+import { idNrProblem, idNrProblemMessages } from '../domain/idnr.ts';
+import { LEGAL_BASES } from '../../consent/legal-bases.ts';
+import { ValidationError } from '../domain/errors.ts';
+
+export const IdNr = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = idNrProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `IdNr ${idNrProblemMessages[problem]}` });
+  })
+  .meta({ description: 'Steuerliche Identifikationsnummer: 11 digits with a valid check digit', example: '86095742719' });
+
+const EvidenceType = z.enum(EVIDENCE_TYPES);
+const Purpose = z.enum(PURPOSES);
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
+const uniqueTypes = z
+  .array(EvidenceType)
+  .min(1)
+  .max(EVIDENCE_TYPES.length)
+  .refine((types) => new Set(types).size === types.length, 'must not repeat an evidence type');
+
+/** The purposes each type may serve (adapters/<type>/descriptor.ts), made once. */
+const PURPOSES_OF = perEvidenceType((t) => new Set<string>(t.purposes));
+
+/** Refuses a type that does not serve the purpose, naming it (`params.reason` lets pages word it themselves). */
+function servesPurpose(b: { evidenceTypes: EvidenceType[]; purpose: string }, ctx: z.RefinementCtx): void {
+  const unserved = b.evidenceTypes.filter((t) => !PURPOSES_OF[t].has(b.purpose));
+  if (unserved.length === 0) return;
+  const message = `${unserved.map((t) => `${t} may be asked for ${[...PURPOSES_OF[t]].join(', ')} only`).join('; ')}`;
+  ctx.addIssue({ code: 'custom', message, path: ['evidenceTypes'], params: { reason: 'purpose', types: unserved } });
+}
+
+export const EvidenceRequestBody = z
+  .strictObject({
+    citizen: z.strictObject({ idNr: IdNr }),
+    evidenceTypes: uniqueTypes,
+    purpose: Purpose,
+    caseReference: z.string().trim().min(1).max(100).regex(/^[\p{L}\p{N} ._\/-]+$/u, 'may hold letters, digits, space and . _ / -'),
+    consentId: z.uuid().optional(),
+    legalBasis: z.enum(LEGAL_BASES.map((b) => b.code) as [string, ...string[]]).optional(),
+    period: z
+      .strictObject({ from: Month, to: Month })
+      .refine((p) => p.from <= p.to, 'from must not be after to')
+      .optional(),
+  })
+  .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' })
+  .superRefine(servesPurpose);
+export type EvidenceRequestBody = z.infer<typeof EvidenceRequestBody>;
+
+export const EvidenceRequestHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{16,255}$/, 'must be 16 to 255 visible ASCII characters (a UUID is a good choice)')
+    .optional(),
+  prefer: z.string().max(200).optional(),
+});
+
+export const ConsentBody = z
+  .strictObject({
+    citizen: z.strictObject({ idNr: IdNr }),
+    grantee: z.string().min(1).max(100),
+    evidenceTypes: uniqueTypes,
+    purpose: Purpose,
+    validFrom: z.iso.datetime({ offset: true }).optional(),
+    validUntil: z.iso.datetime({ offset: true }),
+  })
+  .refine((c) => !c.validFrom || c.validFrom < c.validUntil, { message: 'validFrom must be before validUntil', path: ['validUntil'] })
+  .superRefine(servesPurpose);
+export type ConsentBody = z.infer<typeof ConsentBody>;
+
+export const IdParam = z.strictObject({ id: z.uuid() });
+
+export const CheckpointsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().meta({ description: 'only checkpoints after this sequence number' }),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export const StatisticsQuery = z
+  .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });
+export const IdNrParam = z.strictObject({ idNr: IdNr });
+
+/** Parses a value with a schema or throws a 400 naming each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const invalidParams = result.error.issues.map((issue) => ({
+    name: [where, ...issue.path.map(String)].join('.'),
+    reason: issue.message,
+  }));
+  throw new ValidationError(`Invalid ${where}: ${invalidParams.map((p) => `${p.name} ${p.reason}`).join('; ')}`, invalidParams);
+}
+
+// ---- Responses: what the API answers. Used for the OpenAPI document and checked by the tests. ----
+
+const ItemStatus = z.enum(['delivered', 'not-found', 'unavailable', 'pending']);
+const Basis = z.union([
+  z.object({ basis: z.literal('consent'), consentId: z.uuid() }),
+  z.object({ basis: z.literal('legal-basis'), legalBasis: z.string() }),
+]);
+
+export const EvidenceItemView = z.object({
+  type: EvidenceType,
+  status: ItemStatus,
+  data: z
+    .union(EVIDENCE_TYPE_LIST.map((t) => t.evidenceSchema) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]])
+    .nullable()
+    .meta({ description: 'The evidence, only in the answer that delivered it; the broker keeps no copy' }),
+  provenance: z.object({ register: z.string(), fetchedAt: z.iso.datetime().nullable() }),
+  reason: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: 'Why the item is unavailable' }),
+  dataHash: z.string().regex(/^[0-9a-f]{64}$/).optional().meta({ description: 'SHA-256 of the canonical JSON of the delivered data' }),
+});
+
+export const EvidenceAnswerView = z.object({
+  id: z.uuid(),
+  status: z.enum(['in-progress', 'complete', 'partial', 'failed']).meta({ description: 'in-progress only for an accepted async request' }),
+  purpose: Purpose,
+  caseReference: z.string(),
+  period: z.object({ from: Month, to: Month }),
+  createdAt: z.iso.datetime(),
+  basis: Basis,
+  evidence: z.array(EvidenceItemView),
+  auditEntryId: z.number().int().positive().nullable(),
+});
+
+export const ConsentView = z.object({
+  id: z.uuid(),
+  citizen: z.object({ idNr: z.string() }),
+  grantee: z.string(),
+  evidenceTypes: z.array(EvidenceType),
+  purpose: Purpose,
+  validFrom: z.iso.datetime(),
+  validUntil: z.iso.datetime(),
+  grantedAt: z.iso.datetime(),
+  state: z.enum(['active', 'revoked', 'expired', 'not-yet-valid']),
+  revokedAt: z.iso.datetime().nullable(),
+});
+export type ConsentView = z.infer<typeof ConsentView>;
+
+export const ConsentListView = z.object({ consents: z.array(ConsentView) });
+
+export const TransferListView = z.object({
+  transfers: z.array(
+    z.looseObject({
+      auditEntryId: z.number().int(),
+      at: z.iso.datetime(),
+      requester: z.string(),
+      requestId: z.uuid().nullable(),
+      purpose: Purpose.optional(),
+      caseReference: z.string().optional(),
+      basis: Basis.optional(),
+      outcome: z.enum(['complete', 'partial', 'failed']).optional(),
+      items: z.array(z.object({ type: EvidenceType, register: z.string(), status: ItemStatus, dataHash: z.string().optional(), reason: z.string().optional() })).optional(),
+    }),
+  ),
+});
+
+export const MeView = z.union([
+  z.object({
+    kind: z.literal('participant'),
+    participantId: z.string(),
+    name: z.string(),
+    region: z.string(),
+    may: z.object({ evidenceTypes: z.array(EvidenceType), purposes: z.array(Purpose), legalBases: z.array(z.string()) }),
+  }),
+  z.object({ kind: z.literal('citizen'), citizen: z.object({ idNr: z.string() }) }),
+  z.object({ kind: z.literal('operator'), name: z.string() }),
+]);
+
+export const VerifyView = z.union([
+  z.object({ ok: z.literal(true), entries: z.number().int(), headHash: z.string(), detailsChecked: z.number().int() }),
+  z.object({ ok: z.literal(false), entries: z.number().int(), brokenAt: z.number().int(), reason: z.string() }),
+]);
+
+export const CheckpointView = z.object({
+  seq: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime(),
+  signature: z.string().meta({ description: 'Ed25519 over "evidence-broker-checkpoint:v1\\n{seq}\\n{hash}\\n{createdAt}", base64' }),
+  keyId: z.string(),
+  publicKey: z.string(),
+});
+
+export const CheckpointListView = z.object({ algorithm: z.literal('Ed25519'), keyId: z.string(), publicKey: z.string(), checkpoints: z.array(CheckpointView) });
+
+export const HealthView = z.object({ status: z.string(), database: z.string().optional() });
+
+export const StatisticsView = z.object({
+  from: Month,
+  to: Month,
+  suppressionThreshold: z.number().int(),
+  rows: z.array(
+    z.object({ month: Month, region: z.string(), evidenceType: EvidenceType, transactions: z.number().int().nullable(), suppressed: z.boolean() }),
+  ),
+});
+
+export const ProblemView = z.object({
+  type: z.url(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().meta({ description: 'Stable error code; the last path segment of `type`' }),
+  instance: z.string().optional(),
+  invalidParams: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+  refusal: z.string().optional(),
+});

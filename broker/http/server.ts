@@ -1,0 +1,202 @@
+// The HTTP server: middleware order, routes, problem+json errors. No business logic here.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import http, { type Server } from 'node:http';
+import https from 'node:https';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { authenticate } from '../identity/auth/authenticate.ts';
+import type { Config } from '../config/config.ts';
+import { createContext, type Context, type ContextOverrides } from '../context.ts';
+import { BrokerError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { problemMiddleware } from './problem-response.ts';
+import { firstDuplicateKey } from './json-duplicate-keys.ts';
+import { retireDemoData } from '../ops/demo-identities.ts';
+import { purgeExpired } from '../ops/lifecycle.ts';
+import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerCaller } from './load-limits.ts';
+import { formBody, PAGE_PREFIXES } from '../pages/kit/security.ts';
+import { pages } from '../pages/index.ts';
+import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
+import { XML_BODY_LIMIT_BYTES, XML_MEDIA_TYPES } from './xml-api/namespace.ts';
+import { sentXml, takesXmlBody } from './xml-api/negotiation.ts';
+
+const JSON_LIMIT = '64kb';
+
+export function createApp(ctx: Context): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(ctx));
+  const inFlight = inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics);
+  app.use(inFlight);
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...(ctx.cfg.tls ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}) });
+    next();
+  });
+
+  const web = express.Router();
+  // Page forms are read by each realm's body parser; a request with a body counts in flight once it is read.
+  web.use([...PAGE_PREFIXES], formBody, inFlight.afterBody);
+  for (const page of pages) page(web, ctx);
+  app.use(web);
+
+  const open = express.Router();
+  for (const route of publicRoutes) route(open, ctx);
+  app.use(open);
+
+  // Everything under /v1 is the JSON API: the caller is identified from the headers (401 before any body is
+  // read), then the body is read and typed, then the route.
+  const api = express.Router();
+  api.use(
+    '/v1',
+    requireJsonBody,
+    authenticate({ tokens: ctx.tokens, certificates: ctx.certificates, participants: ctx.participants, refuseDemoTokens: ctx.cfg.mode === 'production' }),
+    rateLimitPerCaller(ctx.cfg.rateLimitPerMinute, ctx.metrics),
+    express.json({ limit: JSON_LIMIT, strict: true, type: ['application/json', 'application/*+json'], verify: noteDuplicateKeys }),
+    refuseDuplicateKeys,
+    // XML stays raw bytes here (never inflated): the route decodes it strictly as UTF-8 and validates it.
+    express.raw({ limit: XML_BODY_LIMIT_BYTES, inflate: false, type: [...XML_MEDIA_TYPES] }),
+    inFlight.afterBody,
+  );
+  for (const route of authenticatedRoutes) route(api, ctx);
+  app.use(api);
+
+  // NOTE: the detail never repeats the path: an encoded path may carry an IdNr.
+  app.use((req, _res, next) => next(new NotFoundError(`${req.method} on this address`)));
+  app.use(problemMiddleware(ctx.log, ctx.metrics));
+  return app;
+}
+
+/** A body-carrying request must say it is JSON (or XML, where a route takes XML); anything else is refused before parsing. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (hasBody(req) && !req.is(['application/json', 'application/*+json']) && !(sentXml(req) && takesXmlBody(req))) {
+    return next(new BrokerError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json (or application/xml to POST /v1/evidence-requests)'));
+  }
+  next();
+}
+
+const duplicateKeys = new WeakMap<Request, string>();
+
+/** Notes a key named twice in one object of a JSON body (express.json's verify step sees the raw text). */
+function noteDuplicateKeys(req: Request, _res: Response, buf: Buffer): void {
+  const key = firstDuplicateKey(buf.toString('utf8'));
+  if (key !== null) duplicateKeys.set(req, key);
+}
+
+/** A JSON body with a key twice in one object is refused (400) before any route reads it. */
+function refuseDuplicateKeys(req: Request, _res: Response, next: NextFunction): void {
+  const key = duplicateKeys.get(req);
+  if (key === undefined) return next();
+  next(new ValidationError('The JSON body names a key twice in one object', [{ name: 'body', reason: `duplicate key ${JSON.stringify(key.slice(0, 40))}` }]));
+}
+
+/** One log line and the HTTP metrics per request: route pattern (never the URL, which may hold an IdNr), status, duration. */
+function requestLog(ctx: Context) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    const requestId = req.get('x-request-id')?.match(/^[\w.-]{1,64}$/)?.[0] ?? randomUUID();
+    res.set('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const route: string = req.route?.path ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      ctx.metrics.httpRequests.inc({ method: req.method, route, status: res.statusCode });
+      ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      // A flood of refusals (429) is counted in the metrics, not written line by line.
+      ctx.log[res.statusCode === 429 ? 'debug' : 'info'](
+        {
+          requestId,
+          method: req.method,
+          route,
+          status: res.statusCode,
+          ms: seconds * 1000,
+          caller: req.principal?.kind === 'participant' ? req.principal.participant.id : req.principal?.kind,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+/** A running broker. */
+export interface RunningBroker {
+  url: string;
+  port: number;
+  ctx: Context;
+  app: express.Express;
+  server: Server;
+  close(drainMs?: number): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 5_000;
+const PURGE_INTERVAL_MS = 15 * 60_000;
+
+export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
+  const ctx = await createContext(cfg, overrides);
+  if (cfg.mode === 'production') await retireDemoData(ctx);
+  // Recover before serving: async requests a crashed process held are resumed, expired answers erased.
+  const recovered = await ctx.evidence.sweep();
+  if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');
+  const sweeper = setInterval(() => {
+    ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
+    ctx.checkpoints.createIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'checkpoint failed'));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  const purge = async () => {
+    const purged = await purgeExpired(ctx.database.prisma, ctx.clock(), cfg.requestRetentionDays);
+    if (purged.requests + purged.auditDetails > 0) ctx.log.info(purged, 'expired data deleted');
+  };
+  await purge();
+  const purger = setInterval(() => void purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')), PURGE_INTERVAL_MS);
+  purger.unref();
+  const app = createApp(ctx);
+  // A client must send its whole request within these limits, checked every second (Node's default: 30 s).
+  const timeouts = { requestTimeout: cfg.requestTimeoutMs, headersTimeout: cfg.headersTimeoutMs, connectionsCheckingInterval: 1000 };
+  const server: Server = cfg.tls
+    ? https.createServer(
+        {
+          ...timeouts,
+          cert: readFileSync(cfg.tls.certFile),
+          key: readFileSync(cfg.tls.keyFile),
+          ca: readFileSync(cfg.tls.clientCaFile),
+          // Client certificates are asked for, and checked in authentication (refused with 401 there),
+          // so browsers and token callers without one still reach the pages and the token paths.
+          requestCert: true,
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+        app,
+      )
+    : http.createServer(timeouts, app);
+  limitConnectionsPerClient(server, cfg.maxConnectionsPerClient, ctx.metrics);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
+    port,
+    ctx,
+    app,
+    server,
+    /**
+     * Graceful: stop accepting, let requests in flight finish (and async work this process started), then
+     * close the database. Connections still busy after the drain deadline are cut.
+     */
+    async close(drainMs = cfg.registerTimeoutMs + 5_000) {
+      clearInterval(sweeper);
+      clearInterval(purger);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections turn idle once their request is answered: close them as they do.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      await ctx.evidence.drain();
+      clearInterval(reaper);
+      clearTimeout(deadline);
+      await ctx.close();
+    },
+  };
+}

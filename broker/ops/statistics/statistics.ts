@@ -1,0 +1,76 @@
+// Anonymized monthly counts of evidence items delivered to authorities, per region and evidence type, for the
+// federal statistics component (ZSK). Small counts are suppressed so no cell points at a handful of people; no
+// totals are published, so a suppressed cell cannot be recovered by subtraction.
+import type { Db } from '../../db/database.ts';
+import type { EvidenceType } from '../../../adapters/index.ts';
+
+/** One cell of the statistics: a month, a region, an evidence type. */
+export interface StatisticsRow {
+  month: string;
+  region: string;
+  evidenceType: EvidenceType;
+  /** null when suppressed. */
+  transactions: number | null;
+  suppressed: boolean;
+}
+
+/** The statistics for a range of months. */
+export interface Statistics {
+  from: string;
+  to: string;
+  suppressionThreshold: number;
+  rows: StatisticsRow[];
+}
+
+const BATCH = 10_000;
+
+/** Pure: counts keyed "month|region|type" to rows, small counts suppressed, sorted. */
+export function toRows(counts: Map<string, number>, threshold: number): StatisticsRow[] {
+  return [...counts.entries()]
+    .map(([key, n]) => {
+      const [month, region, evidenceType] = key.split('|') as [string, string, EvidenceType];
+      const suppressed = n < threshold;
+      return { month, region, evidenceType, transactions: suppressed ? null : n, suppressed };
+    })
+    .sort((a, b) => a.month.localeCompare(b.month) || a.region.localeCompare(b.region) || a.evidenceType.localeCompare(b.evidenceType));
+}
+
+const monthOf = (d: Date) => d.toISOString().slice(0, 7);
+
+/** Bounds of a month range as dates: [first instant of `from`, first instant after `to`). */
+function bounds(from: string, to: string): { gte: Date; lt: Date } {
+  const [y, m] = to.split('-').map(Number) as [number, number];
+  return { gte: new Date(`${from}-01T00:00:00Z`), lt: new Date(Date.UTC(y, m, 1)) };
+}
+
+export async function computeStatistics(db: Db, range: { from: string; to: string }, threshold: number): Promise<Statistics> {
+  const regions = new Map((await db.participant.findMany({ select: { id: true, region: true } })).map((p) => [p.id, p.region]));
+  const counts = new Map<string, number>();
+  let cursor: string | undefined;
+  // Batches keep memory flat however many requests the range holds.
+  for (;;) {
+    const requests = await db.evidenceRequest.findMany({
+      where: { createdAt: bounds(range.from, range.to) },
+      select: { id: true, createdAt: true, participantId: true, items: { where: { status: 'delivered' }, select: { type: true } } },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    });
+    for (const r of requests) {
+      const region = regions.get(r.participantId) ?? 'unknown';
+      for (const item of r.items) {
+        const key = `${monthOf(r.createdAt)}|${region}|${item.type}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    if (requests.length < BATCH) break;
+    cursor = requests[requests.length - 1]!.id;
+  }
+  return { ...range, suppressionThreshold: threshold, rows: toRows(counts, threshold) };
+}
+
+export function statisticsCsv(s: Statistics): string {
+  const lines = ['month,region,evidence_type,transactions,suppressed'];
+  for (const r of s.rows) lines.push(`${r.month},${r.region},${r.evidenceType},${r.transactions ?? ''},${r.suppressed}`);
+  return lines.join('\n') + '\n';
+}
