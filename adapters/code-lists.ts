@@ -1,7 +1,6 @@
-// Every code list the XML messages cite, the XÖV way: a listURI, a listVersionID and the codes; the evidence
-// types' lists are derived from the descriptors (./index.ts). The same lists are published as genericode
-// documents in xoev-schemas/codelisten/ and enumerated in xoev-schemas/basis/eb-basis-1.0.xsd (both kept in
-// step by scripts/generate-xoev.ts and test/xml/code-lists.test.ts).
+// Every code list the XML messages cite (listURI, listVersionID, codes); the evidence types' lists derive
+// from the descriptors so a new type cannot miss one. scripts/generate-xoev.ts keeps the genericode files
+// and the XSD enumerations in step.
 import { CODE_LISTS } from '../broker/domain/codes.ts';
 import type { ErrorCode } from '../broker/domain/error-codes.ts';
 import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';

@@ -1,14 +1,6 @@
-// The message family our registers share (the content of the transport envelope, ./transport-envelope.ts).
-// A query names the citizen, purpose and period; an answer carries a status and, when found, the register's
-// evidence. Each register defines its own namespace and schema (xoev-schemas/<register>/), root element
-// names, the content of `zeitraum` (months, days or years) and of `nachweis`; the rest is built and read here
-// once, so the three registers cannot drift apart in how they address a citizen or report a status.
-// Every message is signed when built (./signing.ts) and read through readSignedMessage (./xml-schemas.ts):
-// profile, XSD of envelope and content, the signature with the sender's pinned certificate, then the zod
-// shape below over the signed content, then the envelope's addressing against the message header.
-// NOTE: build and parse take the sender's key and the certificate pinned for the peer; given none, they use
-// this process's sandbox key set (./sandbox-trust.ts) — tests and tools. The adapters and the simulators
-// always pass theirs. There is no way to build or read an unsigned message.
+// The message family every register shares, built and read once here so registers cannot drift apart in
+// how they address a citizen or report a status; each register adds its namespace, roots and payload.
+// NOTE: no unsigned message can be built or read; given no keys, the sandbox key set is used (tests, tools).
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
 import type { Purpose } from '../broker/domain/codes.ts';
@@ -67,10 +59,8 @@ export interface MessageFamilySpec<S, P> {
 }
 
 /**
- * Builds and reads one register's messages, each in its signed transport envelope. build* sign with the
- * sender's identity (default: the sandbox broker's for queries, the sandbox register's for answers); parse*
- * verify with the certificate pinned for the sender (same defaults) and throw XmlMessageError — its subclass
- * SignatureError for a missing, foreign or broken signature.
+ * Builds and reads one register's messages in their signed envelope (default identities: the sandbox's).
+ * parse* verify with the sender's pinned certificate; they throw XmlMessageError, SignatureError for signatures.
  */
 export interface MessageFamily<S, P> {
   readonly register: RegisterId;

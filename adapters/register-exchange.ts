@@ -1,10 +1,6 @@
-// The one path every register adapter takes: build the query (in its transport envelope) and sign it with the
-// broker's key, send it, read the answer (profile, XSD of envelope and content, the register's signature with
-// the certificate pinned for that register, shape of the signed content: ./xml-schemas.ts), make sure it
-// answers *our* query about *our* citizen, map it to the normalized evidence with the register's semantic
-// checks (period, signs, plausibility) and check the result against the evidence model. A refused answer
-// fails only its own item. Each register supplies only its message family and its mapping
-// (adapters/<register>/adapter.ts).
+// The one path every register adapter takes — sign and send the query, verify the answer, check it answers
+// *our* query about *our* citizen, map it with the register's semantic checks — so a register supplies only
+// its message family and mapping, and a refused answer fails only its own item.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';

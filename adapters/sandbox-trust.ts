@@ -1,10 +1,6 @@
-// The sandbox's key set for signed register messages: one CA made with the broker's own PKI code
-// (broker/directory/ca.ts, node-forge), a signing certificate for the broker and one for each register simulator.
-// Made per process on first use (the CA and broker at once, each register when first asked for) and kept in
-// memory only — nothing is written, and no other process trusts it.
-// The simulators use it unless given other keys, and so does every message build or read that is given no
-// keys (tests, tools). A broker outside demo mode signs with its configured key and pins its registers'
-// configured certificates (broker/config/config.ts), so a sandbox key can never stand in for a real register.
+// The sandbox's key set for signed register messages: a CA, a broker and per-register certificates, made
+// per process in memory so nothing outside trusts them. NOTE: outside demo mode the broker signs and pins only
+// configured keys (broker/config/config.ts), so a sandbox key can never stand in for a real register.
 import { createCa, createCsr, generateKeyPem, issueCertificate, type CertificateAuthority } from '../broker/directory/ca.ts';
 import type { RegisterId } from './contract.ts';
 import type { SigningIdentity } from './signing.ts';

@@ -1,9 +1,6 @@
-// A pool of worker threads for the private-key operation of register-message signatures. RSA-3072 signing
-// costs ~1.5 ms of CPU per message and the broker signs one query per register call; on the event loop the
-// three queries of a request are signed one after another and every other request waits behind them. The pool
-// (piscina) runs them on the other cores while the event loop goes on; canonicalization and digests, which are
-// cheap, stay on the main thread (./signing.ts signEnvelopeWith), so a task is only the ~500 canonical bytes of
-// SignedInfo and the parsed key (KeyObjects cross threads by postMessage).
+// Worker threads for the RSA private-key operation, most of a signature's cost: off the event loop, one
+// request's register queries no longer hold up every other request. Canonicalization stays on the main
+// thread, so a task is only the SignedInfo bytes and a KeyObject (KeyObjects cross threads).
 import { Piscina } from 'piscina';
 import { rsaPssSign, type SignatureOperation } from './signing.ts';
 

@@ -1,25 +1,6 @@
-// XML Signature of the register messages (W3C XMLDSig, with xml-crypto): every transport envelope
-// (xoev-schemas/transport/eb-transport-1.1.xsd) is signed by its sender over exactly one element, its
-// `inhalt`, and verified by its receiver with the certificate pinned for that sender — never with a key or
-// certificate the message carries. node-forge makes the keys and certificates (broker/directory/ca.ts); signing and
-// verifying use xml-crypto's exclusive C14N and Node's built-in crypto (RSASSA-PSS, SHA-256).
-//
-// The profile: one way to sign, everything else is refused.
-//   - `ds:Signature` is the last child of `umschlag` and the only Signature anywhere in the document.
-//   - SignedInfo: CanonicalizationMethod exclusive C14N (without InclusiveNamespaces), SignatureMethod
-//     RSASSA-PSS with SHA-256 (RFC 6931 `sha256-rsa-MGF1`: MGF1-SHA-256, 32-byte salt), exactly one Reference.
-//   - The Reference: URI "#" + the Id of the envelope's own `inhalt`, an Id no other element of the document
-//     carries; exactly one Transform, exclusive C14N; DigestMethod SHA-256. No Object, no Manifest. A KeyInfo
-//     may be there (a peer may send its certificate) and is ignored: the key is the one pinned for the peer.
-// Against signature wrapping (CVE-2024-32962, CVE-2025-29774/29775 were about embedded keys and several
-// references), the digest is computed over the one element the checks below found (the envelope's own `inhalt`,
-// the only holder of its Id), the receiver reads the message from those canonical bytes once the signature
-// verified, and readSignedMessage checks that they are the very `inhalt` the schema validated (./xml-schemas.ts).
-//
-// Why RSASSA-PSS with SHA-256: the PKI is RSA (node-forge issues RSA certificates only), BSI TR-02102-1
-// recommends PSS over PKCS#1 v1.5 padding for new RSA signatures, XMLDSig tools (xml-crypto, Apache Santuario)
-// implement it, and it costs what PKCS#1 v1.5 costs. ECDSA would need certificates node-forge cannot issue.
-// The private-key operation (RSA-3072: ~1.5 ms) is most of a message's signing cost; each key is parsed once.
+// XML Signature of register envelopes over their `inhalt`, one profile, verified only with the certificate
+// pinned for the sender (profile and why RSASSA-PSS: README, "Signed register messages").
+// NOTE: against signature wrapping, the digest covers the one element checked here, and readers use its bytes.
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
 import {
   constants,
@@ -60,11 +41,9 @@ export class SignatureError extends XmlMessageError {
 
 // ---- signing --------------------------------------------------------------------------------------------
 
-// NOTE: the profile has exactly one shape, so signing and verifying assemble it directly from three parts,
-// none hand-made: xml-crypto's exclusive C14N (the part that is easy to get wrong), Node's SHA-256 and Node's
-// RSASSA-PSS. xml-crypto's general SignedXml path costs several times more per message (it re-parses and
-// re-serializes the document and finds elements by XPath); the tests keep it as the oracle: what we sign,
-// xml-crypto verifies, and what xml-crypto signs, we verify (test/adapters/signing-profile.test.ts).
+// NOTE: the profile has one shape, so it is assembled from xml-crypto's exclusive C14N and Node's crypto,
+// not SignedXml's general path (re-parse, XPath), which costs several times more; SignedXml stays the tests'
+// oracle both ways (test/adapters/signing-profile.test.ts).
 const exclusiveC14n = new ExclusiveCanonicalization();
 
 /** Exclusive C14N of one element (comments dropped, no InclusiveNamespaces): the bytes a digest or signature covers. */
@@ -78,7 +57,7 @@ function digestOf(canonical: string): string {
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } as const;
 
-// Parsed keys, by their PEM: a PEM private key costs ~1 ms to parse, as much as the signature itself.
+// Parsed keys, by their PEM: parsing a PEM private key costs about as much as the signature itself.
 const privateKeys = new Map<string, KeyObject>();
 const pinnedKeys = new Map<string, KeyObject>();
 function cached(cache: Map<string, KeyObject>, pem: string, parse: (pem: string) => KeyObject): KeyObject {

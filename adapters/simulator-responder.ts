@@ -1,10 +1,6 @@
-// The message side every register simulator shares: read a query of the register's family (validated
-// against its schema like every incoming message), look the citizen up in the register's synthetic records,
-// and answer — or play a content fault: answer about another citizen, accept the query for later
-// ('in-bearbeitung') and deliver on a poll with the ticket, or deliver records that are valid XML but wrong
-// (a negative amount, a period outside the requested one) so a sandbox user sees the broker refuse them.
-// Like a real register it reads only queries signed by the broker whose certificate it pins, and signs every
-// answer with its own key (./signing.ts); a query it cannot verify is refused (SignatureError, HTTP 401).
+// The message side every register simulator shares: read a signed query, answer from synthetic records, or
+// play a content fault (another citizen, 'in-bearbeitung' then a poll, valid but wrong records) so sandbox
+// users see the broker refuse it. Like a real register it verifies the broker's signature and signs answers.
 import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';

@@ -1,10 +1,6 @@
-// The HTTP side every register simulator shares: one POST endpoint that answers XML, switchable latency
-// and faults (for tests and for sandbox users via GET/POST /_control), a request counter, clean shutdown.
-// A register plugs in only its message handling (RegisterMessageHandler), which validates every request
-// against the register's schema and checks its signature before reading it (unsigned or badly signed: 401).
-// Fault 'raw' answers any bytes a tester chooses, exactly as given and so unsigned unless they carry a
-// signature (e.g. a document of the hostile-XML corpus, test/xml/corpus/), so a broker's answer parsing can be
-// tried on them. The broker's request id (`X-Request-Id`) is echoed on every answer to a register request.
+// The HTTP side every register simulator shares: one XML endpoint, switchable latency and faults (/_control),
+// a request counter, clean shutdown. Fault 'raw' sends bytes exactly as given (e.g. test/xml/corpus/), so
+// the broker's answer parsing can be tried on hostile documents.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

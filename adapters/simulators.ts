@@ -1,8 +1,6 @@
-// Starts every evidence type's register simulator together: for tests (port 0), for `npm start` in demo mode,
-// and as the public sandbox (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`, ports
-// from SIMULATOR_PORTS or the descriptors' defaults). Each simulator signs its answers with its register's key and reads only
-// queries signed by the broker it pins: by default the sandbox key set of this process (./sandbox-trust.ts),
-// so a broker in the same process pins `certificates` and signs with sandboxTrust().broker.
+// Starts every evidence type's register simulator together: for tests (port 0), demo `npm start`, and the
+// public sandbox (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`). By default they
+// trust this process's sandbox key set (./sandbox-trust.ts), so a broker in the same process pins `certificates`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,11 +1,6 @@
-// The OSCI-style transport envelope every register message travels in (xoev-schemas/transport/): a transport
-// header that addresses the message (envelope id, time, sender, recipient, message type), `inhalt`, which
-// carries exactly one message of a register family, and the sender's XML Signature over `inhalt`
-// (./signing.ts): the envelope is sealed, then signed; a receiver verifies it with the sender's pinned
-// certificate and reads only what the signature covers (readSignedMessage, ./xml-schemas.ts).
-// NOTE: the transport header is routing information and is not signed; the message header inside is what the
-// parties answer to. A reader checks that both agree (checkEnvelope) and that `inhalt/@Id`, which the
-// signature covers, names the envelope, so a mis-addressed, re-labelled or re-wrapped envelope is refused.
+// The OSCI-style transport envelope every register message travels in (xoev-schemas/transport/).
+// NOTE: the transport header is not signed, only `inhalt` is; a reader checks that the header agrees with the
+// message header inside and that the signed `inhalt/@Id` names this envelope, so re-wrapping is refused.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';

@@ -1,17 +1,6 @@
-// XSD validation of every XML message, against the schemas in xoev-schemas/.
-//
-// Why libxml2-wasm: it is a maintained WebAssembly build of libxml2 — the library behind xmllint, which XÖV
-// tool chains use to check conformance — so it does real XSD 1.0 validation (facets, identity constraints,
-// strict wildcards, fixed values, derivation by restriction), with no native build and no platform binary to
-// download. It is also closed by construction: the WebAssembly module has no file system and no network
-// client of its own, documents are parsed with XML_PARSE_NO_XXE and XML_PARSE_NONET (no external DTD or
-// entity is ever loaded, none is substituted), and the only loader it is given (below) serves exactly the
-// files of xoev-schemas/, and only while a schema is being compiled. DOCTYPEs never reach it anyway
-// (checkDocumentProfile refuses them first), and a DTD that did would be refused after parsing.
-//
-// Each schema set is compiled once, when its first message schema is defined at module load, and kept for
-// the life of the process (module-level cache). Every parsed document is disposed after validation, so the
-// WebAssembly heap does not grow with the number of messages.
+// XSD validation of every XML message against xoev-schemas/ with libxml2-wasm: real XSD 1.0, no native build,
+// and closed (no file system or network; our one loader serves our XSDs only while compiling; see
+// xoev-schemas/README.md). Schema sets compile once per process; documents are disposed after validation.
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   ParseOption,
@@ -217,10 +206,9 @@ export function readMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodT
 }
 
 /**
- * The one way to read a signed transport envelope: profile → XSD (signature present) → signature verified
- * with the sender's pinned certificate → tree, whose `inhalt` is read from the signed canonical bytes (and
- * must be what the schema validated) → the message's zod shape. Throws SignatureError for any signature
- * problem, XmlMessageError for the rest; neither names a value from the document.
+ * The one way to read a signed envelope: profile → XSD → signature with the sender's pinned certificate →
+ * tree, its `inhalt` taken from the signed bytes → zod shape. Throws SignatureError or XmlMessageError,
+ * neither naming a value from the document.
  */
 export function readSignedMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodType<T>, senderCertPem: string): T {
   if (!schema.signed) throw new Error('readSignedMessage reads signed envelopes only');

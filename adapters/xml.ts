@@ -1,11 +1,6 @@
-// Safe XML reading and the XÖV conventions every message shares: the message profile every incoming document
-// must keep, the message header (Basisnachricht-like nachrichtenkopf), typed codes with listURI/listVersionID,
-// and euro amounts. Schema validation (libxml2-wasm) lives in ./xml-schemas.ts, which composes the reading
-// steps: profile check here → XSD validation there → the tree read here → the message's zod shape.
-// NOTE: every document we read comes from another system and is hostile until read: DOCTYPE and entity
-// declarations are refused before any parser sees them, size and depth are capped, and no parser ever
-// expands entities or loads anything. Error messages name the problem, never the document's content (it
-// holds personal data).
+// Safe XML reading and the XÖV conventions every message shares: profile, message header, typed codes, euros.
+// NOTE: every document is hostile until read: no DOCTYPE or entity declaration reaches a parser, none expands
+// entities or loads anything, size and depth are capped, errors never quote content (it holds personal data).
 import { XMLParser } from 'fast-xml-parser';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
@@ -62,10 +57,9 @@ const DECLARATION = /^<\?xml\s+version\s*=\s*(["'])1\.0\1(?:\s+encoding\s*=\s*([
 const MAX_NAMESPACE_DECLARATIONS = 32;
 
 /**
- * Checks what every message must be before any parser reads it: at most maxBytes of UTF-8, XML 1.0 declared
- * as UTF-8 (or not declared), no DOCTYPE or entity declaration, no processing instruction, no CDATA section,
- * a bounded number of namespace declarations. `xml` is decoded text: a UTF-8 byte order mark was removed by
- * the decoder, so a U+FEFF left at the start (a second mark) is content before the root and refused.
+ * Checks what every message must be before any parser reads it: size, XML 1.0 in UTF-8, no DOCTYPE, entity
+ * declaration, processing instruction or CDATA, bounded namespace declarations. A U+FEFF left after decoding
+ * is a second byte order mark, i.e. content before the root, and refused.
  */
 export function checkDocumentProfile(xml: string, limits: XmlLimits): void {
   if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {

@@ -1,7 +1,6 @@
-// Legal bases under which an authority may fetch evidence without the citizen's consent, gathered from the
-// evidence types' descriptors (adapters/<type>/descriptor.ts): a basis named by several types covers each.
-// NOTE: this is the demo policy of the sandbox; an operator replaces it with the bases its authorities
-// actually rely on. Each entry allows exactly the listed purposes and evidence types, nothing more.
+// Legal bases under which an authority may fetch evidence without consent, gathered from the descriptors.
+// NOTE: this is the sandbox's demo policy; an operator replaces it with the bases its authorities rely on.
+// Each entry allows exactly its purposes and evidence types (a basis named by several types covers each).
 import type { Purpose } from '../broker/domain/codes.ts';
 import { EVIDENCE_TYPE_LIST, type EvidenceType } from '../adapters/index.ts';
 

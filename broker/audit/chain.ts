@@ -63,10 +63,9 @@ export function dataHash(data: unknown): string {
 }
 
 /**
- * JSON with object keys sorted, so equal data always hashes equally. Hashes made with it are stored (audit
- * details, answers' dataHash): its output must never change. NOTE: built by concatenation rather than
- * entries/filter/map/join, which allocated several arrays per object on every evidence request; the output is
- * the same character for character (test/unit/audit-chain.test.ts compares it with the earlier form).
+ * JSON with object keys sorted, so equal data always hashes equally. NOTE: stored hashes depend on it, so its
+ * output must never change; it concatenates rather than entries/map/join to spare per-object arrays on the
+ * hot path (test/unit/audit-chain.test.ts checks it against the earlier form).
  */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) {

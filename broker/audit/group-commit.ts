@@ -15,11 +15,9 @@ export interface ChainAppender {
 export type RecordAudit = (ev: AuditEvent) => number;
 
 /**
- * Work run inside a shared transaction: it writes its facts through `tx` (the transaction's statements, straight
- * on the driver adapter: broker/db/direct-sql.ts) and records their audit events.
- * NOTE: it must touch nothing but `tx`, because it may run twice: when a batch-mate's work fails, the
- * whole batch rolls back, that job fails and the others are run again in the next batch. (On SQLite a
- * statement outside `tx` would also wait for this very transaction to end: broker/db/sqlite-transaction-gate.ts.)
+ * Work run inside a shared transaction: writes through `tx` (broker/db/direct-sql.ts), records audit events.
+ * NOTE: touch nothing but `tx`: when a batch-mate fails the batch rolls back and this work runs again in the
+ * next batch (on SQLite a statement outside `tx` would also wait on this very transaction).
  */
 export type CommitWork<T> = (tx: SqlStatements, record: RecordAudit) => Promise<T>;
 

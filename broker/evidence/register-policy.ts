@@ -1,8 +1,6 @@
-// Resilience per register (cockatiel): a bounded number of calls in flight with a short queue, a circuit
-// breaker that fails fast while a register is down and probes it back, and retries with exponential
-// backoff and jitter — only for failures where the register never produced an answer (unreachable, 5xx).
-// A timeout, a malformed or a lying answer is never retried: trying again would not change it, or the
-// time budget is already spent. All attempts share the one per-register time budget (the caller's signal).
+// Resilience per register (cockatiel): a bulkhead, a breaker that fails fast while a register is down, and
+// jittered retries only when the register never answered (unreachable, 5xx): a timeout or a bad answer would
+// not change on retry. All attempts share the one per-register time budget (the caller's signal).
 import {
   BrokenCircuitError,
   BulkheadRejectedError,

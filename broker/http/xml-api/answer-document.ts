@@ -1,7 +1,5 @@
-// The XML evidence answer (nachweis:nachweisAntwort): the same answer the JSON API gives (EvidenceAnswer),
-// written in the nachweis schema's terms. Amounts travel as euros with two decimals, as in the register
-// messages; readEvidenceAnswer turns a document back into the JSON answer exactly (tests prove both
-// formats carry the same content, and a TypeScript client can use it as its reader).
+// The XML evidence answer (nachweis:nachweisAntwort): the JSON API's EvidenceAnswer in the nachweis schema's
+// terms; readEvidenceAnswer reads it back exactly, so tests prove both formats carry the same content.
 import { z } from 'zod';
 import { CODES } from '../../../adapters/code-lists.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, evidenceTypeOf } from '../../../adapters/index.ts';

@@ -4,9 +4,8 @@
 export const TIME_ZONE = 'Europe/Berlin';
 
 /**
- * A value made on its first use and kept. NOTE: the formatters below are made when a page first needs them,
- * not when the module loads: making them pages in ICU's locale and time-zone data (~8 MB of RSS), which a
- * broker that only answers the API never needs.
+ * A value made on its first use and kept. NOTE: the formatters below are made lazily because making them
+ * pages in ICU's locale and time-zone data, which a broker that only answers the API never needs.
  */
 export function onFirstUse<T>(make: () => T): () => T {
   let value: T | undefined;
