@@ -8,7 +8,8 @@ import { income } from './income/descriptor.ts';
 import { maternityBenefit } from './maternity-benefit/descriptor.ts';
 import { salary } from './salary/descriptor.ts';
 import { sandboxRegisterIdentity } from './sandbox-trust.ts';
-import type { SignatureOperation, SigningIdentity } from './signing.ts';
+import type { SigningIdentity } from './signing-keys.ts';
+import type { SignatureOperation } from './signing.ts';
 
 /** Every evidence type, in the order lists, ports and enums follow. */
 export const EVIDENCE_TYPE_LIST = [salary, maternityBenefit, income, birthCertificate] as const;

@@ -7,7 +7,9 @@ import { RegisterError, type RegisterAdapter, type RegisterOutcome, type Registe
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
 import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
-import { SignatureError, signEnvelope, signEnvelopeWith, type SignatureOperation, type SigningIdentity } from './signing.ts';
+import { SignatureError } from './signature-profile.ts';
+import type { SigningIdentity } from './signing-keys.ts';
+import { signEnvelope, signEnvelopeWith, type SignatureOperation } from './signing.ts';
 import { XmlMessageError, type MessageHeader } from './xml.ts';
 
 /** How the broker reaches one register. */

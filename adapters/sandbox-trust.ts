@@ -3,7 +3,7 @@
 // configured keys (broker/config/config.ts), so a sandbox key can never stand in for a real register.
 import { createCa, createCsr, generateKeyPem, issueCertificate, type CertificateAuthority } from '../broker/directory/ca.ts';
 import type { RegisterId } from './contract.ts';
-import type { SigningIdentity } from './signing.ts';
+import type { SigningIdentity } from './signing-keys.ts';
 
 /** The sandbox's CA and the broker's signing identity; each register's identity is made on its first use. */
 export interface SandboxTrust {

@@ -1,5 +1,5 @@
 // Worker thread of the signature pool (./signature-pool.ts): the one private-key operation of the signature
-// profile (./signing.ts: RSASSA-PSS, SHA-256, 32-byte salt) over bytes the main thread prepared. Plain
+// profile (./signature-profile.ts: RSASSA-PSS, SHA-256, 32-byte salt) over bytes the main thread prepared. Plain
 // JavaScript on purpose: the worker loads nothing but node:crypto (no TypeScript loader, a few MB each).
 import { constants, sign } from 'node:crypto';
 

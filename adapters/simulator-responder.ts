@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';
 import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
-import type { SigningIdentity } from './signing.ts';
+import type { SigningIdentity } from './signing-keys.ts';
 import type { MessageFault, RegisterMessageHandler } from './simulator-server.ts';
 import type { MessageHeader } from './xml.ts';
 

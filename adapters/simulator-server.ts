@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { RegisterId } from './contract.ts';
 import { REQUEST_ID, REQUEST_ID_HEADER } from './http-transport.ts';
-import { SignatureError, type SigningIdentity } from './signing.ts';
+import { SignatureError } from './signature-profile.ts';
+import type { SigningIdentity } from './signing-keys.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
 
 export const SIMULATOR_FAULTS = [

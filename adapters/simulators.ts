@@ -9,7 +9,7 @@ import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from './index.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from './sandbox-citizens.ts';
 import { sandboxTrust } from './sandbox-trust.ts';
-import { checkPinnedCertificate, type SigningIdentity } from './signing.ts';
+import { checkPinnedCertificate, type SigningIdentity } from './signing-keys.ts';
 import type { SimulatorHandle } from './simulator-server.ts';
 
 /** The running simulators, one per evidence type. */

@@ -31,7 +31,7 @@ export type XmlProblem =
   | 'wrong-root'
   | 'schema-invalid'
   | 'unexpected-shape'
-  /** An envelope's XML Signature is missing, outside the profile or wrong (./signing.ts SignatureError). */
+  /** An envelope's XML Signature is missing, outside the profile or wrong (./signature-profile.ts SignatureError). */
   | 'signature';
 
 /** A document that was refused unread, is not valid against its schema, or does not fit the message. */

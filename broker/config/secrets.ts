@@ -4,7 +4,7 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkPinnedCertificate, checkSigningIdentity, type SigningIdentity } from '../../adapters/signing.ts';
+import { checkPinnedCertificate, checkSigningIdentity, type SigningIdentity } from '../../adapters/signing-keys.ts';
 import { ConfigError, REGISTER_CERT_VARIABLES, type Config, type PemSource } from './config.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 

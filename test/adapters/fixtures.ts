@@ -7,7 +7,8 @@ import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOption
 import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
 import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
 import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
-import { signEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
+import type { SigningIdentity } from '../../adapters/signing-keys.ts';
+import { signEnvelope } from '../../adapters/signing.ts';
 
 export const SENDER = 'evidence-broker-test';
 /** "Today" for simulators and adapters, so which months are settled and which years assessed is fixed. */

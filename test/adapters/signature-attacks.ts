@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignedXml } from 'xml-crypto';
 import type { RegisterErrorKind, RegisterId } from '../../adapters/contract.ts';
-import { SIGNATURE_ALGORITHMS, type SigningIdentity } from '../../adapters/signing.ts';
+import { SIGNATURE_ALGORITHMS } from '../../adapters/signature-profile.ts';
+import type { SigningIdentity } from '../../adapters/signing-keys.ts';
 import { withoutSignature } from './fixtures.ts';
 
 /** An HTTP hop that forwards to `target` and lets the test rewrite what comes back. */

@@ -7,7 +7,9 @@ import { SignedXml } from 'xml-crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { createSignaturePool } from '../../adapters/signature-pool.ts';
-import { signEnvelopeWith, verifyEnvelope, XMLDSIG_NAMESPACE } from '../../adapters/signing.ts';
+import { XMLDSIG_NAMESPACE } from '../../adapters/signature-profile.ts';
+import { verifyEnvelope } from '../../adapters/signature-verification.ts';
+import { signEnvelopeWith } from '../../adapters/signing.ts';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { createCa } from '../../broker/directory/ca.ts';
 

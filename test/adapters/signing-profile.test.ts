@@ -1,4 +1,4 @@
-// The signature profile (adapters/signing.ts) against an independent implementation: xml-crypto's general
+// The signature profile (adapters/signature-profile.ts) against an independent implementation: xml-crypto's general
 // SignedXml path, configured to the profile, is the oracle. What we sign, it verifies and reads the same
 // canonical inhalt from; what it signs, we verify. Edge cases of the value encoding and the key caches too.
 import { DOMParser } from '@xmldom/xmldom';
@@ -6,7 +6,10 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
-import { SIGNATURE_ALGORITHMS, SignatureError, signEnvelope, verifyEnvelope, type SigningIdentity } from '../../adapters/signing.ts';
+import { SIGNATURE_ALGORITHMS, SignatureError } from '../../adapters/signature-profile.ts';
+import { verifyEnvelope } from '../../adapters/signature-verification.ts';
+import type { SigningIdentity } from '../../adapters/signing-keys.ts';
+import { signEnvelope } from '../../adapters/signing.ts';
 import { createCa } from '../../broker/directory/ca.ts';
 
 /** An unsigned envelope in the transport's shape, with a namespaced message, text that needs escaping and a comment. */

@@ -5,7 +5,7 @@ import { BrokenCircuitError, BulkheadRejectedError } from 'cockatiel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ALL_CODE_LISTS, CODES } from '../../adapters/code-lists.ts';
 import { RegisterError, type RegisterErrorKind } from '../../adapters/contract.ts';
-import { SCHEMA_DIR } from '../../adapters/xml-schemas.ts';
+import { SCHEMA_DIR } from '../../adapters/xsd-compiler.ts';
 import { parseTree } from '../../adapters/xml.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { reasonOf } from '../../broker/evidence/outcome.ts';

@@ -14,7 +14,8 @@ import type { MaternityBenefitStatement } from '../../adapters/maternity-benefit
 import type { RegisterAnswer, RegisterQuery } from '../../adapters/register-envelope.ts';
 import type { SalaryStatement } from '../../adapters/salary/messages.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
-import { defineMessageSchema, schemaErrors, SCHEMA_DIR, validateDocument } from '../../adapters/xml-schemas.ts';
+import { defineMessageSchema, schemaErrors, validateDocument } from '../../adapters/xml-schemas.ts';
+import { SCHEMA_DIR } from '../../adapters/xsd-compiler.ts';
 import type { MessageHeader } from '../../adapters/xml.ts';
 import { buildTransferLogXml, transferLogSchemaErrors } from '../../broker/audit/transfer-log-xml.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/evidence-service.ts';
