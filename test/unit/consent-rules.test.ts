@@ -14,6 +14,7 @@ const consent: Consent = {
   grantedBy: 'citizen',
   revokedAt: null,
   revokedBy: null,
+  paper: null,
 };
 const need = { idNr: '86095742719', granteeId: 'authority-a', purpose: 'elterngeld' as const, evidenceTypes: ['salary' as const] };
 const during = new Date('2026-03-01T00:00:00Z');
