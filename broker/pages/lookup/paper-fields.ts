@@ -11,7 +11,7 @@ export function paperConsentFields(form: LookupForm, errors: FieldErrors): SafeH
     hint: 'Wie es auf dem unterschriebenen Formular steht, zum Beispiel EG-Antrag 2026/0815. Die Person sieht es in ihrem Datenschutzcockpit.',
     value: form.paperReference,
     error: errors.get('paperReference'),
-    width: 'medium',
+    width: 'wide',
     autocomplete: 'off',
     spellcheck: false,
     maxlength: 64,
