@@ -89,6 +89,7 @@ for (let i = 0; i < citizens.length; i += SEED_CONCURRENCY) {
         validFrom,
         validUntil,
         grantedBy: 'citizen',
+        paper: null,
       }),
     ),
   );

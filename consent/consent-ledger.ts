@@ -5,9 +5,12 @@ import type { Db } from '../broker/db/database.ts';
 import type { Purpose } from '../broker/domain/codes.ts';
 import type { EvidenceType } from '../adapters/index.ts';
 import type { ConsentStore } from './consent-store.ts';
-import type { Consent } from './rules.ts';
+import type { Consent, PaperProvenance } from './rules.ts';
 
-/** A consent to record; `grantedBy` names who recorded it (citizen or authority). */
+/**
+ * A consent to record; `grantedBy` names who recorded it (citizen, authority or operator import), `paper`
+ * the signed form an authority recorded it from (null when the citizen granted it).
+ */
 export interface ConsentGrant {
   citizenIdNr: string;
   granteeId: string;
@@ -16,6 +19,7 @@ export interface ConsentGrant {
   validFrom: Date;
   validUntil: Date;
   grantedBy: string;
+  paper: PaperProvenance | null;
 }
 
 export class ConsentLedger {
@@ -45,6 +49,7 @@ export class ConsentLedger {
           purpose: consent.purpose,
           validFrom: consent.validFrom.toISOString(),
           validUntil: consent.validUntil.toISOString(),
+          ...(consent.paper ? { paper: { ...consent.paper } } : {}),
         },
       });
     });

@@ -9,14 +9,24 @@ import type { Consent } from './rules.ts';
 type Row = Awaited<ReturnType<Db['consent']['findUniqueOrThrow']>>;
 
 function toConsent(row: Row): Consent {
+  const { paperReference, paperSignedOn, recordedByClerk, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
     purpose: row.purpose as Purpose,
+    paper: paperReference !== null && paperSignedOn !== null ? { reference: paperReference, signedOn: paperSignedOn, recordedByClerk } : null,
   };
 }
 
-const COLUMNS = ['id', 'citizenIdNr', 'granteeId', 'evidenceTypes', 'purpose', 'validFrom', 'validUntil', 'grantedAt', 'grantedBy', 'revokedAt', 'revokedBy'] as const satisfies readonly (keyof Row)[];
+function toRow(c: Consent): Row {
+  const { paper, ...rest } = c;
+  return { ...rest, evidenceTypes: JSON.stringify(c.evidenceTypes), paperReference: paper?.reference ?? null, paperSignedOn: paper?.signedOn ?? null, recordedByClerk: paper?.recordedByClerk ?? null };
+}
+
+const COLUMNS = [
+  'id', 'citizenIdNr', 'granteeId', 'evidenceTypes', 'purpose', 'validFrom', 'validUntil', 'grantedAt', 'grantedBy', 'revokedAt', 'revokedBy',
+  'paperReference', 'paperSignedOn', 'recordedByClerk',
+] as const satisfies readonly (keyof Row)[];
 const SELECT = `SELECT ${COLUMNS.map((c) => `"${c}"`).join(', ')} FROM "Consent"`;
 const LIST_FOR = `${SELECT} WHERE "granteeId" = ? AND "citizenIdNr" = ? AND "purpose" = ? ORDER BY "grantedAt" DESC`;
 const GET = `${SELECT} WHERE "id" = ?`;
@@ -30,7 +40,7 @@ export class PrismaConsentStore implements ConsentStore {
   // NOTE: the writes run in the audit group commit's transaction, straight on the driver adapter
   // (broker/db/direct-sql.ts), which binds the values as Prisma's own writes.
   async insert(tx: SqlStatements, consent: Consent): Promise<void> {
-    const row: Row = { ...consent, evidenceTypes: JSON.stringify(consent.evidenceTypes) };
+    const row = toRow(consent);
     await tx.execute(INSERT, COLUMNS.map((c) => row[c]));
   }
 

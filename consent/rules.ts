@@ -2,6 +2,16 @@
 import type { Purpose } from '../broker/domain/codes.ts';
 import type { EvidenceType } from '../adapters/index.ts';
 
+/**
+ * Where a consent given on paper is filed: the signed form's reference, the Berlin calendar day it was signed
+ * (YYYY-MM-DD), and the clerk account that recorded it (null when the authority's system or an operator did).
+ */
+export interface PaperProvenance {
+  reference: string;
+  signedOn: string;
+  recordedByClerk: string | null;
+}
+
 /** A citizen's consent as the ledger holds it. */
 export interface Consent {
   id: string;
@@ -15,6 +25,9 @@ export interface Consent {
   grantedBy: string;
   revokedAt: Date | null;
   revokedBy: string | null;
+  /** Set for a consent an authority recorded from a paper form; null for one the citizen granted (or one
+   *  recorded before provenance was kept). */
+  paper: PaperProvenance | null;
 }
 
 /** What a request needs a consent to cover. */

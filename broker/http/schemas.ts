@@ -60,6 +60,20 @@ export const EvidenceRequestHeaders = z.object({
   prefer: z.string().max(200).optional(),
 });
 
+/** The signed form a paper consent comes from; an authority must send it, a citizen never does. */
+export const PaperForm = z
+  .strictObject({
+    reference: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[^\p{C}\p{Zl}\p{Zp}]+$/u, 'must be printable characters, without line breaks')
+      .meta({ description: 'The reference printed on the signed form', example: 'EG-Antrag 2026/0815' }),
+    signedOn: z.iso.date().meta({ description: 'The day the citizen signed the form (YYYY-MM-DD): not after today in Germany, at most 365 days before', example: '2026-12-03' }),
+  })
+  .meta({ description: 'Required when an authority records a consent (given on paper); refused from a citizen' });
+
 export const ConsentBody = z
   .strictObject({
     citizen: z.strictObject({ idNr: IdNr }),
@@ -68,6 +82,7 @@ export const ConsentBody = z
     purpose: Purpose,
     validFrom: z.iso.datetime({ offset: true }).optional(),
     validUntil: z.iso.datetime({ offset: true }),
+    paper: PaperForm.optional(),
   })
   .refine((c) => !c.validFrom || c.validFrom < c.validUntil, { message: 'validFrom must be before validUntil', path: ['validUntil'] })
   .superRefine(servesPurpose);
@@ -139,6 +154,14 @@ export const ConsentView = z.object({
   grantedAt: z.iso.datetime(),
   state: z.enum(['active', 'revoked', 'expired', 'not-yet-valid']),
   revokedAt: z.iso.datetime().nullable(),
+  paper: z
+    .object({
+      reference: z.string(),
+      signedOn: z.iso.date(),
+      recordedByClerk: z.string().nullable().meta({ description: 'The clerk account that recorded it on the pages; null when the authority recorded it through the API' }),
+    })
+    .nullable()
+    .meta({ description: 'For a consent given on paper and recorded by the authority; null when the citizen granted it' }),
 });
 export type ConsentView = z.infer<typeof ConsentView>;
 

@@ -6,14 +6,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { ConfigError, envToConfig, readEnv } from '../config/config.ts';
 import { createCsr, generateKeyPem, initCa, issueCertificate, loadCa, writeSecret, type CertificateUse } from '../directory/ca.ts';
 import { createContext, type Context } from '../context.ts';
+import { CONSENT_CSV_HEADER, readConsentCsv } from './consent-import.ts';
 import { PURPOSES, type Purpose } from '../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
-import { CheckpointView, ConsentBody, StatisticsQuery } from '../http/schemas.ts';
+import { CheckpointView, StatisticsQuery } from '../http/schemas.ts';
 import { computeStatistics, statisticsCsv } from './statistics/statistics.ts';
 import { defaultPeriod } from '../evidence/outcome.ts';
 
@@ -142,45 +142,11 @@ export function buildProgram(): Command {
     .command('consents')
     .description('consents given on paper')
     .command('import <file>')
-    .description('import consents from CSV with the header idNr,grantee,evidenceTypes,purpose,validFrom,validUntil (evidenceTypes separated by ";"); all rows are checked first, and nothing is imported if one is invalid')
+    .description(`import consents given on paper from CSV with the header ${CONSENT_CSV_HEADER} (evidenceTypes separated by ";"); all rows are checked first, and nothing is imported if one is invalid`)
     .option('--dry-run', 'check only')
     .action((file: string, opts: { dryRun?: boolean }) =>
       withContext(async (ctx) => {
-        const rows = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
-        const problems: string[] = [];
-        const grants = [];
-        const known = new Set<string>();
-        for (const [i, row] of rows.entries()) {
-          const line = i + 2;
-          const parsed = ConsentBody.safeParse({
-            citizen: { idNr: row.idNr ?? '' },
-            grantee: row.grantee ?? '',
-            evidenceTypes: (row.evidenceTypes ?? '').split(';').map((t) => t.trim()).filter(Boolean),
-            purpose: row.purpose,
-            ...(row.validFrom ? { validFrom: row.validFrom } : {}),
-            validUntil: row.validUntil,
-          });
-          if (!parsed.success) {
-            // NOTE: the problem names the line and field, never the IdNr.
-            problems.push(...parsed.error.issues.map((issue) => `line ${line}: ${issue.path.join('.') || 'row'} ${issue.message}`));
-            continue;
-          }
-          const c = parsed.data;
-          if (!known.has(c.grantee) && !(await ctx.participants.get(c.grantee))) {
-            problems.push(`line ${line}: grantee ${c.grantee} is not a known participant`);
-            continue;
-          }
-          known.add(c.grantee);
-          grants.push({
-            citizenIdNr: c.citizen.idNr,
-            granteeId: c.grantee,
-            evidenceTypes: c.evidenceTypes,
-            purpose: c.purpose,
-            validFrom: c.validFrom ? new Date(c.validFrom) : ctx.clock(),
-            validUntil: new Date(c.validUntil),
-            grantedBy: 'operator:consent-import',
-          });
-        }
+        const { grants, problems } = await readConsentCsv(readFileSync(file, 'utf8'), ctx);
         if (problems.length > 0) {
           for (const p of problems) process.stderr.write(`${p}\n`);
           throw new AdminError(`${problems.length} problem(s) in ${file}; nothing imported`);

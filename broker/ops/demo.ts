@@ -69,6 +69,7 @@ export async function seedDemo(ctx: Context): Promise<DemoSeed> {
       validFrom: now,
       validUntil: new Date(now.getTime() + 365 * 86_400_000),
       grantedBy: 'citizen',
+      paper: null,
     }));
   return {
     participantId: DEMO_PARTICIPANT_ID,

@@ -12,6 +12,7 @@ import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { clock, codeOf, failureOf, inTime, registerRequest, REGISTERS, SENDER, startRegisterWithRecords } from './fixtures.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
@@ -114,7 +115,7 @@ for (const kind of DATABASE_KINDS) {
       if (!db) return this.skip();
       h = await startHarness(db);
       const consent = await h.call('POST', '/v1/consents', {
-        body: { citizen: { idNr }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+        body: { citizen: { idNr }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
       });
       expect(consent.status).to.equal(201);
     });

@@ -21,6 +21,7 @@ import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type Evidenc
 import { createCa } from '../../broker/directory/ca.ts';
 import { loadRegisterTrust } from '../../broker/config/secrets.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { clock, failureOf, inTime, registerRequest, REGISTERS, resigned, SENDER, withoutSignature, type RegisterUnderTest } from './fixtures.ts';
 import { ATTACKS, signOtherwise, startTamperingProxy, type AttackKeys, type TamperingProxy } from './signature-attacks.ts';
@@ -231,7 +232,7 @@ describe('signed register messages', function () {
       h = await startHarness(db, { config: { registerUrls: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, proxies[t].url])) as Record<EvidenceType, string> } });
       for (const type of EVIDENCE_TYPES) proxies[type].target = h.sims.byType[type].url;
       const consent = await h.call('POST', '/v1/consents', {
-        body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+        body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
       });
       expect(consent.status).to.equal(201);
     });

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../broker/ops/admin-cli.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
+import { daysAgo } from '../helpers/paper-form.ts';
 
 function admin(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
@@ -56,24 +57,44 @@ describe('admin command-line tool', function () {
     expect((await h.call('GET', '/v1/me', { token })).status).to.equal(401);
   });
 
-  it('imports consents from CSV all or nothing, naming the bad lines but never an IdNr', async () => {
-    const header = 'idNr,grantee,evidenceTypes,purpose,validFrom,validUntil';
+  it('imports consents given on paper from CSV all or nothing, naming the bad lines but never an IdNr', async () => {
+    const header = 'idNr,grantee,evidenceTypes,purpose,validFrom,validUntil,paperReference,paperSignedOn';
+    const signed = daysAgo(2);
     const bad = path.join(dir, 'bad.csv');
-    writeFileSync(bad, `${header}\n47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z\n47295136821,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z\n73915268449,nobody,salary,wohngeld,,2030-01-01T00:00:00Z\n`);
+    writeFileSync(
+      bad,
+      `${header}
+47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 1,${signed}
+47295136821,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 2,${signed}
+73915268449,nobody,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 3,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,,
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 5,${daysAgo(-3)}
+`,
+    );
     const refused = await admin(h.databaseUrl, 'consents', 'import', bad);
     expect(refused.code).to.equal(1);
     expect(refused.stderr).to.include('line 3: citizen.idNr IdNr has a wrong check digit');
     expect(refused.stderr).to.include('line 4: grantee nobody is not a known participant');
+    expect(refused.stderr).to.include('line 5: paper.reference is required: the reference of the signed paper form');
+    expect(refused.stderr).to.include('line 5: paper.signedOn is required');
+    expect(refused.stderr).to.include('line 6: paper.signedOn must not lie after today');
     expect(refused.stderr).not.to.match(/\d{11}/);
     expect(await h.broker.ctx.consentStore.listForCitizen('47295136822')).to.have.length(0);
 
     const good = path.join(dir, 'good.csv');
-    writeFileSync(good, `${header}\n47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z\n73915268449,wohngeldstelle-koeln,income,wohngeld,2026-01-01T00:00:00Z,2030-01-01T00:00:00Z\n`);
+    writeFileSync(
+      good,
+      `${header}
+47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 2026/0815,${signed}
+73915268449,wohngeldstelle-koeln,income,wohngeld,2026-01-01T00:00:00Z,2030-01-01T00:00:00Z,WG-Antrag 2026/0816,${signed}
+`,
+    );
     const imported = await admin(h.databaseUrl, 'consents', 'import', good);
     expect(imported.code, imported.stderr).to.equal(0);
     expect(imported.stdout).to.include('2 consent(s) imported');
     const [consent] = await h.broker.ctx.consentStore.listForCitizen('47295136822');
     expect(consent).to.deep.include({ granteeId: 'wohngeldstelle-koeln', purpose: 'wohngeld', grantedBy: 'operator:consent-import' });
+    expect(consent!.paper).to.deep.equal({ reference: 'WG-Antrag 2026/0815', signedOn: signed, recordedByClerk: null });
   });
 
   it('verifies the audit chain with exit 0, and exit 1 naming the entry once a row is tampered with', async () => {

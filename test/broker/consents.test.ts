@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { daysAgo, PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '47295136822';
 const OTHER = '73915268449';
@@ -52,14 +53,30 @@ for (const kind of DATABASE_KINDS) {
 
     describe('when an authority records a paper consent', () => {
       it('may record one granted to itself, not to another authority', async () => {
-        const own = await h.call('POST', '/v1/consents', { body: consentBody() });
+        const own = await h.call('POST', '/v1/consents', { body: consentBody({ paper: PAPER_FORM }) });
         expect(own.status).to.equal(201);
         await h.broker.ctx.participants.upsert(
           { id: 'wohngeldstelle-b', name: 'Wohngeldstelle B', kind: 'authority', region: 'DE-HH', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: [] },
           new Date(),
         );
-        const other = await h.call('POST', '/v1/consents', { body: consentBody({ grantee: 'wohngeldstelle-b' }) });
+        const other = await h.call('POST', '/v1/consents', { body: consentBody({ grantee: 'wohngeldstelle-b', paper: PAPER_FORM }) });
         expect(other.status).to.equal(403);
+      });
+
+      it('keeps the signed form\'s reference and date (no clerk through the API); the citizen sees them, the audit entry names them', async () => {
+        const paper = { reference: 'WG-Antrag 2026/4711', signedOn: daysAgo(2) };
+        const recorded = await h.call('POST', '/v1/consents', { body: consentBody({ paper }) });
+        expect(recorded.status, JSON.stringify(recorded.body)).to.equal(201);
+        const expected = { ...paper, recordedByClerk: null };
+        expect(recorded.body.paper).to.deep.equal(expected);
+        expect((await h.call('GET', `/v1/consents/${recorded.body.id}`, { token: citizen })).body.paper).to.deep.equal(expected);
+        const listed = (await h.call('GET', `/v1/citizens/${CITIZEN}/consents`, { token: citizen })).body.consents.find((c: any) => c.id === recorded.body.id);
+        expect(listed.paper).to.deep.equal(expected);
+        const [granted] = await h.broker.ctx.database.prisma.auditDetail.findMany({ where: { consentId: recorded.body.id } });
+        expect(JSON.parse(granted!.details)).to.deep.include({ paper: expected });
+        // A consent the citizen grants for themself has no paper form.
+        const own = await h.call('POST', '/v1/consents', { body: consentBody(), token: citizen });
+        expect(own.body.paper).to.equal(null);
       });
     });
 

@@ -6,6 +6,7 @@ import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts
 import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const answerSchema = defineMessageSchema({ files: [NACHWEIS_SCHEMA_FILE], root: { namespace: NACHWEIS_NAMESPACE, name: 'nachweisAntwort' } });
 const CITIZEN = '86095742719';
@@ -19,7 +20,7 @@ function evidenceRequest(overrides: Record<string, unknown> = {}) {
 
 async function grantConsent(h: Harness, overrides: Record<string, unknown> = {}) {
   const res = await h.call('POST', '/v1/consents', {
-    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', validUntil: inAYear(), ...overrides },
+    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', paper: PAPER_FORM, validUntil: inAYear(), ...overrides },
   });
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
   return res.body as { id: string };

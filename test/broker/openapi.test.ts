@@ -7,6 +7,7 @@ import { authenticatedRoutes, publicRoutes } from '../../broker/http/routes/inde
 import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -62,7 +63,7 @@ describe('OpenAPI document', () => {
     const me = await h.call('GET', '/v1/me');
     MeView.parse(me.body);
     const consent = await h.call('POST', '/v1/consents', {
-      body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+      body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
     });
     ConsentView.parse(consent.body);
     const answer = await h.call('POST', '/v1/evidence-requests', {

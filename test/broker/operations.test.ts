@@ -5,6 +5,7 @@ import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { StatisticsView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { createLogger } from '../../broker/ops/logger.ts';
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
@@ -12,7 +13,7 @@ const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 async function requestEvidence(h: Harness, idNr: string, token = h.token, grantee = AUTHORITY_ID) {
   const consent = await h.call('POST', '/v1/consents', {
     token,
-    body: { citizen: { idNr }, grantee, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', validUntil: inAYear() },
+    body: { citizen: { idNr }, grantee, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: inAYear() },
   });
   expect(consent.status).to.equal(201);
   const res = await h.call('POST', '/v1/evidence-requests', { token, body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: `WG-${idNr}` } });

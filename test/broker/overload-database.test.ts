@@ -9,6 +9,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const CASE = 'EG-OVERLOAD-1';
@@ -83,7 +84,7 @@ function capturingLogger() {
 
 async function consent(h: Harness) {
   const res = await h.call('POST', '/v1/consents', {
-    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
   });
   expect(res.status).to.equal(201);
 }

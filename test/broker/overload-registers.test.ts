@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const CITIZEN_WITHOUT_CONSENT = '12345678911';
@@ -20,7 +21,7 @@ async function startWithConsent(admissionWaitMs: number): Promise<Harness | null
   // One request at a time per register.
   const h = await startHarness(db, { registerTimeoutMs: 5000, config: { registerMaxInFlight: 1, admissionWaitMs } });
   const consent = await h.call('POST', '/v1/consents', {
-    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: TYPES, purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: TYPES, purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
   });
   expect(consent.status).to.equal(201);
   return h;

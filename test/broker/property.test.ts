@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const VALID = { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-P-1' };
 
@@ -24,7 +25,7 @@ describe('property: no input makes the broker fail', function () {
   before(async () => {
     h = await startHarness((await testDatabase('sqlite'))!, { config: { rateLimitPerMinute: 100_000 } });
     const consent = await h.call('POST', '/v1/consents', {
-      body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+      body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
     });
     expect(consent.status).to.equal(201);
   });

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
@@ -11,7 +12,7 @@ const key = () => `key-${crypto.randomUUID()}`;
 
 async function consent(h: Harness) {
   const res = await h.call('POST', '/v1/consents', {
-    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
   });
   expect(res.status).to.equal(201);
 }
@@ -142,7 +143,7 @@ for (const kind of DATABASE_KINDS) {
       it('asks no register and answers every item unavailable with CONSENT_REVOKED, audited', async () => {
         const prisma = h.broker.ctx.database.prisma;
         const granted = await h.call('POST', '/v1/consents', {
-          body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'kinderzuschlag', validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+          body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ALL_TYPES, purpose: 'kinderzuschlag', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
         });
         expect(granted.status).to.equal(201);
         const accepted = await h.call('POST', '/v1/evidence-requests', { body: body({ purpose: 'kinderzuschlag', caseReference: 'EG-R-revoked' }), headers: { prefer: 'respond-async' } });

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { daysAgo } from '../helpers/paper-form.ts';
 import { axeViolations, chromiumInstalled, CHROMIUM, describeViolations, focusIsVisible, launchChromium, newPage, PHONE, tabTo } from './browser.ts';
 
 const CITIZEN = '86095742719';
@@ -65,6 +66,7 @@ describe('pages in a real browser (chromium)', function () {
       validFrom: new Date(),
       validUntil: new Date(Date.now() + 30 * 86_400_000),
       grantedBy: 'citizen',
+      paper: null,
     });
   }
 
@@ -135,6 +137,8 @@ describe('pages in a real browser (chromium)', function () {
     await page.fill('#caseReference', 'WG-2026-1');
     await page.check('#evidenceTypes-income');
     await page.check('#basis-paper');
+    await page.fill('#paperReference', 'WG-Antrag 2026/1');
+    await page.fill('#paperSignedOn', daysAgo(1).split('-').reverse().join('.'));
     await page.fill('#paperValidUntil', '31.12.2030');
     await page.check('#paperConfirmed');
     await page.click('button:has-text("Nachweise abrufen")');

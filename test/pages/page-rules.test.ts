@@ -148,12 +148,26 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
     });
   });
 
-  it('needs a future end date and the confirmation for a paper consent', () => {
+  it('needs the form\'s reference, the day it was signed, a future end date and the confirmation for a paper consent', () => {
     const r = validateLookup(valid({ basis: 'paper', paperValidUntil: '25.11.2026' }), OFFICE, NOW);
     expect(r.ok).to.equal(false);
-    if (!r.ok) expect([...r.errors.keys()]).to.deep.equal(['paperValidUntil', 'paperConfirmed']);
-    const ok = validateLookup(valid({ basis: 'paper', paperValidUntil: '31.12.2027', paperConfirmed: true }), OFFICE, NOW);
+    if (!r.ok) expect([...r.errors.keys()]).to.have.members(['paperReference', 'paperSignedOn', 'paperValidUntil', 'paperConfirmed']);
+    const form = { basis: 'paper', paperReference: ' EG-Antrag 2026/0815 ', paperSignedOn: '24.11.2026', paperValidUntil: '31.12.2027', paperConfirmed: true };
+    const ok = validateLookup(valid(form), OFFICE, NOW);
     expect(ok.ok && ok.value.paperConsent?.validUntil.toISOString()).to.equal('2027-12-31T23:00:00.000Z');
+    expect(ok.ok && ok.value.paperConsent?.form).to.deep.equal({ reference: 'EG-Antrag 2026/0815', signedOn: '2026-11-24' });
+  });
+
+  it('takes a form signed today or up to 365 days before in Germany, nothing later or earlier', () => {
+    const signed = (paperSignedOn: string) => {
+      const r = validateLookup(valid({ basis: 'paper', paperReference: 'EG-1', paperSignedOn, paperValidUntil: '31.12.2027', paperConfirmed: true }), OFFICE, NOW);
+      return r.ok ? 'ok' : r.errors.get('paperSignedOn');
+    };
+    expect(signed('25.11.2026')).to.equal('ok');
+    expect(signed('2025-11-25')).to.equal('ok');
+    expect(signed('26.11.2026')).to.equal('Das Datum der Unterschrift darf nicht in der Zukunft liegen');
+    expect(signed('24.11.2025')).to.match(/^Die Unterschrift darf höchstens 365 Tage zurückliegen/);
+    expect(signed('30.02.2026')).to.equal('Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 03.12.2026');
   });
 
   it('refuses what the authority may not request, and an unknown legal basis', () => {

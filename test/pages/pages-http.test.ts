@@ -9,6 +9,7 @@ import { startBroker } from '../../broker/http/server.ts';
 import { testConfig } from '../../broker/config/config.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { daysAgo } from '../helpers/paper-form.ts';
 import { PageClient, summaryErrors, titleOf } from './page-client.ts';
 
 const CITIZEN = '86095742719';
@@ -27,6 +28,8 @@ const lookupForm = (formId: string, o: Record<string, string | string[]> = {}) =
   legalBasis: 'beeg-9',
   ...o,
 });
+/** "2026-12-03" → "03.12.2026", as a clerk types it. */
+const germanDate = (day: string) => day.split('-').reverse().join('.');
 let formCounter = 0;
 const newFormId = () => `00000000-0000-4000-8000-${String(++formCounter).padStart(12, '0')}`;
 
@@ -201,7 +204,7 @@ for (const kind of DATABASE_KINDS) {
       it('refuses a revocation and a sign-in without the token', async () => {
         const citizen = await signedInCitizen(CITIZEN);
         const consent = await h.broker.ctx.consents.grant({
-          citizenIdNr: CITIZEN, granteeId: AUTHORITY_ID, evidenceTypes: ['income'], purpose: 'wohngeld', validFrom: new Date(), validUntil: new Date(Date.now() + 86_400_000), grantedBy: 'citizen',
+          citizenIdNr: CITIZEN, granteeId: AUTHORITY_ID, evidenceTypes: ['income'], purpose: 'wohngeld', validFrom: new Date(), validUntil: new Date(Date.now() + 86_400_000), grantedBy: 'citizen', paper: null,
         });
         expect((await citizen.post(`/cockpit/consents/${consent.id}/revoke`, {}, 'forged')).status).to.equal(403);
         expect((await h.broker.ctx.consentStore.get(consent.id))!.revokedAt).to.equal(null);
@@ -215,7 +218,7 @@ for (const kind of DATABASE_KINDS) {
         const c = await signedInClerk();
         const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: '8609574271', caseReference: '<b>x</b>', evidenceTypes: [], basis: 'paper' }));
         expect(res.status).to.equal(400);
-        expect(summaryErrors(res.html).map((e) => e.split(':')[0])).to.deep.equal(['idNr', 'caseReference', 'evidenceTypes', 'paperValidUntil', 'paperConfirmed']);
+        expect(summaryErrors(res.html).map((e) => e.split(':')[0])).to.deep.equal(['idNr', 'caseReference', 'evidenceTypes', 'paperReference', 'paperSignedOn', 'paperValidUntil', 'paperConfirmed']);
         expect(res.html).to.match(/<input[^>]*id="idNr"[^>]*aria-describedby="idNr-hint idNr-error"[^>]*aria-invalid="true"/);
         expect(res.html).to.match(/<fieldset class="fieldset" aria-describedby="evidenceTypes-hint evidenceTypes-error">/);
         expect(res.html).to.include('value="&lt;b&gt;x&lt;/b&gt;"');
@@ -236,15 +239,41 @@ for (const kind of DATABASE_KINDS) {
         expect(JSON.parse(last.details).onBehalfOf).to.match(/^clerk:/);
       });
 
-      it('records a paper consent in the ledger, which the citizen then sees in the cockpit', async () => {
+      it('records a paper consent in the ledger with its form and clerk, which the citizen then sees in the cockpit', async () => {
         const c = await signedInClerk();
-        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: OTHER_CITIZEN, evidenceTypes: ['salary', 'income'], basis: 'paper', paperValidUntil: '31.12.2030', paperConfirmed: 'yes' }));
+        const signed = daysAgo(3);
+        const paper = { basis: 'paper', paperReference: 'EG-Antrag 2026/0815', paperSignedOn: germanDate(signed), paperValidUntil: '31.12.2030', paperConfirmed: 'yes' };
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: OTHER_CITIZEN, evidenceTypes: ['salary', 'income'], ...paper }));
         expect(res.status, summaryErrors(res.html).join()).to.equal(200);
         const consents = await h.broker.ctx.consentStore.listForCitizen(OTHER_CITIZEN);
         expect(consents[0]).to.include({ granteeId: AUTHORITY_ID, grantedBy: AUTHORITY_ID, purpose: 'elterngeld' });
         expect(res.html).to.include(`Einwilligung (Nummer ${consents[0]!.id})`);
+        const anna = await h.broker.ctx.database.prisma.clerkAccount.findUniqueOrThrow({ where: { username: 'anna' } });
+        const provenance = { reference: 'EG-Antrag 2026/0815', signedOn: signed, recordedByClerk: anna.id };
+        expect(consents[0]!.paper).to.deep.equal(provenance);
+        expect((await h.call('GET', `/v1/consents/${consents[0]!.id}`)).body.paper).to.deep.equal(provenance);
         const citizen = await signedInCitizen(OTHER_CITIZEN);
-        expect((await citizen.get('/cockpit/consents')).html).to.include('auf Papier, erfasst von der Behörde');
+        expect((await citizen.get('/cockpit/consents')).html).to.include(`auf Papier am ${germanDate(signed)}, Formular EG-Antrag 2026/0815, erfasst am`);
+        expect((await citizen.get('/cockpit/consents')).html).to.include('von Elterngeldstelle Teststadt');
+      });
+
+      it('shows the paper form\'s reference and signing day again with 400 and a message at each, recording nothing', async () => {
+        const c = await signedInClerk();
+        const paper = { basis: 'paper', paperValidUntil: '31.12.2030', paperConfirmed: 'yes' };
+        const before = await h.broker.ctx.database.prisma.consent.count();
+        const cases: [Record<string, string>, Record<string, string>][] = [
+          [{ paperReference: '', paperSignedOn: '' }, { paperReference: 'Geben Sie das Kennzeichen des Formulars an', paperSignedOn: 'Geben Sie an, wann die Person das Formular unterschrieben hat' }],
+          [{ paperReference: 'A'.repeat(65), paperSignedOn: '31.02.2026' }, { paperReference: 'Das Kennzeichen des Formulars darf höchstens 64 Zeichen haben', paperSignedOn: 'Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 03.12.2026' }],
+          [{ paperReference: 'EG-1', paperSignedOn: germanDate(daysAgo(-2)) }, { paperSignedOn: 'Das Datum der Unterschrift darf nicht in der Zukunft liegen' }],
+          [{ paperReference: 'EG-1', paperSignedOn: germanDate(daysAgo(400)) }, { paperSignedOn: 'Die Unterschrift darf höchstens 365 Tage zurückliegen. Lassen Sie die Einwilligung neu unterschreiben' }],
+        ];
+        for (const [typed, messages] of cases) {
+          const res = await c.post('/ui/lookup', lookupForm(newFormId(), { ...paper, ...typed }));
+          expect(res.status).to.equal(400);
+          expect(summaryErrors(res.html)).to.deep.equal(Object.entries(messages).map(([field, message]) => `${field}: ${message}`));
+          for (const field of Object.keys(messages)) expect(res.html).to.match(new RegExp(`<input[^>]*id="${field}"[^>]*aria-invalid="true"`));
+        }
+        expect(await h.broker.ctx.database.prisma.consent.count()).to.equal(before);
       });
 
       it('shows a birth certificate from the civil-status register: child, birth, parents and register entry', async () => {
@@ -356,7 +385,7 @@ for (const kind of DATABASE_KINDS) {
         const clerk = await signedInClerk();
         await clerk.post('/ui/lookup', lookupForm(newFormId(), { idNr: OTHER_CITIZEN, caseReference: 'NUR-FUER-B' }));
         const others = await h.broker.ctx.consents.grant({
-          citizenIdNr: OTHER_CITIZEN, granteeId: AUTHORITY_ID, evidenceTypes: ['salary'], purpose: 'wohngeld', validFrom: new Date(), validUntil: new Date(Date.now() + 86_400_000), grantedBy: 'citizen',
+          citizenIdNr: OTHER_CITIZEN, granteeId: AUTHORITY_ID, evidenceTypes: ['salary'], purpose: 'wohngeld', validFrom: new Date(), validUntil: new Date(Date.now() + 86_400_000), grantedBy: 'citizen', paper: null,
         });
         const a = await signedInCitizen(CITIZEN);
         const pages = [await a.get('/cockpit'), await a.get('/cockpit/consents'), await a.get('/cockpit/transfers.json'), await a.get('/cockpit/transfers.xml')];

@@ -46,6 +46,7 @@ const consent: Consent = {
   grantedBy: IDNR,
   revokedAt: null,
   revokedBy: null,
+  paper: null,
 };
 
 const body = (over: Partial<EvidenceRequestBody> = {}): EvidenceRequestBody => ({

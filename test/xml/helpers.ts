@@ -11,6 +11,7 @@ import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-
 import { buildEvidenceRequest } from '../../broker/http/xml-api/request-document.ts';
 import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import { AUTHORITY_ID, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 /** An HTTP server that counts every request: a document that makes anything fetch a URL is caught here. */
 export async function startCanary(): Promise<{ url: string; readonly hits: number; close(): Promise<void> }> {
@@ -111,7 +112,7 @@ export async function footprint(h: Harness) {
 /** The citizen's consent for the harness's authority (recorded by the authority, as for a paper consent). */
 export async function grantConsent(h: Harness, idNr: string, evidenceTypes: string[], purpose = 'elterngeld'): Promise<string> {
   const res = await h.call('POST', '/v1/consents', {
-    body: { citizen: { idNr }, grantee: AUTHORITY_ID, evidenceTypes, purpose, validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString() },
+    body: { citizen: { idNr }, grantee: AUTHORITY_ID, evidenceTypes, purpose, paper: PAPER_FORM, validUntil: new Date(Date.now() + 365 * 86_400_000).toISOString() },
   });
   if (res.status !== 201) throw new Error(`consent not recorded: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body as { id: string }).id;

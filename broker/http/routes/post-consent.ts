@@ -3,13 +3,13 @@ import type { Context } from '../../context.ts';
 import { actorId, type Principal } from '../../identity/auth/principal.ts';
 import { principalOf } from '../../identity/auth/authenticate.ts';
 import { ForbiddenError, ValidationError } from '../../domain/errors.ts';
-import { grantBoundsProblem } from '../../../consent/grant-bounds.ts';
+import { grantBoundsProblem, paperProblems } from '../../../consent/grant-bounds.ts';
 import { ConsentBody, parseOrThrow } from '../schemas.ts';
 import { consentJson } from './views.ts';
 
 /**
  * POST /v1/consents — record a consent. A citizen grants consent for themself to any known authority;
- * an authority records a consent the citizen gave it on paper, for itself only.
+ * an authority records a consent the citizen gave it on paper, for itself only, naming the signed form.
  */
 export default function postConsent(router: Router, ctx: Context): void {
   router.post('/v1/consents', async (req, res) => {
@@ -23,8 +23,12 @@ export default function postConsent(router: Router, ctx: Context): void {
     const validFrom = body.validFrom ? new Date(body.validFrom) : now;
     const validUntil = new Date(body.validUntil);
     const recordedBy = principal.kind === 'citizen' ? 'citizen' : 'authority';
-    const problem = grantBoundsProblem({ validFrom, validUntil, recordedBy }, now, ctx.cfg.consentMaxValidityDays);
-    if (problem) throw new ValidationError(`Invalid body: ${problem.field} ${problem.reason}`, [{ name: `body.${problem.field}`, reason: problem.reason }]);
+    const dates = grantBoundsProblem({ validFrom, validUntil, recordedBy }, now, ctx.cfg.consentMaxValidityDays);
+    const problems = [...(dates ? [dates] : []), ...paperProblems(body.paper, recordedBy, now)];
+    if (problems.length > 0) {
+      const invalidParams = problems.map((p) => ({ name: `body.${p.field}`, reason: p.reason }));
+      throw new ValidationError(`Invalid body: ${invalidParams.map((p) => `${p.name} ${p.reason}`).join('; ')}`, invalidParams);
+    }
     const consent = await ctx.consents.grant({
       citizenIdNr: body.citizen.idNr,
       granteeId: body.grantee,
@@ -33,6 +37,8 @@ export default function postConsent(router: Router, ctx: Context): void {
       validFrom,
       validUntil,
       grantedBy: actorId(principal),
+      // The API's caller is the authority's system, not a person: no clerk to name.
+      paper: body.paper ? { ...body.paper, recordedByClerk: null } : null,
     });
     res.status(201).location(`/v1/consents/${consent.id}`).json(consentJson(consent, now));
   });

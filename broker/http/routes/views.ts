@@ -17,6 +17,7 @@ export function consentJson(c: Consent, now: Date): ConsentView {
     grantedAt: c.grantedAt.toISOString(),
     state,
     revokedAt: c.revokedAt?.toISOString() ?? null,
+    paper: c.paper,
   };
 }
 

@@ -117,6 +117,7 @@ export function cockpitController(ctx: Context) {
         validFrom: now,
         validUntil,
         grantedBy: 'citizen',
+        paper: null,
       });
       const name = list.find((a) => a.id === body.grantee)?.name ?? body.grantee;
       await sessions.setFlash(req, { title: 'Einwilligung erteilt', body: `${name} darf die gewählten Nachweise jetzt abrufen. Sie können die Einwilligung jederzeit widerrufen.` });

@@ -11,6 +11,7 @@ import {
   evidenceTypeLabels,
   formatDate,
   formatDateTime,
+  formatDay,
   formatIdNr,
   legalBasisLabel,
   purposeLabels,
@@ -171,6 +172,14 @@ function stateTag(state: ConsentState): SafeHtml {
   return tag(consentStateLabels[state], tone);
 }
 
+// Where the consent comes from: the citizen's own grant, or the signed paper form the authority recorded.
+function grantedText(c: Consent, names: AuthorityNames): string {
+  if (c.grantedBy === 'citizen') return `am ${formatDate(c.grantedAt)}, von Ihnen im Datenschutzcockpit`;
+  if (!c.paper) return `am ${formatDate(c.grantedAt)}, auf Papier, erfasst von der Behörde`;
+  const recorder = c.grantedBy.startsWith('operator:') ? `${authorityName(names, c.granteeId)} (Sammelimport)` : authorityName(names, c.grantedBy);
+  return `auf Papier am ${formatDay(c.paper.signedOn)}, Formular ${c.paper.reference}, erfasst am ${formatDate(c.grantedAt)} von ${recorder}`;
+}
+
 function consentRows(c: Consent, names: AuthorityNames, now: Date) {
   const state = consentState(c, now);
   return [
@@ -178,7 +187,7 @@ function consentRows(c: Consent, names: AuthorityNames, now: Date) {
     { key: 'Zweck', value: purposeLabels[c.purpose] },
     { key: 'Nachweise', value: c.evidenceTypes.map((t) => evidenceTypeLabels[t]).join(', ') },
     { key: 'Gültig', value: `vom ${formatDate(c.validFrom)} bis ${formatDate(new Date(c.validUntil.getTime() - 1))}` },
-    { key: 'Erteilt', value: `am ${formatDate(c.grantedAt)}, ${c.grantedBy === 'citizen' ? 'von Ihnen im Datenschutzcockpit' : 'auf Papier, erfasst von der Behörde'}` },
+    { key: 'Erteilt', value: grantedText(c, names) },
     { key: 'Stand', value: html`${stateTag(state)}${c.revokedAt ? ` am ${formatDateTime(c.revokedAt)}` : ''}` },
   ];
 }

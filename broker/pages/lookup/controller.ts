@@ -52,7 +52,8 @@ export function lookupController(ctx: Context) {
       const { body, paperConsent } = checked.value;
 
       if (paperConsent) {
-        // The paper consent is recorded as the API records one an authority holds (grantedBy = the authority).
+        // The paper consent is recorded as the API records one an authority holds (grantedBy = the authority),
+        // and names the clerk who recorded it, so the citizen's consent can be traced to the form and the person.
         const consent = await ctx.consents.grant({
           citizenIdNr: body.citizen.idNr,
           granteeId: clerk.participant.id,
@@ -61,6 +62,7 @@ export function lookupController(ctx: Context) {
           validFrom: now,
           validUntil: paperConsent.validUntil,
           grantedBy: clerk.participant.id,
+          paper: { ...paperConsent.form, recordedByClerk: clerk.account.id },
         });
         body.consentId = consent.id;
         ctx.log.info({ event: 'clerk-recorded-paper-consent', clerk: clerk.account.id, consentId: consent.id }, 'paper consent recorded');

@@ -31,6 +31,7 @@ import {
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
 import type { SignedInClerk } from '../sessions/signed-in.ts';
+import { paperConsentFields } from './paper-fields.ts';
 import { allowedChoices, LOOKUP_FIELDS, type LookupForm } from './validation.ts';
 
 function shell(clerk: SignedInClerk, sandbox: boolean, title: string, extra: Partial<Shell> = {}): Shell {
@@ -47,22 +48,7 @@ function shell(clerk: SignedInClerk, sandbox: boolean, title: string, extra: Par
 export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form: LookupForm; errors: FieldErrors }): string {
   const { clerk, form, errors } = v;
   const allowed = allowedChoices(clerk.participant);
-  const paperDetail = html`${textInput({
-    name: 'paperValidUntil',
-    label: 'Gültig bis',
-    hint: 'Wie auf dem Formular angegeben, zum Beispiel 31.12.2026',
-    value: form.paperValidUntil,
-    error: errors.get('paperValidUntil'),
-    width: 'narrow',
-    autocomplete: 'off',
-  })}
-  ${checkboxes({
-    name: 'paperConfirmed',
-    label: 'Bestätigung',
-    items: [{ value: 'yes', label: 'Die unterschriebene Einwilligung liegt vor und kommt zur Akte.' }],
-    selected: form.paperConfirmed ? ['yes'] : [],
-    error: errors.get('paperConfirmed'),
-  })}`;
+  const paperDetail = paperConsentFields(form, errors);
   const legalDetail = select({
     name: 'legalBasis',
     label: 'Rechtsgrundlage',

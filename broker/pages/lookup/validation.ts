@@ -6,7 +6,8 @@ import { LEGAL_BASES, type LegalBasis } from '../../../consent/legal-bases.ts';
 import { PURPOSES, type Purpose } from '../../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import { idNrProblem } from '../../domain/idnr.ts';
-import { ConsentBody, EvidenceRequestBody } from '../../http/schemas.ts';
+import { PAPER_SIGNATURE_MAX_AGE_DAYS, paperProblems, type PaperForm } from '../../../consent/grant-bounds.ts';
+import { ConsentBody, EvidenceRequestBody, PaperForm as PaperFormSchema } from '../../http/schemas.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { berlinDay, dayString, endOfDayInBerlin, parseDay } from '../kit/dates.ts';
 import { evidenceTypeLabels, purposeLabels } from '../kit/labels.ts';
@@ -22,6 +23,8 @@ export const LOOKUP_FIELDS = [
   'periodFrom',
   'periodTo',
   'basis',
+  'paperReference',
+  'paperSignedOn',
   'paperValidUntil',
   'paperConfirmed',
   'legalBasis',
@@ -40,6 +43,8 @@ export interface LookupForm {
   periodFrom: string;
   periodTo: string;
   basis: string;
+  paperReference: string;
+  paperSignedOn: string;
   paperValidUntil: string;
   paperConfirmed: boolean;
   legalBasis: string;
@@ -48,7 +53,7 @@ export interface LookupForm {
 /** A valid lookup: the API request body and, for a paper consent, what to record first. */
 export interface LookupRequest {
   body: EvidenceRequestBody;
-  paperConsent: { validUntil: Date } | null;
+  paperConsent: { validUntil: Date; form: PaperForm } | null;
 }
 
 export function emptyLookupForm(formId: string, participant: Participant): LookupForm {
@@ -61,6 +66,8 @@ export function emptyLookupForm(formId: string, participant: Participant): Looku
     periodFrom: '',
     periodTo: '',
     basis: '',
+    paperReference: '',
+    paperSignedOn: '',
     paperValidUntil: '',
     paperConfirmed: false,
     legalBasis: '',
@@ -78,6 +85,8 @@ export function readLookupForm(body: unknown): LookupForm {
     periodFrom: text('periodFrom', 20),
     periodTo: text('periodTo', 20),
     basis: text('basis', 40),
+    paperReference: text('paperReference', 200),
+    paperSignedOn: text('paperSignedOn', 20),
     paperValidUntil: text('paperValidUntil', 20),
     paperConfirmed: field(body, 'paperConfirmed') === 'yes',
     legalBasis: text('legalBasis', 40),
@@ -95,6 +104,7 @@ function toField(path: readonly PropertyKey[]): string {
   if (head === 'citizen') return 'idNr';
   if (head === 'period') return sub === 'to' ? 'periodTo' : 'periodFrom';
   if (head === 'validUntil' || head === 'validFrom') return 'paperValidUntil';
+  if (head === 'paper') return sub === 'signedOn' ? 'paperSignedOn' : 'paperReference';
   if (typeof head === 'string' && (LOOKUP_FIELDS as readonly string[]).includes(head)) return head;
   return 'basis';
 }
@@ -124,6 +134,12 @@ function messages(idNr: string) {
         return 'Wählen Sie eine Rechtsgrundlage aus der Liste aus';
       case 'paperValidUntil':
         return 'Das Ende der Gültigkeit muss nach heute liegen';
+      case 'paperReference':
+        if (issue.code === 'too_small') return 'Geben Sie das Kennzeichen des Formulars an';
+        if (issue.code === 'too_big') return 'Das Kennzeichen des Formulars darf höchstens 64 Zeichen haben';
+        return 'Das Kennzeichen des Formulars darf keine Zeilenumbrüche oder Steuerzeichen enthalten';
+      case 'paperSignedOn':
+        return 'Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 03.12.2026';
       default:
         return 'Prüfen Sie Ihre Angaben';
     }
@@ -139,6 +155,7 @@ export function validateLookup(form: LookupForm, participant: Participant, now: 
   if (!(BASIS_CHOICES as readonly string[]).includes(form.basis)) errors.set('basis', 'Wählen Sie aus, worauf sich der Abruf stützt');
 
   let paperUntil: Date | null = null;
+  let paper: PaperForm | null = null;
   if (form.basis === 'paper') {
     const day = parseDay(form.paperValidUntil);
     if (form.paperValidUntil === '') errors.set('paperValidUntil', 'Geben Sie an, bis wann die Einwilligung gilt');
@@ -146,6 +163,7 @@ export function validateLookup(form: LookupForm, participant: Participant, now: 
     else if (dayString(day) <= dayString(berlinDay(now))) errors.set('paperValidUntil', 'Das Ende der Gültigkeit muss nach heute liegen');
     else paperUntil = endOfDayInBerlin(day);
     if (!form.paperConfirmed) errors.set('paperConfirmed', 'Bestätigen Sie, dass die unterschriebene Einwilligung vorliegt');
+    paper = validatePaperForm(form, now, idNr, errors);
   }
   if (form.basis === 'legal-basis' && form.legalBasis === '') errors.set('legalBasis', 'Wählen Sie die Rechtsgrundlage aus');
 
@@ -162,7 +180,7 @@ export function validateLookup(form: LookupForm, participant: Participant, now: 
 
   if (checked.ok && paperUntil) {
     // The consent is recorded through the same schema the API's POST /v1/consents uses.
-    const consent = { citizen: { idNr }, grantee: participant.id, evidenceTypes: form.evidenceTypes, purpose: form.purpose, validUntil: paperUntil.toISOString() };
+    const consent = { citizen: { idNr }, grantee: participant.id, evidenceTypes: form.evidenceTypes, purpose: form.purpose, validUntil: paperUntil.toISOString(), ...(paper ? { paper } : {}) };
     const consentChecked = validateWith(ConsentBody, consent, toField, messages(idNr), errors);
     if (!consentChecked.ok) return consentChecked;
   }
@@ -180,7 +198,24 @@ export function validateLookup(form: LookupForm, participant: Participant, now: 
     errors.set('legalBasis', 'Auf diese Rechtsgrundlage darf sich Ihre Behörde nicht stützen');
   }
   if (errors.size > 0) return { ok: false, errors };
-  return { ok: true, value: { body, paperConsent: paperUntil ? { validUntil: paperUntil } : null } };
+  return { ok: true, value: { body, paperConsent: paperUntil && paper ? { validUntil: paperUntil, form: paper } : null } };
+}
+
+/** The signed form's reference and date, checked as the API checks them (schema, then the paper rules). */
+function validatePaperForm(form: LookupForm, now: Date, idNr: string, errors: FieldErrors): PaperForm | null {
+  const signed = parseDay(form.paperSignedOn);
+  if (form.paperSignedOn === '') errors.set('paperSignedOn', 'Geben Sie an, wann die Person das Formular unterschrieben hat');
+  const stated = { reference: form.paperReference, signedOn: signed ? dayString(signed) : '' };
+  const own: FieldErrors = new Map();
+  const checked = validateWith(PaperFormSchema, stated, (path) => (path[0] === 'signedOn' ? 'paperSignedOn' : 'paperReference'), messages(idNr), own);
+  for (const [name, message] of own) if (!errors.has(name)) errors.set(name, message);
+  for (const problem of signed ? paperProblems(stated, 'authority', now) : []) {
+    if (problem.kind === 'in-the-future') errors.set('paperSignedOn', 'Das Datum der Unterschrift darf nicht in der Zukunft liegen');
+    if (problem.kind === 'too-old') {
+      errors.set('paperSignedOn', `Die Unterschrift darf höchstens ${PAPER_SIGNATURE_MAX_AGE_DAYS} Tage zurückliegen. Lassen Sie die Einwilligung neu unterschreiben`);
+    }
+  }
+  return checked.ok ? checked.value : null;
 }
 
 /** The evidence types, purposes and legal bases a participant may use, in code-list order (what the form offers). */
