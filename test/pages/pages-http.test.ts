@@ -278,7 +278,7 @@ for (const kind of DATABASE_KINDS) {
 
       it('shows a birth certificate from the civil-status register: child, birth, parents and register entry', async () => {
         const c = await signedInClerk();
-        const form = { idNr: CITIZEN, evidenceTypes: ['birth-certificate'], basis: 'paper', paperValidUntil: '31.12.2030', paperConfirmed: 'yes', periodFrom: '01.2026', periodTo: '06.2026' };
+        const form = { idNr: CITIZEN, evidenceTypes: ['birth-certificate'], basis: 'paper', paperReference: 'EG-Antrag 2026/0816', paperSignedOn: germanDate(daysAgo(1)), paperValidUntil: '31.12.2030', paperConfirmed: 'yes', periodFrom: '01.2026', periodTo: '06.2026' };
         const res = await c.post('/ui/lookup', lookupForm(newFormId(), form));
         expect(res.status, summaryErrors(res.html).join()).to.equal(200);
         expect(res.html).to.include('Geburtsurkunde');
