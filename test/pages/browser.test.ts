@@ -139,7 +139,7 @@ describe('pages in a real browser (chromium)', function () {
     await page.check('#basis-paper');
     await page.fill('#paperReference', 'WG-Antrag 2026/1');
     await page.fill('#paperSignedOn', daysAgo(1).split('-').reverse().join('.'));
-    await page.fill('#paperValidUntil', '31.12.2030');
+    await page.fill('#paperValidUntil', new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10).split('-').reverse().join('.'));
     await page.check('#paperConfirmed');
     await page.click('button:has-text("Nachweise abrufen")');
     await page.waitForSelector('h1:has-text("Ergebnis des Abrufs")');

@@ -30,6 +30,8 @@ const lookupForm = (formId: string, o: Record<string, string | string[]> = {}) =
 });
 /** "2026-12-03" → "03.12.2026", as a clerk types it. */
 const germanDate = (day: string) => day.split('-').reverse().join('.');
+/** An end of validity a paper consent may have (within CONSENT_MAX_VALIDITY_DAYS). */
+const inHalfAYear = () => germanDate(daysAgo(-180));
 let formCounter = 0;
 const newFormId = () => `00000000-0000-4000-8000-${String(++formCounter).padStart(12, '0')}`;
 
@@ -242,7 +244,7 @@ for (const kind of DATABASE_KINDS) {
       it('records a paper consent in the ledger with its form and clerk, which the citizen then sees in the cockpit', async () => {
         const c = await signedInClerk();
         const signed = daysAgo(3);
-        const paper = { basis: 'paper', paperReference: 'EG-Antrag 2026/0815', paperSignedOn: germanDate(signed), paperValidUntil: '31.12.2030', paperConfirmed: 'yes' };
+        const paper = { basis: 'paper', paperReference: 'EG-Antrag 2026/0815', paperSignedOn: germanDate(signed), paperValidUntil: inHalfAYear(), paperConfirmed: 'yes' };
         const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: OTHER_CITIZEN, evidenceTypes: ['salary', 'income'], ...paper }));
         expect(res.status, summaryErrors(res.html).join()).to.equal(200);
         const consents = await h.broker.ctx.consentStore.listForCitizen(OTHER_CITIZEN);
@@ -259,13 +261,14 @@ for (const kind of DATABASE_KINDS) {
 
       it('shows the paper form\'s reference and signing day again with 400 and a message at each, recording nothing', async () => {
         const c = await signedInClerk();
-        const paper = { basis: 'paper', paperValidUntil: '31.12.2030', paperConfirmed: 'yes' };
+        const paper = { basis: 'paper', paperValidUntil: inHalfAYear(), paperConfirmed: 'yes' };
         const before = await h.broker.ctx.database.prisma.consent.count();
         const cases: [Record<string, string>, Record<string, string>][] = [
           [{ paperReference: '', paperSignedOn: '' }, { paperReference: 'Geben Sie das Kennzeichen des Formulars an', paperSignedOn: 'Geben Sie an, wann die Person das Formular unterschrieben hat' }],
           [{ paperReference: 'A'.repeat(65), paperSignedOn: '31.02.2026' }, { paperReference: 'Das Kennzeichen des Formulars darf höchstens 64 Zeichen haben', paperSignedOn: 'Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 03.12.2026' }],
           [{ paperReference: 'EG-1', paperSignedOn: germanDate(daysAgo(-2)) }, { paperSignedOn: 'Das Datum der Unterschrift darf nicht in der Zukunft liegen' }],
           [{ paperReference: 'EG-1', paperSignedOn: germanDate(daysAgo(400)) }, { paperSignedOn: 'Die Unterschrift darf höchstens 365 Tage zurückliegen. Lassen Sie die Einwilligung neu unterschreiben' }],
+          [{ paperReference: 'EG-1', paperSignedOn: germanDate(daysAgo(1)), paperValidUntil: '31.12.2099' }, { paperValidUntil: 'Eine auf Papier erteilte Einwilligung gilt hier höchstens 365 Tage; geben Sie ein früheres Ende an' }],
         ];
         for (const [typed, messages] of cases) {
           const res = await c.post('/ui/lookup', lookupForm(newFormId(), { ...paper, ...typed }));
@@ -278,7 +281,7 @@ for (const kind of DATABASE_KINDS) {
 
       it('shows a birth certificate from the civil-status register: child, birth, parents and register entry', async () => {
         const c = await signedInClerk();
-        const form = { idNr: CITIZEN, evidenceTypes: ['birth-certificate'], basis: 'paper', paperReference: 'EG-Antrag 2026/0816', paperSignedOn: germanDate(daysAgo(1)), paperValidUntil: '31.12.2030', paperConfirmed: 'yes', periodFrom: '01.2026', periodTo: '06.2026' };
+        const form = { idNr: CITIZEN, evidenceTypes: ['birth-certificate'], basis: 'paper', paperReference: 'EG-Antrag 2026/0816', paperSignedOn: germanDate(daysAgo(1)), paperValidUntil: inHalfAYear(), paperConfirmed: 'yes', periodFrom: '01.2026', periodTo: '06.2026' };
         const res = await c.post('/ui/lookup', lookupForm(newFormId(), form));
         expect(res.status, summaryErrors(res.html).join()).to.equal(200);
         expect(res.html).to.include('Geburtsurkunde');

@@ -3,6 +3,7 @@
 // show the answer once. A refusal shows the form again with the reason at the field it concerns.
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { grantBoundsProblem } from '../../../consent/grant-bounds.ts';
 import type { Context } from '../../context.ts';
 import { BrokerError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import type { FieldErrors } from '../kit/components.ts';
@@ -50,6 +51,11 @@ export function lookupController(ctx: Context) {
       const checked = validateLookup(form, clerk.participant, now);
       if (!checked.ok) return showForm(req, res, 400, form, checked.errors);
       const { body, paperConsent } = checked.value;
+      // A paper consent is one an authority records for itself: the same bounds as through the API.
+      const bound = paperConsent && grantBoundsProblem({ validFrom: now, validUntil: paperConsent.validUntil, recordedBy: 'authority' }, now, ctx.cfg.consentMaxValidityDays);
+      if (bound) {
+        return showForm(req, res, 400, form, new Map([['paperValidUntil', `Eine auf Papier erteilte Einwilligung gilt hier höchstens ${ctx.cfg.consentMaxValidityDays} Tage; geben Sie ein früheres Ende an`]]));
+      }
 
       if (paperConsent) {
         // The paper consent is recorded as the API records one an authority holds (grantedBy = the authority),
