@@ -33,6 +33,8 @@ export interface EvidenceTypeDescriptor<T extends string = string, D = unknown> 
   readonly messages: MessageFamily<any, any>;
   /** Purposes that may ask for this type at all. */
   readonly purposes: readonly Purpose[];
+  /** The longest period (months, inclusive) each of those purposes may ask for: data minimization per procedure. */
+  readonly maxPeriodMonths: { readonly [P in Purpose]?: number };
   /** Legal bases that cover this type (a basis covering several types is listed in each). */
   readonly legalBases: readonly LegalBasisGrant[];
   /** The type's element inside `daten` of the broker's nachweisAntwort (xoev-schemas/nachweis/). */

@@ -20,6 +20,7 @@ export const birthCertificate = defineEvidenceType({
   messages: birthCertificateMessages,
   // Family benefits that depend on a child; no legal basis in the demo policy covers it, consent does.
   purposes: ['elterngeld', 'kinderzuschlag'],
+  maxPeriodMonths: { elterngeld: 36, kinderzuschlag: 300 },
   legalBases: [],
   answerFragment: { element: 'geburtsurkunde', write: writeBirthCertificateFragment, read: readBirthCertificateFragment },
   renderData: renderBirthCertificate,

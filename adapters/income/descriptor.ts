@@ -20,6 +20,7 @@ export const income = defineEvidenceType({
   evidenceSchema: IncomeEvidence,
   messages: incomeMessages,
   purposes: PURPOSES,
+  maxPeriodMonths: { elterngeld: 36, wohngeld: 36, buergergeld: 24, kinderzuschlag: 36 },
   legalBases: [{ code: 'wogg-23', citation: '§ 23 WoGG (Auskunftspflicht beim Wohngeld)', purposes: ['wohngeld'] }],
   answerFragment: { element: 'einkommen', write: writeIncomeFragment, read: readIncomeFragment },
   renderData: renderIncome,

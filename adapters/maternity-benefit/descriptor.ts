@@ -20,6 +20,7 @@ export const maternityBenefit = defineEvidenceType({
   evidenceSchema: MaternityBenefitEvidence,
   messages: maternityBenefitMessages,
   purposes: PURPOSES,
+  maxPeriodMonths: { elterngeld: 24, wohngeld: 12, buergergeld: 12, kinderzuschlag: 12 },
   legalBases: [],
   answerFragment: { element: 'mutterschaftsgeld', write: writeMaternityBenefitFragment, read: readMaternityBenefitFragment },
   renderData: (data) => renderMaternityBenefit(data),

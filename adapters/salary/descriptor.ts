@@ -20,6 +20,7 @@ export const salary = defineEvidenceType({
   evidenceSchema: SalaryEvidence,
   messages: salaryMessages,
   purposes: PURPOSES,
+  maxPeriodMonths: { elterngeld: 24, wohngeld: 12, buergergeld: 12, kinderzuschlag: 12 },
   legalBases: [
     { code: 'beeg-9', citation: '§ 9 BEEG (Einkommensnachweis für das Elterngeld)', purposes: ['elterngeld'] },
     { code: 'wogg-23', citation: '§ 23 WoGG (Auskunftspflicht beim Wohngeld)', purposes: ['wohngeld'] },

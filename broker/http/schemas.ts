@@ -35,6 +35,20 @@ function servesPurpose(b: { evidenceTypes: EvidenceType[]; purpose: string }, ct
   ctx.addIssue({ code: 'custom', message, path: ['evidenceTypes'], params: { reason: 'purpose', types: unserved } });
 }
 
+/** The longest period each type may be asked for, per purpose (adapters/<type>/descriptor.ts), made once. */
+const MAX_PERIOD_OF = perEvidenceType((t) => t.maxPeriodMonths as Partial<Record<string, number>>);
+const monthIndex = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+
+/** Refuses a period longer than the purpose may ask for of every requested type (data minimization). */
+function withinPeriodLimit(b: { evidenceTypes: EvidenceType[]; purpose: string; period?: { from: string; to: string } | undefined }, ctx: z.RefinementCtx): void {
+  if (!b.period) return;
+  const months = monthIndex(b.period.to) - monthIndex(b.period.from) + 1;
+  const limits = b.evidenceTypes.map((t) => MAX_PERIOD_OF[t][b.purpose]).filter((m): m is number => m !== undefined);
+  if (limits.length === 0) return;
+  const max = Math.min(...limits);
+  if (months > max) ctx.addIssue({ code: 'custom', message: `for ${b.purpose} at most ${max} months may be asked for these evidence types`, path: ['period'], params: { reason: 'period', max } });
+}
+
 export const EvidenceRequestBody = z
   .strictObject({
     citizen: z.strictObject({ idNr: IdNr }),
@@ -49,7 +63,8 @@ export const EvidenceRequestBody = z
       .optional(),
   })
   .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' })
-  .superRefine(servesPurpose);
+  .superRefine(servesPurpose)
+  .superRefine(withinPeriodLimit);
 export type EvidenceRequestBody = z.infer<typeof EvidenceRequestBody>;
 
 export const EvidenceRequestHeaders = z.object({

@@ -128,6 +128,7 @@ function messages(idNr: string) {
         return issue.code === 'too_small' ? 'Wählen Sie mindestens einen Nachweis aus' : 'Wählen Sie nur Nachweise aus der Liste aus';
       case 'periodFrom':
       case 'periodTo':
+        if (issue.code === 'custom' && issue.params?.reason === 'period') return `Für diesen Zweck dürfen höchstens ${String(issue.params.max)} Monate abgerufen werden`;
         if (issue.code === 'custom') return 'Der Monat „von“ darf nicht nach dem Monat „bis“ liegen';
         return `Geben Sie den Monat „${name === 'periodFrom' ? 'von' : 'bis'}“ als MM.JJJJ an, zum Beispiel 01.2026`;
       case 'legalBasis':
