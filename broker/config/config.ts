@@ -198,6 +198,9 @@ export function envToConfig(env: Env): Config {
   if (mode === 'production') {
     if (env.BROKER_DEMO === 'true') throw new ConfigError('invalid BROKER_DEMO: production mode runs no demo');
     if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
+    // NOTE: the messages are signed, not encrypted: over plain HTTP the citizen's data would cross the network in clear.
+    const plain = EVIDENCE_TYPE_LIST.find((t) => !registerUrls[t.code].startsWith('https://'));
+    if (plain) throw new ConfigError(`invalid ${registerUrlVariable(plain.config.envPrefix)}: production mode calls registers over HTTPS only; set an https:// URL`);
     if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
   }
   const demo = (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true';

@@ -6,6 +6,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config/config.ts';
@@ -148,7 +149,14 @@ describe('production mode', () => {
   it('refuses to start without HTTPS or with the demo', () => {
     expect(() => envToConfig(readEnv({ BROKER_MODE: 'production' }))).to.throw(ConfigError, /TLS_CERT_FILE/);
     expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', BROKER_DEMO: 'true', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' }))).to.throw(ConfigError, /BROKER_DEMO/);
-    expect(envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' })).demo).to.equal(false);
+    const https = Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [`${t.config.envPrefix}_REGISTER_URL`, `https://register.example/${t.code}`]));
+    expect(envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b', ...https })).demo).to.equal(false);
+    // Signed is not secret: a register reached over plain HTTP would carry the citizen's data in clear.
+    expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b', ...https, INCOME_REGISTER_URL: 'http://register.example/income' }))).to.throw(
+      ConfigError,
+      /^invalid INCOME_REGISTER_URL: production mode calls registers over HTTPS only/,
+    );
+    expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' }))).to.throw(ConfigError, /^invalid SALARY_REGISTER_URL: /);
   });
 
   it('refuses demo tokens', async () => {
