@@ -3,7 +3,8 @@
 // the SQL statements the drivers execute (wrapping better-sqlite3 and pg; the broker is untouched): untimed runs only.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { registerSigningWith, testConfig, type Config } from '../broker/config/config.ts';
+import { registerSigningWith, type Config } from '../broker/config/config.ts';
+import { testConfig } from '../test/helpers/test-config.ts';
 import { PURPOSES } from '../broker/domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { startBroker } from '../broker/http/server.ts';

@@ -1,6 +1,5 @@
 // Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
 // cross-checks. Nothing else in the code reads process.env.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
@@ -279,10 +278,4 @@ export function registerSigningWith(broker: { keyPem: string; certPem: string },
     certificate: { pem: broker.certPem },
     registerCertificates: perEvidenceType((t) => ({ pem: registerCertificates[t.code] })),
   };
-}
-
-/** Configuration for tests and tools: defaults plus overrides, no environment. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  const auditSigningKey = { pem: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
-  return { ...envToConfig({}), logLevel: 'silent', dataKey: { base64: randomBytes(32).toString('base64') }, auditSigningKey, ...overrides };
 }

@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config/config.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config/config.ts';
+import { testConfig } from '../helpers/test-config.ts';
 import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/directory/ca.ts';
 import { startBroker, type RunningBroker } from '../../broker/http/server.ts';
 

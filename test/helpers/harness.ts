@@ -2,7 +2,8 @@
 // ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { registerSigningWith, testConfig, type Config } from '../../broker/config/config.ts';
+import { registerSigningWith, type Config } from '../../broker/config/config.ts';
+import { testConfig } from './test-config.ts';
 import { PURPOSES } from '../../broker/domain/codes.ts';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';

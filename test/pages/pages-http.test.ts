@@ -6,7 +6,7 @@ import { schemaErrors } from '../../adapters/xml-schemas.ts';
 import { transferLogSchema } from '../../broker/audit/transfer-log-xml.ts';
 import { seedDemo } from '../../broker/ops/demo.ts';
 import { startBroker } from '../../broker/http/server.ts';
-import { testConfig } from '../../broker/config/config.ts';
+import { testConfig } from '../helpers/test-config.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';

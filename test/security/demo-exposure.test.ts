@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { ConfigError, envToConfig, readEnv, registerSigningWith, testConfig } from '../../broker/config/config.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config/config.ts';
+import { testConfig } from '../helpers/test-config.ts';
 import { DEMO_CLERK_USERNAME, DEMO_PARTICIPANT_ID, seedDemo } from '../../broker/ops/demo.ts';
 import { startBroker } from '../../broker/http/server.ts';
 

@@ -8,7 +8,7 @@ import { CODES } from '../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { codeSchema, repeated, rootElement } from '../../adapters/xml.ts';
 import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
-import { buildEvidenceRequest } from '../../broker/http/xml-api/request-document.ts';
+import { buildEvidenceRequest } from '../helpers/xml-request.ts';
 import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import { AUTHORITY_ID, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';

@@ -22,7 +22,8 @@ import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/e
 import type { ErrorCode } from '../../broker/domain/errors.ts';
 import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
 import { buildErrorDocument } from '../../broker/http/xml-api/error-document.ts';
-import { buildEvidenceRequest, readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
+import { readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
+import { buildEvidenceRequest } from '../helpers/xml-request.ts';
 import { REGISTERS } from '../adapters/fixtures.ts';
 import { errorSchema, readXmlError, startCanary } from './helpers.ts';
 

@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import { CODES } from '../../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage } from '../../../adapters/xml-schemas.ts';
-import { codeSchema, headerSchema, repeated, rootElement, writeCode, writeHeader, type MessageHeader } from '../../../adapters/xml.ts';
+import { codeSchema, headerSchema, repeated, rootElement, type MessageHeader } from '../../../adapters/xml.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
-import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, newNachweisDocument, XML_BODY_LIMIT_BYTES } from './namespace.ts';
+import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, XML_BODY_LIMIT_BYTES } from './namespace.ts';
 
 /** What an incoming nachweisAnfrage must be. */
 export const requestSchema = defineMessageSchema({
@@ -56,24 +56,6 @@ const requestShape = rootElement('nachweisAnfrage', {
 /** Reads an untrusted nachweisAnfrage; throws XmlMessageError for anything that is not one. */
 export function readEvidenceRequest(xml: string): XmlEvidenceRequest {
   return readMessage(xml, requestSchema, requestShape);
-}
-
-/** Writes a nachweisAnfrage (what a case-management system sends; used by tests and the README example). */
-export function buildEvidenceRequest(body: EvidenceRequestBody, header: MessageHeader): string {
-  const root = newNachweisDocument('nachweisAnfrage');
-  writeHeader(root, header);
-  root.ele('person').ele('identifikationsnummer').txt(body.citizen.idNr);
-  for (const type of body.evidenceTypes) writeCode(root, 'nachweisart', CODES.evidenceType, type);
-  writeCode(root, 'zweck', CODES.purpose, body.purpose);
-  root.ele('aktenzeichen').txt(body.caseReference);
-  if (body.consentId !== undefined) root.ele('grundlage').ele('einwilligungId').txt(body.consentId);
-  else if (body.legalBasis !== undefined) writeCode(root.ele('grundlage'), 'rechtsgrundlage', CODES.legalBasis, body.legalBasis);
-  if (body.period) {
-    const period = root.ele('zeitraum');
-    period.ele('beginn').txt(body.period.from);
-    period.ele('ende').txt(body.period.to);
-  }
-  return root.end({ prettyPrint: true });
 }
 
 /** Where a field of the JSON request lives in the XML request, for field problems reported to XML callers. */
