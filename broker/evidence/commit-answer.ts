@@ -3,7 +3,7 @@
 // the chain's head; each is answered only after that COMMIT.
 import type { CommitWork } from '../audit/group-commit.ts';
 import { ConflictError } from '../domain/errors.ts';
-import { auditItem, basisOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
+import { answerOf, auditItem, basisOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestStore, HeldRequest } from './evidence-request-store.ts';
 import { requestStatus } from './outcome.ts';
 import { seal } from './sealed-answer.ts';
@@ -54,17 +54,7 @@ function writeAnswer(deps: CommitDeps, request: HeldRequest, items: FetchedItem[
         ...(request.onBehalfOf ? { onBehalfOf: request.onBehalfOf } : {}),
       },
     });
-    const answer: EvidenceAnswer = {
-      id: request.id,
-      status,
-      purpose: request.purpose,
-      caseReference: request.caseReference,
-      period: { from: request.periodFrom, to: request.periodTo },
-      createdAt: request.createdAt.toISOString(),
-      basis,
-      evidence: items.map(stripTicket),
-      auditEntryId: seq,
-    };
+    const answer = answerOf(request, items.map(stripTicket), seq, status);
     const now = clock();
     const resultCipher = holdResult ? seal(answer, deps.dataKey, request.id) : null;
     const resultExpiresAt = holdResult ? new Date(now.getTime() + deps.resultRetentionHours * 3_600_000) : null;

@@ -1,12 +1,11 @@
 // What operators rely on: statistics that single nobody out, metrics, and logs without personal data.
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { StatisticsView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
-import { createLogger } from '../../broker/ops/logger.ts';
+import { logLines as captureLog } from '../helpers/log-lines.ts';
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 
@@ -23,15 +22,9 @@ async function requestEvidence(h: Harness, idNr: string, token = h.token, grante
 
 describe('operations', () => {
   let h: Harness;
-  const logLines: string[] = [];
+  const { log, lines: logLines } = captureLog();
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    h = await startHarness((await testDatabase('sqlite'))!, { log: createLogger('debug', sink) });
+    h = await startHarness((await testDatabase('sqlite'))!, { log });
   });
   after(async () => h?.close());
 

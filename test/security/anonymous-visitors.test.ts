@@ -1,24 +1,17 @@
 // Anonymous visitors of the sign-in pages: they must cost the broker no database writes, and the token that
 // protects their form must not be forgeable or reusable by another browser.
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import { purgeExpired } from '../../broker/ops/lifecycle.ts';
-import { createLogger } from '../../broker/ops/logger.ts';
+import { logLines as captureLog } from '../helpers/log-lines.ts';
 import { PageClient } from '../pages/page-client.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
 describe('anonymous visitors of the sign-in pages', function () {
   let h: Harness;
-  const logLines: string[] = [];
+  const { log, lines: logLines } = captureLog('info');
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    h = await startHarness((await testDatabase('sqlite'))!, { log: createLogger('info', sink), config: { signInAttemptsPerMinute: 8 } });
+    h = await startHarness((await testDatabase('sqlite'))!, { log, config: { signInAttemptsPerMinute: 8 } });
   });
   after(async () => h?.close());
 

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { CODES } from '../../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage } from '../../../adapters/xml-schemas.ts';
 import { codeSchema, headerSchema, repeated, rootElement, type MessageHeader } from '../../../adapters/xml.ts';
-import type { EvidenceRequestBody } from '../schemas.ts';
 import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, XML_BODY_LIMIT_BYTES } from './namespace.ts';
 
 /** What an incoming nachweisAnfrage must be. */
