@@ -6,6 +6,7 @@ import type { RegisterAdapter } from './contract.ts';
 import type { EvidenceTypeDescriptor } from './evidence-type.ts';
 import { income } from './income/descriptor.ts';
 import { maternityBenefit } from './maternity-benefit/descriptor.ts';
+import { onFirstUse, type OnFirstUse } from './register-exchange.ts';
 import { salary } from './salary/descriptor.ts';
 import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SigningIdentity } from './signing-keys.ts';
@@ -50,12 +51,12 @@ export interface AdaptersConfig {
   /** The broker's Behördenkennung, sent as the sender of every register message. */
   sender: string;
   clock?: () => Date;
-  /** The broker's key and certificate that sign every query (omitted: the sandbox broker's; tests, tools). */
-  signing?: SigningIdentity;
+  /** The broker's key and certificate that sign every query. */
+  signing: OnFirstUse<SigningIdentity>;
   /** Where the private-key operation of those signatures runs (./signature-pool.ts); omitted: the event loop. */
   signatureOperation?: SignatureOperation;
-  /** Each register's certificate, pinned for its answers (omitted: the sandbox registers'; tests, tools). */
-  registerCertificates?: Record<EvidenceType, string>;
+  /** Each register's certificate, pinned for its answers. */
+  registerCertificates: OnFirstUse<Record<EvidenceType, string>>;
 }
 
 /** All adapters, keyed by the evidence type each one fetches. */
@@ -63,7 +64,8 @@ export type Adapters = { [T in EvidenceType]: RegisterAdapter<T, EvidenceDataByT
 
 export function createAdapters(cfg: AdaptersConfig): Adapters {
   const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing, signatureOperation: cfg.signatureOperation };
+  const certificates = onFirstUse(cfg.registerCertificates);
   return perEvidenceType((t) =>
-    t.createAdapter({ ...common, baseUrl: cfg.baseUrls[t.code], registerCertificate: cfg.registerCertificates?.[t.code] }),
+    t.createAdapter({ ...common, baseUrl: cfg.baseUrls[t.code], registerCertificate: () => certificates()[t.code] }),
   ) as Adapters;
 }

@@ -6,7 +6,6 @@ import type { z } from 'zod';
 import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
-import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
 import { SignatureError } from './signature-profile.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 import { signEnvelope, signEnvelopeWith, type SignatureOperation } from './signing.ts';
@@ -19,18 +18,28 @@ export interface RegisterAdapterConfig {
   /** The broker's Behördenkennung, sent as the messages' sender. */
   sender: string;
   clock?: () => Date;
-  /** The broker's key and certificate that sign every query; omitted: the sandbox broker's (tests, tools). */
-  signing?: SigningIdentity;
+  /** The broker's key and certificate that sign every query. */
+  signing: OnFirstUse<SigningIdentity>;
   /**
    * Where the signatures' private-key operation runs (a worker pool, ./signature-pool.ts); omitted: on the
    * event loop.
    */
   signatureOperation?: SignatureOperation;
-  /**
-   * The register's certificate, pinned: an answer must be signed with its key, whatever the answer carries.
-   * Omitted: the sandbox register's (tests, tools); the broker always passes the configured one.
-   */
-  registerCertificate?: string;
+  /** The register's certificate, pinned: an answer must be signed with its key, whatever the answer carries. */
+  registerCertificate: OnFirstUse<string>;
+}
+
+/**
+ * A key or certificate, or the function that makes it on the first query. NOTE: keys made on demand (the
+ * development sandbox's) would otherwise be made by every process that makes adapters, the admin tool too.
+ */
+export type OnFirstUse<T extends object | string> = T | (() => T);
+
+/** Reads an OnFirstUse value: as given, or made by the first call and kept. */
+export function onFirstUse<T extends object | string>(source: OnFirstUse<T>): () => T {
+  if (typeof source !== 'function') return () => source;
+  let made: T | undefined;
+  return () => (made ??= source());
 }
 
 /** Thrown by a register's mapping when an answer is well-formed but cannot be about the request. */
@@ -60,11 +69,9 @@ export function createRegisterAdapter<T extends string, D, S, P>(
 ): RegisterAdapter<T, D> {
   const { evidenceType, messages } = mapping;
   const clock = cfg.clock ?? (() => new Date());
-  // NOTE: without configured keys the sandbox keys are made on the first call, not here, or every process
-  // that makes adapters would pay for them (the admin tool). Whoever calls with a short deadline makes them
-  // first (sandboxRegisterIdentities(), adapters/index.ts); the broker passes configured keys or warms them (main.ts).
-  const signer = () => cfg.signing ?? sandboxTrust().broker;
-  const registerCertificate = () => cfg.registerCertificate ?? sandboxRegisterIdentity(messages.register).certPem;
+  // Keys given as functions are made on the first query: whoever calls with a short deadline makes them first.
+  const signer = onFirstUse(cfg.signing);
+  const registerCertificate = onFirstUse(cfg.registerCertificate);
   const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE', message: string, cause?: unknown) =>
     new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
 

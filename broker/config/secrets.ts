@@ -4,9 +4,10 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkPinnedCertificate, checkSigningIdentity, type SigningIdentity } from '../../adapters/signing-keys.ts';
+import { checkPinnedCertificate, checkSigningIdentity } from '../../adapters/signing-keys.ts';
 import { ConfigError, REGISTER_CERT_VARIABLES, type Config, type PemSource } from './config.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
+import { EVIDENCE_TYPES, sandboxRegisterIdentities, type AdaptersConfig, type EvidenceType } from '../../adapters/index.ts';
+import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 
 export function loadDataKey(source: Config['dataKey']): Buffer {
   if ('base64' in source) return Buffer.from(source.base64, 'base64');
@@ -40,11 +41,8 @@ export function loadSigningKey(source: Config['auditSigningKey']): KeyObject {
   }
 }
 
-/** What the adapters need to sign queries and verify answers; empty for the sandbox key set (development). */
-export interface RegisterTrust {
-  signing?: SigningIdentity;
-  registerCertificates?: Record<EvidenceType, string>;
-}
+/** What the adapters need to sign queries and verify answers: the configured keys, or the sandbox's (development). */
+export type RegisterTrust = Pick<AdaptersConfig, 'signing' | 'registerCertificates'>;
 
 /**
  * The signing key and certificate and each register's pinned certificate, checked at start-up (RSA ≥ 2048 bits, key
@@ -59,7 +57,9 @@ export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>)
         `invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE, BROKER_SIGNING_CERT_FILE and ${Object.values(REGISTER_CERT_VARIABLES).join(', ')}`,
       );
     }
-    return {};
+    // NOTE: functions, so the sandbox keys are made on the first query: the admin tool makes a context and
+    // never queries. main.ts makes them before the broker serves.
+    return { signing: () => sandboxTrust().broker, registerCertificates: sandboxRegisterCertificates };
   }
   const read = (pem: PemSource, variable: string): string => {
     if ('pem' in pem) return pem.pem;
@@ -88,4 +88,9 @@ export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>)
     }),
   ) as Record<EvidenceType, string>;
   return { signing, registerCertificates };
+}
+
+function sandboxRegisterCertificates(): Record<EvidenceType, string> {
+  const identities = sandboxRegisterIdentities();
+  return Object.fromEntries(EVIDENCE_TYPES.map((type) => [type, identities[type].certPem])) as Record<EvidenceType, string>;
 }

@@ -9,6 +9,7 @@ import type { RegisterRequest } from '../../adapters/contract.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { clock, failureOf, inTime, registerRequest, SENDER, startRegisterWithRecords, TODAY } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const today = TODAY.toISOString().slice(0, 10);
 const DEMO_PARENT = '86095742719';
@@ -16,7 +17,7 @@ const DEMO_PARENT = '86095742719';
 describe('the civil-status register (birth certificates)', () => {
   let sim: SimulatorHandle;
   const fetchBirths = async (req: RegisterRequest) =>
-    createBirthCertificateAdapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+    createBirthCertificateAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('birth-certificate') }).fetchEvidence(req, inTime());
   const delivered = async (req: RegisterRequest) => {
     const outcome = await fetchBirths(req);
     if (outcome.status !== 'delivered') throw new Error(`expected delivered, got ${outcome.status}`);
@@ -71,7 +72,7 @@ describe('the civil-status register (birth certificates)', () => {
     const answering = async (statement: BirthStatement) => {
       const liar = await startRegisterWithRecords(birthCertificateMessages, () => statement);
       try {
-        const adapter = createBirthCertificateAdapter({ baseUrl: liar.url, sender: SENDER, clock });
+        const adapter = createBirthCertificateAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('birth-certificate') });
         return await adapter.fetchEvidence(registerRequest(DEMO_CITIZENS[0]!, { period: { from: '2025-01', to: '2025-12' } }), inTime());
       } finally {
         await liar.close();

@@ -27,8 +27,8 @@ export function registerRequest(idNr: string, overrides: Partial<RegisterRequest
 }
 
 /**
- * A generous deadline for calls that should succeed. The sandbox keys an adapter without configured keys signs
- * with are made first (seconds, once per process): their making must not count against the call's deadline.
+ * A generous deadline for calls that should succeed. The sandbox keys (seconds to make, once per process) are
+ * made first: their making must not count against the call's deadline.
  */
 export const inTime = () => {
   sandboxRegisterIdentities();

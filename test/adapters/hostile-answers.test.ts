@@ -11,6 +11,7 @@ import { startIncomeSimulator } from '../../adapters/income/simulator.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { startRegisterSimulator, type SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { clock, failureOf, inTime, registerRequest, resigned, SENDER } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
 
@@ -34,7 +35,7 @@ async function rawServer(listener: RequestListener): Promise<{ url: string; clos
 }
 
 async function salaryFailureAgainst(url: string) {
-  return failureOf(createSalaryAdapter({ baseUrl: url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime()));
+  return failureOf(createSalaryAdapter({ baseUrl: url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(registerRequest(CITIZEN), inTime()));
 }
 
 function replyHeader(query: { header: { messageId: string; sender: string } }, overrides: Partial<{ inReplyTo: string; sender: string; recipient: string }> = {}) {

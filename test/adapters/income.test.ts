@@ -7,13 +7,14 @@ import { startIncomeSimulator } from '../../adapters/income/simulator.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { clock, failureOf, inTime, registerRequest, SENDER, startRegisterWithRecords, TODAY } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const today = TODAY.toISOString().slice(0, 10);
 
 describe('the income register', () => {
   let sim: SimulatorHandle;
   const fetchIncome = async (req: RegisterRequest) => {
-    const outcome = await createIncomeAdapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+    const outcome = await createIncomeAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('income') }).fetchEvidence(req, inTime());
     if (outcome.status !== 'delivered') throw new Error(`expected delivered, got ${outcome.status}`);
     return outcome.data;
   };
@@ -55,7 +56,7 @@ describe('the income register', () => {
     const answering = async (statement: IncomeStatement) => {
       const liar = await startRegisterWithRecords(incomeMessages, () => statement);
       try {
-        const adapter = createIncomeAdapter({ baseUrl: liar.url, sender: SENDER, clock });
+        const adapter = createIncomeAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('income') });
         return await adapter.fetchEvidence(registerRequest(DEMO_CITIZENS[0]!, { period: { from: '2024-01', to: '2024-12' } }), inTime());
       } finally {
         await liar.close();

@@ -7,13 +7,14 @@ import { startMaternityBenefitSimulator } from '../../adapters/maternity-benefit
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { clock, failureOf, inTime, registerRequest, SENDER, startRegisterWithRecords } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
 
 describe('the maternity benefit register', () => {
   let sim: SimulatorHandle;
   const fetchBenefit = async (req: RegisterRequest) => {
-    const outcome = await createMaternityBenefitAdapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+    const outcome = await createMaternityBenefitAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('maternity-benefit') }).fetchEvidence(req, inTime());
     if (outcome.status !== 'delivered') throw new Error(`expected delivered, got ${outcome.status}`);
     return outcome.data;
   };
@@ -53,7 +54,7 @@ describe('the maternity benefit register', () => {
     const answering = async (statement: MaternityBenefitStatement) => {
       const liar = await startRegisterWithRecords(maternityBenefitMessages, () => statement);
       try {
-        const adapter = createMaternityBenefitAdapter({ baseUrl: liar.url, sender: SENDER, clock });
+        const adapter = createMaternityBenefitAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('maternity-benefit') });
         return await adapter.fetchEvidence(registerRequest(DEMO_CITIZENS[0]!, { period: { from: '2025-01', to: '2025-12' } }), inTime());
       } finally {
         await liar.close();

@@ -6,6 +6,7 @@ import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from '../../adapters/sandbox-ci
 import { startRegisterSimulator, type SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { schemaErrors } from '../../adapters/xml-schemas.ts';
 import { clock, codeOf, failureOf, inTime, registerRequest, REGISTERS, SENDER } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
 
@@ -17,7 +18,7 @@ for (const register of REGISTERS) {
     let adapter: ReturnType<typeof register.adapter>;
     before(async () => {
       sim = await register.start({ clock });
-      adapter = register.adapter({ baseUrl: sim.url, sender: SENDER, clock });
+      adapter = register.adapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) });
     });
     afterEach(() => sim.reset());
     after(() => sim.close());
@@ -91,7 +92,7 @@ for (const register of REGISTERS) {
       it(`reports ${codeOf(register, 'UNREACHABLE')}`, async () => {
         const gone = await register.start();
         await gone.close();
-        const orphan = register.adapter({ baseUrl: gone.url, sender: SENDER });
+        const orphan = register.adapter({ baseUrl: gone.url, sender: SENDER, ...sandboxAdapterKeys(register.type) });
         const err = await failureOf(orphan.fetchEvidence(registerRequest(CITIZEN), inTime()));
         expect(err.code).to.equal(codeOf(register, 'UNREACHABLE'));
       });
@@ -177,7 +178,7 @@ for (const register of REGISTERS) {
         });
         try {
           const req = registerRequest(CITIZEN, { requestId: 'EG-2026-0001 & Anlage <2>', purpose: 'wohngeld' });
-          const outcome = await register.adapter({ baseUrl: spy.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+          const outcome = await register.adapter({ baseUrl: spy.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(req, inTime());
           expect(outcome.status).to.equal('not-found');
 
           const query = register.messages.parseQuery(seen);

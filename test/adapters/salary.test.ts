@@ -7,13 +7,14 @@ import { startSalarySimulator } from '../../adapters/salary/simulator.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { clock, failureOf, inTime, registerRequest, SENDER, startRegisterWithRecords } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
 
 describe('the salary register', () => {
   let sim: SimulatorHandle;
   const fetchSalary = async (req: RegisterRequest) => {
-    const outcome = await createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+    const outcome = await createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(req, inTime());
     if (outcome.status !== 'delivered') throw new Error(`expected delivered, got ${outcome.status}`);
     return outcome.data;
   };
@@ -43,7 +44,7 @@ describe('the salary register', () => {
     });
 
     it('answers not-found when no month of the period is settled yet', async () => {
-      const adapter = createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock });
+      const adapter = createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') });
       const outcome = await adapter.fetchEvidence(registerRequest(CITIZEN, { period: { from: '2026-07', to: '2026-09' } }), inTime());
       expect(outcome.status).to.equal('not-found');
     });
@@ -62,7 +63,7 @@ describe('the salary register', () => {
     const answering = async (statement: SalaryStatement) => {
       const liar = await startRegisterWithRecords(salaryMessages, () => statement);
       try {
-        return await createSalaryAdapter({ baseUrl: liar.url, sender: SENDER, clock }).fetchEvidence(req, inTime());
+        return await createSalaryAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(req, inTime());
       } finally {
         await liar.close();
       }

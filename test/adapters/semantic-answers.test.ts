@@ -14,6 +14,7 @@ import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { clock, codeOf, failureOf, inTime, registerRequest, REGISTERS, SENDER, startRegisterWithRecords } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[0]!;
 
@@ -26,7 +27,7 @@ describe('register answers that are valid but cannot be true', () => {
       });
       afterEach(() => sim.reset());
       after(() => sim.close());
-      const fetch = () => register.adapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime());
+      const fetch = () => register.adapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(registerRequest(CITIZEN), inTime());
 
       it(`refuses a period outside the requested one with ${codeOf(register, 'REJECTED_ANSWER')}`, async () => {
         sim.setBehaviour({ fault: 'outside-period' });
@@ -66,7 +67,7 @@ describe('register answers that are valid but cannot be true', () => {
       };
       const liar = await startRegisterWithRecords(salaryMessages, () => statement);
       try {
-        const err = await failureOf(createSalaryAdapter({ baseUrl: liar.url, sender: SENDER, clock }).fetchEvidence(req, inTime()));
+        const err = await failureOf(createSalaryAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(req, inTime()));
         expect([err.code, err.message]).to.deep.equal(['SALARY_REJECTED_ANSWER', 'net pay exceeds gross pay']);
       } finally {
         await liar.close();
@@ -82,7 +83,7 @@ describe('register answers that are valid but cannot be true', () => {
       };
       const liar = await startRegisterWithRecords(maternityBenefitMessages, () => statement);
       try {
-        const err = await failureOf(createMaternityBenefitAdapter({ baseUrl: liar.url, sender: SENDER, clock }).fetchEvidence(req, inTime()));
+        const err = await failureOf(createMaternityBenefitAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('maternity-benefit') }).fetchEvidence(req, inTime()));
         expect(err.code).to.equal('MATERNITY_BENEFIT_REJECTED_ANSWER');
         expect(err.message).to.equal('total paid exceeds the daily rate for every day of the benefit period');
       } finally {
@@ -97,7 +98,7 @@ describe('register answers that are valid but cannot be true', () => {
       };
       const liar = await startRegisterWithRecords(incomeMessages, () => statement);
       try {
-        const err = await failureOf(createIncomeAdapter({ baseUrl: liar.url, sender: SENDER, clock }).fetchEvidence(req, inTime()));
+        const err = await failureOf(createIncomeAdapter({ baseUrl: liar.url, sender: SENDER, clock, ...sandboxAdapterKeys('income') }).fetchEvidence(req, inTime()));
         expect([err.code, err.message]).to.deep.equal(['INCOME_REJECTED_ANSWER', 'an assessment is dated after the answer was given']);
       } finally {
         await liar.close();

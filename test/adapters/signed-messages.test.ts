@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { onFirstUse } from '../../adapters/register-exchange.ts';
 import { SignatureError, XMLDSIG_NAMESPACE } from '../../adapters/signature-profile.ts';
 import { verifyEnvelope } from '../../adapters/signature-verification.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
@@ -25,6 +26,7 @@ import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { clock, failureOf, inTime, registerRequest, REGISTERS, resigned, SENDER, withoutSignature, type RegisterUnderTest } from './fixtures.ts';
 import { ATTACKS, signOtherwise, startTamperingProxy, type AttackKeys, type TamperingProxy } from './signature-attacks.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[1]!;
 
@@ -68,7 +70,7 @@ describe('signed register messages', function () {
         await proxy.close();
         await sim.close();
       });
-      const adapter = () => register.adapter({ baseUrl: proxy.url, sender: SENDER, clock });
+      const adapter = () => register.adapter({ baseUrl: proxy.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) });
 
       it('signs the query with the broker key and reads the answer signed by the register: a round trip', async () => {
         const outcome = await adapter().fetchEvidence(registerRequest(CITIZEN), inTime());
@@ -116,7 +118,7 @@ describe('signed register messages', function () {
     before(async () => {
       sim = await register.start({ clock });
       const proxy = await startTamperingProxy(sim.url);
-      await register.adapter({ baseUrl: proxy.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime());
+      await register.adapter({ baseUrl: proxy.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(registerRequest(CITIZEN), inTime());
       const captured = proxy.exchanges[0]!.request;
       await proxy.close();
       // A fresh message each time (a new message id, signed again by the broker).
@@ -170,7 +172,7 @@ describe('signed register messages', function () {
     it('refuses our queries with 401, reported as SALARY_UPSTREAM_ERROR', async () => {
       const sims = await startSimulators({ brokerCertificate: keys.salary.foreignCa.certPem });
       try {
-        const err = await failureOf(REGISTERS[0]!.adapter({ baseUrl: sims.baseUrls.salary, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime()));
+        const err = await failureOf(REGISTERS[0]!.adapter({ baseUrl: sims.baseUrls.salary, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(registerRequest(CITIZEN), inTime()));
         expect(err.code).to.equal('SALARY_UPSTREAM_ERROR');
         expect(err.message).to.equal('register answered HTTP 401');
       } finally {
@@ -192,7 +194,7 @@ describe('signed register messages', function () {
       await sim.close();
     });
     const fetchWith = (correlationId?: string) =>
-      register.adapter({ baseUrl: proxy.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN, correlationId === undefined ? {} : { correlationId }), inTime());
+      register.adapter({ baseUrl: proxy.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(registerRequest(CITIZEN, correlationId === undefined ? {} : { correlationId }), inTime());
 
     it('is sent as X-Request-Id and accepted when echoed or not echoed at all', async () => {
       expect((await fetchWith('6f1d2c3a-4b5e-4f60-8a71-92b3c4d5e6f7')).status).to.equal('delivered');
@@ -298,20 +300,23 @@ describe('signed register messages', function () {
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('makes the sandbox key set only when a register is called, not when adapters are made (the admin tool calls none)', () => {
-      // A fresh process: this one made its sandbox keys long ago.
+    it('gives the adapters the sandbox key set in development, made on the first query, not with the context (the admin tool queries none)', () => {
+      // A fresh process: this one made its sandbox keys long ago. Port 9 refuses: the query is signed, then fails.
       const script = [
-        "import { createAdapters } from './adapters/index.ts';",
+        "import { createAdapters, perEvidenceType } from './adapters/index.ts';",
         "import { sandboxTrustMade } from './adapters/sandbox-trust.ts';",
-        "const url = 'http://127.0.0.1:9';",
-        "import { perEvidenceType } from './adapters/index.ts';",
-        "createAdapters({ baseUrls: perEvidenceType(() => url), sender: 'test' });",
+        "import { loadRegisterTrust } from './broker/config/secrets.ts';",
+        "const trust = loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' });",
+        "const adapters = createAdapters({ baseUrls: perEvidenceType(() => 'http://127.0.0.1:9'), sender: 'test', ...trust });",
         'process.stdout.write(String(sandboxTrustMade()));',
+        "const req = { requestId: 'r', idNr: '1', purpose: 'elterngeld', requester: 'test', period: { from: '2025-01', to: '2025-12' } };",
+        'await adapters.salary.fetchEvidence(req, AbortSignal.timeout(60000)).catch(() => {});',
+        "process.stdout.write(',' + String(sandboxTrustMade()));",
       ].join('\n');
       const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
       const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
       expect(child.stderr).to.equal('');
-      expect(child.stdout).to.equal('false');
+      expect(child.stdout).to.equal('false,true');
     });
 
     it('reads the signing variables together, or none (the sandbox key set, development only)', () => {
@@ -322,12 +327,14 @@ describe('signed register messages', function () {
       expect(signing).to.deep.include({ key: { file: files().BROKER_SIGNING_KEY_FILE } });
       const loaded = loadRegisterTrust({ registerSigning: signing, mode: 'production' });
       expect(loaded.registerCertificates).to.deep.equal(sims.certificates);
-      expect(loaded.signing?.certPem).to.equal(sandboxTrust().broker.certPem);
+      expect(loaded.signing).to.deep.equal(sandboxTrust().broker);
+      const development = loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' });
+      expect(onFirstUse(development.signing)()).to.deep.equal(sandboxTrust().broker);
+      expect(onFirstUse(development.registerCertificates)()).to.deep.equal(sims.certificates);
     });
 
     it('refuses at start-up: the sandbox in production, a key that is not the certificate’s, an unreadable file, a file without a certificate', () => {
       expect(() => loadRegisterTrust({ registerSigning: 'sandbox', mode: 'production' })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: production mode/);
-      expect(loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' })).to.deep.equal({});
       const load = (env: Record<string, string>) => loadRegisterTrust({ registerSigning: envToConfig(readEnv(files(env))).registerSigning, mode: 'production' });
       expect(() => load({ BROKER_SIGNING_KEY_FILE: path.join(dir, 'other.key') })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: .*does not belong to the certificate/);
       expect(() => load({ SALARY_REGISTER_CERT_FILE: path.join(dir, 'missing.crt') })).to.throw(ConfigError, /^invalid SALARY_REGISTER_CERT_FILE: .*cannot be read/);

@@ -7,6 +7,7 @@ import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { createSalaryAdapter } from '../../adapters/salary/adapter.ts';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { clock, failureOf, registerRequest, SENDER } from './fixtures.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const postXml = (url: string, body: string, contentType = 'application/xml; charset=utf-8') =>
   fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -76,7 +77,7 @@ describe('a register simulator', () => {
   });
 
   describe('when a tester makes it send raw bytes (fault "raw")', () => {
-    const adapter = () => createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock });
+    const adapter = () => createSalaryAdapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') });
 
     it('answers exactly those bytes as application/xml, after checking the query as always', async () => {
       sim.setBehaviour({ fault: 'raw', rawBody: Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]) });
@@ -122,7 +123,7 @@ describe('a register simulator', () => {
     it('closes promptly', async () => {
       const slow = await startSalarySimulator();
       slow.setBehaviour({ latencyMs: 10_000 });
-      const adapter = createSalaryAdapter({ baseUrl: slow.url, sender: SENDER });
+      const adapter = createSalaryAdapter({ baseUrl: slow.url, sender: SENDER, ...sandboxAdapterKeys('salary') });
       const inFlight = failureOf(adapter.fetchEvidence(registerRequest(DEMO_CITIZENS[0]!), AbortSignal.timeout(20_000)));
       await fetch(`${slow.url}/_control`); // leaves a keep-alive connection open
       await new Promise((resolve) => setTimeout(resolve, 50));

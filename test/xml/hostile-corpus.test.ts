@@ -17,6 +17,7 @@ import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { CORPUS_DIR, corpusCases, decodeStrictly, renderCase, targetOf, type CorpusTarget } from './corpus.ts';
 import { footprint, grantConsent, postXml, readXmlError, startCanary, xmlRequest } from './helpers.ts';
+import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CASES = corpusCases();
 const CITIZEN = DEMO_CITIZENS[0]!;
@@ -56,7 +57,7 @@ async function capturedQuery(register: RegisterUnderTest): Promise<string> {
     },
   });
   try {
-    await register.adapter({ baseUrl: spy.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime());
+    await register.adapter({ baseUrl: spy.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(registerRequest(CITIZEN), inTime());
   } finally {
     await spy.close();
   }
@@ -155,7 +156,7 @@ describe('the hostile-XML corpus as register answers', () => {
       });
       after(() => sim.close());
 
-      const fetchOnce = () => register.adapter({ baseUrl: sim.url, sender: SENDER, clock }).fetchEvidence(registerRequest(CITIZEN), inTime());
+      const fetchOnce = () => register.adapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys(register.type) }).fetchEvidence(registerRequest(CITIZEN), inTime());
 
       it('refuses the untouched answer only because it answers another message (it is valid)', async () => {
         sim.setBehaviour({ fault: 'raw', rawBody: `${target.open}${target.children}${target.close}` });
