@@ -14,7 +14,7 @@ import { benchCitizens } from './citizens.ts';
 
 const RETENTION_DAYS = 730;
 
-/** A transfer entry the size the broker writes (three items with their hashes). */
+/** A transfer entry the size the broker writes (one item per evidence type, with their hashes). */
 export function transferEvent(i: number, idNr: string, at: Date): AuditEvent {
   const hash = (k: number) => (i * 7919 + k).toString(16).padStart(64, 'a');
   return {

@@ -1,6 +1,7 @@
 // The report: the targets with their figures, then the tables they come from, as one Markdown section of
 // bench/RESULTS.md per kind of run (full or quick), each with the command that produced it.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import { LABELS, type ClosedRow, type LoadResults, type OpenRow, type TargetId } from './load.ts';
 import type { MachineLoad, PhaseStats } from './measure.ts';
 import type { MicroResults } from './micro.ts';
@@ -84,7 +85,7 @@ function targets(r: Results): string[][] {
     const sig = r.micro?.signatures?.floorMsPerRequest;
     const floor = b0 && sig !== undefined ? b0.cpuMs + sig : NaN;
     out.push([
-      '2. (a)’s CPU per request ≤ 1.5 × floor ((b)’s CPU per request + the three exchanges’ signature operations), 0 ms',
+      `2. (a)’s CPU per request ≤ 1.5 × floor ((b)’s CPU per request + the ${EVIDENCE_TYPES.length} exchanges’ signature operations), 0 ms`,
       a0 && Number.isFinite(floor) ? `${f(a0.cpuMs, 2)} ms vs floor ${f(floor, 2)} ms (${f(b0!.cpuMs, 2)} + ${f(sig, 2)}): ${f(a0.cpuMs / floor, 1)} ×` : 'n/a',
       verdict(a0 && Number.isFinite(floor) ? a0.cpuMs <= 1.5 * floor : null),
     ]);
