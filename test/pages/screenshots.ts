@@ -2,6 +2,7 @@
 // real broker with the register simulators and the demo data (SQLite in a temporary directory).
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { seedDemo } from '../../broker/ops/demo.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness } from '../helpers/harness.ts';
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     await clerk.fill('#idNr', '86 095 742 719');
     await clerk.check('#purpose');
     await clerk.fill('#caseReference', 'EG-2026-0815');
-    for (const t of ['#evidenceTypes', '#evidenceTypes-maternity-benefit', '#evidenceTypes-income']) await clerk.check(t);
+    // The form's first checkbox carries the field's id; the others are named by their type.
+    for (const [i, t] of EVIDENCE_TYPES.entries()) await clerk.check(i === 0 ? '#evidenceTypes' : `#evidenceTypes-${t}`);
     await clerk.check('#basis');
     await clerk.click('button:has-text("Nachweise abrufen")');
     await shoot(clerk, 'lookup-result');
