@@ -3,7 +3,7 @@
 // unless this says yes. A refusal is a value; the evidence path turns it into its HTTP error.
 import type { ConsentStore } from './consent-store.ts';
 import { findLegalBasis } from './legal-bases.ts';
-import { consentRefusal, consentRefusalMessages, type ConsentNeed, type ConsentRefusal } from './rules.ts';
+import { consentRefusal, consentRefusalMessages, type Consent, type ConsentNeed, type ConsentRefusal } from './rules.ts';
 
 /** Why a request may go ahead; recorded in the audit entry. */
 export type Permission = { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
@@ -71,13 +71,19 @@ export const withdrawnBasisMessages: Record<WithdrawnBasis, string> = {
  * Re-checks a recorded permission at delivery time (pending poll, async resume, held answer): a revoked or
  * expired consent stops every delivery after it. Null while the permission still holds.
  */
-export async function withdrawnBasis(store: ConsentStore, permission: Permission, need: ConsentNeed, now: Date): Promise<WithdrawnBasis | null> {
+export async function withdrawnBasis(
+  store: ConsentStore,
+  permission: Permission,
+  need: ConsentNeed,
+  now: Date,
+  read: (id: string) => Promise<Consent | null> = (id) => store.get(id),
+): Promise<WithdrawnBasis | null> {
   if (permission.basis === 'legal-basis') {
     const basis = findLegalBasis(permission.legalBasis);
     const covers = basis !== undefined && basis.purposes.includes(need.purpose) && need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
     return covers ? null : 'LEGAL_BASIS_NOT_APPLICABLE';
   }
-  const consent = await store.get(permission.consentId);
+  const consent = await read(permission.consentId);
   if (!consent) return 'CONSENT_REVOKED';
   const refusal = consentRefusal(consent, need, now);
   if (refusal === null) return null;

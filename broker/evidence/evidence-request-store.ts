@@ -70,7 +70,7 @@ export interface EvidenceRequestStore {
   letGo(id: string, lockToken: string, at: Date): Promise<void>;
   /** Writes the answer of a held request and its items; false (nothing written) when the lock was lost. */
   recordAnswer(tx: SqlStatements, request: HeldRequest, answer: RequestAnswer, items: readonly StoredItem[]): Promise<boolean>;
-  /** Replaces one stored item (a pending item that arrived); false when it is missing. */
+  /** Completes one pending item; false when it is missing or no longer pending (another GET completed it). */
   updateItem(tx: SqlStatements, requestId: string, item: StoredItem): Promise<boolean>;
   /** A request's new state after pending items arrived; its held answer is dropped. False when it is missing. */
   completeRequest(tx: SqlStatements, requestId: string, status: string, auditSeq: number): Promise<boolean>;

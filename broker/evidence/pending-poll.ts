@@ -6,7 +6,7 @@ import type { Participant } from '../identity/auth/principal.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { AuditCommit } from './commit-answer.ts';
-import { answerOf, auditItem, basisOf, inProgressAnswer, itemAnswerOf, stripTicket, storedItem, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
+import { answerOf, auditItem, basisOf, inProgressAnswer, itemAnswerOf, stripTicket, storedItem, type EvidenceAnswer, type EvidenceItemAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestRecord, EvidenceRequestStore, StoredItem } from './evidence-request-store.ts';
 import { registerRequestOf, type RegisterFanOut } from './fan-out.ts';
 import { requestStatus } from './outcome.ts';
@@ -31,12 +31,10 @@ export async function currentAnswer(deps: PendingPollDeps, participant: Particip
   // Anything still to deliver (a held async answer, pending items) is delivered only under a basis that holds.
   const holds = request.mode === 'async' && request.resultCipher && request.resultExpiresAt && request.resultExpiresAt > now;
   const delivering = holds || found.items.some((i) => i.status === 'pending' && i.pendingTicket);
-  const withdrawn = delivering ? await withdrawnSince(deps.consents, request, deps.clock()) : null;
-  if (holds && !withdrawn) {
-    const held = unseal<EvidenceAnswer>(request.resultCipher!, deps.dataKey, request.id);
-    if (!held.evidence.some((i) => i.status === 'pending')) return held;
-  }
-  const items = [...found.items].sort((a, b) => EVIDENCE_TYPES.indexOf(a.type) - EVIDENCE_TYPES.indexOf(b.type));
+  const withdrawn = delivering ? await withdrawnSince(deps.consents, request, now) : null;
+  const held = holds && !withdrawn ? unseal<EvidenceAnswer>(request.resultCipher!, deps.dataKey, request.id) : null;
+  if (held && !held.evidence.some((i) => i.status === 'pending')) return held;
+  const items = sortedItems(found.items);
   const stored = items.map(itemAnswerOf);
   const pending = items.filter((i) => i.status === 'pending' && i.pendingTicket);
   if (pending.length === 0) return answerOf(request, stored, request.auditSeq);
@@ -44,10 +42,17 @@ export async function currentAnswer(deps: PendingPollDeps, participant: Particip
   // NOTE: a revoked or expired consent stops every delivery after it: the register is not asked again,
   // the pending items end unavailable, and that refusal is audited like any other outcome.
   const arrived = withdrawn ? pending.map((i) => withdrawnItem(i.type, deps.fanOut.registerOf(i.type), withdrawn)) : await pollArrived(deps.fanOut, request, pending);
-  if (arrived.length === 0) return answerOf(request, stored, request.auditSeq);
-  const merged = stored.map((s) => arrived.find((a) => a.type === s.type) ?? s);
-  const auditEntryId = await commitArrived(deps, participant, request, arrived, requestStatus(merged));
-  return answerOf(request, merged.map(stripTicket), auditEntryId);
+  if (arrived.length === 0) return held ?? answerOf(request, stored, request.auditSeq);
+  // A held async answer's items keep their data in this last delivery; the sealed copy goes with it.
+  const committed = await commitArrived(deps, participant, request, arrived, held ? held.evidence : stored);
+  if (committed) return answerOf(request, committed.merged.map(stripTicket), committed.seq);
+  // Another GET completed these items first: answer from what it recorded (the data went to that caller).
+  const latest = await deps.requests.findWithItems(id);
+  return answerOf(latest!.request, sortedItems(latest!.items).map(itemAnswerOf), latest!.request.auditSeq);
+}
+
+function sortedItems(items: readonly StoredItem[]): StoredItem[] {
+  return [...items].sort((a, b) => EVIDENCE_TYPES.indexOf(a.type) - EVIDENCE_TYPES.indexOf(b.type));
 }
 
 /** Asks the registers about pending items again; a poll that fails leaves its item pending (the register still owes it). */
@@ -61,23 +66,44 @@ async function pollArrived(fanOut: RegisterFanOut, request: EvidenceRequestRecor
   return polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
 }
 
-/** The arrived items, the request's new state and their audit entry, in one transaction. */
-function commitArrived(deps: PendingPollDeps, participant: Participant, request: EvidenceRequestRecord, arrived: FetchedItem[], status: string): Promise<number> {
+/** Thrown inside the commit when another GET completed a pending item first: this one records nothing. */
+class AlreadyCompleted extends Error {}
+
+/**
+ * The arrived items, the request's new state and their audit entry, in one transaction. The basis is checked
+ * again inside it, so a revocation committed while the register was answering still stops the delivery.
+ */
+async function commitArrived(
+  deps: PendingPollDeps,
+  participant: Participant,
+  request: EvidenceRequestRecord,
+  arrived: FetchedItem[],
+  before: readonly EvidenceItemAnswer[],
+): Promise<{ seq: number; merged: (EvidenceItemAnswer | FetchedItem)[] } | null> {
   const { id } = request;
-  return deps.audit.commit(async (tx, record) => {
-    for (const item of arrived) {
-      if (!(await deps.requests.updateItem(tx, id, storedItem(item)))) throw new Error('a pending evidence item to complete is missing');
-    }
-    const seq = record({
-      kind: 'transfer',
-      at: deps.clock(),
-      citizenIdNr: request.citizenIdNr,
-      actorId: participant.id,
-      requestId: id,
-      consentId: request.consentId,
-      details: { purpose: request.purpose, caseReference: request.caseReference, basis: basisOf(request), outcome: status, completes: id, items: arrived.map(auditItem) },
+  try {
+    return await deps.audit.commit(async (tx, record) => {
+      const gone = arrived.some((i) => i.status === 'delivered') ? await withdrawnSince(deps.consents, request, deps.clock(), tx) : null;
+      const final = gone ? arrived.map((i) => withdrawnItem(i.type, i.provenance.register, gone)) : arrived;
+      for (const item of final) {
+        if (!(await deps.requests.updateItem(tx, id, storedItem(item)))) throw new AlreadyCompleted();
+      }
+      const merged = before.map((s) => final.find((a) => a.type === s.type) ?? s);
+      const status = requestStatus(merged);
+      const seq = record({
+        kind: 'transfer',
+        at: deps.clock(),
+        citizenIdNr: request.citizenIdNr,
+        actorId: participant.id,
+        requestId: id,
+        consentId: request.consentId,
+        details: { purpose: request.purpose, caseReference: request.caseReference, basis: basisOf(request), outcome: status, completes: id, items: final.map(auditItem) },
+      });
+      if (!(await deps.requests.completeRequest(tx, id, status, seq))) throw new Error('the evidence request to complete is missing');
+      return { seq, merged };
     });
-    if (!(await deps.requests.completeRequest(tx, id, status, seq))) throw new Error('the evidence request to complete is missing');
-    return seq;
-  });
+  } catch (err) {
+    if (err instanceof AlreadyCompleted) return null;
+    throw err;
+  }
 }

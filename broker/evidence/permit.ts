@@ -2,6 +2,7 @@
 // the directory's. At delivery time (pending poll, held answer, resumed request) the recorded basis is
 // checked again: a revoked or expired consent stops every delivery after it.
 import type { ConsentStore } from '../../consent/consent-store.ts';
+import type { SqlStatements } from '../db/direct-sql.ts';
 import { decidePermission, withdrawnBasis, withdrawnBasisMessages, type Permission, type WithdrawnBasis } from '../../consent/policy.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import type { Participant } from '../identity/auth/principal.ts';
@@ -30,9 +31,10 @@ export async function permit(deps: PermitDeps, participant: Participant, body: E
 }
 
 /** Whether the request's consent or legal basis has gone since it was recorded, and why. */
-export function withdrawnSince(consents: ConsentStore, request: EvidenceRequestRecord, now: Date): Promise<WithdrawnBasis | null> {
+export function withdrawnSince(consents: ConsentStore, request: EvidenceRequestRecord, now: Date, tx?: SqlStatements): Promise<WithdrawnBasis | null> {
   const need = { idNr: request.citizenIdNr, granteeId: request.participantId, purpose: request.purpose, evidenceTypes: request.evidenceTypes };
-  return withdrawnBasis(consents, basisOf(request), need, now);
+  // Inside the commit's transaction (`tx`) a revocation committed before it is always seen.
+  return withdrawnBasis(consents, basisOf(request), need, now, tx ? (id) => consents.getIn(tx, id) : undefined);
 }
 
 /** The item an undelivered type ends as when its basis is gone: the register is not asked again. */

@@ -27,7 +27,7 @@ const ANSWER_REQUEST = `
   WHERE "id" = ? AND "lockToken" = ? AND "status" = 'in-progress'`;
 const UPDATE_ITEM = `
   UPDATE "EvidenceItem" SET "register" = ?, "status" = ?, "reason" = ?, "fetchedAt" = ?, "dataHash" = ?, "pendingTicket" = ?
-  WHERE "requestId" = ? AND "type" = ?`;
+  WHERE "requestId" = ? AND "type" = ? AND "status" = 'pending'`;
 const COMPLETE_REQUEST = 'UPDATE "EvidenceRequest" SET "status" = ?, "auditSeq" = ?, "resultCipher" = NULL, "resultExpiresAt" = NULL WHERE "id" = ?';
 
 function toRecord(row: RequestRow): EvidenceRequestRecord {

@@ -46,7 +46,7 @@ export class FakeEvidenceRequestStore implements EvidenceRequestStore {
 
   async updateItem(_tx: SqlStatements, requestId: string, item: StoredItem): Promise<boolean> {
     const items = this.items.get(requestId) ?? [];
-    const at = items.findIndex((i) => i.type === item.type);
+    const at = items.findIndex((i) => i.type === item.type && i.status === 'pending');
     if (at === -1) return false;
     items[at] = { ...item };
     return true;
