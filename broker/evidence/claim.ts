@@ -93,9 +93,11 @@ export async function claim(deps: ClaimDeps, request: HeldRequest): Promise<Clai
   if (existing.lockedUntil && existing.lockedUntil > now && existing.status === 'in-progress') {
     throw new ConflictError('A request with this Idempotency-Key is still in progress', Math.ceil((existing.lockedUntil.getTime() - now.getTime()) / 1000));
   }
-  // The process that held it died (its lock ran out): take it over, compare-and-set on the old lock.
-  if (!(await deps.requests.reopen(existing.id, existing.lockToken, lock.lockToken, lock.lockedUntil))) {
+  // The process that held it died (its lock ran out): take it over, compare-and-set on the old lock. It goes
+  // ahead under the permission decided now, which its row and audit entry then name.
+  const basis = { consentId: request.consentId, legalBasis: request.legalBasis };
+  if (!(await deps.requests.reopen(existing.id, existing.lockToken, lock.lockToken, lock.lockedUntil, basis))) {
     throw new ConflictError('A request with this Idempotency-Key is still in progress', 1);
   }
-  return { kind: 'claimed', request: { ...existing, status: 'in-progress', lockToken: lock.lockToken } };
+  return { kind: 'claimed', request: { ...existing, ...basis, status: 'in-progress', lockToken: lock.lockToken } };
 }

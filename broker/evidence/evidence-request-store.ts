@@ -56,6 +56,9 @@ export interface RequestAnswer {
 }
 
 /** Storage of evidence requests and items (SQLite or PostgreSQL: SqlEvidenceRequestStore). */
+/** The permission a request goes ahead under, as its row records it. */
+export type RequestBasis = { consentId: string | null; legalBasis: string | null };
+
 export interface EvidenceRequestStore {
   /** Records a new request; 'duplicate' when its Idempotency-Key was recorded already (the caller resolves it). */
   insert(request: HeldRequest): Promise<'inserted' | 'duplicate'>;
@@ -63,7 +66,7 @@ export interface EvidenceRequestStore {
   /** The request and its items (items in no particular order), or null. */
   findWithItems(id: string): Promise<{ request: EvidenceRequestRecord; items: StoredItem[] } | null>;
   /** Takes a request whose holder died back to in-progress under a new lock; false if another took it first. */
-  reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean>;
+  reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean>;
   /** Takes over an in-progress request under a new lock; false if another took it first. */
   takeOver(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean>;
   /** Lets go of a held request now, so that a retry or the sweep may take it over at once. */

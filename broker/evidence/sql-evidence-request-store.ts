@@ -7,7 +7,7 @@ import type { SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
 import type { Purpose } from '../domain/codes.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, StoredItem } from './evidence-request-store.ts';
+import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, RequestBasis, StoredItem } from './evidence-request-store.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 
 type RequestRow = NonNullable<Awaited<ReturnType<Db['evidenceRequest']['findUnique']>>>;
@@ -76,8 +76,8 @@ export class SqlEvidenceRequestStore implements EvidenceRequestStore {
     return { request: toRecord(request), items: items.map(toItem) };
   }
 
-  async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean> {
-    const { count } = await this.db.evidenceRequest.updateMany({ where: { id, lockToken: oldLockToken }, data: { status: 'in-progress', lockToken, lockedUntil } });
+  async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean> {
+    const { count } = await this.db.evidenceRequest.updateMany({ where: { id, lockToken: oldLockToken }, data: { status: 'in-progress', lockToken, lockedUntil, ...basis } });
     return count === 1;
   }
 

@@ -94,8 +94,8 @@ function contract(subject: () => Subject) {
     const { store } = subject();
     await store.insert(request('r1', { status: 'abandoned' }));
     expect(await store.takeOver('r1', 'lock-r1', 'new', later(1))).to.equal(false);
-    expect(await store.reopen('r1', 'wrong', 'new', later(1))).to.equal(false);
-    expect(await store.reopen('r1', 'lock-r1', 'new', later(1))).to.equal(true);
+    expect(await store.reopen('r1', 'wrong', 'new', later(1), { consentId: null, legalBasis: 'beeg-9' })).to.equal(false);
+    expect(await store.reopen('r1', 'lock-r1', 'new', later(1), { consentId: null, legalBasis: 'beeg-9' })).to.equal(true);
     expect(await store.takeOver('r1', 'lock-r1', 'newer', later(2))).to.equal(false);
     expect(await store.takeOver('r1', 'new', 'newer', later(2))).to.equal(true);
     await store.letGo('r1', 'newer', AT);

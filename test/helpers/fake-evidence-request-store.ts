@@ -2,7 +2,7 @@
 // SqlEvidenceRequestStore (compare-and-set on the lock, one request per Idempotency-Key), no I/O.
 // Transactions are not modelled: writes through `tx` apply at once.
 import type { SqlStatements } from '../../broker/db/direct-sql.ts';
-import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, StoredItem } from '../../broker/evidence/evidence-request-store.ts';
+import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, RequestBasis, StoredItem } from '../../broker/evidence/evidence-request-store.ts';
 
 export class FakeEvidenceRequestStore implements EvidenceRequestStore {
   readonly requests = new Map<string, EvidenceRequestRecord>();
@@ -25,8 +25,8 @@ export class FakeEvidenceRequestStore implements EvidenceRequestStore {
     return request ? { request: { ...request }, items: (this.items.get(id) ?? []).map((i) => ({ ...i })) } : null;
   }
 
-  async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean> {
-    return this.update(id, (r) => r.lockToken === oldLockToken, { status: 'in-progress', lockToken, lockedUntil });
+  async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean> {
+    return this.update(id, (r) => r.lockToken === oldLockToken, { status: 'in-progress', lockToken, lockedUntil, ...basis });
   }
 
   async takeOver(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date): Promise<boolean> {

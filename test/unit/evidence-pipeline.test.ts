@@ -215,6 +215,32 @@ describe('the evidence path, without I/O', () => {
     });
   });
 
+  describe('when a retry takes over a request whose holder died, after its consent was revoked for a newer one', () => {
+    it('goes ahead under the consent valid now, and its audit entry names that one', async () => {
+      const newer: Consent = { ...consent, id: 'c0ffee00-0000-4000-8000-000000000002', grantedAt: new Date('2026-06-01T00:00:00Z') };
+      const path = evidencePath(delivered, [consent]);
+      const commit = path.audit.commit.bind(path.audit);
+      let failNext = true;
+      path.audit.commit = async (work) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('the database went away');
+        }
+        return commit(work);
+      };
+      const key = { idempotencyKey: 'key-0000000000000002' };
+      expect(await path.service.submit(authority, body(), key).catch((e: unknown) => e)).to.be.instanceOf(Error);
+      await new Promise((resolve) => setImmediate(resolve)); // the failed holder lets go of its lock
+      path.consentStore.consents[0]!.revokedAt = NOW;
+      path.consentStore.consents.push(newer);
+      path.later(1);
+      const retried = await path.service.submit(authority, body(), key);
+      expect(retried.kind).to.equal('answered');
+      expect(retried.answer.basis).to.deep.equal({ basis: 'consent', consentId: newer.id });
+      expect(path.audit.events.map((e) => [e.kind, e.consentId])).to.deep.equal([['transfer', newer.id]]);
+    });
+  });
+
   describe('when the caller prefers an async answer', () => {
     it('accepts at once and delivers the held answer on GET', async () => {
       const path = evidencePath();
