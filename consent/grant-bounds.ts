@@ -1,8 +1,8 @@
-// Pure bounds of a consent being recorded: it starts now (not backdated), ends after it starts, and one an
-// authority records for itself lasts no longer than the operator allows and names the paper form it comes
-// from. No I/O, clock passed in.
+// Pure bounds of a consent being recorded: it starts about now, ends after it starts, and one an authority
+// records lasts no longer than the operator allows and names its paper form. An import of existing paper
+// consents may start back to the signing day. No I/O, clock passed in.
 
-/** How far a consent's start may lie before the moment it is recorded (clock skew between systems). */
+/** How far a consent's start may lie before (or, recorded by an authority, after) the moment it is recorded: clock skew. */
 export const BACKDATING_TOLERANCE_MS = 5 * 60_000;
 
 /** How long before it is recorded a paper form may have been signed: an older one is a stale application. */
@@ -13,12 +13,23 @@ export interface GrantToBound {
   validFrom: Date;
   validUntil: Date;
   recordedBy: 'citizen' | 'authority';
+  /** Only for the operator's import of consents already held on paper: the form's signing day, YYYY-MM-DD. */
+  importedSignedOn?: string;
 }
 
 /** The first field out of bounds and why, or null. */
 export function grantBoundsProblem(grant: GrantToBound, now: Date, maxValidityDays: number): { field: 'validFrom' | 'validUntil'; reason: string } | null {
-  if (grant.validFrom.getTime() < now.getTime() - BACKDATING_TOLERANCE_MS) {
+  if (grant.importedSignedOn !== undefined) {
+    // NOTE: the start's calendar day in Germany, where the form was signed, against the day on the form.
+    if (germanDay(grant.validFrom) < grant.importedSignedOn) {
+      return { field: 'validFrom', reason: `must not lie before the day the form was signed (${grant.importedSignedOn})` };
+    }
+  } else if (grant.validFrom.getTime() < now.getTime() - BACKDATING_TOLERANCE_MS) {
     return { field: 'validFrom', reason: 'must not lie more than 5 minutes in the past' };
+  }
+  // An authority holds the signed form now: a start far ahead would let it pre-record consents nobody reviews.
+  if (grant.recordedBy === 'authority' && grant.validFrom.getTime() > now.getTime() + BACKDATING_TOLERANCE_MS) {
+    return { field: 'validFrom', reason: 'must not lie more than 5 minutes in the future' };
   }
   if (grant.validUntil <= grant.validFrom) return { field: 'validUntil', reason: 'must be after validFrom (or after now)' };
   if (grant.recordedBy === 'authority' && grant.validUntil.getTime() - grant.validFrom.getTime() > maxValidityDays * 86_400_000) {

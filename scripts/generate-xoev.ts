@@ -1,24 +1,22 @@
-// Writes the parts of xoev-schemas/ that follow from the evidence types' descriptors (adapters/index.ts) and
-// the code lists (adapters/code-lists.ts): the genericode rows, the base schema's enumerations and the
-// Registerfehler pattern, and how many items a nachweis document may carry. Rows of lists that the operator
-// writes by hand are kept as they are. `--check` writes nothing and exits 1 when a committed file differs.
+// Writes the parts of xoev-schemas/ that follow from the evidence types' descriptors and the code lists
+// (genericode rows, the base schema's enumerations and Registerfehler pattern, nachweis item counts); rows
+// written by hand are kept. `--check` writes nothing and exits 1 when a committed file differs or is broken.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ALL_CODE_LISTS, CODES, type PublishedCodeList } from '../adapters/code-lists.ts';
 import { reasonPrefix } from '../adapters/contract.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../adapters/index.ts';
 
 const SCHEMAS = fileURLToPath(new URL('../xoev-schemas/', import.meta.url));
-const check = process.argv.includes('--check');
-const changed: string[] = [];
 
-function update(file: string, make: (text: string) => string): void {
-  const path = `${SCHEMAS}${file}`;
-  const before = readFileSync(path, 'utf8');
-  const after = make(before);
-  if (after === before) return;
-  changed.push(file);
-  if (!check) writeFileSync(path, after);
+/**
+ * Replaces the one match of a pattern. NOTE: a file that no longer matches would come back unchanged and
+ * pass --check as up to date; zero or several matches mean it was edited by hand, so refuse.
+ */
+function replaceOnce(text: string, pattern: RegExp, replacement: (match: string, ...groups: string[]) => string, file: string, what: string): string {
+  const count = [...text.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))].length;
+  if (count !== 1) throw new Error(`${file}: expected exactly one ${what}, found ${count}; repair the file by hand`);
+  return text.replace(pattern, replacement);
 }
 
 const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -67,40 +65,68 @@ function derivedRow(list: PublishedCodeList, code: string, existing: Map<string,
   return undefined;
 }
 
-for (const list of ALL_CODE_LISTS) {
-  update(`codelisten/${list.name}_${list.listVersionID}.xml`, (text) => {
-    const existing = rowsOf(text);
-    const rows = list.codes.map((code) => {
-      const values = derivedRow(list, code, existing) ?? existing.get(code);
-      if (values === undefined) throw new Error(`${list.name}: code ${code} has no row; describe it in the genericode file`);
-      return row(values);
+/** Brings the generated parts of the schemas in `dir` up to date (or, checking, only compares): the files that differ. */
+export function generateXoev(dir: string, check: boolean): string[] {
+  const changed: string[] = [];
+  const update = (file: string, make: (text: string, file: string) => string): void => {
+    const path = `${dir}/${file}`;
+    const before = readFileSync(path, 'utf8');
+    const after = make(before, file);
+    if (after === before) return;
+    changed.push(file);
+    if (!check) writeFileSync(path, after);
+  };
+
+  for (const list of ALL_CODE_LISTS) {
+    update(`codelisten/${list.name}_${list.listVersionID}.xml`, (text, file) => {
+      const existing = rowsOf(text);
+      const rows = list.codes.map((code) => {
+        const values = derivedRow(list, code, existing) ?? existing.get(code);
+        if (values === undefined) throw new Error(`${list.name}: code ${code} has no row; describe it in the genericode file`);
+        return row(values);
+      });
+      return replaceOnce(text, /<SimpleCodeList>\n[\s\S]*<\/SimpleCodeList>/, () => `<SimpleCodeList>\n${rows.join('')}  </SimpleCodeList>`, file, 'SimpleCodeList');
     });
-    return text.replace(/<SimpleCodeList>\n[\s\S]*<\/SimpleCodeList>/, `<SimpleCodeList>\n${rows.join('')}  </SimpleCodeList>`);
+  }
+
+  update('basis/eb-basis-1.0.xsd', (text, file) => {
+    let out = text;
+    for (const list of ALL_CODE_LISTS.filter((l) => l.enumeratedInSchema)) {
+      const typeName = list.name.charAt(0).toUpperCase() + list.name.slice(1);
+      const enumeration = list.codes.map((c) => `      <xs:enumeration value="${c}"/>\n`).join('');
+      out = replaceOnce(
+        out,
+        new RegExp(`(<xs:simpleType name="${typeName}">\\n    <xs:restriction base="xs:token">\\n)(?:      <xs:enumeration value="[^"]*"/>\\n)+`),
+        (_, head) => `${head}${enumeration}`,
+        file,
+        `enumeration of ${typeName}`,
+      );
+    }
+    const prefixes = EVIDENCE_TYPES.map(reasonPrefix).join('|');
+    const pattern = /(<xs:simpleType name="Registerfehler">[\s\S]*?<xs:pattern value=")\([A-Z_|]+\)/;
+    return replaceOnce(out, pattern, (_, head) => `${head}(${prefixes})`, file, 'Registerfehler pattern');
   });
+
+  update('nachweis/nachweis-1.0.xsd', (text, file) => {
+    const count = (_: string, head: string) => `${head}${EVIDENCE_TYPES.length}"`;
+    const types = replaceOnce(text, /(name="nachweisart" type="eb:Code.Nachweisart" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweisart');
+    return replaceOnce(types, /(name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweis');
+  });
+  return changed;
 }
 
-update('basis/eb-basis-1.0.xsd', (text) => {
-  let out = text;
-  for (const list of ALL_CODE_LISTS.filter((l) => l.enumeratedInSchema)) {
-    const typeName = list.name.charAt(0).toUpperCase() + list.name.slice(1);
-    const enumeration = list.codes.map((c) => `      <xs:enumeration value="${c}"/>\n`).join('');
-    out = out.replace(
-      new RegExp(`(<xs:simpleType name="${typeName}">\\n    <xs:restriction base="xs:token">\\n)(?:      <xs:enumeration value="[^"]*"/>\\n)+`),
-      (_, head: string) => `${head}${enumeration}`,
-    );
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const check = process.argv.includes('--check');
+  let changed: string[];
+  try {
+    changed = generateXoev(SCHEMAS, check);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
   }
-  const prefixes = EVIDENCE_TYPES.map(reasonPrefix).join('|');
-  return out.replace(/(<xs:simpleType name="Registerfehler">[\s\S]*?<xs:pattern value=")\([A-Z_|]+\)/, (_, head: string) => `${head}(${prefixes})`);
-});
-
-update('nachweis/nachweis-1.0.xsd', (text) =>
-  text
-    .replace(/(name="nachweisart" type="eb:Code.Nachweisart" maxOccurs=")\d+"/, `$1${EVIDENCE_TYPES.length}"`)
-    .replace(/(name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs=")\d+"/, `$1${EVIDENCE_TYPES.length}"`),
-);
-
-if (changed.length === 0) console.log('xoev-schemas/ is up to date with the evidence types');
-else if (check) {
-  console.error(`xoev-schemas/ is out of date (run npm run generate:xoev): ${changed.join(', ')}`);
-  process.exit(1);
-} else console.log(`wrote ${changed.join(', ')}`);
+  if (changed.length === 0) console.log('xoev-schemas/ is up to date with the evidence types');
+  else if (check) {
+    console.error(`xoev-schemas/ is out of date (run npm run generate:xoev): ${changed.join(', ')}`);
+    process.exit(1);
+  } else console.log(`wrote ${changed.join(', ')}`);
+}

@@ -99,7 +99,8 @@ export const ConsentBody = z
     validUntil: z.iso.datetime({ offset: true }),
     paper: PaperForm.optional(),
   })
-  .refine((c) => !c.validFrom || c.validFrom < c.validUntil, { message: 'validFrom must be before validUntil', path: ['validUntil'] })
+  // NOTE: compare instants, not the strings: offsets may differ between the two.
+  .refine((c) => !c.validFrom || Date.parse(c.validFrom) < Date.parse(c.validUntil), { message: 'validFrom must be before validUntil', path: ['validUntil'] })
   .superRefine(servesPurpose);
 export type ConsentBody = z.infer<typeof ConsentBody>;
 

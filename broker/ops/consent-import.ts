@@ -1,7 +1,7 @@
-// The rows of a `consents import` CSV: consents given on paper, checked with the API's own schema and paper
-// rules before anything is written. Problems name the line and the field, never the IdNr.
+// The rows of a `consents import` CSV: consents given on paper, checked with the API's own schema, paper and
+// date rules before anything is written. Problems name the line and the field, never the IdNr.
 import { parse as parseCsv } from 'csv-parse/sync';
-import { paperProblems } from '../../consent/grant-bounds.ts';
+import { grantBoundsProblem, paperProblems } from '../../consent/grant-bounds.ts';
 import type { ConsentGrant } from '../../consent/consent-ledger.ts';
 import type { Context } from '../context.ts';
 import { ConsentBody } from '../http/schemas.ts';
@@ -10,7 +10,7 @@ import { ConsentBody } from '../http/schemas.ts';
 export const CONSENT_CSV_HEADER = 'idNr,grantee,evidenceTypes,purpose,validFrom,validUntil,paperReference,paperSignedOn';
 
 /** Every row as a grant, or the problems of the rows that are not. */
-export async function readConsentCsv(text: string, ctx: Pick<Context, 'participants' | 'clock'>): Promise<{ grants: ConsentGrant[]; problems: string[] }> {
+export async function readConsentCsv(text: string, ctx: Pick<Context, 'participants' | 'clock' | 'cfg'>): Promise<{ grants: ConsentGrant[]; problems: string[] }> {
   const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
   const problems: string[] = [];
   const grants: ConsentGrant[] = [];
@@ -38,6 +38,14 @@ export async function readConsentCsv(text: string, ctx: Pick<Context, 'participa
       problems.push(...paperProblemsOf.map((p) => `line ${line}: ${p.field} ${p.reason}`));
       continue;
     }
+    const validFrom = c.validFrom ? new Date(c.validFrom) : now;
+    const validUntil = new Date(c.validUntil);
+    // Existing paper consents may have started before the import, but not before their form was signed.
+    const dates = grantBoundsProblem({ validFrom, validUntil, recordedBy: 'authority', importedSignedOn: c.paper.signedOn }, now, ctx.cfg.consentMaxValidityDays);
+    if (dates) {
+      problems.push(`line ${line}: ${dates.field} ${dates.reason}`);
+      continue;
+    }
     if (!known.has(c.grantee) && !(await ctx.participants.get(c.grantee))) {
       problems.push(`line ${line}: grantee ${c.grantee} is not a known participant`);
       continue;
@@ -48,8 +56,8 @@ export async function readConsentCsv(text: string, ctx: Pick<Context, 'participa
       granteeId: c.grantee,
       evidenceTypes: c.evidenceTypes,
       purpose: c.purpose,
-      validFrom: c.validFrom ? new Date(c.validFrom) : now,
-      validUntil: new Date(c.validUntil),
+      validFrom,
+      validUntil,
       grantedBy: 'operator:consent-import',
       paper: { ...c.paper, recordedByClerk: null },
     });

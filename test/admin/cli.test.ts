@@ -11,6 +11,8 @@ import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';
 
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
 function admin(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
@@ -60,15 +62,21 @@ describe('admin command-line tool', function () {
   it('imports consents given on paper from CSV all or nothing, naming the bad lines but never an IdNr', async () => {
     const header = 'idNr,grantee,evidenceTypes,purpose,validFrom,validUntil,paperReference,paperSignedOn';
     const signed = daysAgo(2);
+    const until = inDays(200);
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(
       bad,
       `${header}
-47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 1,${signed}
-47295136821,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 2,${signed}
-73915268449,nobody,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 3,${signed}
-73915268449,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,,
-73915268449,wohngeldstelle-koeln,salary,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 5,${daysAgo(-3)}
+47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,${until},WG-Antrag 1,${signed}
+47295136821,wohngeldstelle-koeln,salary,wohngeld,,${until},WG-Antrag 2,${signed}
+73915268449,nobody,salary,wohngeld,,${until},WG-Antrag 3,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,${until},,
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,${until},WG-Antrag 5,${daysAgo(-3)}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,${daysAgo(3)}T12:00:00Z,${until},WG-Antrag 7,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,${inDays(2)},${until},WG-Antrag 8,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,${inDays(-1)},WG-Antrag 9,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,,${inDays(400)},WG-Antrag 10,${signed}
+73915268449,wohngeldstelle-koeln,salary,wohngeld,${signed}T12:00:00Z,${signed}T11:00:00Z,WG-Antrag 11,${signed}
 `,
     );
     const refused = await admin(h.databaseUrl, 'consents', 'import', bad);
@@ -78,6 +86,11 @@ describe('admin command-line tool', function () {
     expect(refused.stderr).to.include('line 5: paper.reference is required: the reference of the signed paper form');
     expect(refused.stderr).to.include('line 5: paper.signedOn is required');
     expect(refused.stderr).to.include('line 6: paper.signedOn must not lie after today');
+    expect(refused.stderr).to.include(`line 7: validFrom must not lie before the day the form was signed (${signed})`);
+    expect(refused.stderr).to.include('line 8: validFrom must not lie more than 5 minutes in the future');
+    expect(refused.stderr).to.include('line 9: validUntil must be after validFrom');
+    expect(refused.stderr).to.include('line 10: validUntil a consent an authority records lasts at most 365 days');
+    expect(refused.stderr).to.include('line 11: validUntil validFrom must be before validUntil');
     expect(refused.stderr).not.to.match(/\d{11}/);
     expect(await h.broker.ctx.consentStore.listForCitizen('47295136822')).to.have.length(0);
 
@@ -85,8 +98,8 @@ describe('admin command-line tool', function () {
     writeFileSync(
       good,
       `${header}
-47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,2030-01-01T00:00:00Z,WG-Antrag 2026/0815,${signed}
-73915268449,wohngeldstelle-koeln,income,wohngeld,2026-01-01T00:00:00Z,2030-01-01T00:00:00Z,WG-Antrag 2026/0816,${signed}
+47295136822,wohngeldstelle-koeln,salary;income,wohngeld,,${until},WG-Antrag 2026/0815,${signed}
+73915268449,wohngeldstelle-koeln,income,wohngeld,${signed}T12:00:00+01:00,${until},WG-Antrag 2026/0816,${signed}
 `,
     );
     const imported = await admin(h.databaseUrl, 'consents', 'import', good);

@@ -2,6 +2,7 @@
 // lasts forever, starts in the past, ends before it starts, or cannot be traced to a signed paper form, to
 // fetch at once. Each is refused naming the field, and nothing is recorded.
 import { expect } from 'chai';
+import { ConsentBody } from '../../broker/http/schemas.ts';
 import { germanDay, PAPER_SIGNATURE_MAX_AGE_DAYS } from '../../consent/grant-bounds.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
@@ -32,7 +33,8 @@ for (const kind of DATABASE_KINDS) {
     const refusals: [string, Record<string, unknown>, string][] = [
       ['valid from 2000 to 9999', { validFrom: '2000-01-01T00:00:00Z', validUntil: '9999-12-31T00:00:00Z' }, 'body.validFrom'],
       ['backdated by an hour', { validFrom: at(-3_600_000), validUntil: at(30 * DAY) }, 'body.validFrom'],
-      ['ending before it starts', { validFrom: at(10 * DAY), validUntil: at(5 * DAY) }, 'body.validUntil'],
+      ['starting in ten days', { validFrom: at(10 * DAY), validUntil: at(30 * DAY) }, 'body.validFrom'],
+      ['ending before it starts', { validFrom: at(2 * 60_000), validUntil: at(60_000) }, 'body.validUntil'],
       ['ending before now', { validUntil: at(-DAY) }, 'body.validUntil'],
       ['lasting longer than CONSENT_MAX_VALIDITY_DAYS', { validUntil: at(400 * DAY) }, 'body.validUntil'],
       ['without naming the paper form', { ...inAMonth, paper: undefined }, 'body.paper.reference'],
@@ -83,3 +85,17 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('the consent body\'s start and end written with different offsets', () => {
+  const parse = (validFrom: string, validUntil: string) => ConsentBody.safeParse(body({ validFrom, validUntil }));
+
+  it('refuses a start that lies after the end as instants though it sorts before it as text', () => {
+    const res = parse('2026-12-08T09:00:00-05:00', '2026-12-08T10:00:00Z');
+    expect(res.success).to.equal(false);
+    expect(res.error?.issues[0]?.path).to.deep.equal(['validUntil']);
+  });
+
+  it('accepts a start before the end though it sorts after it as text', () => {
+    expect(parse('2026-12-08T10:00:00+01:00', '2026-12-08T09:30:00Z').success).to.equal(true);
+  });
+});
