@@ -41,6 +41,10 @@ describe('demo exposure', () => {
         expect(await me(operatorIssued)).to.equal(401);
         const clerk = (await production.ctx.pages.clerks.list()).find((a) => a.username === DEMO_CLERK_USERNAME);
         expect(clerk?.disabledAt).to.be.instanceOf(Date);
+        // A token issued to the demo authority after start-up can still authenticate, but may request nothing.
+        const later = await production.ctx.tokens.issue({ participantId: DEMO_PARTICIPANT_ID }, 'fachverfahren');
+        const self = await fetch(`${production.url}/v1/me`, { headers: { authorization: `Bearer ${later}` } }).then((r) => r.json() as Promise<{ may: unknown }>);
+        expect(self.may).to.deep.equal({ evidenceTypes: [], purposes: [], legalBases: [] });
       } finally {
         await production.close();
       }
