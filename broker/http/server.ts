@@ -164,6 +164,8 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
           requestCert: true,
           rejectUnauthorized: false,
           minVersion: 'TLSv1.2',
+          // A client that never finishes its TLS handshake holds a socket no longer than one that never sends headers.
+          handshakeTimeout: cfg.headersTimeoutMs,
         },
         app,
       )

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -76,6 +77,7 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
         registerUrls: sims.baseUrls,
         caDir: env.CA_DIR,
         tls: { certFile: path.join(dir, 'server.crt'), keyFile: path.join(dir, 'server.key'), clientCaFile: path.join(dir, 'ca', 'ca.crt') },
+        headersTimeoutMs: 1500,
       }),
     );
     const citizen = await broker.ctx.tokens.issue({ citizenIdNr: CITIZEN }, 'test');
@@ -137,6 +139,19 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
     const res = await request(`${broker.url}/v1/me`, { ca, ...client });
     expect(res.status).to.equal(401);
     expect(res.body.detail).to.match(/revoked/);
+  });
+
+  it('cuts a connection that never starts its TLS handshake, after HEADERS_TIMEOUT_MS', async () => {
+    const socket = connect(broker.port, '127.0.0.1');
+    const started = Date.now();
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 8000);
+      socket.once('close', () => (clearTimeout(timer), resolve(true)));
+      socket.once('error', () => undefined);
+    });
+    socket.destroy();
+    expect(closed).to.equal(true);
+    expect(Date.now() - started).to.be.within(1000, 6000);
   });
 
   it('speaks no plain HTTP on its port', async () => {
