@@ -59,6 +59,17 @@ export interface MessageFamilySpec<S, P> {
   payload: { write(el: XMLBuilder, payload: P): void; schema: z.ZodType<P> };
 }
 
+
+/** The query period as every register family writes it, `<beginn>` and `<ende>`, read back by `schema`. */
+export function beginEndPeriod<S extends { from: string | number; to: string | number }>(schema: z.ZodType<S>): MessageFamilySpec<S, never>['period'] {
+  return {
+    write(el, range) {
+      el.ele('beginn').txt(String(range.from));
+      el.ele('ende').txt(String(range.to));
+    },
+    schema,
+  };
+}
 /**
  * Builds and reads one register's messages in their signed envelope (default identities: the sandbox's).
  * parse* verify with the sender's pinned certificate; they throw XmlMessageError, SignatureError for signatures.

@@ -3,7 +3,7 @@
 // Shared parts: ../register-envelope.ts.
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { z } from 'zod';
-import { defineMessageFamily } from '../register-envelope.ts';
+import { beginEndPeriod, defineMessageFamily } from '../register-envelope.ts';
 import { dayText, repeated } from '../xml.ts';
 import type { BirthRecord } from './evidence.ts';
 
@@ -69,13 +69,7 @@ export const birthCertificateMessages = defineMessageFamily<DayRange, BirthState
   schemaFile: 'personenstand/personenstand-1.0.xsd',
   queryRoot: 'geburtsurkundeAnfrage',
   answerRoot: 'geburtsurkundeAntwort',
-  period: {
-    write(el, range) {
-      el.ele('beginn').txt(range.from);
-      el.ele('ende').txt(range.to);
-    },
-    schema: dayRange,
-  },
+  period: beginEndPeriod(dayRange),
   payload: {
     write(el, s) {
       for (const r of s.records) writeBirthEntry(el.ele('geburtseintrag'), r);

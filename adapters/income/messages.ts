@@ -2,7 +2,7 @@
 // lists the taxable income and assessment date (Bescheiddatum) per assessed year and the tax office.
 // Shared parts: ../register-envelope.ts.
 import { z } from 'zod';
-import { defineMessageFamily } from '../register-envelope.ts';
+import { beginEndPeriod, defineMessageFamily } from '../register-envelope.ts';
 import { centsToEuroText, dayText, euroAmount, repeated, yearText } from '../xml.ts';
 
 /** Assessment years (Veranlagungszeiträume), inclusive. */
@@ -44,13 +44,7 @@ export const incomeMessages = defineMessageFamily<YearRange, IncomeStatement>({
   schemaFile: 'steuerverwaltung/steuerverwaltung-1.0.xsd',
   queryRoot: 'einkommensdatenAnfrage',
   answerRoot: 'einkommensdatenAntwort',
-  period: {
-    write(el, range) {
-      el.ele('beginn').txt(String(range.from));
-      el.ele('ende').txt(String(range.to));
-    },
-    schema: yearRange,
-  },
+  period: beginEndPeriod(yearRange),
   payload: {
     write(el, s) {
       const office = el.ele('finanzamt');

@@ -2,7 +2,7 @@
 // days, the answer states one benefit period, the daily rate and the total paid. Shared parts:
 // ../register-envelope.ts.
 import { z } from 'zod';
-import { defineMessageFamily } from '../register-envelope.ts';
+import { beginEndPeriod, defineMessageFamily } from '../register-envelope.ts';
 import { centsToEuroText, dayText, euroAmount } from '../xml.ts';
 
 /** Calendar days, 'YYYY-MM-DD' inclusive. */
@@ -43,13 +43,7 @@ export const maternityBenefitMessages = defineMessageFamily<DayRange, MaternityB
   schemaFile: 'gkv-mutterschaftsgeld/gkv-mutterschaftsgeld-1.0.xsd',
   queryRoot: 'mutterschaftsgeldAnfrage',
   answerRoot: 'mutterschaftsgeldAntwort',
-  period: {
-    write(el, range) {
-      el.ele('beginn').txt(range.from);
-      el.ele('ende').txt(range.to);
-    },
-    schema: dayRange,
-  },
+  period: beginEndPeriod(dayRange),
   payload: {
     write(el, s) {
       const insurer = el.ele('krankenkasse');

@@ -1,7 +1,7 @@
 // rvBEA salary certificate messages (Entgeltbescheinigung): the query asks for settlement months, the
 // answer lists one employer's gross and net pay per month. Shared parts: ../register-envelope.ts.
 import { z } from 'zod';
-import { defineMessageFamily } from '../register-envelope.ts';
+import { beginEndPeriod, defineMessageFamily } from '../register-envelope.ts';
 import { centsToEuroText, euroAmount, monthText, repeated } from '../xml.ts';
 
 /** Settlement months asked for, 'YYYY-MM' inclusive. */
@@ -41,13 +41,7 @@ export const salaryMessages = defineMessageFamily<MonthRange, SalaryStatement>({
   schemaFile: 'rvbea/rvbea-1.0.xsd',
   queryRoot: 'entgeltbescheinigungAnfrage',
   answerRoot: 'entgeltbescheinigungAntwort',
-  period: {
-    write(el, range) {
-      el.ele('beginn').txt(range.from);
-      el.ele('ende').txt(range.to);
-    },
-    schema: monthRange,
-  },
+  period: beginEndPeriod(monthRange),
   payload: {
     write(el, s) {
       const employer = el.ele('arbeitgeber');
