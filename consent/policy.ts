@@ -34,12 +34,7 @@ export async function decidePermission(
   now: Date,
 ): Promise<PermissionDecision> {
   if (named.legalBasis !== undefined) {
-    const basis = findLegalBasis(named.legalBasis);
-    const covers =
-      basis !== undefined &&
-      basis.purposes.includes(need.purpose) &&
-      need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
-    if (!covers) return refused('legal-basis-not-applicable', `legal basis ${named.legalBasis} does not allow this purpose and these evidence types`);
+    if (!legalBasisCovers(named.legalBasis, need)) return refused('legal-basis-not-applicable', `legal basis ${named.legalBasis} does not allow this purpose and these evidence types`);
     return { basis: 'legal-basis', legalBasis: named.legalBasis };
   }
   if (named.consentId !== undefined) {
@@ -79,13 +74,17 @@ export async function withdrawnBasis(
   read: (id: string) => Promise<Consent | null> = (id) => store.get(id),
 ): Promise<WithdrawnBasis | null> {
   if (permission.basis === 'legal-basis') {
-    const basis = findLegalBasis(permission.legalBasis);
-    const covers = basis !== undefined && basis.purposes.includes(need.purpose) && need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
-    return covers ? null : 'LEGAL_BASIS_NOT_APPLICABLE';
+    return legalBasisCovers(permission.legalBasis, need) ? null : 'LEGAL_BASIS_NOT_APPLICABLE';
   }
   const consent = await read(permission.consentId);
   if (!consent) return 'CONSENT_REVOKED';
   const refusal = consentRefusal(consent, need, now);
   if (refusal === null) return null;
   return refusal === 'expired' ? 'CONSENT_EXPIRED' : 'CONSENT_REVOKED';
+}
+
+/** Whether a legal basis allows this purpose and every one of these evidence types without consent. */
+function legalBasisCovers(code: string, need: ConsentNeed): boolean {
+  const basis = findLegalBasis(code);
+  return basis !== undefined && basis.purposes.includes(need.purpose) && need.evidenceTypes.every((t) => basis.evidenceTypes.includes(t));
 }

@@ -2,6 +2,9 @@
 // one process never mix their numbers. Labels carry routes, registers and codes — never personal data.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Seconds, for request and register-call durations alike (so their histograms compare). */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** The broker's metrics; services record into it, GET /metrics exposes it. */
 export interface BrokerMetrics {
   registry: Registry;
@@ -37,14 +40,14 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
       name: 'broker_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern',
       labelNames: ['method', 'route'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: DURATION_BUCKETS,
       registers,
     }),
     registerDuration: new Histogram({
       name: 'broker_register_request_duration_seconds',
       help: 'Register call duration by register and outcome (delivered, not-found, pending, unavailable)',
       labelNames: ['register', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: DURATION_BUCKETS,
       registers,
     }),
     registerFailures: new Counter({
