@@ -1,9 +1,11 @@
-// Worker threads for the RSA private-key operation, most of a signature's cost: off the event loop, one
+// Worker threads for the private-key operation, most of an RSA signature's cost: off the event loop, one
 // request's register queries no longer hold up every other request. Canonicalization stays on the main
-// thread, so a task is only the SignedInfo bytes and a KeyObject (KeyObjects cross threads).
+// thread, so a task is only the SignedInfo bytes, a KeyObject (KeyObjects cross threads) and the profile.
 import { Piscina } from 'piscina';
-import { rsaPssSign, type SignatureOperation } from './signing.ts';
+import { signInProfile } from './signature-profile.ts';
+import type { SignatureOperation } from './signing.ts';
 
+/** A started pool of signing threads (or the calling thread, with 0), closed at shutdown. */
 export interface SignaturePool extends SignatureOperation {
   readonly threads: number;
   close(): Promise<void>;
@@ -15,7 +17,7 @@ export interface SignaturePool extends SignatureOperation {
  */
 export function createSignaturePool(threads: number): SignaturePool {
   if (threads === 0) {
-    return { threads, sign: async (data, key) => rsaPssSign(data, key), close: async () => {} };
+    return { threads, sign: async (data, key, profile) => signInProfile(profile, data, key), close: async () => {} };
   }
   const pool = new Piscina({
     filename: new URL('./signature-worker.mjs', import.meta.url).href,
@@ -26,7 +28,7 @@ export function createSignaturePool(threads: number): SignaturePool {
   });
   return {
     threads,
-    sign: (data, key) => pool.run({ data, key }) as Promise<Uint8Array>,
+    sign: (data, key, profile) => pool.run({ data, key, profile }) as Promise<Uint8Array>,
     close: () => pool.destroy(),
   };
 }

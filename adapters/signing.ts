@@ -1,22 +1,36 @@
-// Signs register envelopes over their `inhalt` with the sender's key (profile: ./signature-profile.ts);
-// the private-key operation can be handed to a worker pool, as it is most of the cost.
-import { sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { canonicalize, digestOf, elementChildren, ID_PATTERN, parseDom, PSS, SIGNATURE_ALGORITHMS, XMLDSIG_NAMESPACE } from './signature-profile.ts';
+// Signs register envelopes over their `inhalt` with the sender's key (profile: ./signature-profile.ts, the
+// signature method chosen by the key); the private-key operation can be handed to a worker pool.
+import type { KeyObject } from 'node:crypto';
+import {
+  canonicalize,
+  digestOf,
+  elementChildren,
+  ID_PATTERN,
+  parseDom,
+  profileOfKey,
+  SIGNATURE_ALGORITHMS,
+  SIGNATURE_METHODS,
+  signInProfile,
+  XMLDSIG_NAMESPACE,
+  type SignatureProfile,
+} from './signature-profile.ts';
 import { signingKeyOf, type SigningIdentity } from './signing-keys.ts';
 
 /** The SignedInfo of the profile over one reference, as written into the envelope (prefix ds, declared on Signature). */
-function signedInfoXml(contentId: string, digest: string): string {
+function signedInfoXml(profile: SignatureProfile, contentId: string, digest: string): string {
   const a = SIGNATURE_ALGORITHMS;
   return (
-    `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${a.canonicalization}"/><ds:SignatureMethod Algorithm="${a.signature}"/>` +
+    `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${a.canonicalization}"/><ds:SignatureMethod Algorithm="${SIGNATURE_METHODS[profile]}"/>` +
     `<ds:Reference URI="#${contentId}"><ds:Transforms><ds:Transform Algorithm="${a.canonicalization}"/></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="${a.digest}"/><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`
   );
 }
 
-/** The RSASSA-PSS (SHA-256, 32-byte salt) signature value over the canonical SignedInfo bytes. */
-export function rsaPssSign(data: Uint8Array, key: KeyObject): Buffer {
-  return cryptoSign('sha256', data, { key, ...PSS });
+/** The profile a signer's key signs in; any key outside the two profiles is refused before anything is signed. */
+export function signingProfileOf(key: KeyObject): SignatureProfile {
+  const profile = profileOfKey(key);
+  if (profile === undefined) throw new Error('the signing key is neither RSA nor ECDSA P-256: no signature profile fits it');
+  return profile;
 }
 
 /** An envelope ready for its private-key operation: the bytes to sign, and how to write the signed envelope. */
@@ -25,7 +39,7 @@ interface PreparedSignature {
   complete(value: Uint8Array): string;
 }
 
-function prepareSignature(xml: string): PreparedSignature {
+function prepareSignature(xml: string, profile: SignatureProfile): PreparedSignature {
   const root = parseDom(xml).documentElement;
   if (root === null) throw new Error('an envelope to sign must be a well-formed document');
   const parts = elementChildren(root);
@@ -39,7 +53,7 @@ function prepareSignature(xml: string): PreparedSignature {
   const end = xml.trimEnd();
   if (!end.endsWith(closing)) throw new Error('an envelope to sign must end with its root element');
 
-  const signedInfo = signedInfoXml(contentId, digestOf(canonicalize(contents[0]!)));
+  const signedInfo = signedInfoXml(profile, contentId, digestOf(canonicalize(contents[0]!)));
   const open = `<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`;
   // Canonical SignedInfo as the verifier will compute it: from the element in its Signature context.
   const signedInfoElement = elementChildren(parseDom(`${open}${signedInfo}</ds:Signature>`).documentElement!)[0]!;
@@ -58,17 +72,24 @@ function prepareSignature(xml: string): PreparedSignature {
  * not be signed yet and must carry exactly one `inhalt` with an Id (sealEnvelope makes it so).
  */
 export function signEnvelope(xml: string, signer: SigningIdentity): string {
-  const prepared = prepareSignature(xml);
-  return prepared.complete(rsaPssSign(prepared.signedInfo, signingKeyOf(signer)));
+  const key = signingKeyOf(signer);
+  const profile = signingProfileOf(key);
+  const prepared = prepareSignature(xml, profile);
+  return prepared.complete(signInProfile(profile, prepared.signedInfo, key));
 }
 
-/** Where the private-key operation runs: on this thread, or in a pool of worker threads (./signature-pool.ts). */
+/**
+ * Where the private-key operation runs: on this thread, or in a pool of worker threads (./signature-pool.ts).
+ * `profile` is the one the SignedInfo names, so the operation cannot sign in another.
+ */
 export interface SignatureOperation {
-  sign(data: Buffer, key: KeyObject): Promise<Uint8Array>;
+  sign(data: Buffer, key: KeyObject, profile: SignatureProfile): Promise<Uint8Array>;
 }
 
 /** signEnvelope with the private-key operation (most of the cost) handed to `operation`, e.g. a worker pool. */
 export async function signEnvelopeWith(xml: string, signer: SigningIdentity, operation: SignatureOperation): Promise<string> {
-  const prepared = prepareSignature(xml);
-  return prepared.complete(await operation.sign(prepared.signedInfo, signingKeyOf(signer)));
+  const key = signingKeyOf(signer);
+  const profile = signingProfileOf(key);
+  const prepared = prepareSignature(xml, profile);
+  return prepared.complete(await operation.sign(prepared.signedInfo, key, profile));
 }
