@@ -72,7 +72,8 @@ export function beginEndPeriod<S extends { from: string | number; to: string | n
 }
 /**
  * Builds and reads one register's messages in their signed envelope (default identities: the sandbox's).
- * parse* verify with the sender's pinned certificate; they throw XmlMessageError, SignatureError for signatures.
+ * parse* verify with the sender's pinned certificate, or any of several (a key rollover); they throw
+ * XmlMessageError, SignatureError for signatures.
  */
 export interface MessageFamily<S, P> {
   readonly register: RegisterId;
@@ -83,9 +84,9 @@ export interface MessageFamily<S, P> {
   buildQuery(query: RegisterQuery<S>, signer?: SigningIdentity): string;
   /** The query sealed in its envelope, not signed yet (for signEnvelopeWith, ./signing.ts). */
   sealQuery(query: RegisterQuery<S>): string;
-  parseQuery(xml: string, brokerCertPem?: string): RegisterQuery<S>;
+  parseQuery(xml: string, brokerCertPem?: string | readonly string[]): RegisterQuery<S>;
   buildAnswer(answer: RegisterAnswer<P>, signer?: SigningIdentity): string;
-  parseAnswer(xml: string, registerCertPem?: string): RegisterAnswer<P>;
+  parseAnswer(xml: string, registerCertPem?: string | readonly string[]): RegisterAnswer<P>;
 }
 
 const person = z.object({ identifikationsnummer: z.string().refine(isValidIdNr, 'not a valid IdNr') });

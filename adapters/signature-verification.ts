@@ -1,9 +1,23 @@
-// Verifies a register envelope's signature with the certificate pinned for its sender, never a key the
-// message carries. NOTE: against signature wrapping, the digest covers the one element checked here, and
-// readers use only its canonical bytes.
-import { timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
+// Verifies a register envelope's signature with the certificates pinned for its sender (several while a
+// sender rolls its key over), never a key the message carries. NOTE: against signature wrapping, the digest
+// covers the one element checked here, and readers use only its canonical bytes; against algorithm
+// confusion, a certificate is tried only for the signature method of its own key type.
+import { timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
-import { canonicalize, digestOf, elementChildren, ID_PATTERN, parseDom, PSS, SIGNATURE_ALGORITHMS, SignatureError, XMLDSIG_NAMESPACE } from './signature-profile.ts';
+import {
+  canonicalize,
+  digestOf,
+  elementChildren,
+  ID_PATTERN,
+  parseDom,
+  profileOfKey,
+  profileOfMethod,
+  SIGNATURE_ALGORITHMS,
+  SignatureError,
+  verifyInProfile,
+  XMLDSIG_NAMESPACE,
+  type SignatureProfile,
+} from './signature-profile.ts';
 import { pinnedKeyOf } from './signing-keys.ts';
 
 /** What a verified envelope yields: the Id of its `inhalt`, and that element as signed (exclusive C14N). */
@@ -16,11 +30,14 @@ export interface SignedContent {
 const ID_ATTRIBUTES = new Set(['Id', 'ID', 'id']); // what XMLDSig tools resolve a same-document URI against
 
 /**
- * Verifies the signature of an envelope that passed its schema, with the sender's pinned certificate, and
- * returns the signed `inhalt`. Throws SignatureError when the envelope is unsigned, the signature leaves the
- * profile, does not cover the envelope's own `inhalt`, or does not verify with that certificate.
+ * Verifies the signature of an envelope that passed its schema, with the sender's pinned certificate(s), and
+ * returns the signed `inhalt`. Accepted when it verifies with any one of them whose key type fits the
+ * signature method. Throws SignatureError when none is pinned, the envelope is unsigned, the signature leaves
+ * the profile, does not cover the envelope's own `inhalt`, or verifies with none of the certificates.
  */
-export function verifyEnvelope(xml: string, pinnedCertPem: string): SignedContent {
+export function verifyEnvelope(xml: string, pinned: string | readonly string[]): SignedContent {
+  const pinnedCerts: readonly string[] = typeof pinned === 'string' ? [pinned] : pinned;
+  if (pinnedCerts.length === 0) throw new SignatureError('no certificate is pinned for the sender');
   const doc = parseDom(xml);
   const root = doc.documentElement;
   if (root === null) throw new SignatureError('the envelope could not be read for its signature');
@@ -38,22 +55,45 @@ export function verifyEnvelope(xml: string, pinnedCertPem: string): SignedConten
   const contentId = content.getAttribute('Id') ?? '';
   if (!ID_PATTERN.test(contentId)) throw new SignatureError('the inhalt has no usable Id');
   if (holdersOfId(root, contentId) !== 1) throw new SignatureError('another element carries the Id of the signed inhalt');
-  const { signedInfo, digestValue, signatureValue } = checkProfile(signature, contentId);
+  const { profile, signedInfo, digestValue, signatureValue } = checkProfile(signature, contentId);
 
   // Reference: the digest over the very element found above (the only holder of the Id it names).
   const canonical = canonicalize(content);
   if (!sameBase64(digestOf(canonical), digestValue)) throw new SignatureError('the signed inhalt was changed after signing');
-  // Signature: over the canonical SignedInfo, with the key pinned for the sender, whatever the message carries.
-  let valid: boolean;
-  try {
-    const key = pinnedKeyOf(pinnedCertPem);
-    valid = cryptoVerify('sha256', Buffer.from(canonicalize(signedInfo), 'utf8'), { key, ...PSS }, Buffer.from(signatureValue, 'base64'));
-  } catch {
-    valid = false;
+  // Signature: over the canonical SignedInfo (computed once), with the keys pinned for the sender whose type
+  // fits the method, whatever the message carries.
+  const candidates = pinnedKeysFor(pinnedCerts, profile);
+  if (candidates.length === 0) throw new SignatureError('no certificate pinned for the sender fits the signature method');
+  const data = Buffer.from(canonicalize(signedInfo), 'utf8');
+  const value = Buffer.from(signatureValue, 'base64');
+  // The message names the failure only, never the signature value or which certificate was tried.
+  if (!candidates.some((key) => verifiesWith(profile, data, key, value))) {
+    throw new SignatureError('the signature does not verify with the certificate pinned for the sender');
   }
-  // The message names the failure only, never the signature value.
-  if (!valid) throw new SignatureError('the signature does not verify with the certificate pinned for the sender');
   return { contentId, canonical };
+}
+
+/** The pinned certificates' keys of the signature's profile; a certificate that cannot be read is skipped (start-up checks them). */
+function pinnedKeysFor(pinnedCerts: readonly string[], profile: SignatureProfile): KeyObject[] {
+  const keys: KeyObject[] = [];
+  for (const pem of pinnedCerts) {
+    let key: KeyObject;
+    try {
+      key = pinnedKeyOf(pem);
+    } catch {
+      continue;
+    }
+    if (profileOfKey(key) === profile) keys.push(key);
+  }
+  return keys;
+}
+
+function verifiesWith(profile: SignatureProfile, data: Buffer, key: KeyObject, value: Buffer): boolean {
+  try {
+    return verifyInProfile(profile, data, key, value);
+  } catch {
+    return false;
+  }
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -85,7 +125,7 @@ function holdersOfId(root: Element, id: string): number {
 }
 
 /** The signature's own structure: the profile (./signature-profile.ts), element by element; returns the parts verification reads. */
-function checkProfile(signature: Element, contentId: string): { signedInfo: Element; digestValue: string; signatureValue: string } {
+function checkProfile(signature: Element, contentId: string): { profile: SignatureProfile; signedInfo: Element; digestValue: string; signatureValue: string } {
   const outside = () => new SignatureError('the signature is outside the profile (algorithms, one reference to the inhalt, no objects)');
   const ds = (el: Element | undefined, name: string): el is Element => el !== undefined && el.namespaceURI === XMLDSIG_NAMESPACE && el.localName === name;
   const algorithmIs = (el: Element | undefined, name: string, algorithm: string) =>
@@ -95,7 +135,8 @@ function checkProfile(signature: Element, contentId: string): { signedInfo: Elem
   if (!ds(signedInfo, 'SignedInfo') || !ds(signatureValue, 'SignatureValue') || (keyInfo !== undefined && !ds(keyInfo, 'KeyInfo')) || more.length > 0) throw outside();
   const [c14n, method, reference, ...moreReferences] = elementChildren(signedInfo);
   if (!algorithmIs(c14n, 'CanonicalizationMethod', SIGNATURE_ALGORITHMS.canonicalization)) throw outside();
-  if (!algorithmIs(method, 'SignatureMethod', SIGNATURE_ALGORITHMS.signature)) throw outside();
+  const profile = ds(method, 'SignatureMethod') && elementChildren(method).length === 0 ? profileOfMethod(method.getAttribute('Algorithm')) : undefined;
+  if (profile === undefined) throw outside();
   if (!ds(reference, 'Reference') || moreReferences.length > 0) throw new SignatureError('the signature must carry exactly one reference');
   if (reference.getAttribute('URI') !== `#${contentId}`) throw new SignatureError('the signature does not refer to the inhalt of this envelope');
   const [transforms, digestMethod, digestValue, ...rest] = elementChildren(reference);
@@ -104,5 +145,5 @@ function checkProfile(signature: Element, contentId: string): { signedInfo: Elem
   const steps = elementChildren(transforms);
   if (steps.length !== 1 || !algorithmIs(steps[0], 'Transform', SIGNATURE_ALGORITHMS.canonicalization)) throw outside();
   if (elementChildren(signatureValue).length > 0) throw outside();
-  return { signedInfo, digestValue: base64Text(digestValue), signatureValue: base64Text(signatureValue) };
+  return { profile, signedInfo, digestValue: base64Text(digestValue), signatureValue: base64Text(signatureValue) };
 }

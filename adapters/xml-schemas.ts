@@ -101,11 +101,11 @@ export function readMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodT
 }
 
 /**
- * The one way to read a signed envelope: profile → XSD → signature with the sender's pinned certificate →
- * tree, its `inhalt` taken from the signed bytes → zod shape. Throws SignatureError or XmlMessageError,
- * neither naming a value from the document.
+ * The one way to read a signed envelope: profile → XSD → signature with the sender's pinned certificate(s),
+ * any one of them (verifyEnvelope) → tree, its `inhalt` taken from the signed bytes → zod shape. Throws
+ * SignatureError or XmlMessageError, neither naming a value from the document.
  */
-export function readSignedMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodType<T>, senderCertPem: string): T {
+export function readSignedMessage<T>(xml: string, schema: MessageSchema, shape: z.ZodType<T>, senderCertPem: string | readonly string[]): T {
   if (!schema.signed) throw new Error('readSignedMessage reads signed envelopes only');
   checkDocumentProfile(xml, schema.limits);
   validateDocument(xml, schema);
