@@ -1,8 +1,10 @@
 // The sandbox's key set for signed register messages: a CA, a broker and per-register certificates, made
 // per process in memory so nothing outside trusts them. NOTE: outside demo mode the broker signs and pins only
 // configured keys (broker/config/config.ts), so a sandbox key can never stand in for a real register.
-import { createCa, createCsr, generateKeyPem, issueCertificate, type CertificateAuthority } from '../broker/directory/ca.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { createCa, createCsr, generateKeyPem, issueCertificate, issueEcdsaSigningCertificate, type CertificateAuthority } from '../broker/directory/ca.ts';
 import type { RegisterId } from './contract.ts';
+import type { SignatureProfile } from './signature-profile.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 
 /** The sandbox's CA and the broker's signing identity; each register's identity is made on its first use. */
@@ -11,14 +13,37 @@ export interface SandboxTrust {
   broker: SigningIdentity;
 }
 
-let made: { trust: SandboxTrust; ca: CertificateAuthority; registers: Map<RegisterId, SigningIdentity> } | null = null;
+let made: {
+  trust: SandboxTrust;
+  ca: CertificateAuthority;
+  registers: Map<RegisterId, SigningIdentity>;
+  /** ECDSA identities by id, as promises so that concurrent first uses share one issuance. */
+  ecdsa: Map<string, Promise<SigningIdentity>>;
+  ecdsaBroker: Promise<SigningIdentity> | null;
+} | null = null;
 
 function sandbox() {
   if (made === null) {
     const ca = createCa('Evidence Broker Sandbox CA', 10);
-    made = { ca, trust: { caCertPem: ca.certPem, broker: issueSigningIdentity(ca, 'evidence-broker', 'Evidence Broker (sandbox)') }, registers: new Map() };
+    made = {
+      ca,
+      trust: { caCertPem: ca.certPem, broker: issueSigningIdentity(ca, BROKER_NAME, BROKER_ORGANIZATION) },
+      registers: new Map(),
+      ecdsa: new Map(),
+      ecdsaBroker: null,
+    };
   }
   return made;
+}
+
+const BROKER_NAME = 'evidence-broker';
+const BROKER_ORGANIZATION = 'Evidence Broker (sandbox)';
+
+/** A cached issuance that is forgotten if it fails, so the next use tries again. */
+function remembered(issue: () => Promise<SigningIdentity>, forget: () => void): Promise<SigningIdentity> {
+  const pending = issue();
+  pending.catch(forget);
+  return pending;
 }
 
 /** This process's sandbox key set (made on the first call). */
@@ -42,10 +67,42 @@ export function sandboxRegisterIdentity(register: RegisterId): SigningIdentity {
   return identity;
 }
 
+/** The sandbox identity of a register (or any id) in a signature profile, made once per process and profile. */
+export function sandboxSigningIdentity(id: string, profile: SignatureProfile): Promise<SigningIdentity> {
+  if (profile === 'rsa-pss-sha256') return Promise.resolve(sandboxRegisterIdentity(id));
+  const { ca, ecdsa } = sandbox();
+  let identity = ecdsa.get(id);
+  if (identity === undefined) {
+    identity = remembered(() => issueEcdsaSigningIdentity(ca, id, `${id} (sandbox)`), () => ecdsa.delete(id));
+    ecdsa.set(id, identity);
+  }
+  return identity;
+}
+
+/** The sandbox broker's identity in a signature profile: sandboxTrust().broker for RSA, an ECDSA one made once. */
+export function sandboxBrokerIdentity(profile: SignatureProfile): Promise<SigningIdentity> {
+  const state = sandbox();
+  if (profile === 'rsa-pss-sha256') return Promise.resolve(state.trust.broker);
+  state.ecdsaBroker ??= remembered(
+    () => issueEcdsaSigningIdentity(state.ca, BROKER_NAME, BROKER_ORGANIZATION),
+    () => {
+      state.ecdsaBroker = null;
+    },
+  );
+  return state.ecdsaBroker;
+}
+
 /** A signing identity certified by the given CA (the sandbox's, or another one in tests). */
 export function issueSigningIdentity(ca: CertificateAuthority, commonName: string, organization: string): SigningIdentity {
   const { keyPem } = generateKeyPem();
   const csrPem = createCsr(keyPem, commonName);
   const { certPem } = issueCertificate(ca, { csrPem, commonName, organization, use: 'signing', validityDays: 3650 });
   return { keyPem, certPem };
+}
+
+/** An ECDSA P-256 signing identity certified by the given (RSA) CA: the sandbox's, or another one in tests. */
+export async function issueEcdsaSigningIdentity(ca: CertificateAuthority, commonName: string, organization: string): Promise<SigningIdentity> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { certPem } = await issueEcdsaSigningCertificate(ca, { publicKey, commonName, organization, validityDays: 3650 });
+  return { keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem };
 }

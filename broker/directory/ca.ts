@@ -1,12 +1,47 @@
 // The broker's own certificate authority (node-forge): like DVDV, a certificate says who a participant is;
 // the directory says what it may do. node-forge does the PKI — keys (through Node's native generator),
-// CSRs, the CA and certificates; the hot path (TLS, signatures) uses Node's built-in crypto.
-import { createHash, randomBytes } from 'node:crypto';
+// CSRs, the CA and certificates; the hot path (TLS, signatures) uses Node's built-in crypto. node-forge has
+// no elliptic-curve keys, so ECDSA P-256 signing certificates are made with @peculiar/x509 over Node's WebCrypto.
+import type * as X509 from '@peculiar/x509';
+import { createHash, createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
 
 const { pki } = forge;
+
+// NOTE: @peculiar/x509 resolves its parts through tsyringe, which refuses to load without Reflect's metadata
+// API, and no polyfill (reflect-metadata, @abraham/reflection) is a dependency yet. Until one is, the three
+// calls tsyringe makes are provided here, only where Reflect lacks them, and x509 is loaded on first use (a
+// static import would run before this), so RSA-only processes never load it.
+function provideReflectMetadata(): void {
+  const reflect = Reflect as unknown as Record<string, unknown>;
+  if (typeof reflect['getMetadata'] === 'function') return;
+  const store = new WeakMap<object, Map<unknown, unknown>>();
+  const getOwnMetadata = (key: unknown, target: object): unknown => store.get(target)?.get(key);
+  const getMetadata = (key: unknown, target: object): unknown => {
+    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t) as object | null) if (store.get(t)?.has(key)) return getOwnMetadata(key, t);
+    return undefined;
+  };
+  const defineMetadata = (key: unknown, value: unknown, target: object): void => {
+    const own = store.get(target) ?? new Map<unknown, unknown>();
+    own.set(key, value);
+    store.set(target, own);
+  };
+  Object.assign(reflect, { getMetadata, getOwnMetadata, defineMetadata });
+}
+
+let x509Loaded: Promise<typeof X509> | null = null;
+function loadX509(): Promise<typeof X509> {
+  x509Loaded ??= (async () => {
+    provideReflectMetadata();
+    const x509 = await import('@peculiar/x509');
+    // The type names the DOM's Crypto, which this project's lib settings do not declare; Node's webcrypto is that object.
+    x509.cryptoProvider.set(webcrypto as ReturnType<typeof x509.cryptoProvider.get>);
+    return x509;
+  })();
+  return x509Loaded;
+}
 
 /** A CA loaded from its directory. */
 export interface CertificateAuthority {
@@ -46,8 +81,8 @@ export function generateKeyPem(): { keyPem: string; publicKeyPem: string } {
 
 /** SHA-256 of the certificate's DER, lower-case hex: the form Node reports (without colons). */
 export function fingerprintOf(certPem: string): string {
-  const der = forge.asn1.toDer(pki.certificateToAsn1(pki.certificateFromPem(certPem))).getBytes();
-  return createHash('sha256').update(Buffer.from(der, 'binary')).digest('hex');
+  // Node's parser, not node-forge's: it reads EC certificates too; the DER and so the value are the same.
+  return createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex');
 }
 
 function serialNumber(): string {
@@ -141,4 +176,45 @@ export function issueCertificate(
     notBefore: cert.validity.notBefore,
     notAfter: cert.validity.notAfter,
   };
+}
+
+/**
+ * Issues a message-signing certificate for an EC P-256 public key (ECDSA register messages), signed by the
+ * CA's RSA key with RSASSA-PKCS1-v1_5 SHA-256, with the same subject, validity and extensions as issueCertificate
+ * gives a signing certificate.
+ */
+export async function issueEcdsaSigningCertificate(
+  ca: CertificateAuthority,
+  req: { publicKey: KeyObject; commonName: string; organization?: string; validityDays: number },
+): Promise<IssuedCertificate> {
+  if (req.publicKey.type !== 'public' || req.publicKey.asymmetricKeyType !== 'ec' || req.publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error('an ECDSA signing certificate is issued for an EC P-256 public key only');
+  }
+  const x509 = await loadX509();
+  const subtle = webcrypto.subtle;
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const signing = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const caKey = await subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), signing, false, ['sign']);
+  const publicKey = await subtle.importKey('spki', req.publicKey.export({ type: 'spki', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(Date.now() + req.validityDays * 86_400_000);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    // The CA's subject as encoded in its certificate, so issuer and subject names compare byte for byte.
+    issuer: caCert.subjectName,
+    subject: [{ CN: [req.commonName] }, ...(req.organization ? [{ O: [req.organization] }] : [])],
+    notBefore,
+    notAfter,
+    signingAlgorithm: signing,
+    publicKey,
+    signingKey: caKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  const certPem = cert.toString('pem');
+  return { serial: cert.serialNumber, certPem, fingerprint: fingerprintOf(certPem), subject: req.commonName, notBefore, notAfter };
 }
