@@ -17,6 +17,25 @@ export interface LegalBasisGrant {
   purposes: readonly Purpose[];
 }
 
+/** How the register instance responsible for a citizen is found (broker/directory/routing.ts). */
+export type JurisdictionKind = 'national' | 'insurer' | 'land' | 'ags';
+/** A routing hint an evidence request may carry (`routing.<hint>`). */
+export type RoutingHintName = 'ags' | 'insurerIk' | 'birthPlaceAgs';
+/**
+ * A type's routing rule: one national instance, or the instance whose jurisdiction holds the key taken from
+ * the request's hint (the insurer's IK, the Land of the residence AGS, the municipality of birth).
+ */
+export type RoutingRule = { kind: 'national' } | { kind: 'insurer'; hint: 'insurerIk' } | { kind: 'land'; hint: 'ags' } | { kind: 'ags'; hint: 'birthPlaceAgs' };
+
+/** A register instance the sandbox runs for this type (npm start, the tests), with its own key. */
+export interface SandboxInstance {
+  id: string;
+  name: string;
+  /** The jurisdiction's values (none for a national register). */
+  values: readonly string[];
+  profile: 'rsa-pss-sha256' | 'ecdsa-p256-sha256';
+}
+
 /** Everything about one evidence type; `D` is its normalized evidence. */
 export interface EvidenceTypeDescriptor<T extends string = string, D = unknown> {
   readonly code: T;
@@ -24,10 +43,14 @@ export interface EvidenceTypeDescriptor<T extends string = string, D = unknown> 
   readonly label: string;
   readonly hint: string;
   readonly codeListDescription: string;
-  /** The register that answers for this type. */
+  /** The kind of register that answers for this type: its message family's id (message types, XSD) and its name. */
   readonly register: { id: string; label: string };
-  /** Environment prefix of its config keys (<PREFIX>_REGISTER_URL, <PREFIX>_REGISTER_CERT_FILE) and its simulator's default port. */
-  readonly config: { envPrefix: string; simulatorPort: number };
+  /** How the responsible register instance is found; instances themselves are directory data. */
+  readonly routing: RoutingRule;
+  /** The sandbox's instances of this type's register (the first one is what a routing example names). */
+  readonly sandboxInstances: readonly [SandboxInstance, ...SandboxInstance[]];
+  /** The default port of its simulator (SIMULATOR_PORTS), which serves every sandbox instance of the type. */
+  readonly config: { simulatorPort: number };
   readonly evidenceSchema: z.ZodType<D>;
   // NOTE: `any` in the family's period and payload: each folder keeps them typed; the broker sees only D.
   readonly messages: MessageFamily<any, any>;

@@ -6,11 +6,8 @@ import type { RegisterAdapter } from './contract.ts';
 import type { EvidenceTypeDescriptor } from './evidence-type.ts';
 import { income } from './income/descriptor.ts';
 import { maternityBenefit } from './maternity-benefit/descriptor.ts';
-import { onFirstUse, type OnFirstUse } from './register-exchange.ts';
+import type { RegisterAdapterConfig } from './register-exchange.ts';
 import { salary } from './salary/descriptor.ts';
-import { sandboxRegisterIdentity } from './sandbox-trust.ts';
-import type { SigningIdentity } from './signing-keys.ts';
-import type { SignatureOperation } from './signing.ts';
 
 /** Every evidence type, in the order lists, ports and enums follow. */
 export const EVIDENCE_TYPE_LIST = [salary, maternityBenefit, income, birthCertificate] as const;
@@ -40,32 +37,7 @@ export function perEvidenceType<V>(make: (t: EvidenceTypeDescriptor<EvidenceType
 /** Each type's evidence schema. */
 export const evidenceSchemas = perEvidenceType((t) => t.evidenceSchema) as { [T in EvidenceType]: z.ZodType<EvidenceDataByType[T]> };
 
-/** Each type's register identity in this process's sandbox key set (./sandbox-trust.ts). */
-export function sandboxRegisterIdentities(): Record<EvidenceType, SigningIdentity> {
-  return perEvidenceType((t) => sandboxRegisterIdentity(t.register.id));
-}
-
-/** Where the registers are (from configuration or the participant directory) and who the broker is. */
-export interface AdaptersConfig {
-  baseUrls: Record<EvidenceType, string>;
-  /** The broker's Behördenkennung, sent as the sender of every register message. */
-  sender: string;
-  clock?: () => Date;
-  /** The broker's key and certificate that sign every query. */
-  signing: OnFirstUse<SigningIdentity>;
-  /** Where the private-key operation of those signatures runs (./signature-pool.ts); omitted: the event loop. */
-  signatureOperation?: SignatureOperation;
-  /** Each register's certificate, pinned for its answers. */
-  registerCertificates: OnFirstUse<Record<EvidenceType, string>>;
-}
-
-/** All adapters, keyed by the evidence type each one fetches. */
-export type Adapters = { [T in EvidenceType]: RegisterAdapter<T, EvidenceDataByType[T]> };
-
-export function createAdapters(cfg: AdaptersConfig): Adapters {
-  const common = { sender: cfg.sender, clock: cfg.clock, signing: cfg.signing, signatureOperation: cfg.signatureOperation };
-  const certificates = onFirstUse(cfg.registerCertificates);
-  return perEvidenceType((t) =>
-    t.createAdapter({ ...common, baseUrl: cfg.baseUrls[t.code], registerCertificate: () => certificates()[t.code] }),
-  ) as Adapters;
+/** The adapter of one register instance: its type's message family and mapping, the instance's address and keys. */
+export function createAdapter<T extends EvidenceType>(type: T, cfg: RegisterAdapterConfig): RegisterAdapter<T, EvidenceDataByType[T]> {
+  return evidenceTypeOf(type).createAdapter(cfg);
 }

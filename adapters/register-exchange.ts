@@ -11,22 +11,27 @@ import type { SigningIdentity } from './signing-keys.ts';
 import { signEnvelope, signEnvelopeWith, type SignatureOperation } from './signing.ts';
 import { XmlMessageError, type MessageHeader } from './xml.ts';
 
-/** How the broker reaches one register. */
+/** How the broker reaches one register instance (an entry of the register directory). */
 export interface RegisterAdapterConfig {
-  /** The register's endpoint (POST target). */
+  /** The instance's endpoint (POST target), from the directory only. */
   baseUrl: string;
+  /** The instance's id: the recipient of every query and the only sender an answer may name. */
+  recipient: string;
   /** The broker's Behördenkennung, sent as the messages' sender. */
   sender: string;
   clock?: () => Date;
-  /** The broker's key and certificate that sign every query. */
-  signing: OnFirstUse<SigningIdentity>;
+  /** The broker's key and certificate that sign every query (of the instance's crypto profile). */
+  signing: OnFirstUse<SigningIdentity | Promise<SigningIdentity>>;
   /**
    * Where the signatures' private-key operation runs (a worker pool, ./signature-pool.ts); omitted: on the
    * event loop.
    */
   signatureOperation?: SignatureOperation;
-  /** The register's certificate, pinned: an answer must be signed with its key, whatever the answer carries. */
-  registerCertificate: OnFirstUse<string>;
+  /**
+   * The instance's certificates pinned now (valid, not retired), read at every answer: an answer must be signed
+   * with one of their keys, whatever the answer carries. Several during a key rollover.
+   */
+  registerCertificates: () => readonly string[];
 }
 
 /**
@@ -71,7 +76,6 @@ export function createRegisterAdapter<T extends string, D, S, P>(
   const clock = cfg.clock ?? (() => new Date());
   // Keys given as functions are made on the first query: whoever calls with a short deadline makes them first.
   const signer = onFirstUse(cfg.signing);
-  const registerCertificate = onFirstUse(cfg.registerCertificate);
   const fail = (kind: 'MALFORMED_ANSWER' | 'REJECTED_ANSWER' | 'BAD_SIGNATURE', message: string, cause?: unknown) =>
     new RegisterError(evidenceType, kind, message, cause === undefined ? undefined : { cause });
 
@@ -81,7 +85,7 @@ export function createRegisterAdapter<T extends string, D, S, P>(
       inReplyTo: null,
       createdAt: clock().toISOString(),
       sender: cfg.sender,
-      recipient: messages.register,
+      recipient: cfg.recipient,
     };
     const sealed = messages.sealQuery({
       header,
@@ -92,13 +96,14 @@ export function createRegisterAdapter<T extends string, D, S, P>(
       period: mapping.toRegisterPeriod(req.period),
       ticket,
     });
-    const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, signer(), cfg.signatureOperation) : signEnvelope(sealed, signer());
+    const identity = await signer();
+    const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, identity, cfg.signatureOperation) : signEnvelope(sealed, identity);
     const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId });
     const fetchedAt = clock();
 
     let answer: RegisterAnswer<P>;
     try {
-      answer = messages.parseAnswer(answerXml, registerCertificate());
+      answer = messages.parseAnswer(answerXml, cfg.registerCertificates());
     } catch (err) {
       // NOTE: an answer whose signature is missing, foreign or does not cover what is read is never read.
       if (err instanceof SignatureError) throw fail('BAD_SIGNATURE', err.message, err);
@@ -124,7 +129,7 @@ export function createRegisterAdapter<T extends string, D, S, P>(
   // case file; it is refused as a whole, however plausible its content.
   function checkAddressing(answer: RegisterAnswer<P>, query: MessageHeader, req: RegisterRequest): void {
     if (answer.header.inReplyTo !== query.messageId) throw fail('REJECTED_ANSWER', 'answer is not a reply to our message');
-    if (answer.header.sender !== messages.register) throw fail('REJECTED_ANSWER', 'answer comes from another sender');
+    if (answer.header.sender !== cfg.recipient) throw fail('REJECTED_ANSWER', 'answer comes from another sender');
     if (answer.header.recipient !== cfg.sender) throw fail('REJECTED_ANSWER', 'answer is addressed to another participant');
     if (answer.idNr !== null && answer.idNr !== req.idNr) throw fail('REJECTED_ANSWER', 'answer is about another citizen');
   }
@@ -146,7 +151,7 @@ export function createRegisterAdapter<T extends string, D, S, P>(
   }
 
   return {
-    register: messages.register,
+    register: cfg.recipient,
     evidenceType,
     fetchEvidence: (req, signal) => exchange(req, null, signal),
     pollPending: (ticket, req, signal) => exchange(req, ticket, signal),

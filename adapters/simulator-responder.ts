@@ -4,7 +4,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';
-import { sandboxRegisterIdentity, sandboxTrust } from './sandbox-trust.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 import type { MessageFault, RegisterMessageHandler } from './simulator-server.ts';
 import type { MessageHeader } from './xml.ts';
@@ -22,10 +21,12 @@ export interface ResponderOptions<S = unknown, P = unknown> {
   clock?: () => Date;
   /** A register without a distortion for a fault answers truthfully in that mode. */
   distortions?: RecordDistortions<S, P>;
-  /** The register's own key and certificate, which sign its answers; default: its sandbox identity. */
-  signing?: SigningIdentity;
-  /** The broker's certificate, pinned: only queries signed with its key are read; default: the sandbox broker's. */
-  brokerCertificate?: string;
+  /** The instance's id: the recipient a query must name and the sender of its answers. */
+  instanceId: string;
+  /** The instance's own key and certificate, which sign its answers. */
+  signing: SigningIdentity;
+  /** The broker's certificates (one per profile), pinned: only queries signed with one of their keys are read. */
+  brokerCertificates: readonly string[];
 }
 
 /** How long a real register takes to answer a query it accepted for later (rvBEA: employers answer weekly). */
@@ -36,28 +37,27 @@ const MAX_TICKETS = 10_000;
 export function createRegisterResponder<S, P>(
   messages: MessageFamily<S, P>,
   lookup: RegisterLookup<S, P>,
-  opts: ResponderOptions<S, P> = {},
+  opts: ResponderOptions<S, P>,
 ): RegisterMessageHandler {
   const clock = opts.clock ?? (() => new Date());
   // ticket → hash of the IdNr it was issued for: a ticket only ever fetches that citizen's data.
   const tickets = new Map<string, string>();
   const citizenKey = (idNr: string) => createHash('sha256').update(idNr).digest('hex');
-  const signing = opts.signing ?? sandboxRegisterIdentity(messages.register);
-  const brokerCertificate = opts.brokerCertificate ?? sandboxTrust().broker.certPem;
+  let signing = opts.signing;
 
   function answer(xml: string, fault: MessageFault): string {
-    const query: RegisterQuery<S> = messages.parseQuery(xml, brokerCertificate);
+    const query: RegisterQuery<S> = messages.parseQuery(xml, opts.brokerCertificates);
     const now = clock();
     const header: MessageHeader = {
       messageId: randomUUID(),
       inReplyTo: query.header.messageId,
       createdAt: now.toISOString(),
-      sender: messages.register,
+      sender: opts.instanceId,
       recipient: query.header.sender,
     };
     const reply = (a: RegisterAnswer<P>) => messages.buildAnswer(a, signing);
 
-    if (query.header.recipient !== messages.register) {
+    if (query.header.recipient !== opts.instanceId) {
       return reply({ header, status: 'abgelehnt', idNr: null, reason: 'falscher-empfaenger' });
     }
     if (query.ticket !== null) {
@@ -82,5 +82,11 @@ export function createRegisterResponder<S, P>(
       : reply({ header, status: 'gefunden', idNr: subject, payload });
   }
 
-  return { answer, reset: () => tickets.clear() };
+  return {
+    answer,
+    reset: () => tickets.clear(),
+    setSigning: (identity) => {
+      signing = identity;
+    },
+  };
 }

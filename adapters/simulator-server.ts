@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { RegisterId } from './contract.ts';
 import { REQUEST_ID, REQUEST_ID_HEADER } from './http-transport.ts';
 import { SignatureError } from './signature-profile.ts';
+import type { SandboxInstance } from './evidence-type.ts';
+import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
 
@@ -69,7 +71,7 @@ function changed(current: SimulatorBehaviour, change: BehaviourChange): Simulato
   return next;
 }
 
-/** A register's message handling: request XML in, answer XML out. */
+/** A register instance's message handling: request XML in, answer XML out. */
 export interface RegisterMessageHandler {
   /**
    * Throws XmlMessageError for a request it will not read (hostile, malformed, wrong shape): answered 400;
@@ -78,16 +80,27 @@ export interface RegisterMessageHandler {
   answer(requestXml: string, fault: MessageFault): string;
   /** Forgets state such as issued tickets. */
   reset?(): void;
+  /** Signs the answers from now on with another key (a key rollover). */
+  setSigning?(identity: SigningIdentity): void;
 }
 
-export interface RegisterSimulatorOptions {
+/** One register instance a simulator serves, at the path `/<id>`, with its own key. */
+export interface SimulatedInstance {
+  instance: SandboxInstance;
+  signing: SigningIdentity;
+}
+
+/** What a simulator serves: instances with a handler each, or one handler answering as the register family itself (tests). */
+export type SimulatorInstances = { instances: readonly SimulatedInstance[]; handlerFor(served: SimulatedInstance): RegisterMessageHandler } | { handler: RegisterMessageHandler };
+
+export type RegisterSimulatorOptions = SimulatorInstances & {
+  /** The register family (its message types); each instance answers under its own id. */
   register: RegisterId;
-  handler: RegisterMessageHandler;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Defaults to 127.0.0.1; a public sandbox binds another address on purpose. */
   host?: string;
-}
+};
 
 /** What starting one register's simulator takes (adapters/<register>/simulator.ts). */
 export interface SimulatorStartOptions {
@@ -95,16 +108,26 @@ export interface SimulatorStartOptions {
   host?: string;
   /** The register's notion of today (which months are settled, which years assessed). */
   clock?: () => Date;
-  /** The register's signing key and certificate; default: its identity in the sandbox key set. */
-  signing?: SigningIdentity;
-  /** The broker's signing certificate, pinned for queries; default: the sandbox broker's. */
-  brokerCertificate?: string;
+  /** The instances to serve, each with its key and certificate; default: one named like the register family, with its sandbox key. */
+  instances?: readonly SimulatedInstance[];
+  /** The broker's signing certificates (one per crypto profile), pinned for queries; default: the sandbox broker's RSA one. */
+  brokerCertificates?: readonly string[];
+}
+
+/** One instance named like the register family with its sandbox key: what a simulator started alone serves. */
+export function familyInstance(register: RegisterId): SimulatedInstance {
+  return { instance: { id: register, name: register, values: [], profile: 'rsa-pss-sha256' }, signing: sandboxRegisterIdentity(register) };
 }
 
 /** A running simulator, as tests and the sandbox CLI see it. */
 export interface SimulatorHandle {
   readonly register: RegisterId;
+  /** The server's address; each instance answers at `${url}/${id}` (the first also at `${url}/`). */
   readonly url: string;
+  /** Each instance's endpoint. */
+  readonly instances: readonly { id: string; url: string }[];
+  /** Signs one instance's answers with another key from now on (a key rollover); throws for an unknown instance. */
+  setSigning(instanceId: string, identity: SigningIdentity): void;
   readonly port: number;
   /** Register requests received since start or the last reset (the control endpoint is not counted). */
   readonly calls: number;
@@ -130,7 +153,11 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
     behaviour = changed(behaviour, change);
   };
 
-  async function serveRegister(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const served = 'handler' in opts ? [familyInstance(opts.register)] : opts.instances;
+  const handlers = new Map(served.map((s) => [s.instance.id, 'handler' in opts ? opts.handler : opts.handlerFor(s)]));
+  if (handlers.size === 0) throw new Error('a simulator serves at least one instance');
+
+  async function serveRegister(handler: RegisterMessageHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Echoed on every answer (a well-formed one only: it goes into our logs and headers).
     const requestId = req.headers[REQUEST_ID_HEADER];
     if (typeof requestId === 'string' && REQUEST_ID.test(requestId)) res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -152,7 +179,7 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
     let answer: string;
     try {
       const messageFault = (MESSAGE_FAULTS.includes(current.fault) ? current.fault : 'none') as MessageFault;
-      answer = opts.handler.answer(body, messageFault);
+      answer = handler.answer(body, messageFault);
     } catch (err) {
       if (err instanceof SignatureError) return sendText(res, 401, `request refused: ${err.message}`, { 'www-authenticate': 'XMLDSig' });
       if (err instanceof XmlMessageError) return sendText(res, 400, `request refused: ${err.message}`);
@@ -219,8 +246,9 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://simulator').pathname;
-    const route = path === CONTROL_PATH ? serveControl : path === '/' ? serveRegister : null;
-    if (route === null) return sendText(res, 404, 'unknown path; POST register messages to /');
+    const handler = path === '/' ? handlers.get(served[0]!.instance.id) : handlers.get(path.slice(1));
+    const route = path === CONTROL_PATH ? serveControl : handler ? (q: IncomingMessage, r: ServerResponse) => serveRegister(handler, q, r) : null;
+    if (route === null) return sendText(res, 404, `unknown path; POST register messages to /<instance>: ${[...handlers.keys()].join(', ')}`);
     route(req, res).catch(() => {
       // Never echo the cause: it may quote the request.
       if (!res.headersSent) sendText(res, 500, 'simulator error');
@@ -238,9 +266,16 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
   const address = server.address() as AddressInfo;
   const hostInUrl = address.address.includes(':') ? `[${address.address}]` : address.address;
 
+  const url = `http://${hostInUrl}:${address.port}`;
   return {
     register: opts.register,
-    url: `http://${hostInUrl}:${address.port}`,
+    url,
+    instances: served.map((s) => ({ id: s.instance.id, url: `${url}/${s.instance.id}` })),
+    setSigning(instanceId, identity) {
+      const handler = handlers.get(instanceId);
+      if (!handler?.setSigning) throw new RangeError(`no instance ${instanceId} here`);
+      handler.setSigning(identity);
+    },
     port: address.port,
     get calls() {
       return calls;
@@ -252,7 +287,7 @@ export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Pr
     reset() {
       behaviour = { ...NORMAL };
       calls = 0;
-      opts.handler.reset?.();
+      for (const handler of handlers.values()) handler.reset?.();
     },
     async close() {
       closing.abort();

@@ -1,25 +1,36 @@
-// Starts every evidence type's register simulator together: for tests (port 0), demo `npm start`, and the
-// public sandbox (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`). By default they
-// trust this process's sandbox key set (./sandbox-trust.ts), so a broker in the same process pins `certificates`.
+// Starts every evidence type's register simulator together — one server per type, serving each sandbox instance
+// of the type at its own path with its own key — for tests (port 0), demo `npm start`, and the public sandbox
+// (`tsx adapters/simulators.ts [--host 0.0.0.0] [--certificates-out dir]`). By default they trust this process's
+// sandbox key set (./sandbox-trust.ts), so a broker in the same process pins each instance's `certificate`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { envToConfig, readEnv } from '../broker/config/config.ts';
-import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from './index.ts';
+import type { SandboxInstance } from './evidence-type.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf, type EvidenceType } from './index.ts';
 import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from './sandbox-citizens.ts';
-import { sandboxTrust } from './sandbox-trust.ts';
+import { sandboxBrokerIdentity, sandboxSigningIdentity } from './sandbox-trust.ts';
 import { checkPinnedCertificate, type SigningIdentity } from './signing-keys.ts';
-import type { SimulatorHandle } from './simulator-server.ts';
+import type { SimulatedInstance, SimulatorHandle } from './simulator-server.ts';
 
-/** The running simulators, one per evidence type. */
+/** A register instance the simulators serve, as a directory entry needs it. */
+export interface SimulatorInstance extends SandboxInstance {
+  evidenceType: EvidenceType;
+  /** Its endpoint. */
+  url: string;
+  /** Its signing certificate (PEM): what a broker pins for it. */
+  certificate: string;
+}
+
+/** The running simulators: one server per evidence type, serving every instance of the type. */
 export interface Simulators {
   byType: Record<EvidenceType, SimulatorHandle>;
+  /** Each type's server (its first instance answers at `/`). */
   baseUrls: Record<EvidenceType, string>;
-  /** Each register's signing certificate (PEM): what a broker pins for that register. */
-  certificates: Record<EvidenceType, string>;
-  /** The broker signing certificate the simulators pin (PEM): queries must be signed with its key. */
-  brokerCertificate: string;
+  instances: SimulatorInstance[];
+  /** The broker signing certificates the simulators pin (PEM, one per profile): queries must be signed with one of their keys. */
+  brokerCertificates: string[];
   close(): Promise<void>;
 }
 
@@ -29,18 +40,35 @@ export interface SimulatorsOptions {
   /** Missing types get a free port. */
   ports?: Partial<Record<EvidenceType, number>>;
   clock?: () => Date;
-  /** Each register's signing key and certificate; default: the sandbox key set's. */
-  signing?: Record<EvidenceType, SigningIdentity>;
-  /** The broker's signing certificate to pin; default: the sandbox broker's (sandboxTrust().broker). */
-  brokerCertificate?: string;
+  /** The instances per type; default: each descriptor's sandbox instances. */
+  instances?: Partial<Record<EvidenceType, readonly SandboxInstance[]>>;
+  /** Signing keys of instances by id; default: each instance's identity in the sandbox key set (of its profile). */
+  signing?: Record<string, SigningIdentity>;
+  /** The broker's signing certificates to pin; default: the sandbox broker's (RSA and ECDSA). */
+  brokerCertificates?: readonly string[];
+}
+
+/** The sandbox broker's certificates, one per crypto profile: what the simulators pin by default. */
+export async function sandboxBrokerCertificates(): Promise<string[]> {
+  return [(await sandboxBrokerIdentity('rsa-pss-sha256')).certPem, (await sandboxBrokerIdentity('ecdsa-p256-sha256')).certPem];
 }
 
 export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Simulators> {
-  const signing = opts.signing ?? sandboxRegisterIdentities();
-  const brokerCertificate = opts.brokerCertificate ?? sandboxTrust().broker.certPem;
+  const brokerCertificates = [...(opts.brokerCertificates ?? (await sandboxBrokerCertificates()))];
+  const served = Object.fromEntries(
+    await Promise.all(
+      EVIDENCE_TYPES.map(async (type) => {
+        const instances = opts.instances?.[type] ?? evidenceTypeOf(type).sandboxInstances;
+        const withKeys = await Promise.all(
+          instances.map(async (instance) => ({ instance, signing: opts.signing?.[instance.id] ?? (await sandboxSigningIdentity(instance.id, instance.profile)) })),
+        );
+        return [type, withKeys] as const;
+      }),
+    ),
+  ) as Record<EvidenceType, SimulatedInstance[]>;
   const started = await Promise.allSettled(
     EVIDENCE_TYPES.map((type) =>
-      evidenceTypeOf(type).startSimulator({ host: opts.host, port: opts.ports?.[type] ?? 0, clock: opts.clock, signing: signing[type], brokerCertificate }),
+      evidenceTypeOf(type).startSimulator({ host: opts.host, port: opts.ports?.[type] ?? 0, clock: opts.clock, instances: served[type], brokerCertificates }),
     ),
   );
   const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -52,12 +80,14 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
   }
   const byType = Object.fromEntries(EVIDENCE_TYPES.map((type, i) => [type, running[i]!])) as Record<EvidenceType, SimulatorHandle>;
   const baseUrls = Object.fromEntries(EVIDENCE_TYPES.map((type) => [type, byType[type].url])) as Record<EvidenceType, string>;
-  const certificates = Object.fromEntries(EVIDENCE_TYPES.map((type) => [type, signing[type].certPem])) as Record<EvidenceType, string>;
+  const instances = EVIDENCE_TYPES.flatMap((type) =>
+    served[type].map(({ instance, signing }) => ({ ...instance, evidenceType: type, url: `${byType[type].url}/${instance.id}`, certificate: signing.certPem })),
+  );
   return {
     byType,
     baseUrls,
-    certificates,
-    brokerCertificate,
+    instances,
+    brokerCertificates,
     async close() {
       await Promise.all(running.map((sim) => sim.close()));
     },
@@ -71,19 +101,19 @@ async function main(): Promise<void> {
   const ports = envToConfig({ SIMULATOR_PORTS: env.SIMULATOR_PORTS }).simulatorPorts;
   // A broker of its own (BROKER_SIGNING_CERT_FILE) is pinned; otherwise the sandbox broker, whose key only a
   // broker in this process has — so a separate broker needs its certificate here and its key there.
-  const brokerCertificate = env.BROKER_SIGNING_CERT_FILE === undefined ? undefined : readFileSync(env.BROKER_SIGNING_CERT_FILE, 'utf8');
-  if (brokerCertificate !== undefined) checkPinnedCertificate(brokerCertificate, 'BROKER_SIGNING_CERT_FILE');
-  const sims = await startSimulators({ host: values.host, ports, brokerCertificate });
-  for (const type of EVIDENCE_TYPES) {
-    const sim = sims.byType[type];
-    console.log(`${type.padEnd(18)} register ${sim.register.padEnd(22)} ${sim.url}   (behaviour: ${sim.url}/_control)`);
+  const own = [env.BROKER_SIGNING_CERT_FILE, env.BROKER_ECDSA_SIGNING_CERT_FILE].flatMap((file) => (file === undefined ? [] : [readFileSync(file, 'utf8')]));
+  own.forEach((pem) => checkPinnedCertificate(pem, 'BROKER_SIGNING_CERT_FILE'));
+  const brokerCertificate = own.length > 0 ? own : undefined;
+  const sims = await startSimulators({ host: values.host, ports, brokerCertificates: brokerCertificate });
+  for (const instance of sims.instances) {
+    console.log(`${instance.evidenceType.padEnd(18)} ${instance.id.padEnd(22)} ${instance.url}   (${instance.profile}; behaviour of the ${instance.evidenceType} server: ${sims.byType[instance.evidenceType].url}/_control)`);
   }
   const out = values['certificates-out'];
   if (out !== undefined) {
     // Public information: what a broker pins (<TYPE>_REGISTER_CERT_FILE) for this run's registers.
     mkdirSync(out, { recursive: true });
-    for (const type of EVIDENCE_TYPES) writeFileSync(path.join(out, `${type}.crt`), sims.certificates[type]);
-    console.log(`register signing certificates (new at every start): ${EVIDENCE_TYPES.map((t) => path.join(out, `${t}.crt`)).join(', ')}`);
+    for (const instance of sims.instances) writeFileSync(path.join(out, `${instance.id}.crt`), instance.certificate);
+    console.log(`register signing certificates (new at every start): ${sims.instances.map((i) => path.join(out, `${i.id}.crt`)).join(', ')}`);
   }
   if (brokerCertificate === undefined) console.log('queries must be signed with the sandbox broker key of this process; set BROKER_SIGNING_CERT_FILE to pin a broker of your own');
   console.log(`sandbox citizens in every register: ${DEMO_CITIZENS.join(', ')}; in none: ${CITIZEN_IN_NO_REGISTER}`);

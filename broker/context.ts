@@ -1,7 +1,6 @@
 // One context object for the whole broker (no DI container): built once from the config, handed to every
 // route. Tests pass overrides (adapters pointing at simulators, a fixed clock, a database URL).
 import type { Logger } from 'pino';
-import { createAdapters } from '../adapters/index.ts';
 import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { ConsentLedger } from '../consent/consent-ledger.ts';
 import type { ConsentStore } from '../consent/consent-store.ts';
@@ -11,11 +10,14 @@ import { ParticipantStore, TokenStore } from './identity/auth/token-store.ts';
 import { CertificateStore } from './directory/certificate-store.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
-import { EvidenceService, type AdapterSet } from './evidence/evidence-service.ts';
+import { EvidenceService } from './evidence/evidence-service.ts';
+import { RegisterClients } from './directory/register-clients.ts';
+import { RegisterDirectory } from './directory/register-directory.ts';
+import { RegisterStore } from './directory/register-store.ts';
 import { SqlEvidenceRequestStore } from './evidence/sql-evidence-request-store.ts';
 import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
-import { loadDataKey, loadRegisterTrust, loadSigningKey } from './config/secrets.ts';
+import { loadBrokerSigning, loadDataKey, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
@@ -29,7 +31,10 @@ export interface Context {
   database: Database;
   log: Logger;
   clock: () => Date;
-  adapters: AdapterSet;
+  /** The register directory in the database (changes raise its version). */
+  registers: RegisterStore;
+  /** This process's copy of the directory, which routing reads; `refresh()` after a change made here. */
+  directory: RegisterDirectory;
   tokens: TokenStore;
   certificates: CertificateStore;
   participants: ParticipantStore;
@@ -48,7 +53,6 @@ export interface Context {
 
 /** Parts a test or tool may replace. */
 export interface ContextOverrides {
-  adapters?: AdapterSet;
   clock?: () => Date;
   log?: Logger;
   /** How citizens sign in to the cockpit (a real eID/BundID provider); default from cfg.citizenSignIn. */
@@ -59,14 +63,17 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const log = overrides.log ?? createLogger(cfg.logLevel);
   const dataKey = loadDataKey(cfg.dataKey);
   const signingKey = loadSigningKey(cfg.auditSigningKey);
-  const registerTrust = loadRegisterTrust(cfg);
+  const brokerSigning = loadBrokerSigning(cfg);
   const clock = overrides.clock ?? (() => new Date());
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
   const db = database.prisma;
-  // The pool exists only for the broker's own adapters; adapters a test passes in sign as they were made.
-  const signaturePool = overrides.adapters ? null : createSignaturePool(cfg.signingThreads);
-  const adapters = overrides.adapters ?? createAdapters({ baseUrls: cfg.registerUrls, sender: cfg.brokerId, ...registerTrust, signatureOperation: signaturePool ?? undefined });
+  const registers = new RegisterStore(db, clock);
+  const directory = new RegisterDirectory(registers, clock, log);
+  await directory.start(cfg.directoryRefreshMs);
+  if (directory.list().length === 0 && !cfg.demo) log.warn('the register directory is empty: every item ends NO_RESPONSIBLE_REGISTER until registers are added (npm run admin -- registers add)');
+  const signaturePool = createSignaturePool(cfg.signingThreads);
+  const clients = new RegisterClients(directory, { sender: cfg.brokerId, clock, signing: brokerSigning, signatureOperation: signaturePool });
   const audit = new AuditLog(database, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
   const chainVerification = new ChainVerificationThread(database.target, () => audit.verify());
@@ -76,7 +83,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     database,
     log,
     clock,
-    adapters,
+    registers,
+    directory,
     tokens: new TokenStore(db, clock),
     certificates: new CertificateStore(db, clock),
     participants: new ParticipantStore(db),
@@ -87,7 +95,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     chainVerification,
     evidence: new EvidenceService({
       requests: new SqlEvidenceRequestStore(db),
-      adapters,
+      directory,
+      clients,
       // A queue as long as the calls in flight: REGISTER_MAX_IN_FLIGHT bounds both.
       policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxInFlight: cfg.registerMaxInFlight, queue: cfg.registerMaxInFlight }, metrics.registerCircuit),
       // NOTE: admit as many requests per register as it may have calls in flight, not in flight plus queued: queued
@@ -106,7 +115,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     metrics,
     pages: createPageServices({ db, cfg, clock, log, dataKey, citizenIdentity: overrides.citizenIdentity }),
     close: async () => {
-      await signaturePool?.close();
+      directory.stop();
+      await signaturePool.close();
       await chainVerification.close();
       await database.close();
     },

@@ -1,9 +1,11 @@
 // `npm start`: the broker on its configured database, and in demo mode (the default) the three register
 // simulators and demo data, then the URLs and a working curl example.
-import { EVIDENCE_TYPES, sandboxRegisterIdentities } from '../adapters/index.ts';
-import { startSimulators } from '../adapters/simulators.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf } from '../adapters/index.ts';
+import { sandboxBrokerCertificates, startSimulators } from '../adapters/simulators.ts';
 import { ConfigError, envToConfig, readEnv, type Config } from './config/config.ts';
-import { demoRegisterSigning, seedDemo } from './ops/demo.ts';
+import { SANDBOX_ROUTING } from './directory/sandbox-directory.ts';
+import { neededHints } from './directory/routing.ts';
+import { seedDemo } from './ops/demo.ts';
 import { startBroker } from './http/server.ts';
 
 function loadConfig(): Config {
@@ -19,14 +21,13 @@ function loadConfig(): Config {
 }
 
 async function main(): Promise<void> {
-  const loaded = loadConfig();
-  const simulators = loaded.demo ? await startSimulators({ ports: loaded.simulatorPorts }) : null;
-  // In demo mode the sandbox simulators are the registers, their certificates the pinned ones; real register
-  // URLs and certificates apply with BROKER_DEMO=false.
-  const cfg = simulators ? { ...loaded, registerUrls: simulators.baseUrls, registerSigning: demoRegisterSigning(simulators) } : loaded;
+  const cfg = loadConfig();
   // Without configured keys (development only) the adapters sign with the sandbox keys: made now, not inside the
   // first request's register deadline.
-  if (cfg.registerSigning === 'sandbox') sandboxRegisterIdentities();
+  if (cfg.registerSigning === 'sandbox') await sandboxBrokerCertificates();
+  // In demo mode the sandbox simulators are the registers: their instances are written into the directory with
+  // their certificates pinned; with BROKER_DEMO=false the directory holds what the operator put there.
+  const simulators = cfg.demo ? await startSimulators({ ports: cfg.simulatorPorts }) : null;
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');
@@ -43,9 +44,17 @@ async function main(): Promise<void> {
     `  health:      ${broker.url}/healthz   ready: ${broker.url}/readyz`,
   ];
   if (simulators) {
-    const demo = await seedDemo(broker.ctx);
+    const demo = await seedDemo(broker.ctx, simulators);
+    lines.push('', 'Register directory (sandbox instances; GET /v1/directory/registers):');
+    for (const type of EVIDENCE_TYPES) {
+      const example = neededHints([type], SANDBOX_ROUTING);
+      const rule = evidenceTypeOf(type).routing;
+      lines.push(`  ${type} (${rule.kind}${Object.keys(example).length ? `; e.g. "routing": ${JSON.stringify(example)}` : ''}):`);
+      for (const i of simulators.instances.filter((x) => x.evidenceType === type)) {
+        lines.push(`    ${i.id.padEnd(20)} ${i.name} [${i.values.join(', ') || 'national'}] ${i.profile}  ${i.url}`);
+      }
+    }
     lines.push(
-      `  registers:   ${EVIDENCE_TYPES.map((t) => `${t} ${simulators.baseUrls[t]}`).join('  ')}`,
       '',
       `Demo authority "${demo.participantId}" token:  ${demo.participantToken}`,
       `Demo citizen ${demo.citizenIdNr} token:  ${demo.citizenToken}`,
@@ -58,7 +67,7 @@ async function main(): Promise<void> {
       'Try it:',
       `  curl -s -X POST ${broker.url}/v1/evidence-requests \\`,
       `    -H 'Authorization: Bearer ${demo.participantToken}' -H 'Content-Type: application/json' \\`,
-      `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":${JSON.stringify(EVIDENCE_TYPES)},"purpose":"elterngeld","caseReference":"EG-2026-0001"}'`,
+      `    -d '{"citizen":{"idNr":"${demo.citizenIdNr}"},"evidenceTypes":${JSON.stringify(EVIDENCE_TYPES)},"purpose":"elterngeld","caseReference":"EG-2026-0001","routing":${JSON.stringify(SANDBOX_ROUTING)}}'`,
       `  curl -s ${broker.url}/v1/citizens/${demo.citizenIdNr}/transfers -H 'Authorization: Bearer ${demo.citizenToken}'`,
       `  curl -s ${broker.url}/v1/audit/verify -H 'Authorization: Bearer ${demo.operatorToken}'`,
       '',

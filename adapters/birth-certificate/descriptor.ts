@@ -15,7 +15,12 @@ export const birthCertificate = defineEvidenceType({
   hint: 'Kind, Tag und Ort der Geburt, Eltern und Registernummer, vom Standesamt des Geburtsorts',
   codeListDescription: 'Geburtseintrag eines Kindes im Personenstandsregister (Geburtsurkunde)',
   register: { id: 'personenstandsregister', label: 'Standesamt – Personenstandsregister (Geburtenregister)' },
-  config: { envPrefix: 'BIRTH_CERTIFICATE', simulatorPort: 8094 },
+  routing: { kind: 'ags', hint: 'birthPlaceAgs' },
+  sandboxInstances: [
+    { id: 'standesamt-muenchen', name: 'Standesamt München', values: ['09162000'], profile: 'rsa-pss-sha256' },
+    { id: 'standesamt-koeln', name: 'Standesamt Köln', values: ['05315000'], profile: 'rsa-pss-sha256' },
+  ],
+  config: { simulatorPort: 8094 },
   evidenceSchema: BirthCertificateEvidence,
   messages: birthCertificateMessages,
   // Family benefits that depend on a child; no legal basis in the demo policy covers it, consent does.

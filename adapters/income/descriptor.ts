@@ -16,7 +16,12 @@ export const income = defineEvidenceType({
   hint: 'Zu versteuerndes Einkommen je Jahr, von der Steuerverwaltung',
   codeListDescription: 'Einkommensdaten der Steuerverwaltung (zu versteuerndes Einkommen je Jahr)',
   register: { id: 'steuerverwaltung', label: 'Steuerverwaltung – Einkommensdaten' },
-  config: { envPrefix: 'INCOME', simulatorPort: 8093 },
+  routing: { kind: 'land', hint: 'ags' },
+  sandboxInstances: [
+    { id: 'stv-bayern', name: 'Bayerisches Landesamt für Steuern', values: ['09'], profile: 'rsa-pss-sha256' },
+    { id: 'stv-nrw', name: 'Finanzverwaltung Nordrhein-Westfalen', values: ['05'], profile: 'ecdsa-p256-sha256' },
+  ],
+  config: { simulatorPort: 8093 },
   evidenceSchema: IncomeEvidence,
   messages: incomeMessages,
   purposes: PURPOSES,

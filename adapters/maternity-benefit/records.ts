@@ -18,8 +18,8 @@ const INSURERS: readonly [Insurer, ...Insurer[]] = [
 const MAX_DAILY_RATE_CENTS = 1300;
 const DAY_MS = 86_400_000;
 
-/** The benefit for the requested span, or null when the citizen is not insured here. */
-export function maternityBenefitFor(idNr: string, requested: DayRange): MaternityBenefitStatement | null {
+/** The benefit for the requested span, or null when the citizen is not insured here; `insurer`: the instance answering. */
+export function maternityBenefitFor(idNr: string, requested: DayRange, insurer?: Insurer): MaternityBenefitStatement | null {
   if (NOT_IN_REGISTER.includes(idNr)) return null;
   const from = Date.parse(requested.from);
   const spanDays = Math.round((Date.parse(requested.to) - from) / DAY_MS) + 1;
@@ -34,7 +34,7 @@ export function maternityBenefitFor(idNr: string, requested: DayRange): Maternit
     seededInt(idNr, 'low-earner', 0, 4) === 0 ? seededInt(idNr, 'daily-rate', 750, MAX_DAILY_RATE_CENTS - 1) : MAX_DAILY_RATE_CENTS;
 
   return {
-    insurer: { ...seededPick(idNr, 'insurer', INSURERS) },
+    insurer: insurer ? { ...insurer } : { ...seededPick(idNr, 'insurer', INSURERS) },
     benefitPeriod: { from: isoDay(start), to: isoDay(start + (days - 1) * DAY_MS) },
     dailyRateCents,
     totalPaidCents: dailyRateCents * days,

@@ -2,21 +2,10 @@
 // cross-checks. Nothing else in the code reads process.env.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const url = z.url({ protocol: /^https?$/ });
 
-const registerUrlVariable = (prefix: string) => `${prefix}_REGISTER_URL` as const;
-const registerCertVariable = (prefix: string) => `${prefix}_REGISTER_CERT_FILE` as const;
-
-/** Each evidence type's variables: <PREFIX>_REGISTER_URL and <PREFIX>_REGISTER_CERT_FILE (adapters/<type>/). */
-const registerVariables = Object.fromEntries(
-  EVIDENCE_TYPE_LIST.flatMap((t) => [
-    [registerUrlVariable(t.config.envPrefix), url.optional()],
-    [registerCertVariable(t.config.envPrefix), z.string().min(1).optional()],
-  ]),
-);
 const DEFAULT_SIMULATOR_PORTS = EVIDENCE_TYPE_LIST.map((t) => t.config.simulatorPort).join(',');
 
 /** The raw environment the broker understands; every variable is optional. */
@@ -64,38 +53,40 @@ const StaticEnvSchema = z.object({
   CA_DIR: z.string().min(1).optional(),
   BROKER_SIGNING_KEY_FILE: z.string().min(1).optional(),
   BROKER_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  BROKER_ECDSA_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  BROKER_ECDSA_SIGNING_CERT_FILE: z.string().min(1).optional(),
+  DIRECTORY_REFRESH_MS: z.coerce.number().int().min(100).max(10_000).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
 });
-const EnvSchema = StaticEnvSchema.extend(registerVariables);
-/** The parsed environment; the evidence types' register variables are named by their descriptors. */
-export type Env = z.infer<typeof StaticEnvSchema> & {
-  [variable: `${string}_REGISTER_URL`]: string | undefined;
-  [variable: `${string}_REGISTER_CERT_FILE`]: string | undefined;
-};
+const EnvSchema = StaticEnvSchema;
+/** The parsed environment. */
+export type Env = z.infer<typeof StaticEnvSchema>;
+
+/** Variables of the time before the register directory: refused, so a register set there is not silently ignored. */
+const RETIRED_VARIABLE = /^[A-Z_]+_REGISTER_(URL|CERT_FILE)$/;
 
 /** A PEM document given inline (tests, the demo) or as a file read at start-up. */
 export type PemSource = { pem: string } | { file: string };
 
 /**
- * How register messages are signed (XML Signature, adapters/signing.ts): the broker's signing key and
- * certificate, and the certificate pinned for each register; or 'sandbox', this process's sandbox key set
- * (adapters/sandbox-trust.ts) — development only, refused in production mode at start-up.
+ * How the broker signs register messages (XML Signature, adapters/signing.ts): its RSA identity and, for
+ * registers with ECDSA P-256 certificates, its ECDSA identity; or 'sandbox', this process's sandbox key set
+ * (adapters/sandbox-trust.ts) — development only, refused in production mode at start-up. The registers'
+ * certificates are pinned in the register directory (broker/directory/).
  */
-export type RegisterSigning = 'sandbox' | { key: PemSource; certificate: PemSource; registerCertificates: Record<EvidenceType, PemSource> };
+export type RegisterSigning =
+  | 'sandbox'
+  | { rsa: { key: PemSource; certificate: PemSource }; ecdsa: { key: PemSource; certificate: PemSource } | null };
 
-/** Each register's certificate variable (<PREFIX>_REGISTER_CERT_FILE). */
-export const REGISTER_CERT_VARIABLES: Readonly<Record<EvidenceType, string>> = perEvidenceType((t) => registerCertVariable(t.config.envPrefix));
-
-/** The variables of RegisterSigning, in the order they are reported. */
-const SIGNING_VARIABLES: Readonly<Record<'key' | 'certificate' | EvidenceType, string>> = {
-  key: 'BROKER_SIGNING_KEY_FILE',
-  certificate: 'BROKER_SIGNING_CERT_FILE',
-  ...REGISTER_CERT_VARIABLES,
-};
+/** The variables of RegisterSigning. */
+const SIGNING_VARIABLES = {
+  rsa: { key: 'BROKER_SIGNING_KEY_FILE', certificate: 'BROKER_SIGNING_CERT_FILE' },
+  ecdsa: { key: 'BROKER_ECDSA_SIGNING_KEY_FILE', certificate: 'BROKER_ECDSA_SIGNING_CERT_FILE' },
+} as const;
 
 /** The broker's validated configuration. */
 export interface Config {
@@ -108,8 +99,8 @@ export interface Config {
   demo: boolean;
   demoToken: string | undefined;
   registerTimeoutMs: number;
-  /** Register endpoints; in demo mode the simulators' own addresses replace them. */
-  registerUrls: Record<EvidenceType, string>;
+  /** How often each process checks the register directory for changes (another broker's or the CLI's). */
+  directoryRefreshMs: number;
   /** Ports of the simulators in demo mode (0 picks a free port). */
   simulatorPorts: Record<EvidenceType, number>;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
@@ -129,7 +120,7 @@ export interface Config {
   tls: { certFile: string; keyFile: string; clientCaFile: string } | null;
   /** Where the broker's CA keeps its key and certificate (admin pki commands). */
   caDir: string;
-  /** Signing of register messages and the registers' pinned certificates. */
+  /** The broker's keys that sign register messages. */
   registerSigning: RegisterSigning;
   /** The Ed25519 key that signs audit checkpoints. */
   auditSigningKey: { pem: string } | { file: string };
@@ -169,6 +160,8 @@ export class ConfigError extends Error {
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const retired = Object.keys(env).find((k) => RETIRED_VARIABLE.test(k) && env[k] !== '');
+  if (retired) throw new ConfigError(`invalid ${retired}: registers are entries of the register directory now; add them with \`npm run admin -- registers add\` or \`registers import\``);
   const picked = Object.fromEntries(
     Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
   );
@@ -183,7 +176,6 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
 export function envToConfig(env: Env): Config {
   const ports = (env.SIMULATOR_PORTS ?? DEFAULT_SIMULATOR_PORTS).split(',').map(Number);
   const simulatorPorts = Object.fromEntries(EVIDENCE_TYPES.map((t, i) => [t, ports[i]!])) as Record<EvidenceType, number>;
-  const registerUrls = perEvidenceType((t) => env[registerUrlVariable(t.config.envPrefix)] ?? `http://127.0.0.1:${simulatorPorts[t.code]}`);
   const fixedPorts = EVIDENCE_TYPES.map((t) => simulatorPorts[t]).filter((p) => p !== 0);
   if (new Set(fixedPorts).size !== fixedPorts.length) {
     throw new ConfigError('invalid SIMULATOR_PORTS: the ports must differ');
@@ -197,9 +189,6 @@ export function envToConfig(env: Env): Config {
   if (mode === 'production') {
     if (env.BROKER_DEMO === 'true') throw new ConfigError('invalid BROKER_DEMO: production mode runs no demo');
     if (!tls) throw new ConfigError('invalid TLS_CERT_FILE: production mode serves the API over HTTPS only; set TLS_CERT_FILE and TLS_KEY_FILE');
-    // NOTE: the messages are signed, not encrypted: over plain HTTP the citizen's data would cross the network in clear.
-    const plain = EVIDENCE_TYPE_LIST.find((t) => !registerUrls[t.code].startsWith('https://'));
-    if (plain) throw new ConfigError(`invalid ${registerUrlVariable(plain.config.envPrefix)}: production mode calls registers over HTTPS only; set an https:// URL`);
     if (env.CITIZEN_SIGN_IN === 'sandbox') throw new ConfigError('invalid CITIZEN_SIGN_IN: production mode has no sandbox sign-in (it proves nothing)');
   }
   const demo = (env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true';
@@ -219,7 +208,7 @@ export function envToConfig(env: Env): Config {
     demo,
     demoToken: env.BROKER_DEMO_TOKEN,
     registerTimeoutMs: env.REGISTER_TIMEOUT_MS ?? 5000,
-    registerUrls,
+    directoryRefreshMs: env.DIRECTORY_REFRESH_MS ?? 5000,
     simulatorPorts,
     logLevel: env.LOG_LEVEL ?? 'info',
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
@@ -255,27 +244,26 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/** All signing variables, or none (then the sandbox key set; start-up refuses that in production mode). */
+/** Each identity's two variables go together; no RSA identity means the sandbox key set (start-up refuses that in production). */
 function signingFromEnv(env: Env): RegisterSigning {
-  const files = Object.fromEntries(Object.entries(SIGNING_VARIABLES).map(([part, variable]) => [part, (env as Record<string, unknown>)[variable]])) as Record<keyof typeof SIGNING_VARIABLES, string | undefined>;
-  const missing = (Object.keys(SIGNING_VARIABLES) as (keyof typeof SIGNING_VARIABLES)[]).filter((part) => files[part] === undefined);
-  if (missing.length === Object.keys(SIGNING_VARIABLES).length) return 'sandbox';
-  if (missing.length > 0) {
-    throw new ConfigError(`invalid ${SIGNING_VARIABLES[missing[0]!]}: ${Object.values(SIGNING_VARIABLES).join(', ')} go together`);
-  }
-  const file = (part: keyof typeof SIGNING_VARIABLES) => ({ file: files[part]! });
-  return {
-    key: file('key'),
-    certificate: file('certificate'),
-    registerCertificates: perEvidenceType((t) => file(t.code)),
+  const pair = (which: keyof typeof SIGNING_VARIABLES) => {
+    const names = SIGNING_VARIABLES[which];
+    const key = env[names.key];
+    const certificate = env[names.certificate];
+    if ((key === undefined) !== (certificate === undefined)) throw new ConfigError(`invalid ${key === undefined ? names.key : names.certificate}: ${names.key} and ${names.certificate} go together`);
+    return key === undefined || certificate === undefined ? null : { key: { file: key }, certificate: { file: certificate } };
   };
+  const rsa = pair('rsa');
+  const ecdsa = pair('ecdsa');
+  if (rsa === null) {
+    if (ecdsa !== null) throw new ConfigError(`invalid ${SIGNING_VARIABLES.rsa.key}: the RSA identity is needed beside the ECDSA one`);
+    return 'sandbox';
+  }
+  return { rsa, ecdsa };
 }
 
-/** Register signing from PEMs in memory: the broker's identity and each register's certificate (demo, tests). */
-export function registerSigningWith(broker: { keyPem: string; certPem: string }, registerCertificates: Record<EvidenceType, string>): RegisterSigning {
-  return {
-    key: { pem: broker.keyPem },
-    certificate: { pem: broker.certPem },
-    registerCertificates: perEvidenceType((t) => ({ pem: registerCertificates[t.code] })),
-  };
+/** Register signing from PEMs in memory (demo, tests). */
+export function registerSigningWith(rsa: { keyPem: string; certPem: string }, ecdsa: { keyPem: string; certPem: string } | null = null): RegisterSigning {
+  const pems = (i: { keyPem: string; certPem: string }) => ({ key: { pem: i.keyPem }, certificate: { pem: i.certPem } });
+  return { rsa: pems(rsa), ecdsa: ecdsa === null ? null : pems(ecdsa) };
 }

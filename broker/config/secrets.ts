@@ -4,10 +4,11 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkPinnedCertificate, checkSigningIdentity } from '../../adapters/signing-keys.ts';
-import { ConfigError, REGISTER_CERT_VARIABLES, type Config, type PemSource } from './config.ts';
-import { EVIDENCE_TYPES, sandboxRegisterIdentities, type AdaptersConfig, type EvidenceType } from '../../adapters/index.ts';
-import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import type { OnFirstUse } from '../../adapters/register-exchange.ts';
+import type { SignatureProfile } from '../../adapters/signature-profile.ts';
+import { checkPinnedCertificate, checkSigningIdentity, signatureProfileOf, type SigningIdentity } from '../../adapters/signing-keys.ts';
+import { ConfigError, type Config, type PemSource } from './config.ts';
+import { sandboxBrokerIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 
 export function loadDataKey(source: Config['dataKey']): Buffer {
   if ('base64' in source) return Buffer.from(source.base64, 'base64');
@@ -41,25 +42,25 @@ export function loadSigningKey(source: Config['auditSigningKey']): KeyObject {
   }
 }
 
-/** What the adapters need to sign queries and verify answers: the configured keys, or the sandbox's (development). */
-export type RegisterTrust = Pick<AdaptersConfig, 'signing' | 'registerCertificates'>;
+/** The broker's identities that sign register queries, one per crypto profile (null: none for ECDSA registers). */
+export interface BrokerSigning {
+  rsa: OnFirstUse<SigningIdentity | Promise<SigningIdentity>>;
+  ecdsa: OnFirstUse<SigningIdentity | Promise<SigningIdentity>> | null;
+}
 
 /**
- * The signing key and certificate and each register's pinned certificate, checked at start-up (RSA ≥ 2048 bits, key
- * matches certificate, valid now) so a bad set stops the start, not a request. Production refuses the sandbox set:
- * it must sign with its own key and trust only the certificates configured for its registers.
+ * The broker's signing identities, checked at start-up (key matches certificate, a permitted key, valid now) so a
+ * bad set stops the start, not a request. Production refuses the sandbox set: it signs with its own keys only.
  */
-export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>): RegisterTrust {
+export function loadBrokerSigning(cfg: Pick<Config, 'registerSigning' | 'mode'>): BrokerSigning {
   const source = cfg.registerSigning;
   if (source === 'sandbox') {
     if (cfg.mode === 'production') {
-      throw new ConfigError(
-        `invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE, BROKER_SIGNING_CERT_FILE and ${Object.values(REGISTER_CERT_VARIABLES).join(', ')}`,
-      );
+      throw new ConfigError('invalid BROKER_SIGNING_KEY_FILE: production mode signs register messages with its own key; set BROKER_SIGNING_KEY_FILE and BROKER_SIGNING_CERT_FILE');
     }
     // NOTE: functions, so the sandbox keys are made on the first query: the admin tool makes a context and
     // never queries. main.ts makes them before the broker serves.
-    return { signing: () => sandboxTrust().broker, registerCertificates: sandboxRegisterCertificates };
+    return { rsa: () => sandboxTrust().broker, ecdsa: () => sandboxBrokerIdentity('ecdsa-p256-sha256') };
   }
   const read = (pem: PemSource, variable: string): string => {
     if ('pem' in pem) return pem.pem;
@@ -76,21 +77,15 @@ export function loadRegisterTrust(cfg: Pick<Config, 'registerSigning' | 'mode'>)
       throw new ConfigError(`invalid ${variable}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const signing = { keyPem: read(source.key, 'BROKER_SIGNING_KEY_FILE'), certPem: read(source.certificate, 'BROKER_SIGNING_CERT_FILE') };
-  checked('BROKER_SIGNING_CERT_FILE', () => checkPinnedCertificate(signing.certPem, "the broker's signing certificate"));
-  checked('BROKER_SIGNING_KEY_FILE', () => checkSigningIdentity(signing, "the broker's signing key"));
-  const registerCertificates = Object.fromEntries(
-    EVIDENCE_TYPES.map((type) => {
-      const variable = REGISTER_CERT_VARIABLES[type];
-      const pem = read(source.registerCertificates[type], variable);
-      checked(variable, () => checkPinnedCertificate(pem, `the ${type} register's certificate`));
-      return [type, pem];
-    }),
-  ) as Record<EvidenceType, string>;
-  return { signing, registerCertificates };
-}
-
-function sandboxRegisterCertificates(): Record<EvidenceType, string> {
-  const identities = sandboxRegisterIdentities();
-  return Object.fromEntries(EVIDENCE_TYPES.map((type) => [type, identities[type].certPem])) as Record<EvidenceType, string>;
+  const identity = (pems: { key: PemSource; certificate: PemSource }, prefix: string, profile: SignatureProfile): SigningIdentity => {
+    const loaded = { keyPem: read(pems.key, `${prefix}_KEY_FILE`), certPem: read(pems.certificate, `${prefix}_CERT_FILE`) };
+    checked(`${prefix}_CERT_FILE`, () => checkPinnedCertificate(loaded.certPem, "the broker's signing certificate"));
+    checked(`${prefix}_KEY_FILE`, () => checkSigningIdentity(loaded, "the broker's signing key"));
+    if (signatureProfileOf(loaded.certPem) !== profile) throw new ConfigError(`invalid ${prefix}_CERT_FILE: must carry ${profile === 'rsa-pss-sha256' ? 'an RSA' : 'an ECDSA P-256'} key`);
+    return loaded;
+  };
+  return {
+    rsa: identity(source.rsa, 'BROKER_SIGNING', 'rsa-pss-sha256'),
+    ecdsa: source.ecdsa === null ? null : identity(source.ecdsa, 'BROKER_ECDSA_SIGNING', 'ecdsa-p256-sha256'),
+  };
 }

@@ -2,11 +2,13 @@
 // room — all or none, since registers refusing one by one under overload let almost no request through whole.
 // One that does not fit waits in a queue, using no CPU, up to a deadline: a refused caller's retry costs more.
 import type { Histogram } from 'prom-client';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
+
+/** A register instance's id (broker/directory/): what admission counts by. */
+type RegisterId = string;
 
 /** Limits of the gate (broker/context.ts derives them from the configuration). */
 export interface AdmissionSettings {
-  /** Requests admitted to each register at once (REGISTER_MAX_IN_FLIGHT: the calls it may have in flight). */
+  /** Requests admitted to each register instance at once (REGISTER_MAX_IN_FLIGHT: the calls it may have in flight). */
   capacity: number;
   /** Requests waiting at once, whatever they wait for; one more is refused at once. */
   maxWaiting: number;
@@ -16,8 +18,8 @@ export interface AdmissionSettings {
 
 /** A request's hold on the registers it needs; giving a slot back twice is harmless. */
 export interface Admission {
-  /** Gives back the slot at one register (its call has ended), or without a type every slot still held. */
-  release(type?: EvidenceType): void;
+  /** Gives back the slot at one register (its call has ended), or without one every slot still held. */
+  release(register?: RegisterId): void;
 }
 
 /** Why a request was not admitted: its wait ran out, the wait queue was full, or the caller went away. */
@@ -31,14 +33,14 @@ export class AdmissionRefusedError extends Error {
   override name = 'AdmissionRefusedError';
   constructor(
     readonly reason: AdmissionRefusalReason,
-    readonly busy: EvidenceType[],
+    readonly busy: RegisterId[],
   ) {
     super(`not admitted (${reason}); busy: ${busy.join(', ')}`);
   }
 }
 
 interface Waiter {
-  readonly types: readonly EvidenceType[];
+  readonly registers: readonly RegisterId[];
   readonly since: number;
   /** Resolves or rejects the waiter's promise and stops its timer and abort listener. */
   settle(result: Admission | AdmissionRefusedError): void;
@@ -50,7 +52,8 @@ interface Waiter {
  * may be overtaken there — else one slow register would stall requests that never ask it.
  */
 export class AdmissionGate {
-  private readonly admitted = new Map<EvidenceType, number>(EVIDENCE_TYPES.map((t) => [t, 0]));
+  /** Requests admitted per register; an instance without any has no entry (instances are directory data). */
+  private readonly admitted = new Map<RegisterId, number>();
   /** Arrival order. Invariant between calls: none of them fits (every release runs admitWaiting). */
   private readonly waiters: Waiter[] = [];
 
@@ -65,31 +68,31 @@ export class AdmissionGate {
   }
 
   /** Requests admitted to a register and not yet released. */
-  admittedTo(type: EvidenceType): number {
-    return this.admitted.get(type)!;
+  admittedTo(register: RegisterId): number {
+    return this.admitted.get(register) ?? 0;
   }
 
   /**
-   * Admits a request for `types` now, or once every one of them has room; rejects with AdmissionRefusedError
+   * Admits a request for `registers` now, or once every one of them has room; rejects with AdmissionRefusedError
    * when the wait runs out, when the queue is full, or when `signal` aborts (the caller went away).
    */
-  acquire(types: readonly EvidenceType[], signal?: AbortSignal): Promise<Admission> {
+  acquire(registers: readonly RegisterId[], signal?: AbortSignal): Promise<Admission> {
     const since = performance.now();
-    if (signal?.aborted) return Promise.reject(this.refusal('abandoned', types, since));
-    if (this.fits(types)) return Promise.resolve(this.take(types, since));
-    if (this.settings.waitMs === 0) return Promise.reject(this.refusal('deadline', types, since));
-    if (this.waiters.length >= this.settings.maxWaiting) return Promise.reject(this.refusal('queue-full', types, since));
+    if (signal?.aborted) return Promise.reject(this.refusal('abandoned', registers, since));
+    if (this.fits(registers)) return Promise.resolve(this.take(registers, since));
+    if (this.settings.waitMs === 0) return Promise.reject(this.refusal('deadline', registers, since));
+    if (this.waiters.length >= this.settings.maxWaiting) return Promise.reject(this.refusal('queue-full', registers, since));
 
     return new Promise<Admission>((resolve, reject) => {
       const leave = (reason: AdmissionRefusalReason) => {
         const at = this.waiters.indexOf(waiter);
         if (at !== -1) this.waiters.splice(at, 1);
-        waiter.settle(this.refusal(reason, types, since));
+        waiter.settle(this.refusal(reason, registers, since));
       };
       const timer = setTimeout(() => leave('deadline'), this.settings.waitMs);
       const onAbort = () => leave('abandoned');
       const waiter: Waiter = {
-        types,
+        registers,
         since,
         settle: (result) => {
           clearTimeout(timer);
@@ -105,44 +108,46 @@ export class AdmissionGate {
 
   /** Admits, in arrival order, every waiting request whose registers all have room. */
   private admitWaiting(): void {
-    for (let i = 0; i < this.waiters.length && EVIDENCE_TYPES.some((t) => this.hasRoom(t)); ) {
+    for (let i = 0; i < this.waiters.length; ) {
       const waiter = this.waiters[i]!;
-      if (!this.fits(waiter.types)) {
+      if (!this.fits(waiter.registers)) {
         i++;
         continue;
       }
       this.waiters.splice(i, 1);
-      waiter.settle(this.take(waiter.types, waiter.since));
+      waiter.settle(this.take(waiter.registers, waiter.since));
     }
   }
 
-  private fits(types: readonly EvidenceType[]): boolean {
-    return types.every((t) => this.hasRoom(t));
+  private fits(registers: readonly RegisterId[]): boolean {
+    return registers.every((r) => this.hasRoom(r));
   }
 
-  private hasRoom(type: EvidenceType): boolean {
-    return this.admitted.get(type)! < this.settings.capacity;
+  private hasRoom(register: RegisterId): boolean {
+    return this.admittedTo(register) < this.settings.capacity;
   }
 
-  private take(types: readonly EvidenceType[], since: number): Admission {
-    for (const t of types) this.admitted.set(t, this.admitted.get(t)! + 1);
+  private take(registers: readonly RegisterId[], since: number): Admission {
+    for (const r of registers) this.admitted.set(r, this.admittedTo(r) + 1);
     this.waits.observe({ outcome: 'admitted' }, (performance.now() - since) / 1000);
-    const held = new Set(types);
+    const held = new Set(registers);
     return {
       release: (type) => {
         const giving = type === undefined ? [...held] : held.has(type) ? [type] : [];
         if (giving.length === 0) return;
         for (const t of giving) {
           held.delete(t);
-          this.admitted.set(t, this.admitted.get(t)! - 1);
+          const left = this.admittedTo(t) - 1;
+          if (left > 0) this.admitted.set(t, left);
+          else this.admitted.delete(t);
         }
         this.admitWaiting();
       },
     };
   }
 
-  private refusal(reason: AdmissionRefusalReason, types: readonly EvidenceType[], since: number): AdmissionRefusedError {
+  private refusal(reason: AdmissionRefusalReason, registers: readonly RegisterId[], since: number): AdmissionRefusedError {
     this.waits.observe({ outcome: reason }, (performance.now() - since) / 1000);
-    return new AdmissionRefusedError(reason, types.filter((t) => !this.hasRoom(t)));
+    return new AdmissionRefusedError(reason, registers.filter((r) => !this.hasRoom(r)));
   }
 }

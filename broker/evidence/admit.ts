@@ -1,7 +1,6 @@
 // Third step: load shedding before anything is looked up or recorded. A register that cannot take another
 // call would only give a `*_BUSY` item, so the request waits for room (bounded, without using the CPU);
 // past that the caller gets 503 with Retry-After and sends the whole request again.
-import type { EvidenceType } from '../../adapters/index.ts';
 import { OverloadError } from '../domain/errors.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
 import { AdmissionRefusedError, type Admission, type AdmissionGate } from './admission.ts';
@@ -9,11 +8,11 @@ import { AdmissionRefusedError, type Admission, type AdmissionGate } from './adm
 /** Retry-After of a request refused because a register it needs is full (its calls are short). */
 const REGISTERS_BUSY_RETRY_AFTER_SECONDS = 1;
 
-/** Takes a slot at every register the request needs, or refuses it with 503. */
-export function admit(gate: AdmissionGate, metrics: Pick<BrokerMetrics, 'refusals'>, types: readonly EvidenceType[], signal?: AbortSignal): Promise<Admission> {
-  return gate.acquire(types, signal).catch((err: unknown) => {
+/** Takes a slot at every register instance the request needs, or refuses it with 503. */
+export function admit(gate: AdmissionGate, metrics: Pick<BrokerMetrics, 'refusals'>, registers: readonly string[], signal?: AbortSignal): Promise<Admission> {
+  return gate.acquire(registers, signal).catch((err: unknown) => {
     if (!(err instanceof AdmissionRefusedError)) throw err;
     if (err.reason !== 'abandoned') metrics.refusals.inc({ reason: 'registers-busy' });
-    throw new OverloadError(503, `The register for ${err.busy.join(', ')} has too many calls in flight; retry shortly`, REGISTERS_BUSY_RETRY_AFTER_SECONDS);
+    throw new OverloadError(503, `Register ${err.busy.join(', ')} has too many calls in flight; retry shortly`, REGISTERS_BUSY_RETRY_AFTER_SECONDS);
   });
 }

@@ -9,6 +9,7 @@ import { BrokerError, ConflictError } from '../domain/errors.ts';
 import type { EvidenceRequestBody } from '../http/schemas.ts';
 import type { EvidenceAnswer } from './evidence-answer.ts';
 import type { EvidenceRequestStore, HeldRequest } from './evidence-request-store.ts';
+import { neededHints } from '../directory/routing.ts';
 import { defaultPeriod } from './outcome.ts';
 import { unseal } from './sealed-answer.ts';
 
@@ -47,6 +48,7 @@ export function newLock(now: Date, lockMs: number): { lockToken: string; lockedU
 /** The request as it is recorded, in progress and held by this process. */
 export function newRequest(participant: Participant, body: EvidenceRequestBody, opts: RequestOptions, types: EvidenceType[], permission: Permission, now: Date, lockMs: number): HeldRequest {
   const period = body.period ?? defaultPeriod(now);
+  const hints = neededHints(types, body.routing);
   return {
     id: randomUUID(),
     participantId: participant.id,
@@ -69,6 +71,7 @@ export function newRequest(participant: Participant, body: EvidenceRequestBody, 
     ...newLock(now, lockMs),
     resultCipher: null,
     resultExpiresAt: null,
+    routing: Object.keys(hints).length === 0 ? null : hints,
   };
 }
 

@@ -6,12 +6,19 @@ import type { EvidenceType } from '../../adapters/index.ts';
 import type { EvidenceRequestRecord, StoredItem } from './evidence-request-store.ts';
 import { requestStatus, type ItemReason, type ItemStatus, type RequestStatus } from './outcome.ts';
 
+/** Which register instance an item came from (or would have: null when none was responsible), and when. */
+export interface Provenance {
+  register: string | null;
+  registerName: string | null;
+  fetchedAt: string | null;
+}
+
 /** One evidence item in an answer. `data` is present only in the answer that delivered it. */
 export interface EvidenceItemAnswer {
   type: EvidenceType;
   status: ItemStatus;
   data: unknown | null;
-  provenance: { register: string; fetchedAt: string | null };
+  provenance: Provenance;
   reason?: ItemReason;
   dataHash?: string;
 }
@@ -73,6 +80,7 @@ export function storedItem(item: FetchedItem): StoredItem {
   return {
     type: item.type,
     register: item.provenance.register,
+    registerName: item.provenance.registerName,
     status: item.status,
     reason: item.reason ?? null,
     fetchedAt: item.provenance.fetchedAt ? new Date(item.provenance.fetchedAt) : null,
@@ -87,7 +95,7 @@ export function itemAnswerOf(item: StoredItem): EvidenceItemAnswer {
     type: item.type,
     status: item.status,
     data: null,
-    provenance: { register: item.register, fetchedAt: item.fetchedAt?.toISOString() ?? null },
+    provenance: { register: item.register, registerName: item.registerName, fetchedAt: item.fetchedAt?.toISOString() ?? null },
     ...(item.reason ? { reason: item.reason } : {}),
     ...(item.dataHash ? { dataHash: item.dataHash } : {}),
   };
@@ -98,6 +106,7 @@ export function auditItem(item: FetchedItem) {
   return {
     type: item.type,
     register: item.provenance.register,
+    registerName: item.provenance.registerName,
     status: item.status,
     ...(item.dataHash ? { dataHash: item.dataHash } : {}),
     ...(item.reason ? { reason: item.reason.code } : {}),

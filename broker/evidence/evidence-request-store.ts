@@ -3,6 +3,7 @@
 import type { SqlStatements } from '../db/direct-sql.ts';
 import type { Purpose } from '../domain/codes.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
+import type { RoutingHints } from '../directory/routing.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 
 /** A recorded evidence request: its metadata, who holds it (lock) and, for a while, its sealed answer. */
@@ -30,6 +31,8 @@ export interface EvidenceRequestRecord {
   lockToken: string | null;
   resultCipher: string | null;
   resultExpiresAt: Date | null;
+  /** The routing hints the requested types need (broker/directory/routing.ts); null when none. */
+  routing: RoutingHints | null;
 }
 
 /** A request this process holds: only the holder of the lock token may answer it. */
@@ -38,7 +41,9 @@ export type HeldRequest = EvidenceRequestRecord & { lockToken: string };
 /** The row kept of one evidence item: status and hashes, never the evidence. */
 export interface StoredItem {
   type: EvidenceType;
-  register: string;
+  /** The register instance asked; null when none was responsible. */
+  register: string | null;
+  registerName: string | null;
   status: ItemStatus;
   reason: ItemReason | null;
   fetchedAt: Date | null;

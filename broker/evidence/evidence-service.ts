@@ -8,7 +8,6 @@ import { currentAnswer, type PendingPollDeps } from './pending-poll.ts';
 import { EvidencePipeline, lockMsFor, type EvidenceServiceDeps, type SubmitOptions, type SubmitResult } from './pipeline.ts';
 
 export type { EvidenceAnswer, EvidenceItemAnswer } from './evidence-answer.ts';
-export type { AdapterSet } from './fan-out.ts';
 export type { EvidenceServiceDeps, SubmitOptions, SubmitResult } from './pipeline.ts';
 export { IdempotencyMismatchError } from './claim.ts';
 

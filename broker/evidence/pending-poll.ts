@@ -8,6 +8,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import type { AuditCommit } from './commit-answer.ts';
 import { answerOf, auditItem, basisOf, inProgressAnswer, itemAnswerOf, stripTicket, storedItem, type EvidenceAnswer, type EvidenceItemAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestRecord, EvidenceRequestStore, StoredItem } from './evidence-request-store.ts';
+import type { RegisterDirectory } from '../directory/register-directory.ts';
 import { registerRequestOf, type RegisterFanOut } from './fan-out.ts';
 import { requestStatus } from './outcome.ts';
 import { withdrawnItem, withdrawnSince } from './permit.ts';
@@ -20,6 +21,8 @@ export interface PendingPollDeps {
   clock: () => Date;
   dataKey: Buffer;
   fanOut: RegisterFanOut;
+  /** Where the instances owing pending items are now. */
+  directory: Pick<RegisterDirectory, 'instance'>;
 }
 
 export async function currentAnswer(deps: PendingPollDeps, participant: Participant, id: string): Promise<EvidenceAnswer> {
@@ -41,7 +44,7 @@ export async function currentAnswer(deps: PendingPollDeps, participant: Particip
 
   // NOTE: a revoked or expired consent stops every delivery after it: the register is not asked again,
   // the pending items end unavailable, and that refusal is audited like any other outcome.
-  const arrived = withdrawn ? pending.map((i) => withdrawnItem(i.type, deps.fanOut.registerOf(i.type), withdrawn)) : await pollArrived(deps.fanOut, request, pending);
+  const arrived = withdrawn ? pending.map((i) => withdrawnItem(i.type, i, withdrawn)) : await pollArrived(deps, request, pending);
   if (arrived.length === 0) return held ?? answerOf(request, stored, request.auditSeq);
   // A held async answer's items keep their data in this last delivery; the sealed copy goes with it.
   const committed = await commitArrived(deps, participant, request, arrived, held ? held.evidence : stored);
@@ -55,14 +58,18 @@ function sortedItems(items: readonly StoredItem[]): StoredItem[] {
   return [...items].sort((a, b) => EVIDENCE_TYPES.indexOf(a.type) - EVIDENCE_TYPES.indexOf(b.type));
 }
 
-/** Asks the registers about pending items again; a poll that fails leaves its item pending (the register still owes it). */
-async function pollArrived(fanOut: RegisterFanOut, request: EvidenceRequestRecord, pending: readonly StoredItem[]): Promise<FetchedItem[]> {
+/**
+ * Asks the instances that owe pending items again; a poll that fails leaves its item pending (the register
+ * still owes it), as does an instance gone from the directory meanwhile.
+ */
+async function pollArrived(deps: PendingPollDeps, request: EvidenceRequestRecord, pending: readonly StoredItem[]): Promise<FetchedItem[]> {
   const registerRequest = registerRequestOf(request);
   const tickets = new Map(pending.map((i) => [i.type, i.pendingTicket!]));
-  const polled = await fanOut.fetch(
-    pending.map((i) => i.type),
-    (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType as EvidenceType)!, registerRequest, signal),
-  );
+  const routes = pending.flatMap((i) => {
+    const instance = i.register === null ? undefined : deps.directory.instance(i.register);
+    return instance === undefined ? [] : [{ type: i.type, instance }];
+  });
+  const polled = await deps.fanOut.fetch(routes, (adapter, signal) => adapter.pollPending(tickets.get(adapter.evidenceType as EvidenceType)!, registerRequest, signal));
   return polled.filter((i) => i.status === 'delivered' || i.status === 'not-found');
 }
 
@@ -84,7 +91,7 @@ async function commitArrived(
   try {
     return await deps.audit.commit(async (tx, record) => {
       const gone = arrived.some((i) => i.status === 'delivered') ? await withdrawnSince(deps.consents, request, deps.clock(), tx) : null;
-      const final = gone ? arrived.map((i) => withdrawnItem(i.type, i.provenance.register, gone)) : arrived;
+      const final = gone ? arrived.map((i) => withdrawnItem(i.type, i.provenance, gone)) : arrived;
       for (const item of final) {
         if (!(await deps.requests.updateItem(tx, id, storedItem(item)))) throw new AlreadyCompleted();
       }

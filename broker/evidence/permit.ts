@@ -11,7 +11,7 @@ import { ConsentRequiredError } from '../domain/errors.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
 import type { EvidenceRequestBody } from '../http/schemas.ts';
 import { refusalEvent } from './authorize.ts';
-import { basisOf, type FetchedItem } from './evidence-answer.ts';
+import { basisOf, type FetchedItem, type Provenance } from './evidence-answer.ts';
 import type { EvidenceRequestRecord } from './evidence-request-store.ts';
 
 export interface PermitDeps {
@@ -38,6 +38,7 @@ export function withdrawnSince(consents: ConsentStore, request: EvidenceRequestR
 }
 
 /** The item an undelivered type ends as when its basis is gone: the register is not asked again. */
-export function withdrawnItem(type: EvidenceType, register: string, code: WithdrawnBasis): FetchedItem {
-  return { type, status: 'unavailable', data: null, provenance: { register, fetchedAt: null }, reason: { code, message: withdrawnBasisMessages[code] }, pendingTicket: null };
+export function withdrawnItem(type: EvidenceType, from: Pick<Provenance, 'register' | 'registerName'>, code: WithdrawnBasis): FetchedItem {
+  const provenance = { register: from.register, registerName: from.registerName, fetchedAt: null };
+  return { type, status: 'unavailable', data: null, provenance, reason: { code, message: withdrawnBasisMessages[code] }, pendingTicket: null };
 }

@@ -14,8 +14,11 @@ import { claim, newRequest, type Claim, type ClaimDeps } from './claim.ts';
 import { commitAnswer, type AuditCommit } from './commit-answer.ts';
 import { inProgressAnswer, type EvidenceAnswer, type FetchedItem } from './evidence-answer.ts';
 import type { EvidenceRequestStore, HeldRequest } from './evidence-request-store.ts';
-import { RegisterFanOut, registerRequestOf, type AdapterSet } from './fan-out.ts';
+import { RegisterFanOut, registerRequestOf, provenanceOf } from './fan-out.ts';
 import { permit, withdrawnItem, withdrawnSince } from './permit.ts';
+import type { RegisterClients } from '../directory/register-clients.ts';
+import type { RegisterDirectory } from '../directory/register-directory.ts';
+import { route, type Route } from '../directory/routing.ts';
 import type { RegisterPolicies } from './register-policy.ts';
 
 /** How a POST ended: answered now, the first answer replayed for a repeated Idempotency-Key, or accepted (async). */
@@ -39,7 +42,10 @@ export interface SubmitOptions {
 /** What the evidence path needs; nothing more. */
 export interface EvidenceServiceDeps {
   requests: EvidenceRequestStore;
-  adapters: AdapterSet;
+  /** The register directory's copy in use: routing reads it. */
+  directory: RegisterDirectory;
+  /** The adapter of each register instance. */
+  clients: RegisterClients;
   policies: RegisterPolicies;
   /** Lets a request at its registers when they all have room; holds it (bounded) until then. */
   admission: AdmissionGate;
@@ -78,7 +84,8 @@ export class EvidencePipeline {
   async submit(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const types = requestedTypes(body);
     await authorize(this.deps.audit, participant, body, types, this.deps.clock());
-    const step = await this.admitted(participant, body, opts, types);
+    const routes = route(this.deps.directory, types, body.routing ?? {}, { purpose: body.purpose, participantId: participant.id });
+    const step = await this.admitted(participant, body, opts, types, routes);
     if (step.kind === 'replayed') return step;
     const { request, fetched } = step;
     const answered = this.track(fetched.then((items) => commitAnswer(this.deps, request, items)));
@@ -91,13 +98,14 @@ export class EvidencePipeline {
    * Admit → permit → record → fan out. NOTE: the one place the admission slot is taken and given back: each
    * register's slot as its call ends, the rest once the fetch is over, or all at once when the request stops short.
    */
-  private async admitted(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions, types: EvidenceType[]): Promise<Fetching | Replayed> {
-    const admission = await admit(this.deps.admission, this.deps.metrics, types, opts.signal);
+  private async admitted(participant: Participant, body: EvidenceRequestBody, opts: SubmitOptions, types: EvidenceType[], routes: Route[]): Promise<Fetching | Replayed> {
+    const registers = routes.flatMap((r) => ('refusal' in r ? [] : [r.instance.id]));
+    const admission = await admit(this.deps.admission, this.deps.metrics, registers, opts.signal);
     let fetched: Promise<FetchedItem[]> | null = null;
     try {
       const claimed = await this.record(participant, body, opts, types);
       if (claimed.kind === 'replayed') return claimed;
-      fetched = this.fetch(claimed.request, (type) => admission.release(type));
+      fetched = this.fetch(claimed.request, routes, (register) => admission.release(register));
       return { kind: 'fetching', request: claimed.request, fetched };
     } finally {
       if (fetched) fetched.then(() => admission.release(), () => admission.release());
@@ -108,9 +116,11 @@ export class EvidencePipeline {
   /** Fetches and commits a request the sweep took over, only while its consent or legal basis still holds. */
   async resume(request: HeldRequest): Promise<EvidenceAnswer> {
     const withdrawn = await withdrawnSince(this.deps.consents, request, this.deps.clock());
+    // Routed again from the recorded hints: the directory as it is now decides who is asked.
+    const routes = route(this.deps.directory, request.evidenceTypes, request.routing ?? {}, { purpose: request.purpose, participantId: request.participantId });
     const items = withdrawn
-      ? request.evidenceTypes.map((type) => withdrawnItem(type, this.fanOut.registerOf(type), withdrawn))
-      : await this.fetch(request);
+      ? routes.map((r) => withdrawnItem(r.type, provenanceOf(r.instance, null), withdrawn))
+      : await this.fetch(request, routes);
     return commitAnswer(this.deps, request, items);
   }
 
@@ -122,8 +132,8 @@ export class EvidencePipeline {
     return claim(this.claimDeps, request);
   }
 
-  private fetch(request: HeldRequest, callEnded?: (type: EvidenceType) => void): Promise<FetchedItem[]> {
+  private fetch(request: HeldRequest, routes: readonly Route[], callEnded?: (register: string) => void): Promise<FetchedItem[]> {
     const registerRequest = registerRequestOf(request);
-    return this.fanOut.fetch(request.evidenceTypes, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal), callEnded);
+    return this.fanOut.fetch(routes, (adapter, signal) => adapter.fetchEvidence(registerRequest, signal), callEnded);
   }
 }

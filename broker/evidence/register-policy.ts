@@ -1,4 +1,4 @@
-// Resilience per register (cockatiel): a bulkhead, a breaker that fails fast while a register is down, and
+// Resilience per register instance (cockatiel): a bulkhead, a breaker that fails fast while a register is down, and
 // jittered retries only when the register never answered (unreachable, 5xx): a timeout or a bad answer would
 // not change on retry. All attempts share the one per-register time budget (the caller's signal).
 import {
@@ -14,7 +14,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { reasonPrefix, RegisterError } from '../../adapters/contract.ts';
-import { perEvidenceType, type EvidenceType } from '../../adapters/index.ts';
+import type { EvidenceType } from '../../adapters/index.ts';
 import type { Gauge } from 'prom-client';
 
 /** Settings shared by every register's policy. */
@@ -37,13 +37,13 @@ const breakerFailure = (err: Error) => err instanceof RegisterError;
 
 const STATE_VALUE: Record<CircuitState, number> = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 3 };
 
-function buildPolicy(type: EvidenceType, settings: RegisterPolicySettings, circuitGauge: Gauge<'evidence_type'>) {
+function buildPolicy(register: string, settings: RegisterPolicySettings, circuitGauge: Gauge<'register'>) {
   const breaker = circuitBreaker(handleWhen(breakerFailure), {
     halfOpenAfter: settings.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(settings.breakerThreshold),
   });
-  circuitGauge.set({ evidence_type: type }, 0);
-  breaker.onStateChange((state) => circuitGauge.set({ evidence_type: type }, STATE_VALUE[state]));
+  circuitGauge.set({ register }, 0);
+  breaker.onStateChange((state) => circuitGauge.set({ register }, STATE_VALUE[state]));
   const retries = retry(handleWhen(retryable), {
     maxAttempts: settings.maxAttempts - 1,
     backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
@@ -52,12 +52,30 @@ function buildPolicy(type: EvidenceType, settings: RegisterPolicySettings, circu
   return wrap(retries, breaker, bulkhead(settings.maxInFlight, settings.queue));
 }
 
-/** One register's policy: run a call under it with the call's time budget as the signal. */
+/** One register instance's policy: run a call under it with the call's time budget as the signal. */
 export type RegisterPolicy = ReturnType<typeof buildPolicy>;
-export type RegisterPolicies = Record<EvidenceType, RegisterPolicy>;
 
-export function createRegisterPolicies(settings: RegisterPolicySettings, circuitGauge: Gauge<'evidence_type'>): RegisterPolicies {
-  return perEvidenceType((t) => buildPolicy(t.code, settings, circuitGauge));
+/** Each instance's policy, made at its first call: breakers, bulkheads and the circuit metric are per instance. */
+export class RegisterPolicies {
+  private readonly made = new Map<string, RegisterPolicy>();
+
+  constructor(
+    private readonly settings: RegisterPolicySettings,
+    private readonly circuitGauge: Gauge<'register'>,
+  ) {}
+
+  of(register: string): RegisterPolicy {
+    let policy = this.made.get(register);
+    if (policy === undefined) {
+      policy = buildPolicy(register, this.settings, this.circuitGauge);
+      this.made.set(register, policy);
+    }
+    return policy;
+  }
+}
+
+export function createRegisterPolicies(settings: RegisterPolicySettings, circuitGauge: Gauge<'register'>): RegisterPolicies {
+  return new RegisterPolicies(settings, circuitGauge);
 }
 
 /** Policy refusals as stable per-item reasons. */

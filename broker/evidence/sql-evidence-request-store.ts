@@ -8,6 +8,7 @@ import { insertRows } from '../db/raw-insert.ts';
 import type { Purpose } from '../domain/codes.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
 import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, RequestBasis, StoredItem } from './evidence-request-store.ts';
+import type { RoutingHints } from '../directory/routing.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 
 type RequestRow = NonNullable<Awaited<ReturnType<Db['evidenceRequest']['findUnique']>>>;
@@ -16,28 +17,35 @@ type ItemRow = NonNullable<Awaited<ReturnType<Db['evidenceItem']['findUnique']>>
 /** Every column of an EvidenceRequest row, in the order the INSERT names them. */
 const REQUEST_COLUMNS = [
   'id', 'participantId', 'citizenIdNr', 'purpose', 'caseReference', 'onBehalfOf', 'periodFrom', 'periodTo', 'consentId', 'legalBasis', 'status', 'createdAt',
-  'answeredAt', 'auditSeq', 'evidenceTypes', 'mode', 'idempotencyKeyHash', 'requestHash', 'lockedUntil', 'lockToken', 'resultCipher', 'resultExpiresAt',
+  'answeredAt', 'auditSeq', 'evidenceTypes', 'mode', 'idempotencyKeyHash', 'requestHash', 'lockedUntil', 'lockToken', 'resultCipher', 'resultExpiresAt', 'routing',
 ] as const satisfies readonly (keyof RequestRow)[];
 const INSERT_REQUEST = `INSERT INTO "EvidenceRequest" (${REQUEST_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`;
-const ITEM_COLUMNS = ['requestId', 'type', 'register', 'status', 'reason', 'fetchedAt', 'dataHash', 'pendingTicket'] as const satisfies readonly (keyof ItemRow)[];
+const ITEM_COLUMNS = ['requestId', 'type', 'register', 'registerName', 'status', 'reason', 'fetchedAt', 'dataHash', 'pendingTicket'] as const satisfies readonly (keyof ItemRow)[];
 /** Compare-and-set on the lock: only the process holding the request may answer it. */
 const ANSWER_REQUEST = `
   UPDATE "EvidenceRequest"
   SET "status" = ?, "answeredAt" = ?, "auditSeq" = ?, "lockedUntil" = NULL, "lockToken" = NULL, "resultCipher" = ?, "resultExpiresAt" = ?
   WHERE "id" = ? AND "lockToken" = ? AND "status" = 'in-progress'`;
 const UPDATE_ITEM = `
-  UPDATE "EvidenceItem" SET "register" = ?, "status" = ?, "reason" = ?, "fetchedAt" = ?, "dataHash" = ?, "pendingTicket" = ?
+  UPDATE "EvidenceItem" SET "register" = ?, "registerName" = ?, "status" = ?, "reason" = ?, "fetchedAt" = ?, "dataHash" = ?, "pendingTicket" = ?
   WHERE "requestId" = ? AND "type" = ? AND "status" = 'pending'`;
 const COMPLETE_REQUEST = 'UPDATE "EvidenceRequest" SET "status" = ?, "auditSeq" = ?, "resultCipher" = NULL, "resultExpiresAt" = NULL WHERE "id" = ?';
 
 function toRecord(row: RequestRow): EvidenceRequestRecord {
-  return { ...row, purpose: row.purpose as Purpose, evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[], mode: row.mode as 'sync' | 'async' };
+  return {
+    ...row,
+    purpose: row.purpose as Purpose,
+    evidenceTypes: JSON.parse(row.evidenceTypes) as EvidenceType[],
+    mode: row.mode as 'sync' | 'async',
+    routing: row.routing === null ? null : (JSON.parse(row.routing) as RoutingHints),
+  };
 }
 
 function toItem(row: ItemRow): StoredItem {
   return {
     type: row.type as EvidenceType,
     register: row.register,
+    registerName: row.registerName,
     status: row.status as ItemStatus,
     reason: row.reason ? (JSON.parse(row.reason) as ItemReason) : null,
     fetchedAt: row.fetchedAt,
@@ -54,7 +62,7 @@ export class SqlEvidenceRequestStore implements EvidenceRequestStore {
   constructor(private readonly db: Db) {}
 
   async insert(request: HeldRequest): Promise<'inserted' | 'duplicate'> {
-    const row: RequestRow = { ...request, evidenceTypes: JSON.stringify(request.evidenceTypes) };
+    const row: RequestRow = { ...request, evidenceTypes: JSON.stringify(request.evidenceTypes), routing: request.routing === null ? null : JSON.stringify(request.routing) };
     try {
       await directSqlOf(this.db).execute(INSERT_REQUEST, REQUEST_COLUMNS.map((c) => row[c]));
       return 'inserted';
@@ -99,8 +107,8 @@ export class SqlEvidenceRequestStore implements EvidenceRequestStore {
   }
 
   async updateItem(tx: SqlStatements, requestId: string, item: StoredItem): Promise<boolean> {
-    const { type, register, status, reason, fetchedAt, dataHash, pendingTicket } = itemColumns(item);
-    return (await tx.execute(UPDATE_ITEM, [register, status, reason, fetchedAt, dataHash, pendingTicket, requestId, type])) === 1;
+    const { type, register, registerName, status, reason, fetchedAt, dataHash, pendingTicket } = itemColumns(item);
+    return (await tx.execute(UPDATE_ITEM, [register, registerName, status, reason, fetchedAt, dataHash, pendingTicket, requestId, type])) === 1;
   }
 
   async completeRequest(tx: SqlStatements, requestId: string, status: string, auditSeq: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType 
 import { idNrProblem, idNrProblemMessages } from '../domain/idnr.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { ValidationError } from '../domain/errors.ts';
+import { missingHints, RoutingHints } from '../directory/routing.ts';
 
 export const IdNr = z
   .string()
@@ -49,6 +50,13 @@ function withinPeriodLimit(b: { evidenceTypes: EvidenceType[]; purpose: string; 
   if (months > max) ctx.addIssue({ code: 'custom', message: `for ${b.purpose} at most ${max} months may be asked for these evidence types`, path: ['period'], params: { reason: 'period', max } });
 }
 
+/** Refuses a request without a routing hint one of its types needs (400 naming `routing.<hint>`), before anything is stored. */
+function hasRoutingHints(b: { evidenceTypes: EvidenceType[]; routing?: RoutingHints | undefined }, ctx: z.RefinementCtx): void {
+  for (const missing of missingHints(b.evidenceTypes, b.routing)) {
+    ctx.addIssue({ code: 'custom', message: missing.message, path: ['routing', missing.hint], params: { reason: 'routing', hint: missing.hint } });
+  }
+}
+
 export const EvidenceRequestBody = z
   .strictObject({
     citizen: z.strictObject({ idNr: IdNr }),
@@ -61,10 +69,14 @@ export const EvidenceRequestBody = z
       .strictObject({ from: Month, to: Month })
       .refine((p) => p.from <= p.to, 'from must not be after to')
       .optional(),
+    routing: RoutingHints.optional().meta({
+      description: 'Finds the responsible register instance of each type: maternity-benefit needs insurerIk, income ags (residence), birth-certificate birthPlaceAgs; salary none',
+    }),
   })
   .refine((b) => !(b.consentId && b.legalBasis), { message: 'name either a consentId or a legalBasis, not both' })
   .superRefine(servesPurpose)
-  .superRefine(withinPeriodLimit);
+  .superRefine(withinPeriodLimit)
+  .superRefine(hasRoutingHints);
 export type EvidenceRequestBody = z.infer<typeof EvidenceRequestBody>;
 
 export const EvidenceRequestHeaders = z.object({
@@ -142,7 +154,11 @@ export const EvidenceItemView = z.object({
     .union(EVIDENCE_TYPE_LIST.map((t) => t.evidenceSchema) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]])
     .nullable()
     .meta({ description: 'The evidence, only in the answer that delivered it; the broker keeps no copy' }),
-  provenance: z.object({ register: z.string(), fetchedAt: z.iso.datetime().nullable() }),
+  provenance: z.object({
+    register: z.string().nullable().meta({ description: 'The register instance asked (directory id); null when none was responsible' }),
+    registerName: z.string().nullable().meta({ description: "The instance's display name" }),
+    fetchedAt: z.iso.datetime().nullable(),
+  }),
   reason: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: 'Why the item is unavailable' }),
   dataHash: z.string().regex(/^[0-9a-f]{64}$/).optional().meta({ description: 'SHA-256 of the canonical JSON of the delivered data' }),
 });
@@ -194,7 +210,46 @@ export const TransferListView = z.object({
       caseReference: z.string().optional(),
       basis: Basis.optional(),
       outcome: z.enum(['complete', 'partial', 'failed']).optional(),
-      items: z.array(z.object({ type: EvidenceType, register: z.string(), status: ItemStatus, dataHash: z.string().optional(), reason: z.string().optional() })).optional(),
+      items: z
+        .array(
+          z.object({
+            type: EvidenceType,
+            register: z.string().nullable(),
+            registerName: z.string().nullable().optional(),
+            status: ItemStatus,
+            dataHash: z.string().optional(),
+            reason: z.string().optional(),
+          }),
+        )
+        .optional(),
+    }),
+  ),
+});
+
+export const RegisterListView = z.object({
+  registers: z.array(
+    z.object({
+      id: z.string(),
+      evidenceType: EvidenceType,
+      name: z.string(),
+      endpointUrl: z.string(),
+      jurisdiction: z.object({
+        kind: z.enum(['national', 'insurer', 'land', 'ags']),
+        values: z.array(z.string()).meta({ description: 'IKs, 2-digit Land keys or 8-digit AGS; empty for a national register' }),
+      }),
+      purposes: z.array(Purpose),
+      participants: z.array(z.string()).nullable().meta({ description: 'The participants it answers; null: every participant' }),
+      enabled: z.boolean(),
+      mutualTls: z.boolean(),
+      certificates: z.array(
+        z.object({
+          fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+          notBefore: z.iso.datetime(),
+          notAfter: z.iso.datetime(),
+          status: z.enum(['valid', 'retired', 'expired', 'not-yet-valid']).meta({ description: 'Answers are accepted when signed with the key of any valid one' }),
+          profile: z.enum(['rsa-pss-sha256', 'ecdsa-p256-sha256']),
+        }),
+      ),
     }),
   ),
 });

@@ -1,11 +1,10 @@
-// Demo data for `npm start`: one authority (an Elterngeld office) with a token, one sandbox citizen with a
+// Demo data for `npm start`: the sandbox register directory, one authority (an Elterngeld office) with a token, one sandbox citizen with a
 // citizen token and a consent for that office, an operator's token, and a clerk account for the lookup page.
 // Safe to run on every start: it never duplicates.
 import { randomBytes } from 'node:crypto';
-import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import type { Simulators } from '../../adapters/simulators.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
-import { registerSigningWith, type RegisterSigning } from '../config/config.ts';
+import { seedSandboxDirectory } from '../directory/sandbox-directory.ts';
 import { PURPOSES } from '../domain/codes.ts';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import type { Context } from '../context.ts';
@@ -28,15 +27,19 @@ export interface DemoSeed {
 }
 
 /**
- * The demo's register signing: the broker signs with the sandbox broker key the simulators pin, and pins
- * each simulator's certificate — as with real registers, only answers signed by that register are read.
+ * The demo's register directory: each simulated instance with its certificate pinned — as with real
+ * registers, only answers signed by that instance are read. The broker signs with the sandbox broker keys the
+ * simulators pin.
  */
-export function demoRegisterSigning(simulators: Pick<Simulators, 'certificates'>): RegisterSigning {
-  return registerSigningWith(sandboxTrust().broker, simulators.certificates);
+export async function seedDemoDirectory(ctx: Context, simulators: Pick<Simulators, 'instances'>): Promise<void> {
+  await seedSandboxDirectory(ctx.registers, simulators.instances, ctx.clock());
+  await ctx.directory.refresh();
 }
 
-export async function seedDemo(ctx: Context): Promise<DemoSeed> {
+/** Seeds the demo data; with the simulators, their instances into the directory first. */
+export async function seedDemo(ctx: Context, simulators?: Pick<Simulators, 'instances'>): Promise<DemoSeed> {
   const now = ctx.clock();
+  if (simulators) await seedDemoDirectory(ctx, simulators);
   await ctx.participants.upsert(
     { id: DEMO_PARTICIPANT_ID, name: 'Elterngeldstelle Musterstadt', kind: 'authority', region: 'DE-NW', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES], legalBases: LEGAL_BASES.map((b) => b.code) },
     now,

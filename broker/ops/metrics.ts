@@ -13,7 +13,7 @@ export interface BrokerMetrics {
   registerDuration: Histogram<'register' | 'outcome'>;
   registerFailures: Counter<'register' | 'code'>;
   consentRefusals: Counter<'reason'>;
-  registerCircuit: Gauge<'evidence_type'>;
+  registerCircuit: Gauge<'register'>;
   refusals: Counter<'reason'>;
   /** How long evidence requests waited for room at their registers, by outcome (broker/evidence/admission.ts). */
   admissionWait: Histogram<'outcome'>;
@@ -58,8 +58,8 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
     }),
     registerCircuit: new Gauge({
       name: 'broker_register_circuit_state',
-      help: 'Circuit breaker per register: 0 closed, 1 open, 2 half-open, 3 isolated',
-      labelNames: ['evidence_type'],
+      help: 'Circuit breaker per register instance: 0 closed, 1 open, 2 half-open, 3 isolated',
+      labelNames: ['register'],
       registers,
     }),
     refusals: new Counter({

@@ -1,12 +1,12 @@
 // What the adapter tests share: a register request, a fixed "today", and the three registers side by
 // side so that scenarios common to all of them are written once.
-import { EVIDENCE_TYPE_LIST, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
+import { EVIDENCE_TYPE_LIST, type EvidenceType } from '../../adapters/index.ts';
 import { reasonPrefix, RegisterError, type RegisterAdapter, type RegisterErrorKind, type RegisterRequest } from '../../adapters/contract.ts';
 import type { MessageFamily } from '../../adapters/register-envelope.ts';
 import { startRegisterSimulator, type SimulatorHandle, type SimulatorStartOptions } from '../../adapters/simulator-server.ts';
 import { createRegisterResponder, type RegisterLookup } from '../../adapters/simulator-responder.ts';
 import type { RegisterAdapterConfig } from '../../adapters/register-exchange.ts';
-import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
+import { sandboxRegisterIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import type { SigningIdentity } from '../../adapters/signing-keys.ts';
 import { signEnvelope } from '../../adapters/signing.ts';
 
@@ -31,7 +31,7 @@ export function registerRequest(idNr: string, overrides: Partial<RegisterRequest
  * made first: their making must not count against the call's deadline.
  */
 export const inTime = () => {
-  sandboxRegisterIdentities();
+  for (const t of EVIDENCE_TYPE_LIST) sandboxRegisterIdentity(t.register.id);
   return AbortSignal.timeout(5000);
 };
 
@@ -58,7 +58,13 @@ export const REGISTERS: readonly RegisterUnderTest[] = EVIDENCE_TYPE_LIST.map((t
 
 /** A register that answers in its own message family but with records of the test's choosing (a liar). */
 export function startRegisterWithRecords<S, P>(messages: MessageFamily<S, P>, lookup: RegisterLookup<S, P>): Promise<SimulatorHandle> {
-  return startRegisterSimulator({ register: messages.register, handler: createRegisterResponder(messages, lookup, { clock }) });
+  const handler = createRegisterResponder(messages, lookup, {
+    clock,
+    instanceId: messages.register,
+    signing: sandboxRegisterIdentity(messages.register),
+    brokerCertificates: [sandboxTrust().broker.certPem],
+  });
+  return startRegisterSimulator({ register: messages.register, handler });
 }
 
 /** Runs the call and returns the RegisterError it must fail with. */

@@ -121,7 +121,7 @@ describe('a register simulator', () => {
 
   describe('when it is closed while an answer is still delayed and connections are kept alive', () => {
     it('closes promptly', async () => {
-      const slow = await startSalarySimulator();
+      const slow = await startSalarySimulator({});
       slow.setBehaviour({ latencyMs: 10_000 });
       const adapter = createSalaryAdapter({ baseUrl: slow.url, sender: SENDER, ...sandboxAdapterKeys('salary') });
       const inFlight = failureOf(adapter.fetchEvidence(registerRequest(DEMO_CITIZENS[0]!), AbortSignal.timeout(20_000)));

@@ -35,12 +35,13 @@ const request = (id: string, over: Partial<HeldRequest> = {}): HeldRequest => ({
   lockToken: `lock-${id}`,
   resultCipher: null,
   resultExpiresAt: null,
+  routing: { ags: '09162000' },
   ...over,
 });
 
 const items: StoredItem[] = [
-  { type: 'salary', register: 'rvbea', status: 'pending', reason: null, fetchedAt: AT, dataHash: null, pendingTicket: 'T-1' },
-  { type: 'income', register: 'steuerverwaltung', status: 'unavailable', reason: { code: 'INCOME_TIMEOUT', message: 'no answer in time' }, fetchedAt: null, dataHash: null, pendingTicket: null },
+  { type: 'salary', register: 'drv-rvbea', registerName: 'Deutsche Rentenversicherung Bund – rvBEA', status: 'pending', reason: null, fetchedAt: AT, dataHash: null, pendingTicket: 'T-1' },
+  { type: 'income', register: null, registerName: null, status: 'unavailable', reason: { code: 'INCOME_TIMEOUT', message: 'no answer in time' }, fetchedAt: null, dataHash: null, pendingTicket: null },
 ];
 
 const answer = { status: 'partial', answeredAt: later(1_000), auditSeq: 7, resultCipher: 'sealed', resultExpiresAt: later(3_600_000) };

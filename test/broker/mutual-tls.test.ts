@@ -74,7 +74,6 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
       testConfig({
         port: 0,
         databaseUrl: env.DATABASE_URL,
-        registerUrls: sims.baseUrls,
         caDir: env.CA_DIR,
         tls: { certFile: path.join(dir, 'server.crt'), keyFile: path.join(dir, 'server.key'), clientCaFile: path.join(dir, 'ca', 'ca.crt') },
         headersTimeoutMs: 1500,
@@ -165,22 +164,17 @@ describe('production mode', () => {
   it('refuses to start without HTTPS or with the demo', () => {
     expect(() => envToConfig(readEnv({ BROKER_MODE: 'production' }))).to.throw(ConfigError, /TLS_CERT_FILE/);
     expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', BROKER_DEMO: 'true', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' }))).to.throw(ConfigError, /BROKER_DEMO/);
-    const https = Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [`${t.config.envPrefix}_REGISTER_URL`, `https://register.example/${t.code}`]));
-    expect(envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b', ...https })).demo).to.equal(false);
-    // Signed is not secret: a register reached over plain HTTP would carry the citizen's data in clear.
-    expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b', ...https, INCOME_REGISTER_URL: 'http://register.example/income' }))).to.throw(
-      ConfigError,
-      /^invalid INCOME_REGISTER_URL: production mode calls registers over HTTPS only/,
-    );
-    expect(() => envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' }))).to.throw(ConfigError, /^invalid SALARY_REGISTER_URL: /);
+    expect(envToConfig(readEnv({ BROKER_MODE: 'production', TLS_CERT_FILE: 'a', TLS_KEY_FILE: 'b' })).demo).to.equal(false);
+    // Registers are directory entries now: a variable of the time before is refused, not silently ignored.
+    expect(() => readEnv({ BROKER_MODE: 'production', INCOME_REGISTER_URL: 'https://register.example/income' })).to.throw(ConfigError, /^invalid INCOME_REGISTER_URL: registers are entries of the register directory/);
   });
 
   it('refuses demo tokens', async () => {
     const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
     const dir = mkdtempSync(path.join(tmpdir(), 'broker-prod-'));
     // Production mode pins the registers' certificates and signs with a key of its own (never the sandbox's by default).
-    const registerSigning = registerSigningWith(sandboxTrust().broker, sims.certificates);
-    const broker = await startBroker(testConfig({ port: 0, databaseUrl: `file:${path.join(dir, 'b.db')}`, registerUrls: sims.baseUrls, mode: 'production', registerSigning }));
+    const registerSigning = registerSigningWith(sandboxTrust().broker);
+    const broker = await startBroker(testConfig({ port: 0, databaseUrl: `file:${path.join(dir, 'b.db')}`, mode: 'production', registerSigning }));
     try {
       await broker.ctx.participants.upsert({ id: 'a', name: 'A', kind: 'authority', region: 'DE-BE', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: [] }, new Date());
       const demo = await broker.ctx.tokens.issue({ participantId: 'a' }, 'demo');

@@ -1,8 +1,8 @@
 // Starts what a test talks to: the three real register simulators and the real broker, on ephemeral
 // ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
-import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators } from '../../adapters/simulators.ts';
-import { registerSigningWith, type Config } from '../../broker/config/config.ts';
+import type { Config } from '../../broker/config/config.ts';
+import { SANDBOX_ROUTING, seedSandboxDirectory } from '../../broker/directory/sandbox-directory.ts';
 import { testConfig } from './test-config.ts';
 import { PURPOSES } from '../../broker/domain/codes.ts';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import type { TestDatabase } from './databases.ts';
 
 export const AUTHORITY_ID = 'elterngeldstelle-test';
+/** Routing hints that reach each type's first sandbox instance (what every test request sends). */
+export const ROUTING = SANDBOX_ROUTING;
 
 /** A running broker with its simulators and a token for one authority. */
 export interface Harness {
@@ -38,16 +40,17 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(db: TestDatabase, opts: HarnessOptions = {}): Promise<Harness> {
-  // The simulators sign with the sandbox registers' keys and pin the sandbox broker's certificate; the broker
-  // signs with that broker key and pins each simulator's certificate.
-  const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
-  const registerSigning = registerSigningWith(sandboxTrust().broker, sims.certificates);
+  // The simulators sign with the sandbox instances' keys and pin the sandbox broker's certificates; the broker
+  // signs with those broker keys and pins each instance's certificate from the directory.
+  const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0, 'birth-certificate': 0 } });
   const database = db.create();
-  const broker = await startBroker(
-    testConfig({ port: 0, databaseUrl: database.url, registerUrls: sims.baseUrls, registerTimeoutMs: opts.registerTimeoutMs ?? 2000, registerSigning, ...opts.config }),
-    { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) },
-  );
+  const broker = await startBroker(testConfig({ port: 0, databaseUrl: database.url, registerTimeoutMs: opts.registerTimeoutMs ?? 2000, ...opts.config }), {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const now = new Date();
+  await seedSandboxDirectory(broker.ctx.registers, sims.instances, now);
+  await broker.ctx.directory.refresh();
   await broker.ctx.participants.upsert(
     { id: AUTHORITY_ID, name: 'Elterngeldstelle Teststadt', kind: 'authority', region: 'DE-BY', evidenceTypes: [...EVIDENCE_TYPES], purposes: [...PURPOSES], legalBases: LEGAL_BASES.map((b) => b.code) },
     now,

@@ -108,8 +108,7 @@ describe('pages: dates and cookies', () => {
     expect(envToConfig(readEnv({ BROKER_DEMO: 'false', CITIZEN_SIGN_IN: 'sandbox' })).citizenSignIn).to.equal('sandbox');
     expect(envToConfig(readEnv({ COOKIE_SECURE: 'always' })).cookieSecure).to.equal('always');
     expect(() => readEnv({ BROKER_DEMO_CLERK_PASSWORD: 'short' })).to.throw(ConfigError, /BROKER_DEMO_CLERK_PASSWORD/);
-    const https = Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [`${t.config.envPrefix}_REGISTER_URL`, `https://register.example/${t.code}`]));
-    const production = { BROKER_MODE: 'production', TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'server.key', ...https };
+    const production = { BROKER_MODE: 'production', TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'server.key' };
     expect(envToConfig(readEnv(production)).citizenSignIn).to.equal('off');
     expect(() => envToConfig(readEnv({ ...production, CITIZEN_SIGN_IN: 'sandbox' }))).to.throw(ConfigError, /CITIZEN_SIGN_IN/);
   });

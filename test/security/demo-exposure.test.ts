@@ -25,14 +25,14 @@ describe('demo exposure', () => {
     const sims = await startSimulators({ ports: { salary: 0, 'maternity-benefit': 0, income: 0 } });
     const dir = mkdtempSync(path.join(tmpdir(), 'broker-demo-'));
     const databaseUrl = `file:${path.join(dir, 'b.db')}`;
-    const registerSigning = registerSigningWith(sandboxTrust().broker, sims.certificates);
+    const registerSigning = registerSigningWith(sandboxTrust().broker);
     try {
-      const development = await startBroker(testConfig({ port: 0, databaseUrl, registerUrls: sims.baseUrls, registerSigning }));
-      const seeded = await seedDemo(development.ctx);
+      const development = await startBroker(testConfig({ port: 0, databaseUrl, registerSigning }));
+      const seeded = await seedDemo(development.ctx, sims);
       const operatorIssued = await development.ctx.tokens.issue({ participantId: DEMO_PARTICIPANT_ID }, 'fachverfahren');
       await development.close();
 
-      const production = await startBroker(testConfig({ port: 0, databaseUrl, registerUrls: sims.baseUrls, registerSigning, mode: 'production' }));
+      const production = await startBroker(testConfig({ port: 0, databaseUrl, registerSigning, mode: 'production' }));
       try {
         const me = (token: string) => fetch(`${production.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
         expect(await me(seeded.participantToken)).to.equal(401);

@@ -24,7 +24,8 @@ describe('configuration', () => {
     const cfg = envToConfig(readEnv({}));
     expect(cfg.port).to.equal(8080);
     expect(cfg.databaseUrl).to.equal('file:./data/broker.db');
-    expect(cfg.registerUrls.salary).to.equal('http://127.0.0.1:8091');
+    expect(cfg.simulatorPorts.salary).to.equal(8091);
+    expect(cfg.directoryRefreshMs).to.equal(5000);
   });
   it('stops on a bad value with a message naming the variable', () => {
     expect(() => readEnv({ PORT: 'eighty' })).to.throw(ConfigError, /^invalid PORT:/);

@@ -7,6 +7,7 @@ import getAuditVerify from './get-audit-verify.ts';
 import getCitizenConsents from './get-citizen-consents.ts';
 import getCitizenTransfers from './get-citizen-transfers.ts';
 import getConsent from './get-consent.ts';
+import getDirectoryRegisters from './get-directory-registers.ts';
 import getEvidenceRequest from './get-evidence-request.ts';
 import getHealthz from './get-healthz.ts';
 import getDocs from './get-docs.ts';
@@ -34,4 +35,5 @@ export const authenticatedRoutes: Route[] = [
   getAuditVerify,
   getAuditCheckpoints,
   getStatistics,
+  getDirectoryRegisters,
 ];

@@ -47,7 +47,7 @@ function writeItem(el: XMLBuilder, item: EvidenceItemAnswer): void {
   writeCode(el, 'nachweisart', CODES.evidenceType, item.type);
   writeCode(el, 'status', CODES.itemStatus, item.status);
   const origin = el.ele('herkunft');
-  origin.ele('register').txt(item.provenance.register);
+  if (item.provenance.register !== null) origin.ele('register').txt(item.provenance.register);
   if (item.provenance.fetchedAt !== null) origin.ele('abgerufenAm').txt(item.provenance.fetchedAt);
   if (item.dataHash !== undefined) el.ele('pruefsumme', { algorithmus: 'SHA-256' }).txt(item.dataHash);
   if (item.reason !== undefined) {
@@ -76,7 +76,7 @@ const itemShape = z
   .object({
     nachweisart: codeSchema(CODES.evidenceType, CODES.evidenceType.codes),
     status: codeSchema(CODES.itemStatus, CODES.itemStatus.codes),
-    herkunft: z.object({ register: z.string(), abgerufenAm: z.string().optional() }),
+    herkunft: z.object({ register: z.string().optional(), abgerufenAm: z.string().optional() }),
     pruefsumme: z.object({ '#text': z.string() }).optional(),
     fehler: z.object({ grund: z.object({ code: z.string() }), meldung: z.string() }).optional(),
     daten: dataShape.optional(),
@@ -86,7 +86,7 @@ const itemShape = z
       type: n.nachweisart,
       status: n.status,
       data: FRAGMENT_ELEMENTS.map((element) => n.daten?.[element]).find((d) => d !== undefined) ?? null,
-      provenance: { register: n.herkunft.register, fetchedAt: n.herkunft.abgerufenAm ?? null },
+      provenance: { register: n.herkunft.register ?? null, registerName: null, fetchedAt: n.herkunft.abgerufenAm ?? null },
       ...(n.fehler ? { reason: { code: n.fehler.grund.code, message: n.fehler.meldung } } : {}),
       ...(n.pruefsumme ? { dataHash: n.pruefsumme['#text'] } : {}),
     }),

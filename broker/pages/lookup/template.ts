@@ -26,7 +26,6 @@ import {
   itemStatusLabels,
   legalBasisLabel,
   purposeLabels,
-  registerLabel,
   requestStatusLabels,
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
@@ -150,13 +149,18 @@ function requestTag(status: EvidenceAnswer['status']): SafeHtml {
   return tag(requestStatusLabels[status], tone);
 }
 
+/** The register instance's display name, or what the type's register is called when none was responsible. */
+function registerNameOf(item: EvidenceItemAnswer): string {
+  return item.provenance.registerName ?? item.provenance.register ?? `${evidenceTypeOf(item.type).register.label} (keine zuständige Stelle gefunden)`;
+}
+
 function registerData(item: EvidenceItemAnswer, id: string): SafeHtml {
   const fetched = item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : '–';
   // The data were checked against the type's evidence model when they arrived.
   const body = evidenceTypeOf(item.type).renderData(item.data as never, id);
   return html`<section class="register-data" aria-labelledby="${id}-source">
   <h4 class="register-data__label" id="${id}-source">Daten aus dem Register</h4>
-  <p class="register-data__source">Quelle: ${registerLabel(item.provenance.register)}, übermittelt am ${fetched}. Unverändert so, wie das Register sie geliefert hat; die Signatur des Registers wurde geprüft.</p>
+  <p class="register-data__source">Quelle: ${registerNameOf(item)}, übermittelt am ${fetched}. Unverändert so, wie das Register sie geliefert hat; die Signatur des Registers wurde geprüft.</p>
   ${body}
 </section>`;
 }
@@ -164,7 +168,7 @@ function registerData(item: EvidenceItemAnswer, id: string): SafeHtml {
 function itemCard(item: EvidenceItemAnswer, requestId: string): SafeHtml {
   const id = `item-${item.type}`;
   const rows = [
-    { key: 'Register', value: registerLabel(item.provenance.register) },
+    { key: 'Register', value: registerNameOf(item) },
     { key: 'Status', value: html`${statusTag(item.status)} <span class="status-hint">${itemStatusHints[item.status]}</span>` },
     { key: 'Zeitpunkt der Antwort', value: item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : 'Keine Antwort' },
     ...(item.reason ? [{ key: 'Fehlercode', value: item.reason.code }] : []),
