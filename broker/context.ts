@@ -69,7 +69,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
   const db = database.prisma;
   const registers = new RegisterStore(db, clock);
-  const directory = new RegisterDirectory(registers, clock, log);
+  const directory = new RegisterDirectory(registers, clock, log, cfg.mode === 'production');
   await directory.start(cfg.directoryRefreshMs);
   if (directory.list().length === 0 && !cfg.demo) log.warn('the register directory is empty: every item ends NO_RESPONSIBLE_REGISTER until registers are added (npm run admin -- registers add)');
   const signaturePool = createSignaturePool(cfg.signingThreads);

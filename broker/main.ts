@@ -6,6 +6,8 @@ import { ConfigError, envToConfig, readEnv, type Config } from './config/config.
 import { SANDBOX_ROUTING } from './directory/sandbox-directory.ts';
 import { neededHints } from './directory/routing.ts';
 import { seedDemo } from './ops/demo.ts';
+import { loadBrokerSigning } from './config/secrets.ts';
+import type { SigningIdentity } from '../adapters/signing-keys.ts';
 import { startBroker } from './http/server.ts';
 
 function loadConfig(): Config {
@@ -20,14 +22,20 @@ function loadConfig(): Config {
   }
 }
 
+/** The broker's configured signing certificates (RSA, and ECDSA when set), read as the broker reads them. */
+function configuredBrokerCertificates(cfg: Config): string[] {
+  const signing = loadBrokerSigning(cfg);
+  return [signing.rsa, signing.ecdsa].flatMap((identity) => (identity === null || typeof identity === 'function' ? [] : [(identity as SigningIdentity).certPem]));
+}
+
 async function main(): Promise<void> {
   const cfg = loadConfig();
   // Without configured keys (development only) the adapters sign with the sandbox keys: made now, not inside the
-  // first request's register deadline.
-  if (cfg.registerSigning === 'sandbox') await sandboxBrokerCertificates();
+  // first request's register deadline. With configured keys, the demo's simulators pin those.
+  const brokerCertificates = cfg.registerSigning === 'sandbox' ? await sandboxBrokerCertificates() : configuredBrokerCertificates(cfg);
   // In demo mode the sandbox simulators are the registers: their instances are written into the directory with
   // their certificates pinned; with BROKER_DEMO=false the directory holds what the operator put there.
-  const simulators = cfg.demo ? await startSimulators({ ports: cfg.simulatorPorts }) : null;
+  const simulators = cfg.demo ? await startSimulators({ ports: cfg.simulatorPorts, brokerCertificates }) : null;
   const broker = await startBroker(cfg);
   const shutdown = async (signal: string) => {
     broker.ctx.log.info({ signal }, 'shutting down');
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
   ];
   if (simulators) {
     const demo = await seedDemo(broker.ctx, simulators);
+    lines.push(`  registers:   ${EVIDENCE_TYPES.map((t) => `${t} ${simulators.baseUrls[t]}`).join('  ')}`);
     lines.push('', 'Register directory (sandbox instances; GET /v1/directory/registers):');
     for (const type of EVIDENCE_TYPES) {
       const example = neededHints([type], SANDBOX_ROUTING);

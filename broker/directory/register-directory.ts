@@ -24,6 +24,8 @@ export class RegisterDirectory implements RoutingTable {
     private readonly store: RegisterStore,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    /** Production calls registers over HTTPS only: an entry with a plain-HTTP endpoint is never routed to. */
+    private readonly production = false,
   ) {}
 
   /** The version of the copy in use. */
@@ -58,7 +60,14 @@ export class RegisterDirectory implements RoutingTable {
     const snapshot = await this.store.load();
     const byId = new Map(snapshot.instances.map((i) => [i.id, i]));
     const byKey = new Map<string, RegisterInstance>();
-    for (const instance of snapshot.instances) for (const key of jurisdictionKeys(instance)) byKey.set(`${instance.evidenceType}|${key}`, instance);
+    for (const instance of snapshot.instances) {
+      // NOTE: the messages are signed, not encrypted: over plain HTTP the citizen's data would cross the network in clear.
+      if (this.production && !instance.endpointUrl.startsWith('https://')) {
+        this.log.error({ register: instance.id }, 'register has a plain-HTTP endpoint: production mode does not call it (set an https:// endpoint)');
+        continue;
+      }
+      for (const key of jurisdictionKeys(instance)) byKey.set(`${instance.evidenceType}|${key}`, instance);
+    }
     this.loaded = { version: snapshot.version, byId, byKey };
     this.log.info({ version: snapshot.version, instances: byId.size }, 'register directory loaded');
   }

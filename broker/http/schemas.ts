@@ -289,7 +289,14 @@ export const StatisticsView = z.object({
   to: Month,
   suppressionThreshold: z.number().int(),
   rows: z.array(
-    z.object({ month: Month, region: z.string(), evidenceType: EvidenceType, transactions: z.number().int().nullable(), suppressed: z.boolean() }),
+    z.object({
+      month: Month,
+      region: z.string(),
+      evidenceType: EvidenceType,
+      register: z.string().meta({ description: 'The register instance that delivered (directory id)' }),
+      transactions: z.number().int().nullable(),
+      suppressed: z.boolean(),
+    }),
   ),
 });
 

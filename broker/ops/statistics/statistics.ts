@@ -1,14 +1,17 @@
-// Anonymized monthly counts of evidence items delivered to authorities, per region and evidence type, for the
+// Anonymized monthly counts of evidence items delivered to authorities, per region, evidence type and register
+// instance, for the
 // federal statistics component (ZSK). Small counts are suppressed so no cell points at a handful of people; no
 // totals are published, so a suppressed cell cannot be recovered by subtraction.
 import type { Db } from '../../db/database.ts';
 import type { EvidenceType } from '../../../adapters/index.ts';
 
-/** One cell of the statistics: a month, a region, an evidence type. */
+/** One cell of the statistics: a month, a region, an evidence type, the register instance that delivered. */
 export interface StatisticsRow {
   month: string;
   region: string;
   evidenceType: EvidenceType;
+  /** The register instance (directory id). */
+  register: string;
   /** null when suppressed. */
   transactions: number | null;
   suppressed: boolean;
@@ -24,15 +27,18 @@ export interface Statistics {
 
 const BATCH = 10_000;
 
-/** Pure: counts keyed "month|region|type" to rows, small counts suppressed, sorted. */
+/** Pure: counts keyed "month|region|type|register" to rows, small counts suppressed, sorted. */
 export function toRows(counts: Map<string, number>, threshold: number): StatisticsRow[] {
   return [...counts.entries()]
     .map(([key, n]) => {
-      const [month, region, evidenceType] = key.split('|') as [string, string, EvidenceType];
+      const [month, region, evidenceType, register] = key.split('|') as [string, string, EvidenceType, string];
       const suppressed = n < threshold;
-      return { month, region, evidenceType, transactions: suppressed ? null : n, suppressed };
+      return { month, region, evidenceType, register, transactions: suppressed ? null : n, suppressed };
     })
-    .sort((a, b) => a.month.localeCompare(b.month) || a.region.localeCompare(b.region) || a.evidenceType.localeCompare(b.evidenceType));
+    .sort(
+      (a, b) =>
+        a.month.localeCompare(b.month) || a.region.localeCompare(b.region) || a.evidenceType.localeCompare(b.evidenceType) || a.register.localeCompare(b.register),
+    );
 }
 
 const monthOf = (d: Date) => d.toISOString().slice(0, 7);
@@ -51,7 +57,7 @@ export async function computeStatistics(db: Db, range: { from: string; to: strin
   for (;;) {
     const requests = await db.evidenceRequest.findMany({
       where: { createdAt: bounds(range.from, range.to) },
-      select: { id: true, createdAt: true, participantId: true, items: { where: { status: 'delivered' }, select: { type: true } } },
+      select: { id: true, createdAt: true, participantId: true, items: { where: { status: 'delivered' }, select: { type: true, register: true } } },
       orderBy: { id: 'asc' },
       take: BATCH,
       ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
@@ -59,7 +65,8 @@ export async function computeStatistics(db: Db, range: { from: string; to: strin
     for (const r of requests) {
       const region = regions.get(r.participantId) ?? 'unknown';
       for (const item of r.items) {
-        const key = `${monthOf(r.createdAt)}|${region}|${item.type}`;
+        // A delivered item always names its instance; rows from before the directory have the family's id.
+        const key = `${monthOf(r.createdAt)}|${region}|${item.type}|${item.register ?? 'unknown'}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
@@ -70,7 +77,7 @@ export async function computeStatistics(db: Db, range: { from: string; to: strin
 }
 
 export function statisticsCsv(s: Statistics): string {
-  const lines = ['month,region,evidence_type,transactions,suppressed'];
-  for (const r of s.rows) lines.push(`${r.month},${r.region},${r.evidenceType},${r.transactions ?? ''},${r.suppressed}`);
+  const lines = ['month,region,evidence_type,register,transactions,suppressed'];
+  for (const r of s.rows) lines.push(`${r.month},${r.region},${r.evidenceType},${r.register},${r.transactions ?? ''},${r.suppressed}`);
   return lines.join('\n') + '\n';
 }
