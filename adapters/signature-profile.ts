@@ -70,7 +70,7 @@ export const ECDSA_P256_VALUE_BYTES = 64;
 
 /** The signature value over canonical SignedInfo bytes in the given profile; the key must be of that profile. */
 export function signInProfile(profile: SignatureProfile, data: Uint8Array, key: KeyObject): Buffer {
-  if (profileOfKey(key) !== profile) throw new Error(`the signing key is not a key of the ${profile} profile`);
+  if (profileOfKey(key) !== profile) throw new Error('the signing key does not fit the signature profile asked for');
   return cryptoSign('sha256', data, profile === 'rsa-pss-sha256' ? { key, ...PSS } : { key, ...ECDSA_P1363 });
 }
 

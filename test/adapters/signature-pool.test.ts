@@ -1,13 +1,14 @@
 // The signature pool (adapters/signature-pool.ts): the private-key operation in worker threads gives the
 // same signatures as on the event loop — every one verifies with the signer's certificate and with
-// xml-crypto — concurrently, with several keys, and the pool shuts down.
+// xml-crypto — concurrently, with several keys of both profiles (RSASSA-PSS, ECDSA P-256), and the pool shuts down.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { DOMParser } from '@xmldom/xmldom';
-import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { issueEcdsaSigningIdentity, issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { createSignaturePool } from '../../adapters/signature-pool.ts';
-import { XMLDSIG_NAMESPACE } from '../../adapters/signature-profile.ts';
+import { SIGNATURE_METHODS, XMLDSIG_NAMESPACE } from '../../adapters/signature-profile.ts';
+import { signingKeyOf } from '../../adapters/signing-keys.ts';
 import { verifyEnvelope } from '../../adapters/signature-verification.ts';
 import { signEnvelopeWith } from '../../adapters/signing.ts';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
@@ -39,6 +40,31 @@ describe('the signature pool', function () {
           expect(xmlCryptoAccepts(xml, signer.certPem)).to.equal(true);
           expect(() => verifyEnvelope(xml, (signer === a ? b : a).certPem)).to.throw(/does not verify/);
         }
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  for (const threads of [0, 2]) {
+    it(`signs RSA-PSS and ECDSA P-256 envelopes side by side with ${threads} worker thread(s), each in its own profile`, async () => {
+      const ca = createCa('Mixed CA');
+      const rsa = sandboxTrust().broker;
+      const ec = await issueEcdsaSigningIdentity(ca, 'urn:test:ec', 'ECDSA sender');
+      const pool = createSignaturePool(threads);
+      try {
+        const jobs = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? rsa : ec)).map(async (signer) => ({ signer, xml: await signEnvelopeWith(envelope(), signer, pool) }));
+        for (const { signer, xml } of await Promise.all(jobs)) {
+          const profile = signer === ec ? 'ecdsa-p256-sha256' : 'rsa-pss-sha256';
+          expect(xml).to.include(`<ds:SignatureMethod Algorithm="${SIGNATURE_METHODS[profile]}"/>`);
+          expect(verifyEnvelope(xml, [rsa.certPem, ec.certPem]).canonical).to.match(/^<inhalt Id="inhalt-/);
+          expect(() => verifyEnvelope(xml, (signer === ec ? rsa : ec).certPem)).to.throw(/fits the signature method/);
+          if (signer === ec) expect(/<ds:SignatureValue>([^<]+)</.exec(xml)![1]).to.have.length(88); // 64 bytes, r‖s
+        }
+        // The operation signs only in the profile it is told, which the SignedInfo names.
+        let refusal: unknown;
+        await pool.sign(Buffer.from('x'), signingKeyOf(rsa), 'ecdsa-p256-sha256').catch((err: unknown) => (refusal = err));
+        expect(String(refusal)).to.match(/the signing key does not fit the signature profile asked for/);
       } finally {
         await pool.close();
       }
