@@ -10,31 +10,12 @@ import forge from 'node-forge';
 
 const { pki } = forge;
 
-// NOTE: @peculiar/x509 resolves its parts through tsyringe, which refuses to load without Reflect's metadata
-// API, and no polyfill (reflect-metadata, @abraham/reflection) is a dependency yet. Until one is, the three
-// calls tsyringe makes are provided here, only where Reflect lacks them, and x509 is loaded on first use (a
-// static import would run before this), so RSA-only processes never load it.
-function provideReflectMetadata(): void {
-  const reflect = Reflect as unknown as Record<string, unknown>;
-  if (typeof reflect['getMetadata'] === 'function') return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  const getOwnMetadata = (key: unknown, target: object): unknown => store.get(target)?.get(key);
-  const getMetadata = (key: unknown, target: object): unknown => {
-    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t) as object | null) if (store.get(t)?.has(key)) return getOwnMetadata(key, t);
-    return undefined;
-  };
-  const defineMetadata = (key: unknown, value: unknown, target: object): void => {
-    const own = store.get(target) ?? new Map<unknown, unknown>();
-    own.set(key, value);
-    store.set(target, own);
-  };
-  Object.assign(reflect, { getMetadata, getOwnMetadata, defineMetadata });
-}
-
+// NOTE: @peculiar/x509 resolves its parts through tsyringe, which needs Reflect's metadata API (reflect-metadata,
+// as its README asks). Both load on first use, so RSA-only processes (most) never load them.
 let x509Loaded: Promise<typeof X509> | null = null;
 function loadX509(): Promise<typeof X509> {
   x509Loaded ??= (async () => {
-    provideReflectMetadata();
+    await import('reflect-metadata');
     const x509 = await import('@peculiar/x509');
     // The type names the DOM's Crypto, which this project's lib settings do not declare; Node's webcrypto is that object.
     x509.cryptoProvider.set(webcrypto as ReturnType<typeof x509.cryptoProvider.get>);
