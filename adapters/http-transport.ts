@@ -1,6 +1,7 @@
 // Raw transport to a register: one XML document POSTed, one XML document back, every failure a RegisterError.
 // NOTE: error messages name what went wrong with the call, never the IdNr or the payload (no personal data
 // in errors or logs); the underlying cause is attached for operators, and it carries no payload either.
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { RegisterError } from './contract.ts';
 import { XML_LIMITS } from './xml.ts';
 
@@ -14,6 +15,8 @@ export interface XmlPost {
   maxAnswerBytes?: number;
   /** Sent as `X-Request-Id` when it has the form below; an answer that echoes another one is refused. */
   requestId?: string;
+  /** A connection pool of its own, e.g. one presenting the broker's client certificate (mutual TLS). */
+  dispatcher?: Dispatcher;
 }
 
 /** What a request id sent to a register may look like (the broker's own request ids have this form). */
@@ -28,8 +31,10 @@ export async function postXml(post: XmlPost): Promise<string> {
   const maxBytes = post.maxAnswerBytes ?? XML_LIMITS.maxBytes;
   const requestId = post.requestId !== undefined && REQUEST_ID.test(post.requestId) ? post.requestId : undefined;
   let res: Response;
+  // Node's fetch, or undici's for a dispatcher of its own (Node's bundled undici may be another version).
+  const send = (post.dispatcher === undefined ? fetch : (url: string, init: RequestInit) => undiciFetch(url, { ...init, dispatcher: post.dispatcher } as never)) as typeof fetch;
   try {
-    res = await fetch(post.url, {
+    res = await send(post.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/xml; charset=utf-8',

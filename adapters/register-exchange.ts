@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { RegisterError, type RegisterAdapter, type RegisterOutcome, type RegisterRequest } from './contract.ts';
+import type { Dispatcher } from 'undici';
 import { postXml } from './http-transport.ts';
 import type { MessageFamily, RegisterAnswer } from './register-envelope.ts';
 import { SignatureError } from './signature-profile.ts';
@@ -32,6 +33,8 @@ export interface RegisterAdapterConfig {
    * with one of their keys, whatever the answer carries. Several during a key rollover.
    */
   registerCertificates: () => readonly string[];
+  /** The connections to use (mutual TLS: a pool presenting the broker's client certificate); default: Node's fetch. */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -98,7 +101,7 @@ export function createRegisterAdapter<T extends string, D, S, P>(
     });
     const identity = await signer();
     const xml = cfg.signatureOperation ? await signEnvelopeWith(sealed, identity, cfg.signatureOperation) : signEnvelope(sealed, identity);
-    const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId });
+    const answerXml = await postXml({ evidenceType, url: cfg.baseUrl, xml, signal, requestId: req.correlationId, dispatcher: cfg.dispatcher });
     const fetchedAt = clock();
 
     let answer: RegisterAnswer<P>;

@@ -17,7 +17,7 @@ import { RegisterStore } from './directory/register-store.ts';
 import { SqlEvidenceRequestStore } from './evidence/sql-evidence-request-store.ts';
 import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
-import { loadBrokerSigning, loadDataKey, loadSigningKey } from './config/secrets.ts';
+import { loadBrokerSigning, loadDataKey, loadRegisterClientTls, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
@@ -64,6 +64,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const dataKey = loadDataKey(cfg.dataKey);
   const signingKey = loadSigningKey(cfg.auditSigningKey);
   const brokerSigning = loadBrokerSigning(cfg);
+  const mutualTls = loadRegisterClientTls(cfg);
   const clock = overrides.clock ?? (() => new Date());
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
@@ -73,7 +74,10 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   await directory.start(cfg.directoryRefreshMs);
   if (directory.list().length === 0 && !cfg.demo) log.warn('the register directory is empty: every item ends NO_RESPONSIBLE_REGISTER until registers are added (npm run admin -- registers add)');
   const signaturePool = createSignaturePool(cfg.signingThreads);
-  const clients = new RegisterClients(directory, { sender: cfg.brokerId, clock, signing: brokerSigning, signatureOperation: signaturePool });
+  const clients = new RegisterClients(directory, { sender: cfg.brokerId, clock, signing: brokerSigning, signatureOperation: signaturePool, mutualTls });
+  if (mutualTls === null && directory.list().some((i) => i.mutualTls)) {
+    log.error('registers in the directory ask for mutual TLS, but no client certificate is configured (REGISTER_CLIENT_CERT_FILE, REGISTER_CLIENT_KEY_FILE): their items end unavailable');
+  }
   const audit = new AuditLog(database, cfg.auditRetentionDays);
   const consentStore = new PrismaConsentStore(db);
   const chainVerification = new ChainVerificationThread(database.target, () => audit.verify());
@@ -117,6 +121,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     close: async () => {
       directory.stop();
       await signaturePool.close();
+      await mutualTls?.close();
       await chainVerification.close();
       await database.close();
     },

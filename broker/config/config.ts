@@ -56,6 +56,9 @@ const StaticEnvSchema = z.object({
   BROKER_ECDSA_SIGNING_KEY_FILE: z.string().min(1).optional(),
   BROKER_ECDSA_SIGNING_CERT_FILE: z.string().min(1).optional(),
   DIRECTORY_REFRESH_MS: z.coerce.number().int().min(100).max(10_000).optional(),
+  REGISTER_CLIENT_CERT_FILE: z.string().min(1).optional(),
+  REGISTER_CLIENT_KEY_FILE: z.string().min(1).optional(),
+  REGISTER_CA_FILE: z.string().min(1).optional(),
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
@@ -101,6 +104,11 @@ export interface Config {
   registerTimeoutMs: number;
   /** How often each process checks the register directory for changes (another broker's or the CLI's). */
   directoryRefreshMs: number;
+  /**
+   * The broker's TLS client certificate for registers that ask for mutual TLS (directory flag mutualTls), and
+   * extra trust anchors for registers' server certificates (default: Node's CA list); null when not configured.
+   */
+  registerClientTls: { certFile: string; keyFile: string; caFile: string | null } | null;
   /** Ports of the simulators in demo mode (0 picks a free port). */
   simulatorPorts: Record<EvidenceType, number>;
   logLevel: NonNullable<Env['LOG_LEVEL']>;
@@ -209,6 +217,7 @@ export function envToConfig(env: Env): Config {
     demoToken: env.BROKER_DEMO_TOKEN,
     registerTimeoutMs: env.REGISTER_TIMEOUT_MS ?? 5000,
     directoryRefreshMs: env.DIRECTORY_REFRESH_MS ?? 5000,
+    registerClientTls: registerClientTlsFromEnv(env),
     simulatorPorts,
     logLevel: env.LOG_LEVEL ?? 'info',
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 730,
@@ -242,6 +251,19 @@ export function envToConfig(env: Env): Config {
 /** Whether a listening address is reachable from this machine only. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The broker's client identity towards registers: certificate and key go together; a CA file alone adds trust anchors. */
+function registerClientTlsFromEnv(env: Env): Config['registerClientTls'] {
+  const { REGISTER_CLIENT_CERT_FILE: certFile, REGISTER_CLIENT_KEY_FILE: keyFile, REGISTER_CA_FILE: caFile } = env;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(`invalid ${certFile === undefined ? 'REGISTER_CLIENT_CERT_FILE' : 'REGISTER_CLIENT_KEY_FILE'}: REGISTER_CLIENT_CERT_FILE and REGISTER_CLIENT_KEY_FILE go together`);
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    if (caFile !== undefined) throw new ConfigError('invalid REGISTER_CA_FILE: it goes with REGISTER_CLIENT_CERT_FILE and REGISTER_CLIENT_KEY_FILE');
+    return null;
+  }
+  return { certFile, keyFile, caFile: caFile ?? null };
 }
 
 /** Each identity's two variables go together; no RSA identity means the sandbox key set (start-up refuses that in production). */

@@ -4,6 +4,8 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import { Agent, type Dispatcher } from 'undici';
 import type { OnFirstUse } from '../../adapters/register-exchange.ts';
 import type { SignatureProfile } from '../../adapters/signature-profile.ts';
 import { checkPinnedCertificate, checkSigningIdentity, signatureProfileOf, type SigningIdentity } from '../../adapters/signing-keys.ts';
@@ -88,4 +90,30 @@ export function loadBrokerSigning(cfg: Pick<Config, 'registerSigning' | 'mode'>)
     rsa: identity(source.rsa, 'BROKER_SIGNING', 'rsa-pss-sha256'),
     ecdsa: source.ecdsa === null ? null : identity(source.ecdsa, 'BROKER_ECDSA_SIGNING', 'ecdsa-p256-sha256'),
   };
+}
+
+/**
+ * The connection pool presenting the broker's client certificate to registers that ask for mutual TLS, read and
+ * checked at start-up; null when none is configured.
+ */
+export function loadRegisterClientTls(cfg: Pick<Config, 'registerClientTls'>): Dispatcher | null {
+  const tls = cfg.registerClientTls;
+  if (tls === null) return null;
+  const read = (file: string, variable: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`invalid ${variable}: ${file} cannot be read`);
+    }
+  };
+  const cert = read(tls.certFile, 'REGISTER_CLIENT_CERT_FILE');
+  const key = read(tls.keyFile, 'REGISTER_CLIENT_KEY_FILE');
+  const ca = tls.caFile === null ? undefined : read(tls.caFile, 'REGISTER_CA_FILE');
+  try {
+    createSecureContext({ cert, key, ca });
+  } catch (err) {
+    throw new ConfigError(`invalid REGISTER_CLIENT_CERT_FILE: the certificate, its key and REGISTER_CA_FILE do not make a TLS client identity (${err instanceof Error ? err.message : String(err)})`);
+  }
+  // Trust anchors: Node's list plus the configured CA (a register's certificate may come from either).
+  return new Agent({ connect: { cert, key, ca: ca === undefined ? undefined : [...rootCertificates, ca] } });
 }
