@@ -1,22 +1,25 @@
 // Child process: the baselines, on plain node:http. (a) 'xml': the same register calls through the real adapters
 // and nothing else, so broker ÷ (a) is the broker's cost; (b) 'raw': the same calls replaying queries the adapters
-// built once, answers unparsed, so (a) ÷ (b) is the register protocol's cost.
+// built once, answers unparsed, so (a) ÷ (b) is the register protocol's cost. Both ask the instances the broker's
+// routing picks for the bench's routing hints, made once: no directory, no routing per request.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapters } from '../adapters/index.ts';
 import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { type Purpose } from '../broker/domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
+import type { SimulatorInstance } from '../adapters/simulators.ts';
 import { childArgs, serveParent } from './child-process.ts';
-import { captureRawQueries, lastTwelveMonths, REQUESTER, SENDER, type BenchTrust } from './register-queries.ts';
+import { byType, captureRawQueries, instanceAdapter, lastTwelveMonths, REQUESTER, type BenchKeys } from './register-queries.ts';
 
 /** What the parent passes. */
 export interface ProxyArgs {
   mode: 'xml' | 'raw';
-  registerUrls: Record<EvidenceType, string>;
-  trust: BenchTrust;
+  /** The instance each type's items go to: those the broker's routing picks for the bench's routing hints. */
+  instances: Record<EvidenceType, SimulatorInstance>;
+  /** The broker's signing identities (RSA and ECDSA), which the simulators pin. */
+  broker: BenchKeys['broker'];
   registerTimeoutMs: number;
 }
 
@@ -33,23 +36,18 @@ const args = childArgs<ProxyArgs>();
 
 function xmlAnswer(): Answer {
   // The broker's signature pool (SIGNING_THREADS default): the same protocol work, done the same way.
-  const adapters = createAdapters({
-    baseUrls: args.registerUrls,
-    sender: SENDER,
-    signing: args.trust.broker,
-    signatureOperation: createSignaturePool(envToConfig(readEnv({})).signingThreads),
-    registerCertificates: args.trust.registerCertificates,
-  });
+  const pool = createSignaturePool(envToConfig(readEnv({})).signingThreads);
+  const adapters = byType((t) => instanceAdapter(args.instances[t], args.broker, pool));
   return async (body) => {
     const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
     const req = { requestId: randomUUID(), idNr: body.citizen.idNr, purpose: body.purpose, requester: REQUESTER, period: lastTwelveMonths(new Date()) };
     const settled = await Promise.allSettled(types.map((t) => adapters[t].fetchEvidence(req, AbortSignal.timeout(args.registerTimeoutMs))));
     const evidence = settled.map((s, i) => {
       const type = types[i]!;
-      const register = adapters[type].register;
-      if (s.status === 'rejected') return { type, status: 'unavailable', provenance: { register, fetchedAt: null } };
+      const { id: register, name: registerName } = args.instances[type];
+      if (s.status === 'rejected') return { type, status: 'unavailable', provenance: { register, registerName, fetchedAt: null } };
       const o = s.value;
-      return { type, status: o.status, data: o.status === 'delivered' ? o.data : null, provenance: { register, fetchedAt: o.fetchedAt.toISOString() } };
+      return { type, status: o.status, data: o.status === 'delivered' ? o.data : null, provenance: { register, registerName, fetchedAt: o.fetchedAt.toISOString() } };
     });
     const final = evidence.filter((e) => e.status === 'delivered' || e.status === 'not-found').length;
     return { id: req.requestId, status: overall(final, types.length), period: req.period, evidence };
@@ -57,7 +55,7 @@ function xmlAnswer(): Answer {
 }
 
 async function rawAnswer(): Promise<Answer> {
-  const queries = await captureRawQueries(args.trust);
+  const queries = await captureRawQueries(args.broker, args.instances);
   let next = 0;
   return async (body) => {
     const types = EVIDENCE_TYPES.filter((t) => body.evidenceTypes.includes(t));
@@ -65,7 +63,7 @@ async function rawAnswer(): Promise<Answer> {
     const settled = await Promise.allSettled(
       types.map(async (t) => {
         const pool = queries.bodies[t];
-        const res = await fetch(args.registerUrls[t], {
+        const res = await fetch(args.instances[t].url, {
           method: 'POST',
           headers: queries.headers[t],
           body: pool[k % pool.length]!,

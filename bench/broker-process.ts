@@ -1,22 +1,27 @@
 // Child process: the real broker (startBroker with testConfig) on its own database, seeded through its own
-// stores with one authority, its token and one consent per bench citizen. With `countStatements` it counts
+// stores with the simulators' instances in its register directory, one authority, its token and one consent
+// per bench citizen. With `countStatements` it counts
 // the SQL statements the drivers execute (wrapping better-sqlite3 and pg; the broker is untouched): untimed runs only.
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { registerSigningWith, type Config } from '../broker/config/config.ts';
 import { testConfig } from '../test/helpers/test-config.ts';
 import { PURPOSES } from '../broker/domain/codes.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
+import { EVIDENCE_TYPES } from '../adapters/index.ts';
+import type { SimulatorInstance } from '../adapters/simulators.ts';
+import { seedSandboxDirectory } from '../broker/directory/sandbox-directory.ts';
 import { startBroker } from '../broker/http/server.ts';
 import { benchCitizens } from './citizens.ts';
 import { childArgs, serveParent } from './child-process.ts';
-import type { BenchTrust } from './register-queries.ts';
+import type { BenchKeys } from './register-queries.ts';
 
 /** What the parent passes. */
 export interface BrokerArgs {
   databaseUrl: string;
-  registerUrls: Record<EvidenceType, string>;
-  trust: BenchTrust;
+  /** Every instance the simulators serve: the directory's entries, each with its certificate pinned. */
+  instances: SimulatorInstance[];
+  /** The broker's signing identities (RSA and ECDSA), which the simulators pin. */
+  broker: BenchKeys['broker'];
   citizens: number;
   logLevel: Config['logLevel'];
   registerTimeoutMs: number;
@@ -46,9 +51,8 @@ const broker = await startBroker(
     port: 0,
     host: '127.0.0.1',
     databaseUrl: args.databaseUrl,
-    registerUrls: args.registerUrls,
     registerTimeoutMs: args.registerTimeoutMs,
-    registerSigning: registerSigningWith(args.trust.broker, args.trust.registerCertificates),
+    registerSigning: registerSigningWith(args.broker.rsa, args.broker.ecdsa),
     logLevel: args.logLevel,
     // NOTE: the bench is one authority sending hundreds of requests per second; the per-participant rate
     // limit (600/min by default) would turn the measurement into one of the limiter. It still runs (and
@@ -58,6 +62,9 @@ const broker = await startBroker(
   }),
 );
 const { ctx } = broker;
+// The directory first, as an operator's import would fill it; this process's copy is reloaded at once.
+await seedSandboxDirectory(ctx.registers, args.instances, ctx.clock());
+await ctx.directory.refresh();
 
 const seedStarted = performance.now();
 const now = ctx.clock();

@@ -3,6 +3,7 @@
 // capacity measures latency, then 200 connections overload. Last, SQL statements per request, untimed.
 import autocannon from 'autocannon';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
+import type { SimulatorInstance } from '../adapters/simulators.ts';
 import type { ProxyArgs, ProxyReady } from './baselines.ts';
 import { freshPostgres, freshSqlite, type BenchDatabase } from './bench-db.ts';
 import type { BrokerArgs, BrokerReady } from './broker-process.ts';
@@ -10,7 +11,7 @@ import { benchCitizens } from './citizens.ts';
 import { machineLoad, type MachineLoad, type PhaseStats } from './measure.ts';
 import { httpClient, openLoop, type OpenLoopResult } from './open-loop.ts';
 import { childGroup, startChild, type Child } from './child-process.ts';
-import { byType, type BenchTrust } from './register-queries.ts';
+import { BENCH_ROUTING, routedInstances, type BenchKeys } from './register-queries.ts';
 import { cpuMs, fmt, log, type Session } from './session.ts';
 import type { SimulatorArgs, SimulatorReady } from './simulators-process.ts';
 
@@ -91,16 +92,27 @@ interface Target {
   close(): Promise<void>;
 }
 
-type Simulators = Child<{ baseUrls: Record<EvidenceType, string>; trust: BenchTrust }>;
+/** The simulators as one child: every instance they serve, the ones BENCH_ROUTING reaches, and the broker's keys. */
+type Simulators = Child<{ instances: SimulatorInstance[]; routed: Record<EvidenceType, SimulatorInstance>; broker: BenchKeys['broker'] }>;
 const REGISTER_TIMEOUT_MS = 5000;
 const PATH = '/v1/evidence-requests';
 const complete = (body: string) => body.includes('"status":"complete"');
 
-/** The simulators, one process per register, seen as one child; `keys` is the bench's one key set. */
-export async function startSimulatorProcesses(session: Session, keys: SimulatorArgs['trust']): Promise<Simulators> {
-  const members = await Promise.all(EVIDENCE_TYPES.map((type) => session.track(startChild<SimulatorReady>(`simulator ${type}`, 'bench/simulators-process.ts', { type, trust: keys } satisfies SimulatorArgs))));
-  const baseUrls = Object.fromEntries(members.map((c) => [c.ready.type, c.ready.url])) as Record<EvidenceType, string>;
-  const group = childGroup('simulators', members as Child<unknown>[], { baseUrls, trust: { broker: keys.broker, registerCertificates: byType((t) => keys.registers[t].certPem) } });
+/** The simulators, one process per evidence type serving all its sandbox instances, seen as one child; `keys` is the bench's one key set. */
+export async function startSimulatorProcesses(session: Session, keys: BenchKeys): Promise<Simulators> {
+  const members = await Promise.all(
+    EVIDENCE_TYPES.map((type) =>
+      session.track(
+        startChild<SimulatorReady>(`simulator ${type}`, 'bench/simulators-process.ts', {
+          type,
+          instances: keys.instances.filter((i) => i.evidenceType === type),
+          broker: keys.broker,
+        } satisfies SimulatorArgs),
+      ),
+    ),
+  );
+  const instances = members.flatMap((c) => c.ready.instances);
+  const group = childGroup('simulators', members as Child<unknown>[], { instances, routed: routedInstances(instances), broker: keys.broker });
   session.replace(members as Child<unknown>[], group as Child<unknown>);
   return group;
 }
@@ -109,16 +121,16 @@ async function startTarget(session: Session, plan: LoadPlan, out: LoadResults, i
   const citizens = benchCitizens(plan.citizens);
   let n = 0;
   const bodies = (count: number) => () =>
-    JSON.stringify({ citizen: { idNr: citizens[n % count] }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference: `BENCH-${n++}` });
-  const common = { registerUrls: sims.ready.baseUrls, trust: sims.ready.trust, registerTimeoutMs: REGISTER_TIMEOUT_MS };
+    JSON.stringify({ citizen: { idNr: citizens[n % count] }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference: `BENCH-${n++}`, routing: BENCH_ROUTING });
+  const common = { broker: sims.ready.broker, registerTimeoutMs: REGISTER_TIMEOUT_MS };
   if (id === 'proxy-xml' || id === 'proxy-raw') {
-    const args: ProxyArgs = { ...common, mode: id === 'proxy-xml' ? 'xml' : 'raw' };
+    const args: ProxyArgs = { ...common, instances: sims.ready.routed, mode: id === 'proxy-xml' ? 'xml' : 'raw' };
     const child = await session.track(startChild<ProxyReady>(LABELS[id], 'bench/baselines.ts', args, { deployed: true }));
     out.idleRssMb[id] = (await child.readStats()).rssMb;
     return { id, url: child.ready.url, headers: {}, body: bodies(citizens.length), child, close: () => session.stop(child) };
   }
   const db: BenchDatabase = session.database(id === 'broker-sqlite' ? freshSqlite('broker') : freshPostgres(plan.pgUrl!));
-  const args: BrokerArgs = { ...common, databaseUrl: db.url, citizens: plan.citizens, logLevel: plan.logLevel, countStatements, ...(plan.maxInFlight ? { maxInFlight: plan.maxInFlight } : {}) };
+  const args: BrokerArgs = { ...common, instances: sims.ready.instances, databaseUrl: db.url, citizens: plan.citizens, logLevel: plan.logLevel, countStatements, ...(plan.maxInFlight ? { maxInFlight: plan.maxInFlight } : {}) };
   const child = await session.track(startChild<BrokerReady>(LABELS[id], 'bench/broker-process.ts', args, { deployed: true, nodeFlags: ['--expose-gc'] }));
   if (!countStatements) {
     out.broker[id] = { seedMs: child.ready.seedMs, consents: child.ready.consents, sqlitePragmas: child.ready.sqlitePragmas };

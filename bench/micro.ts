@@ -5,12 +5,12 @@ import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EVIDENCE_TYPES } from '../adapters/index.ts';
+import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { auditAfterKill, auditAppends, auditAppendThenKill, auditVerify, type AppendMode, type AppendResult, type VerifyResult } from './audit-workloads.ts';
 import { freshPostgres, freshSqlite, type BenchDatabase } from './bench-db.ts';
 import { createStatsProbe, machineLoad, type MachineLoad, type PhaseStats } from './measure.ts';
 import { childArgs, serveParent, startChild } from './child-process.ts';
-import { captureRawQueries, type BenchTrust, type SigningIdentity } from './register-queries.ts';
+import { byType, captureRawQueries, routedInstances, type BenchKeys, type KeyedInstance } from './register-queries.ts';
 import { fmt, log, type Measured, type Session } from './session.ts';
 
 /** One signature operation's cost (µs per operation, one core). */
@@ -28,10 +28,15 @@ export interface MicroResults {
   signatures: Measured<{ rows: SignatureRow[]; floorMsPerRequest: number }> | null;
 }
 
-/** The signature floor's keys: the bench's broker identity and each register's. */
+/** The signature floor's keys: the bench's broker identities and, per type, the instance the bench's routing reaches. */
 export interface FloorKeys {
-  broker: SigningIdentity;
-  registers: Record<string, SigningIdentity>;
+  broker: BenchKeys['broker'];
+  registers: Record<EvidenceType, KeyedInstance>;
+}
+
+/** The floor's keys out of the bench's key set: the instances the broker's routing picks, as the load runs ask them. */
+export function floorKeys(keys: BenchKeys): FloorKeys {
+  return { broker: keys.broker, registers: routedInstances(keys.instances) };
 }
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } as const;
@@ -47,26 +52,33 @@ function timeOp(fn: () => unknown, durationMs: number): number {
 
 /**
  * The signature operations of one request alone, with the bench's keys over the adapters' query bytes: per
- * register, the broker signs its query and verifies the register's signature; plus other keys for comparison.
+ * register instance, the broker signs its query with the key of the instance's profile and verifies the
+ * instance's signature; plus other keys for comparison.
  */
 async function signatureFloor(p: { keys: FloorKeys; durationMs: number }): Promise<{ rows: SignatureRow[]; floorMsPerRequest: number }> {
-  const trust: BenchTrust = { broker: p.keys.broker, registerCertificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, p.keys.registers[t]!.certPem])) as BenchTrust['registerCertificates'] };
-  const queries = await captureRawQueries(trust, 4);
-  const brokerKey = createPrivateKey(p.keys.broker.keyPem);
+  const { broker, registers } = p.keys;
+  const queries = await captureRawQueries(broker, byType((t) => ({ id: registers[t].id, evidenceType: t, certificate: registers[t].signing.certPem })), 4);
   const rows: SignatureRow[] = [];
   let floorUs = 0;
   for (const type of EVIDENCE_TYPES) {
+    const instance = registers[type];
     const data = Buffer.from(queries.bodies[type][0]!);
-    const registerKey = createPrivateKey(p.keys.registers[type]!.keyPem);
-    const registerCert = createPublicKey(p.keys.registers[type]!.certPem);
-    const signature = sign('sha256', data, { key: registerKey, ...PSS });
-    const signUs = timeOp(() => sign('sha256', data, { key: brokerKey, ...PSS }), p.durationMs);
-    const verifyUs = timeOp(() => verify('sha256', data, { key: registerCert, ...PSS }, signature), p.durationMs);
-    rows.push({ op: `${type}: sign the query (broker key, RSA-PSS)`, bytes: data.length, usPerOp: signUs }, { op: `${type}: verify the answer (register certificate)`, bytes: data.length, usPerOp: verifyUs });
+    const rsa = instance.profile === 'rsa-pss-sha256';
+    // XMLDSig's ECDSA value is r‖s (IEEE P1363), not DER.
+    const options = rsa ? PSS : ({ dsaEncoding: 'ieee-p1363' } as const);
+    const brokerKey = createPrivateKey((rsa ? broker.rsa : broker.ecdsa).keyPem);
+    const registerCert = createPublicKey(instance.signing.certPem);
+    const signature = sign('sha256', data, { key: createPrivateKey(instance.signing.keyPem), ...options });
+    const signUs = timeOp(() => sign('sha256', data, { key: brokerKey, ...options }), p.durationMs);
+    const verifyUs = timeOp(() => verify('sha256', data, { key: registerCert, ...options }, signature), p.durationMs);
+    rows.push(
+      { op: `${type}: sign the query (broker key, ${rsa ? 'RSA-PSS' : 'ECDSA P-256'})`, bytes: data.length, usPerOp: signUs },
+      { op: `${type}: verify the answer (certificate of ${instance.id})`, bytes: data.length, usPerOp: verifyUs },
+    );
     floorUs += signUs + verifyUs;
   }
   const data = Buffer.from(queries.bodies[EVIDENCE_TYPES[0]][0]!);
-  const pem = p.keys.broker.keyPem;
+  const pem = broker.rsa.keyPem;
   rows.push({ op: 'for comparison: the same sign, PEM parsed per call', bytes: data.length, usPerOp: timeOp(() => sign('sha256', data, { key: pem, ...PSS }), p.durationMs) });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ecSig = sign('sha256', data, ec.privateKey);

@@ -1,24 +1,88 @@
-// The bench's key set and the register queries the real adapters build. Baseline (b) replays such queries
-// as they are (nothing spliced, so a signed query stays valid); the signature floor signs the same bytes.
+// The bench's key set, the register instances it asks and the register queries the real adapters build.
+// Baseline (b) replays such queries as they are (nothing spliced, so a signed query stays valid); the
+// signature floor signs the same bytes.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapters } from '../adapters/index.ts';
-import { sandboxTrust, type SandboxTrust } from '../adapters/sandbox-trust.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
+import type { RegisterAdapter } from '../adapters/contract.ts';
+import type { SandboxInstance } from '../adapters/evidence-type.ts';
+import { createAdapter, EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, evidenceTypeOf, type EvidenceType } from '../adapters/index.ts';
+import { sandboxBrokerIdentity, sandboxSigningIdentity } from '../adapters/sandbox-trust.ts';
+import { signatureProfileOf, type SigningIdentity } from '../adapters/signing-keys.ts';
+import type { SignatureOperation } from '../adapters/signing.ts';
+import { jurisdictionKeys } from '../broker/directory/register-instance.ts';
+import { jurisdictionKey } from '../broker/directory/routing.ts';
+import { SANDBOX_ROUTING } from '../broker/directory/sandbox-directory.ts';
 import { benchCitizens } from './citizens.ts';
 
-/** A private key (PKCS#8 PEM) and its certificate (PEM). */
-export type SigningIdentity = SandboxTrust['broker'];
+export type { SigningIdentity };
 
-/** What the broker and baseline (a) sign with and pin: the bench's one key set, made by the parent. */
-export interface BenchTrust {
-  broker: SigningIdentity;
-  registerCertificates: Record<EvidenceType, string>;
+/** The broker's signing identities, one per crypto profile: an instance's certificate picks which one signs. */
+export interface BrokerKeys {
+  rsa: SigningIdentity;
+  ecdsa: SigningIdentity;
 }
 
-/** The bench's key set: a CA, the broker and one identity per register. */
-export const benchKeys = (): SandboxTrust => sandboxTrust();
+/** A sandbox instance of an evidence type with the key it signs its answers with. */
+export interface KeyedInstance extends SandboxInstance {
+  evidenceType: EvidenceType;
+  signing: SigningIdentity;
+}
+
+/** The bench's one key set, made by the parent and handed to every process: the broker's and each sandbox instance's. */
+export interface BenchKeys {
+  broker: BrokerKeys;
+  instances: KeyedInstance[];
+}
+
+/** The bench's key set: this process's sandbox identities (one CA) for the broker and every sandbox instance. */
+export async function benchKeys(): Promise<BenchKeys> {
+  const broker = { rsa: await sandboxBrokerIdentity('rsa-pss-sha256'), ecdsa: await sandboxBrokerIdentity('ecdsa-p256-sha256') };
+  const instances = await Promise.all(
+    EVIDENCE_TYPE_LIST.flatMap((t) => t.sandboxInstances.map(async (i) => ({ ...i, evidenceType: t.code, signing: await sandboxSigningIdentity(i.id, i.profile) }))),
+  );
+  return { broker, instances };
+}
+
+/** What the bench sends as `routing` with every request (all types need their hint). */
+export const BENCH_ROUTING = SANDBOX_ROUTING;
+
+/**
+ * The instance of each type the broker's routing picks for BENCH_ROUTING: the one whose jurisdiction (as the
+ * sandbox directory records it) holds the key those hints give. Baselines (a) and (b) ask these, like for like.
+ */
+export function routedInstances<I extends { evidenceType: EvidenceType; values: readonly string[] }>(instances: readonly I[]): Record<EvidenceType, I> {
+  return byType((type) => {
+    const rule = evidenceTypeOf(type).routing;
+    const key = jurisdictionKey(rule, BENCH_ROUTING);
+    const found = instances.find((i) => i.evidenceType === type && key !== null && jurisdictionKeys({ jurisdiction: { kind: rule.kind, values: [...i.values] } }).includes(key));
+    if (found === undefined) throw new Error(`no bench instance of ${type} is responsible for the routing hints ${JSON.stringify(BENCH_ROUTING)}`);
+    return found;
+  });
+}
+
+/** A register instance as an adapter needs it. */
+export interface AskedInstance {
+  id: string;
+  evidenceType: EvidenceType;
+  url: string;
+  certificate: string;
+}
+
+/**
+ * The real adapter of one instance, made as the broker makes it (broker/directory/register-clients.ts): the
+ * instance id as recipient, the broker key of the instance's crypto profile, the instance's certificate pinned.
+ */
+export function instanceAdapter(instance: AskedInstance, broker: BrokerKeys, signatureOperation?: SignatureOperation): RegisterAdapter {
+  return createAdapter(instance.evidenceType, {
+    baseUrl: instance.url,
+    recipient: instance.id,
+    sender: SENDER,
+    signing: signatureProfileOf(instance.certificate) === 'rsa-pss-sha256' ? broker.rsa : broker.ecdsa,
+    ...(signatureOperation ? { signatureOperation } : {}),
+    registerCertificates: () => [instance.certificate],
+  }) as RegisterAdapter;
+}
 
 /** Captured query documents per register, one per pool citizen, and the headers the adapters sent. */
 export interface RawQueries {
@@ -39,8 +103,8 @@ export function lastTwelveMonths(now: Date): { from: string; to: string } {
 export const byType = <V>(value: (type: EvidenceType) => V) =>
   Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, value(t)])) as Record<EvidenceType, V>;
 
-/** Lets the real adapters send to a server of ours (answering 503) and keeps what they sent. */
-export async function captureRawQueries(trust: BenchTrust, poolSize = 256): Promise<RawQueries> {
+/** Lets the real adapters of the given instances send to a server of ours (answering 503) and keeps what they sent. */
+export async function captureRawQueries(broker: BrokerKeys, instances: Record<EvidenceType, Omit<AskedInstance, 'url'>>, poolSize = 256): Promise<RawQueries> {
   let captured = '';
   let capturedHeaders: Record<string, string> = {};
   const server = createServer((req, res) => {
@@ -54,7 +118,7 @@ export async function captureRawQueries(trust: BenchTrust, poolSize = 256): Prom
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const adapters = createAdapters({ baseUrls: byType(() => url), sender: SENDER, signing: trust.broker, registerCertificates: trust.registerCertificates });
+  const adapters = byType((t) => instanceAdapter({ ...instances[t], url }, broker));
   const out: RawQueries = { bodies: byType(() => []), headers: byType(() => ({})) };
   try {
     for (const idNr of benchCitizens(poolSize, 21)) {

@@ -1,6 +1,5 @@
 // `npm run bench`: the load driver (bench/load.ts) and the micro driver (bench/micro.ts), then the report
 // (bench/report.ts) into bench/RESULTS.md, with RESULTS.json beside it (generated, not committed).
-import { sandboxRegisterIdentities } from '../adapters/index.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +11,7 @@ import pg from 'pg';
 import { envToConfig, readEnv } from '../broker/config/config.ts';
 import { DEFAULT_PG_URL, postgresProblem } from './bench-db.ts';
 import { loadBenchmarks, startSimulatorProcesses, type LoadPlan, type LoadResults, type TargetId } from './load.ts';
-import { microBenchmarks, type MicroResults } from './micro.ts';
+import { floorKeys, microBenchmarks, type MicroResults } from './micro.ts';
 import { DEPLOYED_ENV, DEPLOYED_NODE_FLAGS, useChildRuntime, type ChildRuntime } from './child-process.ts';
 import { benchKeys } from './register-queries.ts';
 import { writeResults, type Results } from './report.ts';
@@ -135,18 +134,18 @@ async function main(): Promise<void> {
   };
   const session = new Session(quick);
   process.once('SIGINT', () => void session.cleanup().then(() => process.exit(130)));
-  const keys = benchKeys();
+  const keys = await benchKeys();
   let load: LoadResults | null = null;
   let micro: MicroResults | null = null;
   try {
     if (sections.has('load')) {
-      const sims = await startSimulatorProcesses(session, { broker: keys.broker, registers: sandboxRegisterIdentities() });
+      const sims = await startSimulatorProcesses(session, keys);
       load = await loadBenchmarks(session, plan, sims);
       await session.stop(sims);
     }
     if (sections.has('micro')) {
       log('\nmicro-benchmarks…');
-      micro = await microBenchmarks(session, { auditMs: SIZES.auditMs, verifyEntries: SIZES.verifyEntries, signatureMs: SIZES.signatureMs, pgUrl }, { broker: keys.broker, registers: sandboxRegisterIdentities() });
+      micro = await microBenchmarks(session, { auditMs: SIZES.auditMs, verifyEntries: SIZES.verifyEntries, signatureMs: SIZES.signatureMs, pgUrl }, floorKeys(keys));
     }
   } finally {
     await session.cleanup();

@@ -1,33 +1,40 @@
-// Child process: one register simulator (the real startSimulators), one process per register so the
-// registers work in parallel as independent systems do. Every process gets the bench's one key set.
-import { startSimulators } from '../adapters/simulators.ts';
-import type { EvidenceType } from '../adapters/index.ts';
+// Child process: one evidence type's register simulator (the type's real simulator), serving every sandbox
+// instance of the type at its own path with the bench's key for it; one process per type so the registers
+// work in parallel as independent systems do. It reports its instances: what the broker's directory is seeded with.
+import { evidenceTypeOf, type EvidenceType } from '../adapters/index.ts';
+import type { SimulatorInstance } from '../adapters/simulators.ts';
 import { childArgs, serveParent } from './child-process.ts';
-import { byType, type SigningIdentity } from './register-queries.ts';
+import type { BenchKeys, KeyedInstance } from './register-queries.ts';
 
-/** What the parent passes: which register to serve, and the bench's key set. */
+/** What the parent passes: which type to serve, its instances with their keys, and the broker certificates to pin. */
 export interface SimulatorArgs {
   type: EvidenceType;
-  trust: { broker: SigningIdentity; registers: Record<EvidenceType, SigningIdentity> };
+  instances: KeyedInstance[];
+  broker: BenchKeys['broker'];
 }
 
 /** What the parent learns when the simulator is up. */
 export interface SimulatorReady {
   type: EvidenceType;
   url: string;
+  instances: SimulatorInstance[];
 }
 
-const { type, trust } = childArgs<SimulatorArgs>();
-const sims = await startSimulators({
+const { type, instances, broker } = childArgs<SimulatorArgs>();
+const sim = await evidenceTypeOf(type).startSimulator({
   host: '127.0.0.1',
-  ports: byType(() => 0),
-  signing: trust.registers,
-  brokerCertificate: trust.broker.certPem,
+  port: 0,
+  instances: instances.map((i) => ({ instance: { id: i.id, name: i.name, values: i.values, profile: i.profile }, signing: i.signing })),
+  brokerCertificates: [broker.rsa.certPem, broker.ecdsa.certPem],
 });
-const sim = sims.byType[type];
+const served: SimulatorInstance[] = instances.map(({ signing, ...instance }) => {
+  const url = sim.instances.find((i) => i.id === instance.id)?.url;
+  if (url === undefined) throw new Error(`the ${type} simulator does not serve ${instance.id}`);
+  return { ...instance, url, certificate: signing.certPem };
+});
 
 serveParent(
-  { type, url: sim.url } satisfies SimulatorReady,
+  { type, url: sim.url, instances: served } satisfies SimulatorReady,
   {
     setLatency(params) {
       const { latencyMs } = params as { latencyMs: number };
@@ -35,5 +42,5 @@ serveParent(
     },
     calls: () => sim.calls,
   },
-  () => sims.close(),
+  () => sim.close(),
 );
