@@ -50,6 +50,16 @@ export function addPkiCommands(program: Command): void {
       }),
     );
   pkiCommand
+    .command('issue-register-client')
+    .description("issue the broker's own TLS client certificate (CN = BROKER_ID), presented to registers that ask for mutual TLS (REGISTER_CLIENT_CERT_FILE)")
+    .requiredOption('--out <prefix>', 'writes <prefix>.crt and <prefix>.key')
+    .option('--validity-days <days>', 'validity', '365')
+    .action((opts: { out: string; validityDays: string }) =>
+      withContext(async (ctx) => {
+        await issue(ctx, opts, { commonName: ctx.cfg.brokerId, organization: 'Evidence Broker', use: 'client', participantId: ctx.cfg.brokerId });
+      }),
+    );
+  pkiCommand
     .command('issue-server')
     .description("issue the broker's own TLS server certificate")
     .requiredOption('--host <names>', 'comma-separated host names or IP addresses it serves')

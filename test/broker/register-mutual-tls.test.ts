@@ -1,9 +1,10 @@
 // Mutual TLS from the broker to a register instance that asks for it: the broker presents the client certificate
-// its CA issued (REGISTER_CLIENT_CERT_FILE), trusts the register's server certificate through REGISTER_CA_FILE,
+// its CA issued (`admin pki issue-register-client`, REGISTER_CLIENT_CERT_FILE), trusts the register's server certificate through REGISTER_CA_FILE,
 // and an instance reached without that identity is unreachable. A real HTTPS endpoint demanding client
 // certificates stands in front of the simulated insurer.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,6 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { loadRegisterClientTls } from '../../broker/config/secrets.ts';
-import { createCa, createCsr, generateKeyPem, issueCertificate } from '../../broker/directory/ca.ts';
 import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
@@ -20,10 +20,10 @@ import { PAPER_FORM } from '../helpers/paper-form.ts';
 const CITIZEN = '86095742719';
 const BARMER = '104940005';
 
-function issue(ca: ReturnType<typeof createCa>, commonName: string, use: 'client' | 'server', hosts?: string[]) {
-  const { keyPem } = generateKeyPem();
-  const { certPem } = issueCertificate(ca, { csrPem: createCsr(keyPem, commonName), commonName, use, hosts, validityDays: 30 });
-  return { keyPem, certPem };
+function admin(env: Record<string, string>, ...args: string[]): string {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`admin ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+  return res.stdout;
 }
 
 describe('mutual TLS from the broker to a register instance', function () {
@@ -37,15 +37,16 @@ describe('mutual TLS from the broker to a register instance', function () {
     const db = await testDatabase('sqlite');
     if (!db) return this.skip();
     dir = mkdtempSync(path.join(tmpdir(), 'register-mtls-'));
-    const ca = createCa('Register mTLS Test CA', 1);
-    const server = issue(ca, 'gkv-barmer.register.test', 'server', ['127.0.0.1']);
-    const client = issue(ca, 'evidence-broker', 'client');
-    const file = (name: string, content: string) => {
-      const p = path.join(dir, name);
-      writeFileSync(p, content, { mode: 0o600 });
-      return p;
-    };
-    const registerClientTls = { certFile: file('client.crt', client.certPem), keyFile: file('client.key', client.keyPem), caFile: file('ca.crt', ca.certPem) };
+    // The broker's client certificate from its CA (the admin tool), and the register's server certificate from the
+    // same CA here for brevity (a real register's comes from its own PKI, trusted through REGISTER_CA_FILE).
+    const env = { DATABASE_URL: `file:${path.join(dir, 'admin.db')}`, CA_DIR: path.join(dir, 'ca'), LOG_LEVEL: 'silent' };
+    admin(env, 'pki', 'init');
+    expect(admin(env, 'pki', 'issue-register-client', '--out', path.join(dir, 'client'))).to.match(/for evidence-broker written to/);
+    admin(env, 'pki', 'issue-server', '--host', '127.0.0.1', '--out', path.join(dir, 'register'));
+    const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
+    const ca = { certPem: read('ca/ca.crt') };
+    const server = { certPem: read('register.crt'), keyPem: read('register.key') };
+    const registerClientTls = { certFile: path.join(dir, 'client.crt'), keyFile: path.join(dir, 'client.key'), caFile: path.join(dir, 'ca', 'ca.crt') };
     h = await startHarness(db, { config: { registerClientTls } });
 
     // The insurer's HTTPS endpoint: only clients with a certificate of the CA get through, to the simulated instance.
@@ -94,7 +95,7 @@ describe('mutual TLS from the broker to a register instance', function () {
     expect(() => envToConfig(readEnv({ REGISTER_CLIENT_CERT_FILE: 'client.crt' }))).to.throw(ConfigError, /^invalid REGISTER_CLIENT_KEY_FILE: .* go together$/);
     expect(() => envToConfig(readEnv({ REGISTER_CA_FILE: 'ca.crt' }))).to.throw(ConfigError, /^invalid REGISTER_CA_FILE: /);
     expect(envToConfig(readEnv({})).registerClientTls).to.equal(null);
-    const mismatched = { certFile: path.join(dir, 'client.crt'), keyFile: path.join(dir, 'ca.crt'), caFile: null };
+    const mismatched = { certFile: path.join(dir, 'client.crt'), keyFile: path.join(dir, 'register.key'), caFile: null };
     expect(() => loadRegisterClientTls({ registerClientTls: mismatched })).to.throw(ConfigError, /^invalid REGISTER_CLIENT_CERT_FILE: /);
     expect(() => loadRegisterClientTls({ registerClientTls: { ...mismatched, keyFile: path.join(dir, 'missing.key') } })).to.throw(ConfigError, /^invalid REGISTER_CLIENT_KEY_FILE: .*cannot be read/);
   });
