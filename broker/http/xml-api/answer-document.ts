@@ -78,7 +78,11 @@ const itemShape = z
   .object({
     nachweisart: codeSchema(CODES.evidenceType, CODES.evidenceType.codes),
     status: codeSchema(CODES.itemStatus, CODES.itemStatus.codes),
-    herkunft: z.object({ register: z.string().optional(), registerName: z.string().optional(), abgerufenAm: z.string().optional() }),
+    // <herkunft/> is empty for an item no instance was responsible for.
+    herkunft: z.preprocess(
+      (v) => (v === '' ? {} : v),
+      z.object({ register: z.string().optional(), registerName: z.string().optional(), abgerufenAm: z.string().optional() }),
+    ),
     pruefsumme: z.object({ '#text': z.string() }).optional(),
     fehler: z.object({ grund: z.object({ code: z.string() }), meldung: z.string() }).optional(),
     daten: dataShape.optional(),

@@ -10,6 +10,8 @@ export const NACHWEIS_NAMESPACE = 'urn:xoev-de:evidence-broker:nachweis:1.1';
 export const NACHWEIS_SCHEMA_FILE = 'nachweis/nachweis-1.1.xsd';
 /** The version before the register directory: still read for requests (its callers may not have moved yet), never written. */
 export const NACHWEIS_1_0 = { version: '1.0', namespace: 'urn:xoev-de:evidence-broker:nachweis:1.0', schemaFile: 'nachweis/nachweis-1.0.xsd' } as const;
+/** A version of the interface a document may be in. */
+export type NachweisVersion = typeof NACHWEIS_VERSION | typeof NACHWEIS_1_0.version;
 const PREFIX = 'nachweis';
 
 /** The three documents of the interface. */
@@ -23,7 +25,7 @@ export const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';
 export const XML_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** A new document with its root in the nachweis namespace (children are unqualified, as XÖV does it). */
-export function newNachweisDocument(root: NachweisRoot, version: typeof NACHWEIS_VERSION | typeof NACHWEIS_1_0.version = NACHWEIS_VERSION): XMLBuilder {
+export function newNachweisDocument(root: NachweisRoot, version: NachweisVersion = NACHWEIS_VERSION): XMLBuilder {
   const namespace = version === NACHWEIS_VERSION ? NACHWEIS_NAMESPACE : NACHWEIS_1_0.namespace;
   return create({ version: '1.0', encoding: 'UTF-8' }).ele(namespace, `${PREFIX}:${root}`, { version });
 }

@@ -6,7 +6,7 @@ import { CODES } from '../../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage } from '../../../adapters/xml-schemas.ts';
 import { codeSchema, headerSchema, repeated, rootElement, writeCode, writeHeader, XmlMessageError, type MessageHeader } from '../../../adapters/xml.ts';
 import type { EvidenceRequestBody } from '../schemas.ts';
-import { NACHWEIS_1_0, NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, NACHWEIS_VERSION, newNachweisDocument, XML_BODY_LIMIT_BYTES } from './namespace.ts';
+import { NACHWEIS_1_0, NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, NACHWEIS_VERSION, newNachweisDocument, XML_BODY_LIMIT_BYTES, type NachweisVersion } from './namespace.ts';
 
 const REQUEST_LIMITS = { maxBytes: XML_BODY_LIMIT_BYTES, maxDepth: 16 };
 
@@ -52,7 +52,10 @@ const requestShape = rootElement('nachweisAnfrage', {
     })
     .optional(),
   zeitraum: z.object({ beginn: z.string(), ende: z.string() }).optional(),
-  zustaendigkeit: z.object({ wohnortAgs: z.string().optional(), krankenkasseIk: z.string().optional(), geburtsortAgs: z.string().optional() }).optional(),
+  // An empty <zustaendigkeit/> is valid (every hint is optional) and reads as no hints.
+  zustaendigkeit: z
+    .preprocess((v) => (v === '' ? {} : v), z.object({ wohnortAgs: z.string().optional(), krankenkasseIk: z.string().optional(), geburtsortAgs: z.string().optional() }))
+    .optional(),
 }).transform(
   (r): XmlEvidenceRequest => ({
     header: r.nachrichtenkopf,
@@ -101,7 +104,7 @@ export function readEvidenceRequest(xml: string): XmlEvidenceRequest {
 // ---- writing (clients, tests) ---------------------------------------------------------------------------
 
 /** Writes a nachweisAnfrage for `body` as a case-management system sends it; version 1.0 has no routing hints. */
-export function buildEvidenceRequest(body: EvidenceRequestBody, header: MessageHeader, version: typeof NACHWEIS_VERSION | typeof NACHWEIS_1_0.version = NACHWEIS_VERSION): string {
+export function buildEvidenceRequest(body: EvidenceRequestBody, header: MessageHeader, version: NachweisVersion = NACHWEIS_VERSION): string {
   if (version === NACHWEIS_1_0.version && body.routing !== undefined) throw new Error('a nachweisAnfrage 1.0 cannot carry routing hints');
   const root = newNachweisDocument('nachweisAnfrage', version);
   writeHeader(root, header);
