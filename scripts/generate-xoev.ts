@@ -1,6 +1,7 @@
 // Writes the parts of xoev-schemas/ that follow from the evidence types' descriptors and the code lists
 // (genericode rows, the base schema's enumerations and Registerfehler pattern, the item counts of every
-// published nachweis version); rows written by hand are kept. `--check` writes nothing and exits 1 when a committed file differs or is broken.
+// published nachweis version); rows written by hand are kept. `--check` writes nothing and exits 1 when a
+// committed file differs or is broken.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ALL_CODE_LISTS, CODES, type PublishedCodeList } from '../adapters/code-lists.ts';
