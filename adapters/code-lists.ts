@@ -5,6 +5,7 @@ import { CODE_LISTS } from '../broker/domain/codes.ts';
 import type { ErrorCode } from '../broker/domain/error-codes.ts';
 import type { EvidenceAnswer } from '../broker/evidence/evidence-service.ts';
 import type { ItemStatus } from '../broker/evidence/outcome.ts';
+import type { RouteRefusal } from '../broker/directory/routing.ts';
 import { LEGAL_BASES } from '../consent/legal-bases.ts';
 import type { WithdrawnBasis } from '../consent/policy.ts';
 import { reasonPrefix, type RegisterErrorKind } from './contract.ts';
@@ -50,7 +51,10 @@ const registerFailuresComplete: Covers<RegisterErrorKind, (typeof REGISTER_FAILU
 /** Why an item is not delivered although its register was (or would be) reachable: the basis went (consent/policy.ts). */
 const WITHDRAWN_BASES = ['CONSENT_REVOKED', 'CONSENT_EXPIRED', 'LEGAL_BASIS_NOT_APPLICABLE'] as const satisfies readonly WithdrawnBasis[];
 const withdrawnBasesComplete: Covers<WithdrawnBasis, (typeof WITHDRAWN_BASES)[number]> = true;
-void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete, withdrawnBasesComplete];
+/** Why routing sent an item to no register at all (broker/directory/routing.ts): not a failure of one type's register. */
+const ROUTE_REFUSALS = ['NO_RESPONSIBLE_REGISTER', 'REFUSED_BY_REGISTER_POLICY'] as const satisfies readonly RouteRefusal[];
+const routeRefusalsComplete: Covers<RouteRefusal, (typeof ROUTE_REFUSALS)[number]> = true;
+void [errorCodesComplete, itemStatusesComplete, requestStatusesComplete, registerFailuresComplete, withdrawnBasesComplete, routeRefusalsComplete];
 
 const MESSAGE_TYPES = EVIDENCE_TYPE_LIST.flatMap((t) => [`${t.register.id}.anfrage`, `${t.register.id}.antwort`] as const) as unknown as readonly [
   MessageType,
@@ -60,6 +64,7 @@ const MESSAGE_TYPES = EVIDENCE_TYPE_LIST.flatMap((t) => [`${t.register.id}.anfra
 const registerFailureCodes = [
   ...EVIDENCE_TYPES.flatMap((type) => REGISTER_FAILURES.map((kind) => `${reasonPrefix(type)}_${kind}`)),
   ...WITHDRAWN_BASES,
+  ...ROUTE_REFUSALS,
 ] as string[] as [string, ...string[]];
 
 export const CODES = {

@@ -1,6 +1,7 @@
 // Writes the parts of xoev-schemas/ that follow from the evidence types' descriptors and the code lists
-// (genericode rows, the base schema's enumerations and Registerfehler pattern, nachweis item counts); rows
-// written by hand are kept. `--check` writes nothing and exits 1 when a committed file differs or is broken.
+// (genericode rows, the base schema's enumerations and Registerfehler pattern, the item counts of every
+// published nachweis version); rows written by hand are kept. `--check` writes nothing and exits 1 when a
+// committed file differs or is broken.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ALL_CODE_LISTS, CODES, type PublishedCodeList } from '../adapters/code-lists.ts';
@@ -8,6 +9,8 @@ import { reasonPrefix } from '../adapters/contract.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../adapters/index.ts';
 
 const SCHEMAS = fileURLToPath(new URL('../xoev-schemas/', import.meta.url));
+/** The nachweis schema files still published: 1.0 (read from callers that have not moved) and the current one. */
+const NACHWEIS_VERSIONS = ['nachweis/nachweis-1.0.xsd', 'nachweis/nachweis-1.1.xsd'] as const;
 
 /**
  * Replaces the one match of a pattern. NOTE: a file that no longer matches would come back unchanged and
@@ -102,16 +105,23 @@ export function generateXoev(dir: string, check: boolean): string[] {
         `enumeration of ${typeName}`,
       );
     }
-    const prefixes = EVIDENCE_TYPES.map(reasonPrefix).join('|');
-    const pattern = /(<xs:simpleType name="Registerfehler">[\s\S]*?<xs:pattern value=")\([A-Z_|]+\)/;
-    return replaceOnce(out, pattern, (_, head) => `${head}(${prefixes})`, file, 'Registerfehler pattern');
+    // The form NACHWEISART_GRUND for every type's reasons, and each reason that belongs to no type (a withdrawn
+    // basis, a routing refusal) by name: the list may grow without a schema release, but not by a typo.
+    const prefixes = EVIDENCE_TYPES.map(reasonPrefix);
+    const untyped = CODES.registerFailure.codes.filter((code) => !prefixes.some((prefix) => code.startsWith(`${prefix}_`)));
+    const form = [`(${prefixes.join('|')})_[A-Z][A-Z_]{1,40}`, ...untyped].join('|');
+    const pattern = /(<xs:simpleType name="Registerfehler">[\s\S]*?<xs:pattern value=")\([A-Z_|]+\)_[^"]*"/;
+    return replaceOnce(out, pattern, (_, head) => `${head}${form}"`, file, 'Registerfehler pattern');
   });
 
-  update('nachweis/nachweis-1.0.xsd', (text, file) => {
-    const count = (_: string, head: string) => `${head}${EVIDENCE_TYPES.length}"`;
-    const types = replaceOnce(text, /(name="nachweisart" type="eb:Code.Nachweisart" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweisart');
-    return replaceOnce(types, /(name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweis');
-  });
+  // Every published version of the broker's interface lets a request and an answer carry each type once.
+  for (const file of NACHWEIS_VERSIONS) {
+    update(file, (text) => {
+      const count = (_: string, head: string) => `${head}${EVIDENCE_TYPES.length}"`;
+      const types = replaceOnce(text, /(name="nachweisart" type="eb:Code.Nachweisart" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweisart');
+      return replaceOnce(types, /(name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs=")\d+"/, count, file, 'maxOccurs of nachweis');
+    });
+  }
   return changed;
 }
 

@@ -1,5 +1,5 @@
 // The citizen's transfer log as XML, in the style of an XDatenschutzcockpit protocol extract
-// (xoev-schemas/protokoll/protokoll-1.0.xsd): one `uebermittlung` per transfer with who asked, when, what,
+// (xoev-schemas/protokoll/protokoll-1.1.xsd): one `uebermittlung` per transfer with who asked, when, what,
 // why, on which basis and with which outcome — hashes, never the data.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
@@ -8,8 +8,10 @@ import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts
 import { writeCode, writeHeader } from '../../adapters/xml.ts';
 import type { TransferRecord } from './audit-log.ts';
 
-export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.0';
-export const TRANSFER_LOG_SCHEMA_FILE = 'protokoll/protokoll-1.0.xsd';
+// 1.1: register instances (register optional, registerName); 1.0 stays published, the broker writes 1.1 only.
+export const TRANSFER_LOG_VERSION = '1.1';
+export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.1';
+export const TRANSFER_LOG_SCHEMA_FILE = 'protokoll/protokoll-1.1.xsd';
 
 /** What a protocol extract must be; tests check every extract the broker writes against it. */
 export const transferLogSchema = defineMessageSchema({
@@ -26,11 +28,12 @@ interface TransferDetails {
   basis?: { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
   outcome?: string;
   completes?: string;
-  items?: { type: string; register: string; status: string; dataHash?: string; reason?: string }[];
+  /** register: the instance id (the register family's id in entries from before the directory); null, and no registerName, when none was responsible. */
+  items?: { type: string; register: string | null; registerName?: string | null; status: string; dataHash?: string; reason?: string }[];
 }
 
 export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRecord[]; now: Date; sender: string }): string {
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSFER_LOG_NAMESPACE, 'protokoll:protokollauszug', { version: '1.0' });
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(TRANSFER_LOG_NAMESPACE, 'protokoll:protokollauszug', { version: TRANSFER_LOG_VERSION });
   writeHeader(root, { messageId: randomUUID(), inReplyTo: null, createdAt: opts.now.toISOString(), sender: opts.sender, recipient: 'buerger' });
   root.ele('person').ele('identifikationsnummer').txt(opts.idNr);
   for (const t of opts.transfers) {
@@ -49,7 +52,8 @@ export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRec
     for (const item of d.items ?? []) {
       const n = u.ele('nachweis');
       writeCode(n, 'nachweisart', CODES.evidenceType, item.type);
-      n.ele('register').txt(item.register);
+      if (item.register !== null) n.ele('register').txt(item.register);
+      if (item.registerName !== undefined && item.registerName !== null) n.ele('registerName').txt(item.registerName);
       writeCode(n, 'status', CODES.itemStatus, item.status);
       if (item.dataHash) n.ele('pruefsumme', { algorithmus: 'SHA-256' }).txt(item.dataHash);
       if (item.reason) writeCode(n, 'fehlercode', CODES.registerFailure, item.reason);

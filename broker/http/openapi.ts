@@ -42,7 +42,7 @@ export interface Operation {
   xml?: { request?: string; answer: string };
 }
 
-const XSD = 'xoev-schemas/nachweis/nachweis-1.0.xsd';
+const XSD = 'xoev-schemas/nachweis/nachweis-1.1.xsd';
 
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/v1/me', summary: 'Who the caller is and what it may request', tag: 'operations', auth: true, ok: { status: 200, description: 'The caller', schema: MeView }, errors: [401] },
@@ -81,7 +81,7 @@ export const OPERATIONS: Operation[] = [
     params: IdNrParam,
     ok: { status: 200, description: 'Transfers, newest first', schema: TransferListView },
     errors: [400, 401, 403],
-    xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.0.xsd)' },
+    xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.1.xsd)' },
   },
   {
     method: 'get',

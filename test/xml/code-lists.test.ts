@@ -8,8 +8,10 @@ import { RegisterError, type RegisterErrorKind } from '../../adapters/contract.t
 import { SCHEMA_DIR } from '../../adapters/xsd-compiler.ts';
 import { parseTree } from '../../adapters/xml.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../../adapters/index.ts';
+import { ROUTE_REFUSAL_MESSAGES } from '../../broker/directory/routing.ts';
 import { reasonOf } from '../../broker/evidence/outcome.ts';
 import { policyRefusal } from '../../broker/evidence/register-policy.ts';
+import { NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 
 const CODE_LIST_DIR = new URL('codelisten/', SCHEMA_DIR);
@@ -91,10 +93,14 @@ describe('the code lists', () => {
       for (const code of produced) expect(CODES.registerFailure.codes, `${type}: ${code}`).to.include(code);
     }
   });
+
+  it('registerfehler names the routing refusals, which belong to no one type', () => {
+    for (const refusal of Object.keys(ROUTE_REFUSAL_MESSAGES)) expect(CODES.registerFailure.codes).to.include(refusal);
+  });
 });
 
 describe('the nachweis schema and the evidence types', () => {
-  const nachweis = readFileSync(new URL('nachweis/nachweis-1.0.xsd', SCHEMA_DIR), 'utf8');
+  const nachweis = readFileSync(new URL(NACHWEIS_SCHEMA_FILE, SCHEMA_DIR), 'utf8');
   const daten = nachweis.slice(nachweis.indexOf('<xs:complexType name="Daten">'), nachweis.indexOf('</xs:complexType>', nachweis.indexOf('<xs:complexType name="Daten">')));
 
   it('declares exactly one element in Daten per evidence type, named by its descriptor', () => {

@@ -10,6 +10,7 @@ import { generateXoev } from '../../scripts/generate-xoev.ts';
 const SCHEMAS = fileURLToPath(new URL('../../xoev-schemas/', import.meta.url));
 const BASIS = 'basis/eb-basis-1.0.xsd';
 const NACHWEIS = 'nachweis/nachweis-1.0.xsd';
+const NACHWEIS_1_1 = 'nachweis/nachweis-1.1.xsd';
 
 describe('checking the generated parts of the XÖV schemas', () => {
   let dir: string;
@@ -38,6 +39,16 @@ describe('checking the generated parts of the XÖV schemas', () => {
   it('fails naming the file when a maxOccurs it generates was changed to unbounded', () => {
     edit(NACHWEIS, /(name="nachweis" type="nachweis:Nachweis" minOccurs="0" maxOccurs=")\d+"/, '$1unbounded"');
     expect(() => generateXoev(dir, true)).to.throw(`${NACHWEIS}: expected exactly one maxOccurs of nachweis, found 0`);
+  });
+
+  it('reports the current nachweis version too when its item count was changed', () => {
+    edit(NACHWEIS_1_1, /(name="nachweisart" type="eb:Code.Nachweisart" maxOccurs=")\d+"/, '$19"');
+    expect(generateXoev(dir, true)).to.deep.equal([NACHWEIS_1_1]);
+  });
+
+  it('reports the base schema when a reason of no one type fell out of the Registerfehler pattern', () => {
+    edit(BASIS, '|NO_RESPONSIBLE_REGISTER', '');
+    expect(generateXoev(dir, true)).to.deep.equal([BASIS]);
   });
 
   it('fails when an enumeration it generates was reindented by hand', () => {

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { CODES } from '../../adapters/code-lists.ts';
 import { defineMessageSchema, readMessage, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { codeSchema, repeated, rootElement } from '../../adapters/xml.ts';
-import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
-import { buildEvidenceRequest } from '../helpers/xml-request.ts';
+import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE, type NachweisVersion } from '../../broker/http/xml-api/namespace.ts';
+import { buildEvidenceRequest } from '../../broker/http/xml-api/request-document.ts';
 import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import { AUTHORITY_ID, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
@@ -78,15 +78,17 @@ export function readXmlError(xml: string): XmlError {
   return readMessage(xml, errorSchema, errorShape);
 }
 
-/** A nachweisAnfrage from the harness's authority to the broker. */
-export function xmlRequest(h: Harness, body: EvidenceRequestBody, header: { messageId?: string; sender?: string; recipient?: string } = {}): string {
-  return buildEvidenceRequest(body, {
-    messageId: header.messageId ?? randomUUID(),
-    inReplyTo: null,
-    createdAt: new Date().toISOString(),
-    sender: header.sender ?? AUTHORITY_ID,
-    recipient: header.recipient ?? h.broker.ctx.cfg.brokerId,
-  });
+/**
+ * A nachweisAnfrage from the harness's authority to the broker, in the current version unless told; the body's
+ * routing travels as zustaendigkeit (a body asking for maternity-benefit, income or birth-certificate needs ROUTING).
+ */
+export function xmlRequest(
+  h: Harness,
+  body: EvidenceRequestBody,
+  header: { messageId?: string; sender?: string; recipient?: string; version?: NachweisVersion } = {},
+): string {
+  const to = { messageId: header.messageId ?? randomUUID(), inReplyTo: null, createdAt: new Date().toISOString(), sender: header.sender ?? AUTHORITY_ID, recipient: header.recipient ?? h.broker.ctx.cfg.brokerId };
+  return buildEvidenceRequest(body, to, header.version);
 }
 
 /** POSTs an XML body (bytes or text) as the harness's authority. */

@@ -22,8 +22,7 @@ import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/e
 import type { ErrorCode } from '../../broker/domain/errors.ts';
 import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
 import { buildErrorDocument } from '../../broker/http/xml-api/error-document.ts';
-import { readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
-import { buildEvidenceRequest } from '../helpers/xml-request.ts';
+import { buildEvidenceRequest, readEvidenceRequest, requestSchema } from '../../broker/http/xml-api/request-document.ts';
 import { REGISTERS } from '../adapters/fixtures.ts';
 import { errorSchema, readXmlError, startCanary } from './helpers.ts';
 
@@ -102,11 +101,10 @@ function schemaFiles(dir = SCHEMA_DIR, prefix = ''): string[] {
 describe('the XSD files in xoev-schemas/', () => {
   const files = schemaFiles();
 
-  it('are the four shared schemas and one per evidence type’s register family, as the README lists', () => {
+  it('are the shared schemas (nachweis and protokoll in both published versions) and one per evidence type’s register family', () => {
     const families = EVIDENCE_TYPE_LIST.map((t) => t.messages.querySchema.files.find((f) => !f.startsWith('transport/'))!);
-    expect(files.sort()).to.deep.equal(
-      ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'protokoll/protokoll-1.0.xsd', 'transport/eb-transport-1.1.xsd', ...families].sort(),
-    );
+    const shared = ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'nachweis/nachweis-1.1.xsd', 'protokoll/protokoll-1.0.xsd', 'protokoll/protokoll-1.1.xsd', 'transport/eb-transport-1.1.xsd'];
+    expect(files.sort()).to.deep.equal([...shared, ...families].sort());
   });
 
   for (const file of files) {
@@ -184,6 +182,7 @@ describe('every message the product writes is valid against its schema', () => {
       consentId: uuid,
       legalBasis: fc.constantFrom(...CODES.legalBasis.codes),
       period: fc.record({ from: month, to: month }),
+      routing: fc.record({ ags: digits(8), insurerIk: digits(9), birthPlaceAgs: digits(8) }, { requiredKeys: [] }),
     },
     { requiredKeys: ['citizen', 'evidenceTypes', 'purpose', 'caseReference'] },
   );
@@ -212,16 +211,28 @@ describe('every message the product writes is valid against its schema', () => {
     'birth-certificate': birthStatement,
   };
   const reasonCode = (type: string) => fc.constantFrom(...CODES.registerFailure.codes.filter((c) => c.startsWith(`${type.replace('-', '_').toUpperCase()}_`)));
+  /** Reasons of no one type: a withdrawn basis, or routing found an instance that does not serve the asker. */
+  const untypedCode = fc.constantFrom('CONSENT_REVOKED', 'CONSENT_EXPIRED', 'LEGAL_BASIS_NOT_APPLICABLE', 'REFUSED_BY_REGISTER_POLICY');
+  /** The directory's instance an item came from: its id and its display name. */
+  const instance = fc.record({ register: participantId, registerName: name });
   const item = (type: (typeof CODES.evidenceType.codes)[number]): fc.Arbitrary<EvidenceItemAnswer> =>
     fc.oneof(
-      fc.record({ type: fc.constant(type), status: fc.constant('delivered' as const), data: data[type]!, provenance: fc.record({ register: participantId, fetchedAt: isoTime }), dataHash: digits(64).map((d) => d.replace(/[0-5]/g, 'a')) }),
-      fc.record({ type: fc.constant(type), status: fc.constantFrom('not-found' as const, 'pending' as const), data: fc.constant(null), provenance: fc.record({ register: participantId, fetchedAt: isoTime }) }),
+      fc.record({ type: fc.constant(type), status: fc.constant('delivered' as const), data: data[type]!, provenance: fc.tuple(instance, isoTime).map(([i, fetchedAt]) => ({ ...i, fetchedAt })), dataHash: digits(64).map((d) => d.replace(/[0-5]/g, 'a')) }),
+      fc.record({ type: fc.constant(type), status: fc.constantFrom('not-found' as const, 'pending' as const), data: fc.constant(null), provenance: fc.tuple(instance, isoTime).map(([i, fetchedAt]) => ({ ...i, fetchedAt })) }),
       fc.record({
         type: fc.constant(type),
         status: fc.constant('unavailable' as const),
         data: fc.constant(null),
-        provenance: fc.record({ register: participantId, fetchedAt: fc.constant(null) }),
-        reason: fc.record({ code: reasonCode(type), message: name }),
+        provenance: instance.map((i) => ({ ...i, fetchedAt: null })),
+        reason: fc.record({ code: fc.oneof(reasonCode(type), untypedCode), message: name }),
+      }),
+      // No instance of the directory was responsible: no register, no name.
+      fc.record({
+        type: fc.constant(type),
+        status: fc.constant('unavailable' as const),
+        data: fc.constant(null),
+        provenance: fc.constant({ register: null, registerName: null, fetchedAt: null }),
+        reason: fc.record({ code: fc.constant('NO_RESPONSIBLE_REGISTER'), message: name }),
       }),
     );
   const answer: fc.Arbitrary<EvidenceAnswer> = fc
@@ -291,7 +302,15 @@ describe('every message the product writes is valid against its schema', () => {
           completes: uuid,
           items: fc.array(
             fc.record(
-              { type: fc.constantFrom(...CODES.evidenceType.codes), register: participantId, status: fc.constantFrom(...CODES.itemStatus.codes), dataHash: digits(64), reason: fc.constantFrom(...CODES.registerFailure.codes) },
+              {
+                type: fc.constantFrom(...CODES.evidenceType.codes),
+                // null: no instance was responsible; entries from before the directory name the family and no registerName
+                register: fc.option(participantId, { nil: null }),
+                registerName: fc.option(name, { nil: null }),
+                status: fc.constantFrom(...CODES.itemStatus.codes),
+                dataHash: digits(64),
+                reason: fc.constantFrom(...CODES.registerFailure.codes),
+              },
               { requiredKeys: ['type', 'register', 'status'] },
             ),
             { maxLength: 3 },

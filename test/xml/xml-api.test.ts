@@ -10,7 +10,7 @@ import type { EvidenceAnswer } from '../../broker/evidence/evidence-service.ts';
 import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import { answerSchema, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { footprint, grantConsent, postXml, readXmlError, xmlRequest } from './helpers.ts';
 
 const CITIZEN = DEMO_CITIZENS[1]!;
@@ -22,7 +22,12 @@ const BODY: EvidenceRequestBody = {
   purpose: 'elterngeld',
   caseReference: 'EG-2026-0815',
   period: { from: '2025-01', to: '2025-12' },
+  routing: ROUTING,
 };
+/** The Techniker Krankenkasse's IK: the sandbox's ECDSA instance of the maternity benefit (gkv-tk). */
+const TK_IK = '101575519';
+/** An AGS in Schleswig-Holstein (Land 01): no tax administration of the sandbox directory answers for it. */
+const AGS_WITHOUT_REGISTER = '01001000';
 
 /** The parts of an answer that differ between two requests for the same thing. */
 function comparable(answer: EvidenceAnswer) {
@@ -130,6 +135,83 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
+    describe('when the nachweisAnfrage carries zustaendigkeit (routing hints, nachweis 1.1)', () => {
+      it('routes like JSON: krankenkasseIk of the TK reaches gkv-tk, named in herkunft', async () => {
+        const body: EvidenceRequestBody = { ...BODY, evidenceTypes: ['maternity-benefit'], routing: { insurerIk: TK_IK } };
+        const xml = xmlRequest(h, body);
+        expect(xml).to.include(`<zustaendigkeit>`).and.include(`<krankenkasseIk>${TK_IK}</krankenkasseIk>`);
+        const res = await postXml(h, xml);
+        expect(res.status, res.text).to.equal(201);
+        expect(res.text).to.include('<register>gkv-tk</register>').and.include('<registerName>Techniker Krankenkasse</registerName>');
+        const { answer } = validAnswer(res.text);
+        expect(answer.evidence).to.have.length(1);
+        expect(answer.evidence[0]).to.deep.include({ type: 'maternity-benefit', status: 'delivered' });
+        expect(answer.evidence[0]!.provenance).to.include({ register: 'gkv-tk', registerName: 'Techniker Krankenkasse' });
+        const json = (await h.call('POST', '/v1/evidence-requests', { body })).body as EvidenceAnswer;
+        expect(comparable(answer)).to.deep.equal(comparable(json));
+      });
+
+      it('marks an item no instance answers for unavailable with NO_RESPONSIBLE_REGISTER, in a valid answer without a register', async () => {
+        const res = await postXml(h, xmlRequest(h, { ...BODY, routing: { ...ROUTING, ags: AGS_WITHOUT_REGISTER } }));
+        expect(res.status, res.text).to.equal(201);
+        const { answer } = validAnswer(res.text);
+        const income = answer.evidence.find((e) => e.type === 'income')!;
+        expect(income).to.deep.include({ status: 'unavailable', data: null, provenance: { register: null, registerName: null, fetchedAt: null } });
+        expect(income.reason?.code).to.equal('NO_RESPONSIBLE_REGISTER');
+        expect(answer.evidence.find((e) => e.type === 'salary')!.provenance.register).to.equal('drv-rvbea');
+      });
+
+      it('400 invalid-request naming zustaendigkeit/wohnortAgs when income is asked for without it, storing and fetching nothing', async () => {
+        const before = await footprint(h);
+        const { ags: _, ...withoutAgs } = ROUTING;
+        const messageId = randomUUID();
+        const res = await postXml(h, xmlRequest(h, { ...BODY, routing: withoutAgs }, { messageId }));
+        expect(res.status, res.text).to.equal(400);
+        const error = readXmlError(res.text);
+        expect(error).to.include({ code: 'invalid-request', inReplyTo: messageId });
+        expect(error.invalidParams.map((p) => p.name)).to.deep.equal(['nachweisAnfrage/zustaendigkeit/wohnortAgs']);
+        const json = await h.call('POST', '/v1/evidence-requests', { body: { ...BODY, routing: withoutAgs } });
+        expect(json.body.invalidParams).to.deep.equal([{ name: 'body.routing.ags', reason: error.invalidParams[0]!.reason }]);
+        expect(await footprint(h)).to.deep.equal(before);
+      });
+
+      it('400 invalid-request naming zustaendigkeit when it is missing altogether', async () => {
+        const { routing: _, ...withoutRouting } = BODY;
+        const error = readXmlError((await postXml(h, xmlRequest(h, withoutRouting))).text);
+        expect(error.status).to.equal(400);
+        expect(error.invalidParams.map((p) => p.name)).to.have.members(['nachweisAnfrage/zustaendigkeit/wohnortAgs', 'nachweisAnfrage/zustaendigkeit/krankenkasseIk']);
+      });
+
+      it('400 invalid-request for a malformed IK, refused by the schema before anything happens', async () => {
+        const before = await footprint(h);
+        const xml = xmlRequest(h, BODY).replace(`<krankenkasseIk>${ROUTING.insurerIk}</krankenkasseIk>`, '<krankenkasseIk>10831040X</krankenkasseIk>');
+        expect(xml).to.include('10831040X');
+        const res = await postXml(h, xml);
+        expect(res.status, res.text).to.equal(400);
+        const error = readXmlError(res.text);
+        expect(error.code).to.equal('invalid-request');
+        expect(error.detail).to.include('krankenkasseIk').and.not.include('10831040X');
+        expect(await footprint(h)).to.deep.equal(before);
+      });
+
+      it('still accepts a nachweisAnfrage 1.0 (no zustaendigkeit) for salary, and answers in 1.1', async () => {
+        const xml = xmlRequest(h, { ...BODY, evidenceTypes: ['salary'], routing: undefined }, { version: '1.0' });
+        expect(xml).to.include('urn:xoev-de:evidence-broker:nachweis:1.0').and.not.include('zustaendigkeit');
+        const messageId = /<nachrichtenId>([^<]+)<\/nachrichtenId>/.exec(xml)![1];
+        const res = await postXml(h, xml);
+        expect(res.status, res.text).to.equal(201);
+        const { header, answer } = validAnswer(res.text);
+        expect(header.inReplyTo).to.equal(messageId);
+        expect(answer.evidence.map((e) => [e.type, e.status, e.provenance.register])).to.deep.equal([['salary', 'delivered', 'drv-rvbea']]);
+      });
+
+      it('refuses a nachweisAnfrage 1.0 that asks for a type needing a hint it cannot carry (400 naming zustaendigkeit)', async () => {
+        const error = readXmlError((await postXml(h, xmlRequest(h, { ...BODY, evidenceTypes: ['income'], routing: undefined }, { version: '1.0' }))).text);
+        expect(error.status).to.equal(400);
+        expect(error.invalidParams.map((p) => p.name)).to.deep.equal(['nachweisAnfrage/zustaendigkeit/wohnortAgs']);
+      });
+    });
+
     describe('when the request is refused', () => {
       async function refused(res: { status: number; headers: Headers; text: string }, status: number, code: string) {
         expect(res.status, res.text).to.equal(status);
@@ -219,9 +301,23 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status).to.equal(200);
         const xml = await res.text();
         expect(transferLogSchemaErrors(xml)).to.deep.equal([]);
+        expect(xml).to.include('urn:xoev-de:evidence-broker:protokoll:1.1');
         expect(xml).to.include(`<anfrageId>${posted.id}</anfrageId>`);
         expect(xml).to.include('<code>MATERNITY_BENEFIT_REJECTED_ANSWER</code>');
         expect(xml).not.to.include('grossCents');
+      });
+
+      it('names each item’s register instance and its registerName, and no register where none was responsible', async () => {
+        const posted = validAnswer((await postXml(h, xmlRequest(h, { ...BODY, routing: { ...ROUTING, ags: AGS_WITHOUT_REGISTER } }))).text).answer;
+        const res = await fetch(`${h.url}/v1/citizens/${CITIZEN}/transfers?format=xml`, { headers: { authorization: `Bearer ${await h.citizenToken(CITIZEN)}` } });
+        const xml = await res.text();
+        expect(transferLogSchemaErrors(xml)).to.deep.equal([]);
+        const entry = xml.slice(xml.indexOf(`<anfrageId>${posted.id}</anfrageId>`), xml.indexOf('</uebermittlung>', xml.indexOf(`<anfrageId>${posted.id}</anfrageId>`)));
+        const items = [...entry.matchAll(/<nachweis>([\s\S]*?)<\/nachweis>/g)].map((m) => m[1]!);
+        expect(items).to.have.length(3);
+        expect(items[0]).to.include('<register>drv-rvbea</register>').and.include('<registerName>Deutsche Rentenversicherung Bund – rvBEA</registerName>');
+        expect(items[1]).to.include('<register>gkv-aok-bayern</register>').and.include('<registerName>AOK Bayern – Die Gesundheitskasse</registerName>');
+        expect(items[2]).to.include('<code>NO_RESPONSIBLE_REGISTER</code>').and.not.include('<register>').and.not.include('<registerName>');
       });
     });
   });

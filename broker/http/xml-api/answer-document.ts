@@ -47,7 +47,9 @@ function writeItem(el: XMLBuilder, item: EvidenceItemAnswer): void {
   writeCode(el, 'nachweisart', CODES.evidenceType, item.type);
   writeCode(el, 'status', CODES.itemStatus, item.status);
   const origin = el.ele('herkunft');
+  // Both absent when no instance of the directory was responsible (NO_RESPONSIBLE_REGISTER).
   if (item.provenance.register !== null) origin.ele('register').txt(item.provenance.register);
+  if (item.provenance.registerName !== null) origin.ele('registerName').txt(item.provenance.registerName);
   if (item.provenance.fetchedAt !== null) origin.ele('abgerufenAm').txt(item.provenance.fetchedAt);
   if (item.dataHash !== undefined) el.ele('pruefsumme', { algorithmus: 'SHA-256' }).txt(item.dataHash);
   if (item.reason !== undefined) {
@@ -76,7 +78,11 @@ const itemShape = z
   .object({
     nachweisart: codeSchema(CODES.evidenceType, CODES.evidenceType.codes),
     status: codeSchema(CODES.itemStatus, CODES.itemStatus.codes),
-    herkunft: z.object({ register: z.string().optional(), abgerufenAm: z.string().optional() }),
+    // <herkunft/> is empty for an item no instance was responsible for.
+    herkunft: z.preprocess(
+      (v) => (v === '' ? {} : v),
+      z.object({ register: z.string().optional(), registerName: z.string().optional(), abgerufenAm: z.string().optional() }),
+    ),
     pruefsumme: z.object({ '#text': z.string() }).optional(),
     fehler: z.object({ grund: z.object({ code: z.string() }), meldung: z.string() }).optional(),
     daten: dataShape.optional(),
@@ -86,7 +92,7 @@ const itemShape = z
       type: n.nachweisart,
       status: n.status,
       data: FRAGMENT_ELEMENTS.map((element) => n.daten?.[element]).find((d) => d !== undefined) ?? null,
-      provenance: { register: n.herkunft.register ?? null, registerName: null, fetchedAt: n.herkunft.abgerufenAm ?? null },
+      provenance: { register: n.herkunft.register ?? null, registerName: n.herkunft.registerName ?? null, fetchedAt: n.herkunft.abgerufenAm ?? null },
       ...(n.fehler ? { reason: { code: n.fehler.grund.code, message: n.fehler.meldung } } : {}),
       ...(n.pruefsumme ? { dataHash: n.pruefsumme['#text'] } : {}),
     }),
