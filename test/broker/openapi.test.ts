@@ -6,7 +6,7 @@ import { OPERATIONS, toOpenApiPath } from '../../broker/http/openapi.ts';
 import { authenticatedRoutes, publicRoutes } from '../../broker/http/routes/index.ts';
 import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 interface Layer {
@@ -67,7 +67,7 @@ describe('OpenAPI document', () => {
     });
     ConsentView.parse(consent.body);
     const answer = await h.call('POST', '/v1/evidence-requests', {
-      body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: 'WG-1' },
+      body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: 'WG-1', routing: ROUTING },
     });
     EvidenceAnswerView.parse(answer.body);
     EvidenceAnswerView.parse((await h.call('GET', `/v1/evidence-requests/${answer.body.id}`)).body);

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { StatisticsView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { logLines as captureLog } from '../helpers/log-lines.ts';
 
@@ -15,7 +15,7 @@ async function requestEvidence(h: Harness, idNr: string, token = h.token, grante
     body: { citizen: { idNr }, grantee, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: inAYear() },
   });
   expect(consent.status).to.equal(201);
-  const res = await h.call('POST', '/v1/evidence-requests', { token, body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: `WG-${idNr}` } });
+  const res = await h.call('POST', '/v1/evidence-requests', { token, body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: `WG-${idNr}`, routing: ROUTING } });
   expect(res.status).to.equal(201);
   return res.body;
 }

@@ -5,14 +5,14 @@
 // HTTP, a real database.
 import { expect } from 'chai';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const CITIZEN_WITHOUT_CONSENT = '12345678911';
 const TYPES = ['salary', 'maternity-benefit', 'income'];
 const WAIT_MS = 1_500;
-const body = (caseReference: string, evidenceTypes: string[], idNr = CITIZEN) => ({ citizen: { idNr }, evidenceTypes, purpose: 'elterngeld', caseReference });
+const body = (caseReference: string, evidenceTypes: string[], idNr = CITIZEN) => ({ citizen: { idNr }, evidenceTypes, purpose: 'elterngeld', caseReference, routing: ROUTING });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startWithConsent(admissionWaitMs: number): Promise<Harness | null> {
