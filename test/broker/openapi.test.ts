@@ -46,7 +46,7 @@ describe('OpenAPI document', () => {
     expect(res.body.openapi).to.equal('3.1.0');
     for (const op of OPERATIONS) expect(res.body.paths[toOpenApiPath(op.path)], op.path).to.have.property(op.method);
     expect(res.body.paths['/v1/evidence-requests'].post.requestBody.content['application/json'].schema.properties).to.have.keys(
-      'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period',
+      'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period', 'routing',
     );
     expect(res.body.components.schemas.Problem.required).to.include.members(['type', 'title', 'status', 'detail', 'code']);
   });

@@ -70,7 +70,7 @@ describe('operations', () => {
       const text = await res.text();
       expect(res.headers.get('content-type')).to.match(/^text\/plain/);
       expect(text).to.match(/broker_http_requests_total\{method="POST",route="\/v1\/evidence-requests",status="201"\} \d+/);
-      expect(text).to.match(/broker_register_request_duration_seconds_count\{register="rvbea",outcome="delivered"\} \d+/);
+      expect(text).to.match(/broker_register_request_duration_seconds_count\{register="drv-rvbea",outcome="delivered"\} \d+/);
       expect(text).to.match(/broker_consent_refusals_total\{reason="no-consent"\} [1-9]/);
       expect(text).to.match(/broker_audit_chain_length \d+/);
       expect(text).to.match(/broker_process_cpu_user_seconds_total/);

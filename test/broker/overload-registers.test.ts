@@ -121,7 +121,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(refusedAt! - started).to.be.within(WAIT_MS - 100, WAIT_MS + 700);
     expect(refused.headers.get('retry-after')).to.equal('1');
     expect(refused.body).to.include({ code: 'overloaded', status: 503 });
-    expect(refused.body.detail).to.include('salary');
+    expect(refused.body.detail).to.include('drv-rvbea'); // the busy register instance
     expect(JSON.stringify(refused.body)).not.to.include(CITIZEN);
     expect(await prisma.evidenceRequest.count({ where: { caseReference: 'EG-FULL-3' } })).to.equal(0);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
