@@ -11,7 +11,7 @@ import { salaryMessages, type SalaryStatement } from '../../adapters/salary/mess
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { clock, codeOf, failureOf, inTime, registerRequest, REGISTERS, SENDER, startRegisterWithRecords } from './fixtures.ts';
 import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
@@ -129,7 +129,7 @@ for (const kind of DATABASE_KINDS) {
       h.sims.byType.salary.setBehaviour({ fault: 'outside-period' });
       h.sims.byType['maternity-benefit'].setBehaviour({ fault: 'negative-amount' });
       const res = await h.call('POST', '/v1/evidence-requests', {
-        body: { citizen: { idNr }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-2026-0099', period: { from: '2025-01', to: '2025-12' } },
+        body: { citizen: { idNr }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-2026-0099', period: { from: '2025-01', to: '2025-12' }, routing: ROUTING },
       });
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       expect(res.body.status).to.equal('partial');
@@ -144,7 +144,7 @@ for (const kind of DATABASE_KINDS) {
     it('refuses an answer about another citizen and delivers the rest', async () => {
       h.sims.byType.income.setBehaviour({ fault: 'wrong-citizen' });
       const res = await h.call('POST', '/v1/evidence-requests', {
-        body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-2026-0100', period: { from: '2025-01', to: '2025-12' } },
+        body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-2026-0100', period: { from: '2025-01', to: '2025-12' }, routing: ROUTING },
       });
       expect(res.status).to.equal(201);
       const [salary, income] = res.body.evidence;

@@ -11,7 +11,7 @@ import { SIGNATURE_ALGORITHMS } from '../../adapters/signature-profile.ts';
 import type { SigningIdentity } from '../../adapters/signing-keys.ts';
 import { withoutSignature } from './fixtures.ts';
 
-/** An HTTP hop that forwards to `target` and lets the test rewrite what comes back. */
+/** An HTTP hop that forwards to `target` (with the request's path, so `/<instance>` reaches that instance) and lets the test rewrite what comes back. */
 export interface TamperingProxy {
   readonly url: string;
   target: string;
@@ -33,7 +33,8 @@ export async function startTamperingProxy(target = ''): Promise<TamperingProxy> 
       const id = req.headers['x-request-id'];
       if (typeof id === 'string') headers['x-request-id'] = id;
       const request = Buffer.concat(chunks);
-      const upstream = await fetch(proxy.target, { method: 'POST', headers, body: request });
+      const forwardPath = req.url === undefined || req.url === '/' ? '' : req.url;
+      const upstream = await fetch(proxy.target + forwardPath, { method: 'POST', headers, body: request });
       const text = await upstream.text();
       proxy.exchanges.push({ request: request.toString('utf8'), requestId: typeof id === 'string' ? id : null, answer: text });
       const out: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' };

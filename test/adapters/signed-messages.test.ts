@@ -11,17 +11,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
-import { issueSigningIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { issueEcdsaSigningIdentity, issueSigningIdentity, sandboxBrokerIdentity, sandboxRegisterIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { onFirstUse } from '../../adapters/register-exchange.ts';
 import { SignatureError, XMLDSIG_NAMESPACE } from '../../adapters/signature-profile.ts';
 import { verifyEnvelope } from '../../adapters/signature-verification.ts';
-import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import type { SimulatorHandle } from '../../adapters/simulator-server.ts';
-import { ConfigError, envToConfig, readEnv, REGISTER_CERT_VARIABLES, registerSigningWith } from '../../broker/config/config.ts';
-import { EVIDENCE_TYPES, evidenceTypeOf, sandboxRegisterIdentities, type EvidenceType } from '../../adapters/index.ts';
+import type { SigningIdentity } from '../../adapters/signing-keys.ts';
+import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config/config.ts';
+import { EVIDENCE_TYPES, evidenceTypeOf, type EvidenceType } from '../../adapters/index.ts';
 import { createCa } from '../../broker/directory/ca.ts';
-import { loadRegisterTrust } from '../../broker/config/secrets.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
+import { loadBrokerSigning } from '../../broker/config/secrets.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { clock, failureOf, inTime, registerRequest, REGISTERS, resigned, SENDER, withoutSignature, type RegisterUnderTest } from './fixtures.ts';
@@ -30,19 +31,24 @@ import { sandboxAdapterKeys } from '../helpers/sandbox-adapter-keys.ts';
 
 const CITIZEN = DEMO_CITIZENS[1]!;
 
-/** Keys an attacker might hold, per register: another register's sandbox key, and one of its own CA. */
-function attackKeys(): Record<EvidenceType, AttackKeys> {
-  const registers = sandboxRegisterIdentities();
+/**
+ * Keys an attacker might hold, per register (the one `registerOf` names for each type, signing with an RSA
+ * sandbox key): its own key, another register's sandbox key, and one of the attacker's own CA.
+ */
+function attackKeys(registerOf: (type: EvidenceType) => string): Record<EvidenceType, AttackKeys> {
   const rogueCa = createCa('Rogue CA');
   // Each register's "other" is the one before it in the list (the first's is the last).
   return Object.fromEntries(
     EVIDENCE_TYPES.map((type, i) => {
       const other = EVIDENCE_TYPES[(i + EVIDENCE_TYPES.length - 1) % EVIDENCE_TYPES.length]!;
-      const register = evidenceTypeOf(type).register.id;
-      return [type, { register, own: registers[type], anotherRegister: registers[other], foreignCa: issueSigningIdentity(rogueCa, register, 'not the register') }];
+      const register = registerOf(type);
+      return [type, { register, own: sandboxRegisterIdentity(register), anotherRegister: sandboxRegisterIdentity(registerOf(other)), foreignCa: issueSigningIdentity(rogueCa, register, 'not the register') }];
     }),
   ) as Record<EvidenceType, AttackKeys>;
 }
+
+/** A type's simulator started alone answers as its register family ('rvbea', …), with that family's sandbox key. */
+const familyOf = (type: EvidenceType) => evidenceTypeOf(type).register.id;
 
 const signatures = (xml: string) => xml.match(new RegExp(`<ds:Signature xmlns:ds="${XMLDSIG_NAMESPACE}">`, 'g')) ?? [];
 
@@ -50,7 +56,7 @@ describe('signed register messages', function () {
   this.timeout(120_000);
   let keys: Record<EvidenceType, AttackKeys>;
   before(() => {
-    keys = attackKeys();
+    keys = attackKeys(familyOf);
   });
 
   for (const register of REGISTERS) {
@@ -85,8 +91,8 @@ describe('signed register messages', function () {
         }
         const trust = sandboxTrust();
         expect(verifyEnvelope(request, trust.broker.certPem).canonical).to.match(/^<inhalt Id="inhalt-[0-9a-f-]{36}">/);
-        expect(() => verifyEnvelope(request, sandboxRegisterIdentities()[register.type].certPem)).to.throw(SignatureError);
-        expect(verifyEnvelope(answer, sandboxRegisterIdentities()[register.type].certPem).canonical).to.include(CITIZEN);
+        expect(() => verifyEnvelope(request, keys[register.type].own.certPem)).to.throw(SignatureError);
+        expect(verifyEnvelope(answer, keys[register.type].own.certPem).canonical).to.include(CITIZEN);
         expect(() => verifyEnvelope(answer, trust.broker.certPem)).to.throw(SignatureError);
       });
 
@@ -170,13 +176,13 @@ describe('signed register messages', function () {
 
   describe('when the register pins another broker', () => {
     it('refuses our queries with 401, reported as SALARY_UPSTREAM_ERROR', async () => {
-      const sims = await startSimulators({ brokerCertificate: keys.salary.foreignCa.certPem });
+      const sim = await REGISTERS[0]!.start({ clock, brokerCertificates: [keys.salary.foreignCa.certPem] });
       try {
-        const err = await failureOf(REGISTERS[0]!.adapter({ baseUrl: sims.baseUrls.salary, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(registerRequest(CITIZEN), inTime()));
+        const err = await failureOf(REGISTERS[0]!.adapter({ baseUrl: sim.url, sender: SENDER, clock, ...sandboxAdapterKeys('salary') }).fetchEvidence(registerRequest(CITIZEN), inTime()));
         expect(err.code).to.equal('SALARY_UPSTREAM_ERROR');
         expect(err.message).to.equal('register answered HTTP 401');
       } finally {
-        await sims.close();
+        await sim.close();
       }
     });
   });
@@ -226,13 +232,23 @@ describe('signed register messages', function () {
   describe('through the broker, an attacker rewriting one register’s answers', () => {
     let h: Harness;
     let proxies: Record<EvidenceType, TamperingProxy>;
+    // The instances ROUTING reaches are each type's first sandbox instance (all of them RSA).
+    let instanceKeys: Record<EvidenceType, AttackKeys>;
     before(async function () {
       const db = await testDatabase('sqlite');
       if (!db) return this.skip();
+      instanceKeys = attackKeys((type) => evidenceTypeOf(type).sandboxInstances[0].id);
       const started = await Promise.all(EVIDENCE_TYPES.map(() => startTamperingProxy()));
       proxies = Object.fromEntries(EVIDENCE_TYPES.map((t, i) => [t, started[i]!])) as Record<EvidenceType, TamperingProxy>;
-      h = await startHarness(db, { config: { registerUrls: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, proxies[t].url])) as Record<EvidenceType, string> } });
-      for (const type of EVIDENCE_TYPES) proxies[type].target = h.sims.byType[type].url;
+      h = await startHarness(db);
+      // The attacker sits on the way to every instance: the directory's endpoints lead through its proxies.
+      for (const type of EVIDENCE_TYPES) proxies[type].target = h.sims.baseUrls[type];
+      const throughProxies = sandboxDirectoryEntries(h.sims.instances, new Date()).map((e) => ({
+        ...e,
+        definition: { ...e.definition, endpointUrl: `${proxies[e.definition.evidenceType].url}/${e.definition.id}` },
+      }));
+      await h.broker.ctx.registers.import(throughProxies);
+      await h.broker.ctx.directory.refresh();
       const consent = await h.call('POST', '/v1/consents', {
         body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
       });
@@ -244,21 +260,23 @@ describe('signed register messages', function () {
     });
     const ask = (caseReference: string) =>
       h.call('POST', '/v1/evidence-requests', {
-        body: { citizen: { idNr: CITIZEN }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference, period: { from: '2025-01', to: '2025-12' } },
+        body: { citizen: { idNr: CITIZEN }, evidenceTypes: [...EVIDENCE_TYPES], purpose: 'elterngeld', caseReference, period: { from: '2025-01', to: '2025-12' }, routing: ROUTING },
       });
 
     it('delivers every type when nobody interferes (signed both ways, pinned both ways)', async () => {
       const res = await ask('EG-2026-SIG-0');
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       expect(res.body.status).to.equal('complete');
+      // Every answer passed the attacker's proxy: what the tests below rewrite is what the broker reads.
+      for (const type of EVIDENCE_TYPES) expect(proxies[type].exchanges, type).to.have.length(1);
     });
 
     ATTACKS.forEach((attack, i) => {
       // One register after the other, so no circuit opens: each sees an honest call between two attacks.
       const type = EVIDENCE_TYPES[i % EVIDENCE_TYPES.length]!;
       const prefix = type.replace('-', '_').toUpperCase();
-      it(`refuses the ${type} item with ${attack.name} (${prefix}_${attack.kind}) and delivers the other two`, async () => {
-        proxies[type].tamper = (xml) => attack.forge(xml, keys[type]);
+      it(`refuses the ${type} item with ${attack.name} (${prefix}_${attack.kind}) and delivers the others`, async () => {
+        proxies[type].tamper = (xml) => attack.forge(xml, instanceKeys[type]);
         try {
           const res = await ask(`EG-2026-SIG-${i + 1}`);
           expect(res.status, JSON.stringify(res.body)).to.equal(201);
@@ -279,39 +297,62 @@ describe('signed register messages', function () {
     });
   });
 
-  describe('configuration of the keys and pinned certificates', () => {
+  describe('configuration of the broker’s signing keys', () => {
     let dir: string;
-    let sims: Pick<Simulators, 'certificates'>;
+    let ecdsa: SigningIdentity;
     const files = (overrides: Record<string, string> = {}): Record<string, string> => ({
       BROKER_SIGNING_KEY_FILE: path.join(dir, 'broker.key'),
       BROKER_SIGNING_CERT_FILE: path.join(dir, 'broker.crt'),
-      ...Object.fromEntries(EVIDENCE_TYPES.map((t) => [REGISTER_CERT_VARIABLES[t], path.join(dir, `${t}.crt`)])),
+      BROKER_ECDSA_SIGNING_KEY_FILE: path.join(dir, 'broker-ecdsa.key'),
+      BROKER_ECDSA_SIGNING_CERT_FILE: path.join(dir, 'broker-ecdsa.crt'),
       ...overrides,
     });
-    before(() => {
+    const without = (env: Record<string, string>, ...names: string[]) => Object.fromEntries(Object.entries(env).filter(([k]) => !names.includes(k)));
+    before(async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'broker-signing-'));
       const trust = sandboxTrust();
-      const registers = sandboxRegisterIdentities();
-      sims = { certificates: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, registers[t].certPem])) as Record<EvidenceType, string> };
+      ecdsa = await sandboxBrokerIdentity('ecdsa-p256-sha256');
       writeFileSync(path.join(dir, 'broker.key'), trust.broker.keyPem, { mode: 0o600 });
       writeFileSync(path.join(dir, 'broker.crt'), trust.broker.certPem);
+      writeFileSync(path.join(dir, 'broker-ecdsa.key'), ecdsa.keyPem, { mode: 0o600 });
+      writeFileSync(path.join(dir, 'broker-ecdsa.crt'), ecdsa.certPem);
       writeFileSync(path.join(dir, 'other.key'), keys.salary.foreignCa.keyPem, { mode: 0o600 });
-      for (const type of EVIDENCE_TYPES) writeFileSync(path.join(dir, `${type}.crt`), sims.certificates[type]);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('gives the adapters the sandbox key set in development, made on the first query, not with the context (the admin tool queries none)', () => {
-      // A fresh process: this one made its sandbox keys long ago. Port 9 refuses: the query is signed, then fails.
+    it('gives the register clients the sandbox key set in development, made on the first query, not with the context (the admin tool queries none)', () => {
+      // A fresh process: this one made its sandbox keys long ago. A real directory holds one ECDSA instance (its
+      // certificate from a CA of the test's, not the sandbox's) at port 9, which refuses: the query is signed, then fails.
       const script = [
-        "import { createAdapters, perEvidenceType } from './adapters/index.ts';",
-        "import { sandboxTrustMade } from './adapters/sandbox-trust.ts';",
-        "import { loadRegisterTrust } from './broker/config/secrets.ts';",
-        "const trust = loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' });",
-        "const adapters = createAdapters({ baseUrls: perEvidenceType(() => 'http://127.0.0.1:9'), sender: 'test', ...trust });",
+        "import { mkdtempSync, rmSync } from 'node:fs';",
+        "import { tmpdir } from 'node:os';",
+        "import path from 'node:path';",
+        "import pino from 'pino';",
+        "import { issueEcdsaSigningIdentity, sandboxTrustMade } from './adapters/sandbox-trust.ts';",
+        "import { loadBrokerSigning } from './broker/config/secrets.ts';",
+        "import { openDatabase } from './broker/db/database.ts';",
+        "import { createCa } from './broker/directory/ca.ts';",
+        "import { RegisterClients } from './broker/directory/register-clients.ts';",
+        "import { RegisterDirectory } from './broker/directory/register-directory.ts';",
+        "import { pinnedCertificateOf, RegisterStore } from './broker/directory/register-store.ts';",
+        "const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-first-use-'));",
+        "const database = await openDatabase('file:' + path.join(dir, 'b.db'));",
+        'const now = new Date();',
+        'const clock = () => now;',
+        'const store = new RegisterStore(database.prisma, clock);',
+        "const own = await issueEcdsaSigningIdentity(createCa('Register CA'), 'gkv-tk', 'Techniker Krankenkasse');",
+        "const definition = { id: 'gkv-tk', evidenceType: 'maternity-benefit', name: 'TK', endpointUrl: 'http://127.0.0.1:9/gkv-tk', jurisdiction: { kind: 'insurer', values: ['101575519'] }, purposes: ['elterngeld'], participants: null, enabled: true, mutualTls: false };",
+        "await store.add({ definition, certificates: [pinnedCertificateOf(own.certPem, 'gkv-tk', now)] });",
+        "const directory = new RegisterDirectory(store, clock, pino({ level: 'silent' }));",
+        'await directory.refresh();',
+        "const clients = new RegisterClients(directory, { sender: 'test', clock, signing: loadBrokerSigning({ registerSigning: 'sandbox', mode: 'development' }) });",
+        "const adapter = clients.adapterFor(directory.instance('gkv-tk'));",
         'process.stdout.write(String(sandboxTrustMade()));',
         "const req = { requestId: 'r', idNr: '1', purpose: 'elterngeld', requester: 'test', period: { from: '2025-01', to: '2025-12' } };",
-        'await adapters.salary.fetchEvidence(req, AbortSignal.timeout(60000)).catch(() => {});',
+        'await adapter.fetchEvidence(req, AbortSignal.timeout(60000)).catch(() => {});',
         "process.stdout.write(',' + String(sandboxTrustMade()));",
+        'await database.close();',
+        'rmSync(dir, { recursive: true, force: true });',
       ].join('\n');
       const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
       const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
@@ -319,36 +360,71 @@ describe('signed register messages', function () {
       expect(child.stdout).to.equal('false,true');
     });
 
-    it('reads the signing variables together, or none (the sandbox key set, development only)', () => {
+    it('reads each identity’s two variables together, the RSA one always beside the ECDSA one, or none (the sandbox key set, development only)', async () => {
       expect(envToConfig(readEnv({})).registerSigning).to.equal('sandbox');
-      const { INCOME_REGISTER_CERT_FILE: _, ...four } = files();
-      expect(() => envToConfig(readEnv(four))).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .* go together$/);
+      expect(() => envToConfig(readEnv(without(files(), 'BROKER_SIGNING_CERT_FILE')))).to.throw(
+        ConfigError,
+        /^invalid BROKER_SIGNING_CERT_FILE: BROKER_SIGNING_KEY_FILE and BROKER_SIGNING_CERT_FILE go together$/,
+      );
+      expect(() => envToConfig(readEnv(without(files(), 'BROKER_ECDSA_SIGNING_KEY_FILE')))).to.throw(
+        ConfigError,
+        /^invalid BROKER_ECDSA_SIGNING_KEY_FILE: BROKER_ECDSA_SIGNING_KEY_FILE and BROKER_ECDSA_SIGNING_CERT_FILE go together$/,
+      );
+      expect(() => envToConfig(readEnv(without(files(), 'BROKER_SIGNING_KEY_FILE', 'BROKER_SIGNING_CERT_FILE')))).to.throw(
+        ConfigError,
+        /^invalid BROKER_SIGNING_KEY_FILE: the RSA identity is needed beside the ECDSA one$/,
+      );
+      // The registers' certificates are pinned in the directory now: the variables of the time before are refused.
+      expect(() => readEnv({ ...files(), SALARY_REGISTER_CERT_FILE: path.join(dir, 'broker.crt') })).to.throw(ConfigError, /^invalid SALARY_REGISTER_CERT_FILE: registers are entries of the register directory/);
+
       const signing = envToConfig(readEnv(files())).registerSigning;
-      expect(signing).to.deep.include({ key: { file: files().BROKER_SIGNING_KEY_FILE } });
-      const loaded = loadRegisterTrust({ registerSigning: signing, mode: 'production' });
-      expect(loaded.registerCertificates).to.deep.equal(sims.certificates);
-      expect(loaded.signing).to.deep.equal(sandboxTrust().broker);
-      const development = loadRegisterTrust({ registerSigning: 'sandbox', mode: 'development' });
-      expect(onFirstUse(development.signing)()).to.deep.equal(sandboxTrust().broker);
-      expect(onFirstUse(development.registerCertificates)()).to.deep.equal(sims.certificates);
+      expect(signing).to.deep.equal({
+        rsa: { key: { file: files().BROKER_SIGNING_KEY_FILE }, certificate: { file: files().BROKER_SIGNING_CERT_FILE } },
+        ecdsa: { key: { file: files().BROKER_ECDSA_SIGNING_KEY_FILE }, certificate: { file: files().BROKER_ECDSA_SIGNING_CERT_FILE } },
+      });
+      expect(loadBrokerSigning({ registerSigning: signing, mode: 'production' })).to.deep.equal({ rsa: sandboxTrust().broker, ecdsa });
+      const rsaOnly = envToConfig(readEnv(without(files(), 'BROKER_ECDSA_SIGNING_KEY_FILE', 'BROKER_ECDSA_SIGNING_CERT_FILE'))).registerSigning;
+      expect(loadBrokerSigning({ registerSigning: rsaOnly, mode: 'production' })).to.deep.equal({ rsa: sandboxTrust().broker, ecdsa: null });
+
+      const development = loadBrokerSigning({ registerSigning: 'sandbox', mode: 'development' });
+      expect(await onFirstUse(development.rsa)()).to.deep.equal(sandboxTrust().broker);
+      expect(development.ecdsa).not.to.equal(null);
+      expect(await onFirstUse(development.ecdsa!)()).to.deep.equal(ecdsa);
     });
 
-    it('refuses at start-up: the sandbox in production, a key that is not the certificate’s, an unreadable file, a file without a certificate', () => {
-      expect(() => loadRegisterTrust({ registerSigning: 'sandbox', mode: 'production' })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: production mode/);
-      const load = (env: Record<string, string>) => loadRegisterTrust({ registerSigning: envToConfig(readEnv(files(env))).registerSigning, mode: 'production' });
+    it('refuses at start-up: the sandbox in production, a key that is not the certificate’s, an identity of the other profile, an unreadable file, a file without a certificate', async () => {
+      expect(() => loadBrokerSigning({ registerSigning: 'sandbox', mode: 'production' })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: production mode/);
+      const load = (env: Record<string, string>) => loadBrokerSigning({ registerSigning: envToConfig(readEnv(files(env))).registerSigning, mode: 'production' });
       expect(() => load({ BROKER_SIGNING_KEY_FILE: path.join(dir, 'other.key') })).to.throw(ConfigError, /^invalid BROKER_SIGNING_KEY_FILE: .*does not belong to the certificate/);
-      expect(() => load({ SALARY_REGISTER_CERT_FILE: path.join(dir, 'missing.crt') })).to.throw(ConfigError, /^invalid SALARY_REGISTER_CERT_FILE: .*cannot be read/);
-      expect(() => load({ INCOME_REGISTER_CERT_FILE: path.join(dir, 'broker.key') })).to.throw(ConfigError, /^invalid INCOME_REGISTER_CERT_FILE: .*not a PEM X.509 certificate/);
+      expect(() => load({ BROKER_ECDSA_SIGNING_KEY_FILE: path.join(dir, 'other.key') })).to.throw(ConfigError, /^invalid BROKER_ECDSA_SIGNING_KEY_FILE: .*does not belong to the certificate/);
+      expect(() => load({ BROKER_SIGNING_CERT_FILE: path.join(dir, 'missing.crt') })).to.throw(ConfigError, /^invalid BROKER_SIGNING_CERT_FILE: .*cannot be read/);
+      expect(() => load({ BROKER_ECDSA_SIGNING_KEY_FILE: path.join(dir, 'missing.key') })).to.throw(ConfigError, /^invalid BROKER_ECDSA_SIGNING_KEY_FILE: .*cannot be read/);
+      expect(() => load({ BROKER_ECDSA_SIGNING_CERT_FILE: path.join(dir, 'broker-ecdsa.key') })).to.throw(ConfigError, /^invalid BROKER_ECDSA_SIGNING_CERT_FILE: .*not a PEM X.509 certificate/);
+      // Each variable pair is of its profile: the ECDSA identity in the RSA variables (or the other way round) is refused.
+      const swapped = {
+        BROKER_SIGNING_KEY_FILE: path.join(dir, 'broker-ecdsa.key'),
+        BROKER_SIGNING_CERT_FILE: path.join(dir, 'broker-ecdsa.crt'),
+        BROKER_ECDSA_SIGNING_KEY_FILE: path.join(dir, 'broker.key'),
+        BROKER_ECDSA_SIGNING_CERT_FILE: path.join(dir, 'broker.crt'),
+      };
+      expect(() => load(swapped)).to.throw(ConfigError, /^invalid BROKER_SIGNING_CERT_FILE: must carry an RSA key$/);
+      expect(() => load({ BROKER_ECDSA_SIGNING_KEY_FILE: swapped.BROKER_ECDSA_SIGNING_KEY_FILE, BROKER_ECDSA_SIGNING_CERT_FILE: swapped.BROKER_ECDSA_SIGNING_CERT_FILE })).to.throw(
+        ConfigError,
+        /^invalid BROKER_ECDSA_SIGNING_CERT_FILE: must carry an ECDSA P-256 key$/,
+      );
       const ed25519 = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const broker = sandboxTrust().broker;
-      expect(() => loadRegisterTrust({ registerSigning: registerSigningWith({ keyPem: ed25519, certPem: broker.certPem }, sims.certificates), mode: 'development' })).to.throw(
+      expect(() => loadBrokerSigning({ registerSigning: registerSigningWith({ keyPem: ed25519, certPem: broker.certPem }), mode: 'development' })).to.throw(
         ConfigError,
         /^invalid BROKER_SIGNING_KEY_FILE: .*does not belong/,
       );
-      expect(() => loadRegisterTrust({ registerSigning: registerSigningWith({ keyPem: broker.keyPem, certPem: 'x' }, sims.certificates), mode: 'development' })).to.throw(
+      expect(() => loadBrokerSigning({ registerSigning: registerSigningWith({ keyPem: broker.keyPem, certPem: 'x' }), mode: 'development' })).to.throw(
         ConfigError,
         /^invalid BROKER_SIGNING_CERT_FILE: .*not a PEM X.509 certificate/,
       );
+      // An ECDSA identity of another CA is a configuration the broker accepts: the registers decide whom they pin.
+      const otherEcdsa = await issueEcdsaSigningIdentity(createCa('Another broker CA'), 'evidence-broker', 'Another broker');
+      expect(loadBrokerSigning({ registerSigning: registerSigningWith(broker, otherEcdsa), mode: 'production' }).ecdsa).to.deep.equal(otherEcdsa);
     });
   });
 });

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { checkpointMessage } from '../../broker/audit/checkpoints.ts';
 import { CheckpointListView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 function admin(databaseUrl: string, signingKeyPem: string, ...args: string[]) {
@@ -28,7 +28,7 @@ describe('signed audit checkpoints', function () {
     await h.call('POST', '/v1/consents', {
       body: { citizen: { idNr: '86095742719' }, grantee: AUTHORITY_ID, evidenceTypes: ['income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
     });
-    await h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['income'], purpose: 'wohngeld', caseReference: 'WG-C' } });
+    await h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['income'], purpose: 'wohngeld', caseReference: 'WG-C', routing: ROUTING } });
   });
   after(async () => {
     await h?.close();

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../broker/db/database.ts';
 import { startBrokerProcess } from '../helpers/broker-process.ts';
+import { ROUTING } from '../helpers/harness.ts';
 
-const BODY = JSON.stringify({ citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-CRASH' });
+const BODY = JSON.stringify({ citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-CRASH', routing: ROUTING });
 
 describe('crash safety and shutdown (real broker processes)', function () {
   this.timeout(120_000);

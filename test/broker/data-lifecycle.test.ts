@@ -10,7 +10,7 @@ import { AuditLog } from '../../broker/audit/audit-log.ts';
 import { openDatabase } from '../../broker/db/database.ts';
 import { purgeExpired } from '../../broker/ops/lifecycle.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '47295136822';
@@ -21,7 +21,7 @@ async function transfer(h: Harness) {
     body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 5000 * DAY).toISOString() },
   });
   expect(consent.status).to.equal(201);
-  const res = await h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'wohngeld', caseReference: 'WG-L' } });
+  const res = await h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'wohngeld', caseReference: 'WG-L', routing: ROUTING } });
   expect(res.status).to.equal(201);
   return res.body as { id: string; auditEntryId: number };
 }

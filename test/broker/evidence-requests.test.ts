@@ -5,7 +5,7 @@ import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { NACHWEIS_NAMESPACE, NACHWEIS_SCHEMA_FILE } from '../../broker/http/xml-api/namespace.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const answerSchema = defineMessageSchema({ files: [NACHWEIS_SCHEMA_FILE], root: { namespace: NACHWEIS_NAMESPACE, name: 'nachweisAntwort' } });
@@ -15,7 +15,7 @@ const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
 
 function evidenceRequest(overrides: Record<string, unknown> = {}) {
-  return { citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: 'EG-2026-0001', ...overrides };
+  return { citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: 'EG-2026-0001', routing: ROUTING, ...overrides };
 }
 
 async function grantConsent(h: Harness, overrides: Record<string, unknown> = {}) {
@@ -50,10 +50,16 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status, JSON.stringify(res.body)).to.equal(201);
         expect(res.body.status).to.equal('complete');
         expect(res.body.evidence.map((e: any) => e.type)).to.deep.equal(ALL_TYPES);
+        // The instances ROUTING reaches: the national one, the insurer of the IK, the Land of the AGS.
+        expect(res.body.evidence.map((e: any) => e.provenance.register)).to.deep.equal(['drv-rvbea', 'gkv-aok-bayern', 'stv-bayern']);
+        expect(res.body.evidence.map((e: any) => e.provenance.registerName)).to.deep.equal([
+          'Deutsche Rentenversicherung Bund – rvBEA',
+          'AOK Bayern – Die Gesundheitskasse',
+          'Bayerisches Landesamt für Steuern',
+        ]);
         for (const item of res.body.evidence) {
           expect(item.status).to.equal('delivered');
           expect(item.data).to.be.an('object');
-          expect(item.provenance.register).to.be.a('string');
           expect(Date.parse(item.provenance.fetchedAt)).to.be.closeTo(Date.now(), 60_000);
         }
         const salary = res.body.evidence[0].data;
@@ -70,7 +76,7 @@ for (const kind of DATABASE_KINDS) {
         expect(res.body.status).to.equal('complete');
         expect(res.body.evidence.map((e: any) => e.type)).to.deep.equal([...EVIDENCE_TYPES]);
         const birth = res.body.evidence.find((e: any) => e.type === 'birth-certificate');
-        expect(birth.provenance.register).to.equal('personenstandsregister');
+        expect(birth.provenance).to.deep.include({ register: 'standesamt-muenchen', registerName: 'Standesamt München' });
         expect(birth.data.records[0].dateOfBirth).to.match(/^2026-0[2-5]-/);
         expect(birth.dataHash).to.match(/^[0-9a-f]{64}$/);
         expect(res.body.auditEntryId).to.be.a('number');

@@ -7,10 +7,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
+import { seedSandboxDirectory } from '../../broker/directory/sandbox-directory.ts';
 import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config/config.ts';
+import { ROUTING } from '../helpers/harness.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/directory/ca.ts';
 import { startBroker, type RunningBroker } from '../../broker/http/server.ts';
@@ -79,6 +80,8 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
         headersTimeoutMs: 1500,
       }),
     );
+    await seedSandboxDirectory(broker.ctx.registers, sims.instances, new Date());
+    await broker.ctx.directory.refresh();
     const citizen = await broker.ctx.tokens.issue({ citizenIdNr: CITIZEN }, 'test');
     const consent = await request(`${broker.url}/v1/consents`, {
       method: 'POST',
@@ -108,7 +111,7 @@ describe('mutual TLS with certificates from the broker\'s CA', function () {
       method: 'POST',
       ca,
       ...client,
-      body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-TLS-1' },
+      body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-TLS-1', routing: ROUTING },
     });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     expect(res.body.status).to.equal('complete');

@@ -6,7 +6,7 @@ import { OPERATIONS, toOpenApiPath } from '../../broker/http/openapi.ts';
 import { authenticatedRoutes, publicRoutes } from '../../broker/http/routes/index.ts';
 import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 interface Layer {
@@ -46,7 +46,7 @@ describe('OpenAPI document', () => {
     expect(res.body.openapi).to.equal('3.1.0');
     for (const op of OPERATIONS) expect(res.body.paths[toOpenApiPath(op.path)], op.path).to.have.property(op.method);
     expect(res.body.paths['/v1/evidence-requests'].post.requestBody.content['application/json'].schema.properties).to.have.keys(
-      'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period',
+      'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period', 'routing',
     );
     expect(res.body.components.schemas.Problem.required).to.include.members(['type', 'title', 'status', 'detail', 'code']);
   });
@@ -67,7 +67,7 @@ describe('OpenAPI document', () => {
     });
     ConsentView.parse(consent.body);
     const answer = await h.call('POST', '/v1/evidence-requests', {
-      body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: 'WG-1' },
+      body: { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: 'WG-1', routing: ROUTING },
     });
     EvidenceAnswerView.parse(answer.body);
     EvidenceAnswerView.parse((await h.call('GET', `/v1/evidence-requests/${answer.body.id}`)).body);

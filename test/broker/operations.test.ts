@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { DEMO_CITIZENS } from '../../adapters/sandbox-citizens.ts';
 import { StatisticsView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 import { logLines as captureLog } from '../helpers/log-lines.ts';
 
@@ -15,7 +15,7 @@ async function requestEvidence(h: Harness, idNr: string, token = h.token, grante
     body: { citizen: { idNr }, grantee, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', paper: PAPER_FORM, validUntil: inAYear() },
   });
   expect(consent.status).to.equal(201);
-  const res = await h.call('POST', '/v1/evidence-requests', { token, body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: `WG-${idNr}` } });
+  const res = await h.call('POST', '/v1/evidence-requests', { token, body: { citizen: { idNr }, evidenceTypes: ['salary', 'income'], purpose: 'wohngeld', caseReference: `WG-${idNr}`, routing: ROUTING } });
   expect(res.status).to.equal(201);
   return res.body;
 }
@@ -70,7 +70,7 @@ describe('operations', () => {
       const text = await res.text();
       expect(res.headers.get('content-type')).to.match(/^text\/plain/);
       expect(text).to.match(/broker_http_requests_total\{method="POST",route="\/v1\/evidence-requests",status="201"\} \d+/);
-      expect(text).to.match(/broker_register_request_duration_seconds_count\{register="rvbea",outcome="delivered"\} \d+/);
+      expect(text).to.match(/broker_register_request_duration_seconds_count\{register="drv-rvbea",outcome="delivered"\} \d+/);
       expect(text).to.match(/broker_consent_refusals_total\{reason="no-consent"\} [1-9]/);
       expect(text).to.match(/broker_audit_chain_length \d+/);
       expect(text).to.match(/broker_process_cpu_user_seconds_total/);

@@ -8,13 +8,13 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { pino } from 'pino';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const CASE = 'EG-OVERLOAD-1';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
-const BODY = { citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: CASE };
+const BODY = { citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: CASE, routing: ROUTING };
 
 /** The same test database, with parameters added to its URL (pg applies e.g. lock_timeout from there). */
 function withUrlParams(db: TestDatabase, params: Record<string, string>): TestDatabase {

@@ -5,14 +5,14 @@
 // HTTP, a real database.
 import { expect } from 'chai';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const CITIZEN_WITHOUT_CONSENT = '12345678911';
 const TYPES = ['salary', 'maternity-benefit', 'income'];
 const WAIT_MS = 1_500;
-const body = (caseReference: string, evidenceTypes: string[], idNr = CITIZEN) => ({ citizen: { idNr }, evidenceTypes, purpose: 'elterngeld', caseReference });
+const body = (caseReference: string, evidenceTypes: string[], idNr = CITIZEN) => ({ citizen: { idNr }, evidenceTypes, purpose: 'elterngeld', caseReference, routing: ROUTING });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startWithConsent(admissionWaitMs: number): Promise<Harness | null> {
@@ -121,7 +121,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(refusedAt! - started).to.be.within(WAIT_MS - 100, WAIT_MS + 700);
     expect(refused.headers.get('retry-after')).to.equal('1');
     expect(refused.body).to.include({ code: 'overloaded', status: 503 });
-    expect(refused.body.detail).to.include('salary');
+    expect(refused.body.detail).to.include('drv-rvbea'); // the busy register instance
     expect(JSON.stringify(refused.body)).not.to.include(CITIZEN);
     expect(await prisma.evidenceRequest.count({ where: { caseReference: 'EG-FULL-3' } })).to.equal(0);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();

@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
-const VALID = { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-P-1' };
+const VALID = { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-P-1', routing: ROUTING };
 
 /** A valid request with one field replaced, removed or added. */
 const mutated = fc.oneof(

@@ -2,12 +2,12 @@
 // and the limits that protect the broker. Real broker, real simulators, SQLite and PostgreSQL.
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];
-const body = (o: Record<string, unknown> = {}) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: 'EG-R-1', ...o });
+const body = (o: Record<string, unknown> = {}) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ALL_TYPES, purpose: 'elterngeld', caseReference: 'EG-R-1', routing: ROUTING, ...o });
 const key = () => `key-${crypto.randomUUID()}`;
 
 async function consent(h: Harness) {
@@ -206,7 +206,9 @@ for (const kind of DATABASE_KINDS) {
         expect(res.body.evidence.find((e: { type: string }) => e.type === 'salary').status).to.equal('delivered');
         expect(Date.now() - started).to.be.lessThan(1000);
         const metrics = await (await fetch(`${own.url}/metrics`)).text();
-        expect(metrics).to.match(/broker_register_circuit_state\{evidence_type="maternity-benefit"\} 1/);
+        // One circuit per register instance: the AOK's is open, the rvBEA's closed.
+        expect(metrics).to.match(/broker_register_circuit_state\{register="gkv-aok-bayern"\} 1/);
+        expect(metrics).to.match(/broker_register_circuit_state\{register="drv-rvbea"\} 0/);
       });
     });
 

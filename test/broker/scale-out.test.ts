@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import { openDatabase } from '../../broker/db/database.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
+import { ROUTING } from '../helpers/harness.ts';
 
-const BODY = { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-SCALE' };
+const BODY = { citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-SCALE', routing: ROUTING };
 
 async function post(b: BrokerProcess, token: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${b.url}/v1/evidence-requests`, {

@@ -1,6 +1,6 @@
 // The broker as a real process (`npm start`'s entry point), for tests that kill, restart or signal it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EVIDENCE_TYPES } from '../../adapters/index.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../../adapters/index.ts';
 
 /** A broker process started in demo mode, with what its banner printed. */
 export interface BrokerProcess {
@@ -13,7 +13,7 @@ export interface BrokerProcess {
   operatorToken: string;
   /** The demo consent's id. */
   consentId: string;
-  /** Base URLs of its simulators, by evidence type. */
+  /** Base URLs of its simulators (each type's server, whose `_control` sets the behaviour of all its instances), by evidence type. */
   registers: Record<string, string>;
   exited: Promise<number | null>;
 }
@@ -34,7 +34,7 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
       const citizenToken = /Demo citizen \d+ token:\s+(\S+)\n/.exec(output)?.[1];
       const operatorToken = /Demo operator token:\s+(\S+)\n/.exec(output)?.[1];
       const consentId = /Consent (\S+) covers/.exec(output)?.[1];
-      const registers = /registers:\s+salary (\S+)\s+maternity-benefit (\S+)\s+income (\S+)/.exec(output);
+      const registers = simulatorsIn(output);
       if (url && authorityToken && citizenToken && operatorToken && consentId && registers && output.includes('Try it:')) {
         clearTimeout(timer);
         resolve({
@@ -45,7 +45,7 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
           citizenToken,
           operatorToken,
           consentId,
-          registers: { salary: registers[1]!, 'maternity-benefit': registers[2]!, income: registers[3]! },
+          registers,
           exited,
         });
       }
@@ -54,4 +54,13 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`exited with ${code} before its banner:\n${output}`)));
   });
+}
+
+/** Each type's simulator server, read from the banner's directory listing (its first sandbox instance's line); null until all are printed. */
+function simulatorsIn(output: string): Record<string, string> | null {
+  const found = EVIDENCE_TYPE_LIST.map((t) => {
+    const id = t.sandboxInstances[0].id;
+    return [t.code, new RegExp(`\\s${id}\\s.*\\s(https?://\\S+)/${id}\\n`).exec(output)?.[1]] as const;
+  });
+  return found.every(([, url]) => url !== undefined) ? (Object.fromEntries(found) as Record<string, string>) : null;
 }

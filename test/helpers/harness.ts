@@ -1,5 +1,6 @@
-// Starts what a test talks to: the three real register simulators and the real broker, on ephemeral
-// ports, on a fresh database. Nothing is stubbed; the test speaks HTTP.
+// Starts what a test talks to: the real register simulators (every sandbox instance of every type) and the
+// real broker, on ephemeral ports, on a fresh database whose register directory holds those instances.
+// Nothing is stubbed; the test speaks HTTP.
 import { startSimulators } from '../../adapters/simulators.ts';
 import type { Config } from '../../broker/config/config.ts';
 import { SANDBOX_ROUTING, seedSandboxDirectory } from '../../broker/directory/sandbox-directory.ts';

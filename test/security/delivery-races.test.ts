@@ -2,12 +2,12 @@
 // revokes, two polls of the same pending item at once, an async answer whose last item arrives later.
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString();
-const body = (o: Record<string, unknown> = {}) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-RACE-1', ...o });
+const body = (o: Record<string, unknown> = {}) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: 'EG-RACE-1', routing: ROUTING, ...o });
 const shape = (evidence: { type: string; status: string; data: unknown; reason?: { code: string } }[]) =>
   evidence.map((e) => [e.type, e.status, e.reason?.code ?? null, e.data === null ? null : 'data']);
 

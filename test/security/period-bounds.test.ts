@@ -4,10 +4,10 @@
 import { expect } from 'chai';
 import { EVIDENCE_TYPE_LIST } from '../../adapters/index.ts';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 
 const CITIZEN = '86095742719';
-const body = (o: Record<string, unknown>) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'elterngeld', caseReference: 'EG-P-1', ...o });
+const body = (o: Record<string, unknown>) => ({ citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'elterngeld', caseReference: 'EG-P-1', routing: ROUTING, ...o });
 
 describe('requested periods', function () {
   let h: Harness;

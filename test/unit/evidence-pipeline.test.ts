@@ -1,25 +1,33 @@
 // The evidence path's orchestration on its own (broker/evidence/): the real pipeline, fan-out, admission gate
 // and register policies over an in-memory request store, consent store and audit log, and registers that
-// are plain objects. No database, no HTTP, no module stubbing.
+// are plain objects. The register directory that routes is the real one, over a real SQLite database (one
+// instance per type); nothing else touches a database. No HTTP, no module stubbing.
 import { expect } from 'chai';
 import pino from 'pino';
-import { RegisterError, type RegisterAdapter, type RegisterId, type RegisterOutcome } from '../../adapters/contract.ts';
+import { RegisterError, type RegisterAdapter, type RegisterOutcome } from '../../adapters/contract.ts';
 import type { AuditEvent } from '../../broker/audit/audit-log.ts';
 import type { CommitWork } from '../../broker/audit/group-commit.ts';
 import type { Participant } from '../../broker/identity/auth/principal.ts';
 import type { SqlStatements } from '../../broker/db/direct-sql.ts';
-import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
+import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
+import { openDatabase, type Database } from '../../broker/db/database.ts';
+import { RegisterClients } from '../../broker/directory/register-clients.ts';
+import { RegisterDirectory } from '../../broker/directory/register-directory.ts';
+import type { RegisterInstance } from '../../broker/directory/register-instance.ts';
+import { RegisterStore } from '../../broker/directory/register-store.ts';
 import { ConsentRequiredError, ForbiddenError } from '../../broker/domain/errors.ts';
 import { AdmissionGate } from '../../broker/evidence/admission.ts';
 import { authorizationRefusal } from '../../broker/evidence/authorize.ts';
-import { EvidenceService, type AdapterSet } from '../../broker/evidence/evidence-service.ts';
+import { EvidenceService } from '../../broker/evidence/evidence-service.ts';
 import { createRegisterPolicies, DEFAULT_POLICY_SETTINGS } from '../../broker/evidence/register-policy.ts';
 import { createMetrics } from '../../broker/ops/metrics.ts';
 import type { EvidenceRequestBody } from '../../broker/http/schemas.ts';
 import type { ConsentStore } from '../../consent/consent-store.ts';
 import { decidePermission } from '../../consent/policy.ts';
 import type { Consent } from '../../consent/rules.ts';
+import { freshSqlite, type ScratchDatabase } from '../helpers/databases.ts';
 import { FakeEvidenceRequestStore } from '../helpers/fake-evidence-request-store.ts';
+import { ROUTING } from '../helpers/harness.ts';
 
 const NOW = new Date('2026-06-15T10:00:00Z');
 const IDNR = '12345678995';
@@ -54,8 +62,62 @@ const body = (over: Partial<EvidenceRequestBody> = {}): EvidenceRequestBody => (
   evidenceTypes: [...EVIDENCE_TYPES],
   purpose: 'elterngeld',
   caseReference: 'EG-1',
+  routing: ROUTING,
   ...over,
 });
+
+/** The instances ROUTING reaches: each type's first sandbox instance, in the order of EVIDENCE_TYPES. */
+const INSTANCES = EVIDENCE_TYPE_LIST.map((t) => ({ ...t.sandboxInstances[0], evidenceType: t.code }));
+
+/** The directory with those instances; their endpoints are never called (the registers are plain objects). */
+async function directoryOfInstances(db: Database): Promise<RegisterDirectory> {
+  const store = new RegisterStore(db.prisma, () => NOW);
+  await store.import(
+    EVIDENCE_TYPE_LIST.map((t) => {
+      const i = t.sandboxInstances[0];
+      return {
+        definition: {
+          id: i.id,
+          evidenceType: t.code,
+          name: i.name,
+          endpointUrl: `http://registers.invalid/${i.id}`,
+          jurisdiction: { kind: t.routing.kind, values: [...i.values] },
+          purposes: [...t.purposes],
+          participants: null,
+          enabled: true,
+          mutualTls: false,
+        },
+        certificates: [],
+      };
+    }),
+  );
+  const directory = new RegisterDirectory(store, () => NOW, pino({ level: 'silent' }));
+  await directory.refresh();
+  return directory;
+}
+
+/** The broker's register clients, each instance's adapter replaced by one of the test's plain objects. */
+class PlainRegisters extends RegisterClients {
+  constructor(
+    directory: RegisterDirectory,
+    private readonly plain: (instance: RegisterInstance) => RegisterAdapter,
+  ) {
+    super(directory, {
+      sender: 'test',
+      clock: () => NOW,
+      signing: {
+        rsa: () => {
+          throw new Error('plain registers take no signed queries');
+        },
+        ecdsa: null,
+      },
+    });
+  }
+
+  override adapterFor(instance: RegisterInstance): RegisterAdapter {
+    return this.plain(instance);
+  }
+}
 
 class MemoryConsents implements ConsentStore {
   constructor(readonly consents: Consent[]) {}
@@ -90,24 +152,26 @@ class MemoryAudit {
 
 type Answering = (type: EvidenceType, ticket?: string) => Promise<RegisterOutcome>;
 
-/** A register per type that answers as `answer` says and counts its calls. */
-function registers(answer: Answering) {
+/** A register per instance that answers as `answer` says for its type and counts its calls. */
+function registers(directory: RegisterDirectory, answer: Answering) {
   const calls: { type: EvidenceType; kind: 'fetch' | 'poll' }[] = [];
-  const adapters = Object.fromEntries(
-    EVIDENCE_TYPES.map((type): [EvidenceType, RegisterAdapter] => [
-      type,
-      {
-        register: `${type}-register` as RegisterId,
-        evidenceType: type,
-        fetchEvidence: async () => (calls.push({ type, kind: 'fetch' }), answer(type)),
-        pollPending: async (ticket) => (calls.push({ type, kind: 'poll' }), answer(type, ticket)),
-      },
-    ]),
-  ) as unknown as AdapterSet;
-  return { adapters, calls };
+  const clients = new PlainRegisters(directory, (instance) => {
+    const type = instance.evidenceType;
+    return {
+      register: instance.id,
+      evidenceType: type,
+      fetchEvidence: async () => (calls.push({ type, kind: 'fetch' }), answer(type)),
+      pollPending: async (ticket) => (calls.push({ type, kind: 'poll' }), answer(type, ticket)),
+    };
+  });
+  return { clients, calls };
 }
 
 const delivered = async (type: EvidenceType): Promise<RegisterOutcome> => ({ status: 'delivered', data: { type, amount: 1 } as never, fetchedAt: NOW, registerMessageId: 'm' });
+
+let scratch: ScratchDatabase;
+let database: Database;
+let directory: RegisterDirectory;
 
 function evidencePath(answer: Answering = delivered, consents: Consent[] = [consent]) {
   const metrics = createMetrics(async () => 0);
@@ -115,11 +179,12 @@ function evidencePath(answer: Answering = delivered, consents: Consent[] = [cons
   const audit = new MemoryAudit();
   const consentStore = new MemoryConsents(consents.map((c) => ({ ...c })));
   const admission = new AdmissionGate({ capacity: 4, maxWaiting: 4, waitMs: 0 }, metrics.admissionWait);
-  const { adapters, calls } = registers(answer);
+  const { clients, calls } = registers(directory, answer);
   let now = NOW;
   const service = new EvidenceService({
     requests,
-    adapters,
+    directory,
+    clients,
     policies: createRegisterPolicies({ ...DEFAULT_POLICY_SETTINGS, maxAttempts: 1 }, metrics.registerCircuit),
     admission,
     consents: consentStore,
@@ -131,11 +196,21 @@ function evidencePath(answer: Answering = delivered, consents: Consent[] = [cons
     dataKey: Buffer.alloc(32, 7),
     resultRetentionHours: 24,
   });
-  const admitted = () => EVIDENCE_TYPES.map((t) => admission.admittedTo(t));
+  const admitted = () => INSTANCES.map((i) => admission.admittedTo(i.id));
   return { service, requests, audit, consentStore, calls, admitted, later: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }
 
-describe('the evidence path, without I/O', () => {
+describe('the evidence path, without HTTP', () => {
+  before(async () => {
+    scratch = freshSqlite('evidence-pipeline');
+    database = await openDatabase(scratch.url);
+    directory = await directoryOfInstances(database);
+  });
+  after(async () => {
+    await database?.close();
+    await scratch?.drop();
+  });
+
   describe('when the directory does not allow the request', () => {
     it('names the first thing refused: evidence type, then purpose, then legal basis', () => {
       const narrow: Participant = { ...authority, evidenceTypes: ['salary'], purposes: ['wohngeld'], legalBases: [] };
@@ -178,6 +253,7 @@ describe('the evidence path, without I/O', () => {
       expect(result.answer.status).to.equal('complete');
       expect(result.answer.evidence.map((i) => i.type)).to.deep.equal(EVIDENCE_TYPES);
       expect(result.answer.evidence.every((i) => i.status === 'delivered' && i.data !== null && i.dataHash)).to.equal(true);
+      expect(result.answer.evidence.map((i) => [i.provenance.register, i.provenance.registerName])).to.deep.equal(INSTANCES.map((i) => [i.id, i.name]));
       expect(path.audit.events.map((e) => e.kind)).to.deep.equal(['transfer']);
       expect(result.answer.auditEntryId).to.equal(1);
       const stored = await path.requests.findWithItems(result.answer.id);
