@@ -13,7 +13,8 @@ import { reasonOf } from './outcome.ts';
 import { policyRefusal, type RegisterPolicies } from './register-policy.ts';
 
 export interface FanOutDeps {
-  clients: RegisterClients;
+  /** Each instance's adapter. */
+  clients: Pick<RegisterClients, 'adapterFor'>;
   policies: RegisterPolicies;
   registerTimeoutMs: number;
   log: Logger;

@@ -45,7 +45,7 @@ export interface EvidenceServiceDeps {
   /** The register directory's copy in use: routing reads it. */
   directory: RegisterDirectory;
   /** The adapter of each register instance. */
-  clients: RegisterClients;
+  clients: Pick<RegisterClients, 'adapterFor'>;
   policies: RegisterPolicies;
   /** Lets a request at its registers when they all have room; holds it (bounded) until then. */
   admission: AdmissionGate;

@@ -11,7 +11,7 @@ import type { Participant } from '../../broker/identity/auth/principal.ts';
 import type { SqlStatements } from '../../broker/db/direct-sql.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { openDatabase, type Database } from '../../broker/db/database.ts';
-import { RegisterClients } from '../../broker/directory/register-clients.ts';
+import { type RegisterClients } from '../../broker/directory/register-clients.ts';
 import { RegisterDirectory } from '../../broker/directory/register-directory.ts';
 import type { RegisterInstance } from '../../broker/directory/register-instance.ts';
 import { RegisterStore } from '../../broker/directory/register-store.ts';
@@ -96,27 +96,9 @@ async function directoryOfInstances(db: Database): Promise<RegisterDirectory> {
   return directory;
 }
 
-/** The broker's register clients, each instance's adapter replaced by one of the test's plain objects. */
-class PlainRegisters extends RegisterClients {
-  constructor(
-    directory: RegisterDirectory,
-    private readonly plain: (instance: RegisterInstance) => RegisterAdapter,
-  ) {
-    super(directory, {
-      sender: 'test',
-      clock: () => NOW,
-      signing: {
-        rsa: () => {
-          throw new Error('plain registers take no signed queries');
-        },
-        ecdsa: null,
-      },
-    });
-  }
-
-  override adapterFor(instance: RegisterInstance): RegisterAdapter {
-    return this.plain(instance);
-  }
+/** The register clients the pipeline takes: each instance's adapter is one of the test's plain objects. */
+function plainRegisters(plain: (instance: RegisterInstance) => RegisterAdapter): Pick<RegisterClients, 'adapterFor'> {
+  return { adapterFor: plain };
 }
 
 class MemoryConsents implements ConsentStore {
@@ -155,7 +137,7 @@ type Answering = (type: EvidenceType, ticket?: string) => Promise<RegisterOutcom
 /** A register per instance that answers as `answer` says for its type and counts its calls. */
 function registers(directory: RegisterDirectory, answer: Answering) {
   const calls: { type: EvidenceType; kind: 'fetch' | 'poll' }[] = [];
-  const clients = new PlainRegisters(directory, (instance) => {
+  const clients = plainRegisters((instance) => {
     const type = instance.evidenceType;
     return {
       register: instance.id,
