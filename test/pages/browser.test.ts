@@ -101,6 +101,8 @@ describe('pages in a real browser (chromium)', function () {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/ui\/lookup$/);
 
+    // With script, the routing fields show once a type that needs them is checked.
+    expect(await page.locator('[data-routing-fields]').isVisible()).to.equal(false);
     await tabTo(page, '#idNr');
     await page.keyboard.type('86 095 742 719');
     await tabTo(page, '#purpose');
@@ -113,6 +115,7 @@ describe('pages in a real browser (chromium)', function () {
       await page.keyboard.press('Space');
     }
     // Maternity benefit needs the insurer, chosen from the directory; income the residence, typed by name.
+    expect(await page.locator('#birthPlace').isVisible()).to.equal(false);
     await tabTo(page, '#insurerIk');
     expect(await focusIsVisible(page)).to.equal(true);
     await page.keyboard.press('ArrowDown');
@@ -143,6 +146,8 @@ describe('pages in a real browser (chromium)', function () {
   it('works without JavaScript: sign-in, a paper consent and the result', async () => {
     const page = await open({ javaScriptEnabled: false });
     await signInClerk(page);
+    // Without script every routing field shows, each saying which type needs it.
+    for (const field of ['#insurerIk', '#residence', '#birthPlace']) expect(await page.locator(field).isVisible(), field).to.equal(true);
     await page.fill('#idNr', OTHER_CITIZEN);
     await page.check('#purpose-wohngeld');
     await page.fill('#caseReference', 'WG-2026-1');

@@ -10,6 +10,8 @@ import { readCookie, sessionCookie } from '../../broker/identity/sessions/cookie
 import { endOfDayInBerlin, parseDay, startOfDayInBerlin } from '../../broker/pages/kit/dates.ts';
 import { html, join } from '../../broker/pages/kit/html.ts';
 import { emptyLookupForm, normalizeMonth, validateLookup, type LookupForm } from '../../broker/pages/lookup/validation.ts';
+import { MUNICIPALITIES, readMunicipality } from '../../broker/pages/lookup/municipalities.ts';
+import { HINT_FIELDS, hintsNeeded } from '../../broker/pages/lookup/routing-fields.ts';
 import type { Request } from 'express';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { createLogger } from '../../broker/ops/logger.ts';
@@ -212,6 +214,21 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
     });
     const unlisted = validateLookup(valid({ evidenceTypes: ['maternity-benefit'], insurerIk: '999999999' }), office, NOW, INSURERS);
     expect(!unlisted.ok && unlisted.errors.get('insurerIk')).to.equal('Wählen Sie eine Krankenkasse aus der Liste aus');
+  });
+
+  it('has a field for the routing hint of every type that routes by one', () => {
+    for (const t of EVIDENCE_TYPE_LIST) {
+      const needed = hintsNeeded([t.code]);
+      expect(needed.map(([hint]) => hint), t.code).to.deep.equal(t.routing.kind === 'national' ? [] : [t.routing.hint]);
+      for (const [hint] of needed) expect(HINT_FIELDS[hint].missing, t.code).to.be.a('string');
+    }
+  });
+
+  it('knows each listed municipality by its name, with a distinct valid AGS (the Land capitals among them)', () => {
+    for (const m of MUNICIPALITIES) expect(readMunicipality(m.name), m.name).to.deep.equal({ ok: true, ags: m.ags });
+    expect(new Set(MUNICIPALITIES.map((m) => m.ags)).size).to.equal(MUNICIPALITIES.length);
+    const lands = new Set(MUNICIPALITIES.map((m) => m.ags.slice(0, 2)));
+    expect([...lands].sort()).to.deep.equal(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16']);
   });
 
   it('takes a period as MM.JJJJ or YYYY-MM, both ends or none, in order', () => {

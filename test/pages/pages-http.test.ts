@@ -383,6 +383,7 @@ for (const kind of DATABASE_KINDS) {
           expect(form).to.include('<option value="Saarbrücken">10041100</option>');
           expect(form).to.include('Nur nötig für Mutterschaftsgeld.');
           expect(form).to.include('Nur nötig für Geburtsurkunde.');
+          expect(form).to.include('<div data-routing-for="maternity-benefit">');
         } finally {
           await h.broker.ctx.registers.setEnabled('gkv-barmer', true);
           await h.broker.ctx.directory.refresh();

@@ -129,29 +129,31 @@ export function readRoutingHints(
 }
 
 /**
- * The routing fields for the types the clerk's authority may request, each saying which types need it
- * (without script every field shows; only those of the chosen types are checked).
+ * The routing fields for the types the clerk's authority may request, each saying which types need it.
+ * Without script every field shows; with it only those of the checked types. Only those are checked.
  */
 export function routingFields(form: Readonly<Record<RoutingField, string>>, errors: FieldErrors, allowed: readonly EvidenceType[], insurers: readonly InsurerChoice[]): SafeHtml | null {
   const needed = hintsNeeded(allowed);
   if (needed.length === 0) return null;
+  // data-routing-for: the types that need the field (assets/routing-fields.js shows it when one is checked).
   const fields = needed.map(([hint, types]) => {
     const { field, label, about } = HINT_FIELDS[hint];
     const hintText = `Nur nötig für ${types.map((t) => evidenceTypeLabels[t]).join(', ')}. ${about}`;
-    if (hint === 'insurerIk') {
-      return select({
-        name: field,
-        label,
-        hint: hintText,
-        options: [{ value: '', label: 'Bitte auswählen' }, ...insurers.map((i) => ({ value: i.ik, label: `${i.name} (IK ${i.ik})` }))],
-        selected: form[field],
-        error: errors.get(field),
-      });
-    }
-    return textInput({ name: field, label, hint: hintText, value: form[field], error: errors.get(field), autocomplete: 'off', width: 'medium', list: 'municipalities' });
+    const input =
+      hint === 'insurerIk'
+        ? select({
+            name: field,
+            label,
+            hint: hintText,
+            options: [{ value: '', label: 'Bitte auswählen' }, ...insurers.map((i) => ({ value: i.ik, label: `${i.name} (IK ${i.ik})` }))],
+            selected: form[field],
+            error: errors.get(field),
+          })
+        : textInput({ name: field, label, hint: hintText, value: form[field], error: errors.get(field), autocomplete: 'off', width: 'medium', list: 'municipalities' });
+    return html`<div data-routing-for="${types.join(' ')}">${input}</div>`;
   });
   const usesMunicipalities = needed.some(([hint]) => hint !== 'insurerIk');
-  return html`<div class="form-group">
+  return html`<div class="form-group" data-routing-fields>
     <fieldset class="fieldset" aria-describedby="routing-hint">
       <legend class="legend">Zuständige Stellen</legend>
       <div class="hint" id="routing-hint">Welche Stelle einen Nachweis liefert, hängt von der Person ab. Füllen Sie nur aus, was die gewählten Nachweise brauchen.</div>

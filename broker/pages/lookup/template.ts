@@ -62,7 +62,7 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
   });
 
   return renderPage(
-    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0 }),
+    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0, script: 'routing-fields' }),
     html`${errorSummary(errors, LOOKUP_FIELDS)}
 <h1 class="heading-xl">Nachweise abrufen</h1>
 <p class="lead">Für einen Antrag auf Papier: Holen Sie die Nachweise direkt bei den Registern ab. Die antragstellende Person muss sie dann nicht selbst beschaffen.</p>
@@ -221,7 +221,7 @@ export function resultPage(v: {
       : `Gesetzliche Grundlage: ${legalBasisLabel(answer.basis.legalBasis)}`;
   const pending = answer.evidence.some((i) => i.status === 'pending');
   return renderPage(
-    shell(clerk, v.sandbox, v.fresh ? 'Ergebnis des Abrufs' : 'Abruf', { printScript: true }),
+    shell(clerk, v.sandbox, v.fresh ? 'Ergebnis des Abrufs' : 'Abruf', { script: 'print' }),
     html`${v.notice ?? null}
 <p class="print-only print-header">${v.sandbox ? 'TESTUMGEBUNG – erfundene Daten, nicht für echte Akten · ' : ''}Ausdruck für die Akte · ${clerk.participant.name} · gedruckt von ${clerk.account.displayName}</p>
 <h1 class="heading-xl">${v.fresh ? 'Ergebnis des Abrufs' : 'Abruf'}</h1>
