@@ -101,6 +101,8 @@ describe('pages in a real browser (chromium)', function () {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/ui\/lookup$/);
 
+    // With script, the routing fields show once a type that needs them is checked.
+    expect(await page.locator('[data-routing-fields]').isVisible()).to.equal(false);
     await tabTo(page, '#idNr');
     await page.keyboard.type('86 095 742 719');
     await tabTo(page, '#purpose');
@@ -112,6 +114,15 @@ describe('pages in a real browser (chromium)', function () {
       expect(await focusIsVisible(page)).to.equal(true);
       await page.keyboard.press('Space');
     }
+    // Maternity benefit needs the insurer, chosen from the directory; income the residence, typed by name.
+    expect(await page.locator('#birthPlace').isVisible()).to.equal(false);
+    await tabTo(page, '#insurerIk');
+    expect(await focusIsVisible(page)).to.equal(true);
+    await page.keyboard.press('ArrowDown');
+    expect(await page.inputValue('#insurerIk')).to.equal('108310400');
+    await tabTo(page, '#residence');
+    expect(await focusIsVisible(page)).to.equal(true);
+    await page.keyboard.type('München');
     await tabTo(page, '#basis');
     await page.keyboard.press('Space');
     await tabTo(page, 'button[type=submit]:not(.header-button)');
@@ -122,6 +133,9 @@ describe('pages in a real browser (chromium)', function () {
     const items = page.locator('ol.records > li');
     expect(await items.count()).to.equal(3);
     expect(await page.locator('.register-data').count()).to.equal(3);
+    expect(await page.locator('.register-data__source').allTextContents()).to.satisfy((sources: string[]) =>
+      ['Deutsche Rentenversicherung Bund – rvBEA', 'AOK Bayern – Die Gesundheitskasse', 'Bayerisches Landesamt für Steuern'].every((name, i) => sources[i]!.startsWith(`Quelle: ${name},`)),
+    );
     expect(await page.locator('.register-data__label').first().textContent()).to.equal('Daten aus dem Register');
     expect(await page.locator('.tag').allTextContents()).to.include.members(['Vollständig beantwortet', 'Geliefert']);
     // With JavaScript the print button appears (a script of our own, allowed by the CSP); without, a hint.
@@ -132,10 +146,13 @@ describe('pages in a real browser (chromium)', function () {
   it('works without JavaScript: sign-in, a paper consent and the result', async () => {
     const page = await open({ javaScriptEnabled: false });
     await signInClerk(page);
+    // Without script every routing field shows, each saying which type needs it.
+    for (const field of ['#insurerIk', '#residence', '#birthPlace']) expect(await page.locator(field).isVisible(), field).to.equal(true);
     await page.fill('#idNr', OTHER_CITIZEN);
     await page.check('#purpose-wohngeld');
     await page.fill('#caseReference', 'WG-2026-1');
     await page.check('#evidenceTypes-income');
+    await page.fill('#residence', '05315000');
     await page.check('#basis-paper');
     await page.fill('#paperReference', 'WG-Antrag 2026/1');
     await page.fill('#paperSignedOn', daysAgo(1).split('-').reverse().join('.'));
@@ -297,8 +314,15 @@ describe('pages in a real browser (chromium)', function () {
     await expectAccessible(clerk, 'lookup form');
     await clerk.fill('#idNr', '123');
     await clerk.check('#basis-paper');
+    await clerk.check('#evidenceTypes-maternity-benefit');
+    await clerk.check('#evidenceTypes-income');
+    await clerk.fill('#residence', 'Entenhausen');
     await clerk.click('button:has-text("Nachweise abrufen")');
+    expect(await clerk.locator('.error-summary a[href="#insurerIk"]').count()).to.equal(1);
+    expect(await clerk.locator('.error-summary a[href="#residence"]').count()).to.equal(1);
     await expectAccessible(clerk, 'lookup form with errors');
+    await clerk.uncheck('#evidenceTypes-maternity-benefit');
+    await clerk.uncheck('#evidenceTypes-income');
     await clerk.fill('#idNr', CITIZEN);
     await clerk.check('#purpose');
     await clerk.fill('#caseReference', 'EG-AXE');
@@ -399,6 +423,8 @@ describe('pages in a real browser (chromium)', function () {
     await clerk.check('#purpose');
     await clerk.fill('#caseReference', 'EG-PHONE');
     for (const t of ['#evidenceTypes', '#evidenceTypes-maternity-benefit', '#evidenceTypes-income']) await clerk.check(t);
+    await clerk.selectOption('#insurerIk', '108310400');
+    await clerk.fill('#residence', 'München');
     await clerk.check('#basis');
     await clerk.click('button:has-text("Nachweise abrufen")');
     await clerk.waitForSelector('h1:has-text("Ergebnis des Abrufs")');

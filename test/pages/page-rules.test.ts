@@ -10,6 +10,8 @@ import { readCookie, sessionCookie } from '../../broker/identity/sessions/cookie
 import { endOfDayInBerlin, parseDay, startOfDayInBerlin } from '../../broker/pages/kit/dates.ts';
 import { html, join } from '../../broker/pages/kit/html.ts';
 import { emptyLookupForm, normalizeMonth, validateLookup, type LookupForm } from '../../broker/pages/lookup/validation.ts';
+import { MUNICIPALITIES, readMunicipality } from '../../broker/pages/lookup/municipalities.ts';
+import { HINT_FIELDS, hintsNeeded } from '../../broker/pages/lookup/routing-fields.ts';
 import type { Request } from 'express';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { createLogger } from '../../broker/ops/logger.ts';
@@ -17,6 +19,7 @@ import type { WebSessionStore } from '../../broker/identity/sessions/session-sto
 import { CLERK_SESSIONS, WebSessions } from '../../broker/identity/sessions/web-sessions.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
+const INSURERS = [{ ik: '108310400', name: 'AOK Bayern – Die Gesundheitskasse' }];
 const OFFICE: Participant = { id: 'office', name: 'Office', kind: 'authority', region: 'DE-NW', evidenceTypes: ['salary', 'income'], purposes: ['elterngeld', 'wohngeld'], legalBases: ['beeg-9'] };
 
 describe('pages: html template', () => {
@@ -132,13 +135,13 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
   });
 
   it('accepts a valid form and builds the API body (IdNr without spaces)', () => {
-    const r = validateLookup(valid(), OFFICE, NOW);
+    const r = validateLookup(valid(), OFFICE, NOW, INSURERS);
     expect(r.ok).to.equal(true);
     if (r.ok) expect(r.value.body).to.deep.include({ citizen: { idNr: '86095742719' }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: 'EG-1' });
   });
 
   it('names each wrong field in German', () => {
-    const r = validateLookup(valid({ idNr: '86095742718', caseReference: '<x>', evidenceTypes: [], basis: '' }), OFFICE, NOW);
+    const r = validateLookup(valid({ idNr: '86095742718', caseReference: '<x>', evidenceTypes: [], basis: '' }), OFFICE, NOW, INSURERS);
     expect(r.ok).to.equal(false);
     if (r.ok) return;
     expect(Object.fromEntries(r.errors)).to.deep.equal({
@@ -150,18 +153,18 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
   });
 
   it('needs the form\'s reference, the day it was signed, a future end date and the confirmation for a paper consent', () => {
-    const r = validateLookup(valid({ basis: 'paper', paperValidUntil: '25.11.2026' }), OFFICE, NOW);
+    const r = validateLookup(valid({ basis: 'paper', paperValidUntil: '25.11.2026' }), OFFICE, NOW, INSURERS);
     expect(r.ok).to.equal(false);
     if (!r.ok) expect([...r.errors.keys()]).to.have.members(['paperReference', 'paperSignedOn', 'paperValidUntil', 'paperConfirmed']);
     const form = { basis: 'paper', paperReference: ' EG-Antrag 2026/0815 ', paperSignedOn: '24.11.2026', paperValidUntil: '31.12.2027', paperConfirmed: true };
-    const ok = validateLookup(valid(form), OFFICE, NOW);
+    const ok = validateLookup(valid(form), OFFICE, NOW, INSURERS);
     expect(ok.ok && ok.value.paperConsent?.validUntil.toISOString()).to.equal('2027-12-31T23:00:00.000Z');
     expect(ok.ok && ok.value.paperConsent?.form).to.deep.equal({ reference: 'EG-Antrag 2026/0815', signedOn: '2026-11-24' });
   });
 
   it('takes a form signed today or up to 365 days before in Germany, nothing later or earlier', () => {
     const signed = (paperSignedOn: string) => {
-      const r = validateLookup(valid({ basis: 'paper', paperReference: 'EG-1', paperSignedOn, paperValidUntil: '31.12.2027', paperConfirmed: true }), OFFICE, NOW);
+      const r = validateLookup(valid({ basis: 'paper', paperReference: 'EG-1', paperSignedOn, paperValidUntil: '31.12.2027', paperConfirmed: true }), OFFICE, NOW, INSURERS);
       return r.ok ? 'ok' : r.errors.get('paperSignedOn');
     };
     expect(signed('25.11.2026')).to.equal('ok');
@@ -172,22 +175,69 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
   });
 
   it('refuses what the authority may not request, and an unknown legal basis', () => {
-    const r = validateLookup(valid({ evidenceTypes: ['maternity-benefit'], purpose: 'buergergeld' }), OFFICE, NOW);
+    const r = validateLookup(valid({ evidenceTypes: ['maternity-benefit'], purpose: 'buergergeld', insurerIk: '108310400' }), OFFICE, NOW, INSURERS);
     expect(r.ok).to.equal(false);
     if (!r.ok) expect([...r.errors.keys()]).to.have.members(['evidenceTypes', 'purpose']);
-    const basis = validateLookup(valid({ basis: 'legal-basis', legalBasis: 'made-up' }), OFFICE, NOW);
+    const basis = validateLookup(valid({ basis: 'legal-basis', legalBasis: 'made-up' }), OFFICE, NOW, INSURERS);
     expect(!basis.ok && basis.errors.get('legalBasis')).to.equal('Wählen Sie eine Rechtsgrundlage aus der Liste aus');
-    const notOurs = validateLookup(valid({ purpose: 'wohngeld', basis: 'legal-basis', legalBasis: 'wogg-23' }), OFFICE, NOW);
+    const notOurs = validateLookup(valid({ purpose: 'wohngeld', basis: 'legal-basis', legalBasis: 'wogg-23' }), OFFICE, NOW, INSURERS);
     expect(!notOurs.ok && notOurs.errors.get('legalBasis')).to.equal('Auf diese Rechtsgrundlage darf sich Ihre Behörde nicht stützen');
+  });
+
+  it('asks only for the routing hints the chosen types need, and sends only those', () => {
+    const all = { insurerIk: '108310400', residence: 'Köln', birthPlace: '09162000' };
+    const salary = validateLookup(valid(all), OFFICE, NOW, INSURERS);
+    expect(salary.ok && salary.value.body.routing).to.equal(undefined);
+    const income = validateLookup(valid({ ...all, evidenceTypes: ['income'] }), OFFICE, NOW, INSURERS);
+    expect(income.ok && income.value.body.routing).to.deep.equal({ ags: '05315000' });
+    const missing = validateLookup(valid({ evidenceTypes: ['income'] }), OFFICE, NOW, INSURERS);
+    expect(!missing.ok && Object.fromEntries(missing.errors)).to.deep.equal({ residence: 'Geben Sie den Wohnort an (Name oder 8-stelliger Gemeindeschlüssel)' });
+  });
+
+  it('reads a municipality by name (any case, ae for ä) or as an 8-digit AGS, and names a problem', () => {
+    const office = { ...OFFICE, evidenceTypes: [...OFFICE.evidenceTypes, 'maternity-benefit' as const, 'birth-certificate' as const] };
+    const residence = (typed: string) => {
+      const r = validateLookup(valid({ evidenceTypes: ['income'], residence: typed }), office, NOW, INSURERS);
+      return r.ok ? r.value.body.routing?.ags : r.errors.get('residence');
+    };
+    expect(residence(' koeln ')).to.equal('05315000');
+    expect(residence('Saarbrücken')).to.equal('10041100');
+    expect(residence('03 241 001')).to.equal('03241001');
+    expect(residence('07111000')).to.equal('07111000'); // any AGS, listed or not
+    expect(residence('Entenhausen')).to.match(/^Diese Gemeinde ist hier nicht verzeichnet/);
+    expect(residence('17000000')).to.match(/^Ein Gemeindeschlüssel hat 8 Ziffern und beginnt mit 01 bis 16/);
+    expect(residence('0916200')).to.match(/^Ein Gemeindeschlüssel hat 8 Ziffern/);
+    const both = validateLookup(valid({ purpose: 'elterngeld', evidenceTypes: ['maternity-benefit', 'birth-certificate'], basis: 'existing' }), office, NOW, INSURERS);
+    expect(!both.ok && Object.fromEntries(both.errors)).to.deep.equal({
+      insurerIk: 'Wählen Sie die Krankenkasse der Person aus',
+      birthPlace: 'Geben Sie den Geburtsort an (Name oder 8-stelliger Gemeindeschlüssel)',
+    });
+    const unlisted = validateLookup(valid({ evidenceTypes: ['maternity-benefit'], insurerIk: '999999999' }), office, NOW, INSURERS);
+    expect(!unlisted.ok && unlisted.errors.get('insurerIk')).to.equal('Wählen Sie eine Krankenkasse aus der Liste aus');
+  });
+
+  it('has a field for the routing hint of every type that routes by one', () => {
+    for (const t of EVIDENCE_TYPE_LIST) {
+      const needed = hintsNeeded([t.code]);
+      expect(needed.map(([hint]) => hint), t.code).to.deep.equal(t.routing.kind === 'national' ? [] : [t.routing.hint]);
+      for (const [hint] of needed) expect(HINT_FIELDS[hint].missing, t.code).to.be.a('string');
+    }
+  });
+
+  it('knows each listed municipality by its name, with a distinct valid AGS (the Land capitals among them)', () => {
+    for (const m of MUNICIPALITIES) expect(readMunicipality(m.name), m.name).to.deep.equal({ ok: true, ags: m.ags });
+    expect(new Set(MUNICIPALITIES.map((m) => m.ags)).size).to.equal(MUNICIPALITIES.length);
+    const lands = new Set(MUNICIPALITIES.map((m) => m.ags.slice(0, 2)));
+    expect([...lands].sort()).to.deep.equal(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16']);
   });
 
   it('takes a period as MM.JJJJ or YYYY-MM, both ends or none, in order', () => {
     expect(normalizeMonth('1.2026')).to.equal('2026-01');
-    const r = validateLookup(valid({ periodFrom: '01.2026', periodTo: '2026-06' }), OFFICE, NOW);
+    const r = validateLookup(valid({ periodFrom: '01.2026', periodTo: '2026-06' }), OFFICE, NOW, INSURERS);
     expect(r.ok && r.value.body.period).to.deep.equal({ from: '2026-01', to: '2026-06' });
-    const reversed = validateLookup(valid({ periodFrom: '06.2026', periodTo: '01.2026' }), OFFICE, NOW);
+    const reversed = validateLookup(valid({ periodFrom: '06.2026', periodTo: '01.2026' }), OFFICE, NOW, INSURERS);
     expect(!reversed.ok && reversed.errors.get('periodFrom')).to.equal('Der Monat „von“ darf nicht nach dem Monat „bis“ liegen');
-    const half = validateLookup(valid({ periodFrom: '06.2026' }), OFFICE, NOW);
+    const half = validateLookup(valid({ periodFrom: '06.2026' }), OFFICE, NOW, INSURERS);
     expect(!half.ok && half.errors.get('periodTo')).to.equal('Geben Sie auch den Monat „bis“ an');
   });
 });

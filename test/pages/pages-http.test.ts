@@ -8,12 +8,15 @@ import { seedDemo } from '../../broker/ops/demo.ts';
 import { startBroker } from '../../broker/http/server.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';
 import { PageClient, summaryErrors, titleOf } from './page-client.ts';
 
 const CITIZEN = '86095742719';
 const OTHER_CITIZEN = '47930158243';
+/** The citizen of the routing tests, so their transfers and paper consents stay out of the others'. */
+const ROUTED_CITIZEN = '33974156828';
 const PASSWORD = 'Sehr geheim 2026!';
 const OTHER_AUTHORITY = 'wohngeldstelle-b';
 const MINUTE = 60_000;
@@ -26,6 +29,10 @@ const lookupForm = (formId: string, o: Record<string, string | string[]> = {}) =
   evidenceTypes: ['salary'],
   basis: 'legal-basis',
   legalBasis: 'beeg-9',
+  // The routing hints as a clerk gives them; only those of the chosen types are read.
+  insurerIk: ROUTING.insurerIk,
+  residence: 'München',
+  birthPlace: ROUTING.birthPlaceAgs,
   ...o,
 });
 /** "2026-12-03" → "03.12.2026", as a clerk types it. */
@@ -233,7 +240,7 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status).to.equal(200);
         expect(titleOf(res.html)).to.equal('Ergebnis des Abrufs – Nachweisabruf');
         expect(res.html).to.include('Daten aus dem Register');
-        expect(res.html).to.include('Deutsche Rentenversicherung – Entgeltbescheinigungen (rvBEA)');
+        expect(res.html).to.include('Deutsche Rentenversicherung Bund – rvBEA');
         expect(res.html).to.include('Gesetzliche Grundlage: § 9 BEEG');
         expect(res.html).to.match(/Entgelt je Monat/);
         // The audit entry names the clerk who acted for the authority.
@@ -285,7 +292,7 @@ for (const kind of DATABASE_KINDS) {
         const res = await c.post('/ui/lookup', lookupForm(newFormId(), form));
         expect(res.status, summaryErrors(res.html).join()).to.equal(200);
         expect(res.html).to.include('Geburtsurkunde');
-        expect(res.html).to.include('Standesamt – Personenstandsregister (Geburtenregister)');
+        expect(res.html).to.include('Standesamt München');
         expect(res.html).to.match(/Geburtseintrag G \d+\/2026/);
         for (const key of ['Kind', 'Geburtsdatum', 'Geburtsort', 'Eltern', 'Registernummer']) expect(res.html).to.include(`<dt>${key}</dt>`);
       });
@@ -352,6 +359,109 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status).to.equal(403);
         expect(summaryErrors(res.html)[0]).to.match(/^basis: Es liegt keine gültige Einwilligung vor/);
         expect(await transfers()).to.equal(before);
+      });
+    });
+
+    describe('the lookup\'s routing hints (insurer, residence, place of birth)', () => {
+      /** A paper consent as the clerk records it: it covers types no legal basis covers (maternity benefit, birth). */
+      const paper = () => ({ basis: 'paper', paperReference: 'EG-Antrag 2026/0900', paperSignedOn: germanDate(daysAgo(1)), paperValidUntil: inHalfAYear(), paperConfirmed: 'yes' });
+      const lastRequestRouting = async () => {
+        const row = await h.broker.ctx.database.prisma.evidenceRequest.findFirstOrThrow({ orderBy: { createdAt: 'desc' }, select: { routing: true } });
+        return row.routing === null ? null : JSON.parse(row.routing);
+      };
+
+      it('offers the directory\'s enabled insurers by name and IK, and municipalities by name, with hints saying which type needs which', async () => {
+        const c = await signedInClerk();
+        await h.broker.ctx.registers.setEnabled('gkv-barmer', false);
+        await h.broker.ctx.directory.refresh();
+        try {
+          const form = (await c.get('/ui/lookup')).html;
+          expect(form).to.include('<option value="108310400">AOK Bayern – Die Gesundheitskasse (IK 108310400)</option>');
+          expect(form).to.include('<option value="101575519">Techniker Krankenkasse (IK 101575519)</option>');
+          expect(form).to.not.include('104940005');
+          expect(form).to.match(/<input[^>]*id="residence"[^>]*aria-describedby="residence-hint"[^>]*list="municipalities"/);
+          expect(form).to.include('<option value="Saarbrücken">10041100</option>');
+          expect(form).to.include('Nur nötig für Mutterschaftsgeld.');
+          expect(form).to.include('Nur nötig für Geburtsurkunde.');
+          expect(form).to.include('<div data-routing-for="maternity-benefit">');
+        } finally {
+          await h.broker.ctx.registers.setEnabled('gkv-barmer', true);
+          await h.broker.ctx.directory.refresh();
+        }
+      });
+
+      it('asks for the insurer when maternity benefit is chosen: 400, the error at the select, nothing fetched', async () => {
+        const c = await signedInClerk();
+        const before = await transfers();
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { evidenceTypes: ['maternity-benefit'], insurerIk: '', residence: '', birthPlace: '', ...paper() }));
+        expect(res.status).to.equal(400);
+        expect(summaryErrors(res.html)).to.deep.equal(['insurerIk: Wählen Sie die Krankenkasse der Person aus']);
+        expect(res.html).to.match(/<select[^>]*id="insurerIk"[^>]*aria-describedby="insurerIk-hint insurerIk-error"[^>]*aria-invalid="true"/);
+        expect(await transfers()).to.equal(before);
+      });
+
+      it('refuses an unknown municipality name or a malformed key at its field, keeping what was typed', async () => {
+        const c = await signedInClerk();
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { evidenceTypes: ['income', 'birth-certificate'], residence: 'Entenhausen', birthPlace: '1234', ...paper() }));
+        expect(res.status).to.equal(400);
+        expect(summaryErrors(res.html)).to.deep.equal([
+          'residence: Diese Gemeinde ist hier nicht verzeichnet. Geben Sie ihren 8-stelligen Gemeindeschlüssel an, zum Beispiel 09162000',
+          'birthPlace: Ein Gemeindeschlüssel hat 8 Ziffern und beginnt mit 01 bis 16, zum Beispiel 09162000',
+        ]);
+        expect(res.html).to.match(/<input[^>]*id="residence"[^>]*value="Entenhausen"[^>]*aria-invalid="true"/);
+      });
+
+      it('routes by the hints, a municipality given by name, and names each register in the result and the cockpit', async () => {
+        const c = await signedInClerk();
+        const form = { evidenceTypes: ['salary', 'maternity-benefit', 'income', 'birth-certificate'], insurerIk: '108310400', residence: ' münchen ', birthPlace: '09162000', caseReference: 'EG-ROUTED', ...paper() };
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: ROUTED_CITIZEN, ...form }));
+        expect(res.status, summaryErrors(res.html).join()).to.equal(200);
+        expect(res.html).to.include('Vollständig beantwortet');
+        for (const name of ['Deutsche Rentenversicherung Bund – rvBEA', 'AOK Bayern – Die Gesundheitskasse', 'Bayerisches Landesamt für Steuern', 'Standesamt München']) {
+          expect(res.html).to.include(`<dt>Register</dt><dd>${name}</dd>`);
+        }
+        expect(await lastRequestRouting()).to.deep.equal({ insurerIk: '108310400', ags: '09162000', birthPlaceAgs: '09162000' });
+        const cockpit = (await (await signedInCitizen(ROUTED_CITIZEN)).get('/cockpit')).html;
+        expect(cockpit).to.include('<li>Mutterschaftsgeld von AOK Bayern – Die Gesundheitskasse: übermittelt</li>');
+        expect(cockpit).to.include('<li>Geburtsurkunde von Standesamt München: übermittelt</li>');
+      });
+
+      it('sends only the hints of the chosen types', async () => {
+        const c = await signedInClerk();
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: ROUTED_CITIZEN, purpose: 'wohngeld', evidenceTypes: ['income'], legalBasis: 'wogg-23', residence: 'Köln', insurerIk: '', birthPlace: 'nirgendwo' }));
+        expect(res.status, summaryErrors(res.html).join()).to.equal(200);
+        expect(res.html).to.include('<dt>Register</dt><dd>Finanzverwaltung Nordrhein-Westfalen</dd>');
+        expect(await lastRequestRouting()).to.deep.equal({ ags: '05315000' });
+      });
+
+      it('says in plain German when no register is responsible, in the result, the request page and the cockpit', async () => {
+        const c = await signedInClerk();
+        const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: ROUTED_CITIZEN, purpose: 'wohngeld', evidenceTypes: ['income'], legalBasis: 'wogg-23', residence: 'Hannover', caseReference: 'WG-NOWHERE' }));
+        expect(res.status, summaryErrors(res.html).join()).to.equal(200);
+        expect(res.html).to.include('<dt>Register</dt><dd>Keine zuständige Stelle im Verzeichnis für den Wohnort Hannover (03241001)</dd>');
+        expect(res.html).to.include('Keine zuständige Stelle</strong>');
+        expect(res.html).to.not.include('Register nicht erreichbar');
+        const id = /<dt>Nummer der Anfrage<\/dt><dd>([0-9a-f-]{36})<\/dd>/.exec(res.html)![1]!;
+        expect((await c.get(`/ui/lookup/requests/${id}`)).html).to.include('Keine zuständige Stelle im Verzeichnis für den Wohnort Hannover (03241001)');
+        const cockpit = (await (await signedInCitizen(ROUTED_CITIZEN)).get('/cockpit')).html;
+        expect(cockpit).to.include('<li>Einkommen laut Steuerbescheid: nicht abgerufen, keine zuständige Stelle im Verzeichnis</li>');
+      });
+
+      it('says so when the responsible register does not answer this authority', async () => {
+        const ctx = h.broker.ctx;
+        const koeln = sandboxDirectoryEntries(h.sims.instances, new Date()).find((e) => e.definition.id === 'standesamt-koeln')!;
+        await ctx.registers.import([{ ...koeln, definition: { ...koeln.definition, participants: [OTHER_AUTHORITY] } }]);
+        await ctx.directory.refresh();
+        try {
+          const c = await signedInClerk();
+          const res = await c.post('/ui/lookup', lookupForm(newFormId(), { idNr: ROUTED_CITIZEN, evidenceTypes: ['birth-certificate'], birthPlace: 'Köln', ...paper() }));
+          expect(res.status, summaryErrors(res.html).join()).to.equal(200);
+          expect(res.html).to.include('<dt>Register</dt><dd>Standesamt Köln</dd>');
+          expect(res.html).to.include('Die zuständige Stelle beantwortet diesen Zweck nicht, oder nicht für Ihre Behörde.');
+        } finally {
+          await ctx.registers.import([koeln]);
+          await ctx.directory.refresh();
+        }
       });
     });
 

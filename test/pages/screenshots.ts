@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
+import { SANDBOX_ROUTING } from '../../broker/directory/sandbox-directory.ts';
 import { seedDemo } from '../../broker/ops/demo.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness } from '../helpers/harness.ts';
@@ -33,12 +34,19 @@ async function main(): Promise<void> {
     await clerk.fill('#idNr', '86095742718');
     await clerk.click('button:has-text("Nachweise abrufen")');
     await shoot(clerk, 'lookup-form-errors');
+    await clerk.goto(`${h.url}/ui/lookup`);
     await clerk.fill('#idNr', '86 095 742 719');
     await clerk.check('#purpose');
     await clerk.fill('#caseReference', 'EG-2026-0815');
     // The form's first checkbox carries the field's id; the others are named by their type.
     for (const [i, t] of EVIDENCE_TYPES.entries()) await clerk.check(i === 0 ? '#evidenceTypes' : `#evidenceTypes-${t}`);
+    // The routing fields of the checked types: the insurer from the directory, municipalities by name.
+    await clerk.selectOption('#insurerIk', SANDBOX_ROUTING.insurerIk);
+    await clerk.fill('#residence', 'München');
+    await clerk.fill('#birthPlace', 'München');
     await clerk.check('#basis');
+    await clerk.focus('button:has-text("Nachweise abrufen")');
+    await shoot(clerk, 'lookup-form-filled');
     await clerk.click('button:has-text("Nachweise abrufen")');
     await shoot(clerk, 'lookup-result');
     await clerk.emulateMedia({ media: 'print' });

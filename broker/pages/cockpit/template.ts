@@ -15,6 +15,9 @@ import {
   formatIdNr,
   legalBasisLabel,
   purposeLabels,
+  registerNameOf,
+  routeRefusalLabels,
+  routeRefusalOf,
   type ConsentState,
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
@@ -69,7 +72,25 @@ interface TransferDetails {
   basis?: { basis: 'consent'; consentId: string } | { basis: 'legal-basis'; legalBasis: string };
   outcome?: RequestStatus;
   completes?: string;
-  items?: { type: EvidenceType; status: ItemStatus }[];
+  items?: TransferItem[];
+}
+
+/** An item as the audit entry holds it; entries from before the register directory lack registerName. */
+interface TransferItem {
+  type: EvidenceType;
+  status: ItemStatus;
+  register?: string | null;
+  registerName?: string | null;
+  reason?: string;
+}
+
+/** "Mutterschaftsgeld von AOK Bayern: übermittelt"; an item routing sent nowhere says why. */
+function transferItem(i: TransferItem): string {
+  const label = evidenceTypeLabels[i.type] ?? i.type;
+  const register = registerNameOf(i);
+  const refusal = routeRefusalOf(i.reason);
+  const outcome = refusal ? routeRefusalLabels[refusal].citizen : (transferItemLabels[i.status] ?? i.status);
+  return register === null ? `${label}: ${outcome}` : `${label} von ${register}: ${outcome}`;
 }
 
 function transferCard(t: TransferRecord, names: AuthorityNames): SafeHtml {
@@ -84,9 +105,7 @@ function transferCard(t: TransferRecord, names: AuthorityNames): SafeHtml {
     { key: 'Aktenzeichen der Behörde', value: d.caseReference ?? '–' },
     {
       key: 'Nachweise',
-      value: html`<ul class="plain-list">${(d.items ?? []).map(
-        (i) => html`<li>${evidenceTypeLabels[i.type] ?? i.type}: ${transferItemLabels[i.status] ?? i.status}</li>`,
-      )}</ul>`,
+      value: html`<ul class="plain-list">${(d.items ?? []).map((i) => html`<li>${transferItem(i)}</li>`)}</ul>`,
     },
     { key: 'Grundlage', value: basis },
     { key: 'Ergebnis', value: d.completes ? 'Nachlieferung zu einem früheren Abruf' : d.outcome ? outcomeLabels[d.outcome] : '–' },

@@ -1,15 +1,16 @@
-// The pages' static files (a stylesheet, a small script, an icon), read once at start and served from memory.
+// The pages' static files (a stylesheet, two small scripts, an icon), read once at start and served from memory.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
-import { FAVICON, PRINT_SCRIPT, STYLESHEET } from './layout.ts';
+import { FAVICON, SCRIPTS, STYLESHEET } from './layout.ts';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
 
 const ASSETS: Record<string, { type: string; body: string }> = {
   [STYLESHEET]: { type: 'text/css; charset=utf-8', body: readFileSync(path.join(DIR, 'site.css'), 'utf8') },
-  [PRINT_SCRIPT]: { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(DIR, 'print.js'), 'utf8') },
+  [SCRIPTS.print]: { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(DIR, 'print.js'), 'utf8') },
+  [SCRIPTS['routing-fields']]: { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(DIR, 'routing-fields.js'), 'utf8') },
   [FAVICON]: { type: 'image/svg+xml', body: readFileSync(path.join(DIR, 'favicon.svg'), 'utf8') },
 };
 

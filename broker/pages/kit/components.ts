@@ -59,6 +59,8 @@ export function textInput(
     width?: 'narrow' | 'medium' | 'wide';
     spellcheck?: boolean;
     maxlength?: number;
+    /** The id of a <datalist> whose options the browser suggests (any other text stays allowed). */
+    list?: string;
   },
 ): SafeHtml {
   const by = describedBy(f);
@@ -70,7 +72,7 @@ export function textInput(
       f.autocomplete ? html` autocomplete="${f.autocomplete}"` : null
     }${f.inputmode ? html` inputmode="${f.inputmode}"` : null}${f.spellcheck === false ? html` spellcheck="false"` : null}${
       f.maxlength ? html` maxlength="${f.maxlength}"` : null
-    }>
+    }${f.list ? html` list="${f.list}"` : null}>
 </div>`;
 }
 

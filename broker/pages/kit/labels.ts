@@ -2,6 +2,7 @@
 // Times are shown in Europe/Berlin, the time zone of the people reading these pages (./format.ts).
 import { EVIDENCE_TYPE_LIST, type EvidenceType } from '../../../adapters/index.ts';
 import { LEGAL_BASES } from '../../../consent/legal-bases.ts';
+import type { RouteRefusal } from '../../directory/routing.ts';
 import type { Purpose } from '../../domain/codes.ts';
 import type { ItemStatus, RequestStatus } from '../../evidence/outcome.ts';
 
@@ -18,10 +19,35 @@ export const purposeLabels: Record<Purpose, string> = {
   kinderzuschlag: 'Kinderzuschlag',
 };
 
+/** The register families' labels: what entries written before the directory (register = family id) are shown as. */
 export const registerLabels: Readonly<Record<string, string>> = Object.fromEntries(EVIDENCE_TYPE_LIST.map((t) => [t.register.id, t.register.label]));
 
 export function registerLabel(register: string): string {
   return registerLabels[register] ?? register;
+}
+
+/** The name of the register instance an item came from: its directory name, else (older entries) its family's label. */
+export function registerNameOf(item: { register?: string | null; registerName?: string | null }): string | null {
+  return item.registerName ?? (item.register ? registerLabel(item.register) : null);
+}
+
+/** Why routing sent an item to no register, for the clerk (tag, hint) and the citizen (cockpit). */
+export const routeRefusalLabels: Record<RouteRefusal, { tag: string; hint: string; citizen: string }> = {
+  NO_RESPONSIBLE_REGISTER: {
+    tag: 'Keine zuständige Stelle',
+    hint: 'Im Verzeichnis ist für diese Angabe keine Stelle eingetragen. Es wurde kein Register gefragt und nichts abgerufen. Prüfen Sie die Angabe.',
+    citizen: 'nicht abgerufen, keine zuständige Stelle im Verzeichnis',
+  },
+  REFUSED_BY_REGISTER_POLICY: {
+    tag: 'Nicht abgerufen',
+    hint: 'Die zuständige Stelle beantwortet diesen Zweck nicht, oder nicht für Ihre Behörde. Es wurde nichts abgerufen.',
+    citizen: 'nicht abgerufen, die zuständige Stelle beantwortet diesen Zweck nicht',
+  },
+};
+
+/** The routing refusal an item's reason code names, if it is one. */
+export function routeRefusalOf(code: string | null | undefined): RouteRefusal | null {
+  return code !== null && code !== undefined && Object.hasOwn(routeRefusalLabels, code) ? (code as RouteRefusal) : null;
 }
 
 export const itemStatusLabels: Record<ItemStatus, string> = {

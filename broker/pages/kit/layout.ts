@@ -23,12 +23,14 @@ export interface Shell {
   account?: { label: string; signOutAction: string; csrfToken: string } | undefined;
   /** Sub-navigation of the service, shown below the header. */
   nav?: readonly { href: string; label: string; current: boolean }[];
-  /** Adds the small progressive-enhancement script (a print button); pages work without it. */
-  printScript?: boolean;
+  /** Adds a small progressive-enhancement script; pages work without it. */
+  script?: PageScript;
 }
 
 export const STYLESHEET = '/ui/assets/site.css';
-export const PRINT_SCRIPT = '/ui/assets/print.js';
+/** The pages' scripts: a print button on results, the routing fields the checked types need on the lookup form. */
+export const SCRIPTS = { print: '/ui/assets/print.js', 'routing-fields': '/ui/assets/routing-fields.js' } as const;
+export type PageScript = keyof typeof SCRIPTS;
 export const FAVICON = '/ui/assets/favicon.svg';
 
 export function renderPage(shell: Shell, main: SafeHtml): string {
@@ -42,7 +44,7 @@ export function renderPage(shell: Shell, main: SafeHtml): string {
 <title>${title}</title>
 <link rel="stylesheet" href="${STYLESHEET}">
 <link rel="icon" href="${FAVICON}" type="image/svg+xml">
-${shell.printScript ? html`<script src="${PRINT_SCRIPT}" defer></script>` : null}
+${shell.script ? html`<script src="${SCRIPTS[shell.script]}" defer></script>` : null}
 </head>
 <body>
 <a class="skip-link" href="#main">Zum Inhalt springen</a>

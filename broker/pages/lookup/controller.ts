@@ -10,6 +10,8 @@ import type { FieldErrors } from '../kit/components.ts';
 import { notFoundPage } from '../kit/error-pages.ts';
 import { sendPage } from '../kit/security.ts';
 import { clerkOf } from '../sessions/signed-in.ts';
+import { RoutingHints } from '../../directory/routing.ts';
+import { insurerChoices } from './routing-fields.ts';
 import { alreadySentNotice, lookupFormPage, resultPage, stillRunningPage } from './template.ts';
 import { emptyLookupForm, readLookupForm, validateLookup, type LookupForm } from './validation.ts';
 
@@ -29,8 +31,11 @@ export function lookupController(ctx: Context) {
   const sessions = ctx.pages.clerkSessions;
   const sandbox = ctx.cfg.demo;
 
+  // The insurers come from the directory's copy in use, the one routing reads.
+  const insurers = () => insurerChoices(ctx.directory.list());
+
   function showForm(req: Request, res: Response, status: number, form: LookupForm, errors: FieldErrors): void {
-    sendPage(res, status, lookupFormPage({ clerk: clerkOf(req), sandbox, form, errors }));
+    sendPage(res, status, lookupFormPage({ clerk: clerkOf(req), sandbox, form, errors, insurers: insurers() }));
   }
 
   return {
@@ -48,7 +53,7 @@ export function lookupController(ctx: Context) {
       if (earlier) return res.redirect(303, `/ui/lookup/requests/${earlier}?status=bereits-gesendet`);
 
       const now = ctx.clock();
-      const checked = validateLookup(form, clerk.participant, now);
+      const checked = validateLookup(form, clerk.participant, now, insurers());
       if (!checked.ok) return showForm(req, res, 400, form, checked.errors);
       const { body, paperConsent } = checked.value;
       // A paper consent is one an authority records for itself: the same bounds as through the API.
@@ -83,7 +88,7 @@ export function lookupController(ctx: Context) {
         // The audit entry names the authority and the clerk who acted for it.
         ctx.log.info({ event: 'clerk-lookup', clerk: clerk.account.id, requestId: answer.id, status: answer.status, replayed: result.kind === 'replayed' }, 'clerk lookup answered');
         const notice = result.kind === 'replayed' ? alreadySentNotice() : null;
-        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: body.citizen.idNr, fresh: true, notice }));
+        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: body.citizen.idNr, routing: body.routing ?? null, fresh: true, notice }));
       } catch (err) {
         // Still in progress in a parallel send of the same form, or the form id reused for other content.
         if (err instanceof BrokerError && err.status === 409) return sendPage(res, 409, stillRunningPage(clerk, sandbox));
@@ -106,10 +111,10 @@ export function lookupController(ctx: Context) {
       if (!/^[0-9a-f-]{36}$/.test(id)) return sendPage(res, 404, notFoundPage('lookup', sandbox));
       try {
         const answer = await ctx.evidence.get(clerk.participant, id);
-        const row = await ctx.database.prisma.evidenceRequest.findUnique({ where: { id }, select: { citizenIdNr: true } });
+        const row = await ctx.database.prisma.evidenceRequest.findUnique({ where: { id }, select: { citizenIdNr: true, routing: true } });
         const notice = req.query.status === 'bereits-gesendet' ? alreadySentNotice() : null;
         const fresh = answer.evidence.some((i) => i.data !== null);
-        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: row?.citizenIdNr ?? '', fresh, notice }));
+        sendPage(res, 200, resultPage({ clerk, sandbox, answer, idNr: row?.citizenIdNr ?? '', routing: storedRouting(row?.routing ?? null), fresh, notice }));
       } catch (err) {
         // Another authority's request and an unknown id look the same.
         if (err instanceof NotFoundError) return sendPage(res, 404, notFoundPage('lookup', sandbox));
@@ -117,4 +122,15 @@ export function lookupController(ctx: Context) {
       }
     },
   };
+}
+
+/** The routing hints kept with a request (JSON), or null when there are none or they do not parse. */
+function storedRouting(json: string | null): RoutingHints | null {
+  if (json === null) return null;
+  try {
+    const parsed = RoutingHints.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

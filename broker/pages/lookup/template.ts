@@ -1,5 +1,6 @@
 // The lookup's pages: the form, and the result (also the later view of a request and its print form).
 import { evidenceTypeOf } from '../../../adapters/index.ts';
+import type { RoutingHints } from '../../directory/routing.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../evidence/evidence-service.ts';
 import type { ItemStatus } from '../../evidence/outcome.ts';
 import {
@@ -26,11 +27,15 @@ import {
   itemStatusLabels,
   legalBasisLabel,
   purposeLabels,
+  registerNameOf,
   requestStatusLabels,
+  routeRefusalLabels,
+  routeRefusalOf,
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
 import type { SignedInClerk } from '../sessions/signed-in.ts';
 import { paperConsentFields } from './paper-fields.ts';
+import { hintTarget, routingFields, type InsurerChoice } from './routing-fields.ts';
 import { allowedChoices, LOOKUP_FIELDS, type LookupForm } from './validation.ts';
 
 function shell(clerk: SignedInClerk, sandbox: boolean, title: string, extra: Partial<Shell> = {}): Shell {
@@ -44,7 +49,7 @@ function shell(clerk: SignedInClerk, sandbox: boolean, title: string, extra: Par
 }
 
 /** The lookup form, empty or again with the clerk's input and the errors (or a refusal) on top. */
-export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form: LookupForm; errors: FieldErrors }): string {
+export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form: LookupForm; errors: FieldErrors; insurers: readonly InsurerChoice[] }): string {
   const { clerk, form, errors } = v;
   const allowed = allowedChoices(clerk.participant);
   const paperDetail = paperConsentFields(form, errors);
@@ -57,7 +62,7 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
   });
 
   return renderPage(
-    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0 }),
+    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0, script: 'routing-fields' }),
     html`${errorSummary(errors, LOOKUP_FIELDS)}
 <h1 class="heading-xl">Nachweise abrufen</h1>
 <p class="lead">Für einen Antrag auf Papier: Holen Sie die Nachweise direkt bei den Registern ab. Die antragstellende Person muss sie dann nicht selbst beschaffen.</p>
@@ -104,6 +109,7 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
     selected: form.evidenceTypes,
     error: errors.get('evidenceTypes'),
   })}
+  ${routingFields(form, errors, allowed.evidenceTypes, v.insurers)}
   <div class="form-group">
     <fieldset class="fieldset" aria-describedby="period-hint">
       <legend class="legend">Zeitraum (freiwillig)</legend>
@@ -139,9 +145,12 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
   );
 }
 
-function statusTag(status: ItemStatus): SafeHtml {
-  const tone = ({ delivered: 'green', 'not-found': 'grey', unavailable: 'red', pending: 'yellow' } as const)[status];
-  return tag(itemStatusLabels[status], tone);
+/** An item's status tag and what it means; an item routing sent nowhere says why instead of "not reachable". */
+function statusOf(item: EvidenceItemAnswer): { tag: SafeHtml; hint: string } {
+  const refusal = routeRefusalOf(item.reason?.code);
+  if (refusal) return { tag: tag(routeRefusalLabels[refusal].tag, 'grey'), hint: routeRefusalLabels[refusal].hint };
+  const tone = ({ delivered: 'green', 'not-found': 'grey', unavailable: 'red', pending: 'yellow' } as const satisfies Record<ItemStatus, string>)[item.status];
+  return { tag: tag(itemStatusLabels[item.status], tone), hint: itemStatusHints[item.status] };
 }
 
 function requestTag(status: EvidenceAnswer['status']): SafeHtml {
@@ -149,33 +158,37 @@ function requestTag(status: EvidenceAnswer['status']): SafeHtml {
   return tag(requestStatusLabels[status], tone);
 }
 
-/** The register instance's display name, or what the type's register is called when none was responsible. */
-function registerNameOf(item: EvidenceItemAnswer): string {
-  return item.provenance.registerName ?? item.provenance.register ?? `${evidenceTypeOf(item.type).register.label} (keine zuständige Stelle gefunden)`;
+/** The register instance's name; when routing found none, for what it found none. */
+function registerOf(item: EvidenceItemAnswer, routing: RoutingHints | null): string {
+  const name = registerNameOf(item.provenance);
+  if (name !== null) return name;
+  const target = hintTarget(item.type, routing);
+  return target ? `Keine zuständige Stelle im Verzeichnis für ${target}` : 'Keine zuständige Stelle im Verzeichnis';
 }
 
-function registerData(item: EvidenceItemAnswer, id: string): SafeHtml {
+function registerData(item: EvidenceItemAnswer, id: string, routing: RoutingHints | null): SafeHtml {
   const fetched = item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : '–';
   // The data were checked against the type's evidence model when they arrived.
   const body = evidenceTypeOf(item.type).renderData(item.data as never, id);
   return html`<section class="register-data" aria-labelledby="${id}-source">
   <h4 class="register-data__label" id="${id}-source">Daten aus dem Register</h4>
-  <p class="register-data__source">Quelle: ${registerNameOf(item)}, übermittelt am ${fetched}. Unverändert so, wie das Register sie geliefert hat; die Signatur des Registers wurde geprüft.</p>
+  <p class="register-data__source">Quelle: ${registerOf(item, routing)}, übermittelt am ${fetched}. Unverändert so, wie das Register sie geliefert hat; die Signatur des Registers wurde geprüft.</p>
   ${body}
 </section>`;
 }
 
-function itemCard(item: EvidenceItemAnswer, requestId: string): SafeHtml {
+function itemCard(item: EvidenceItemAnswer, requestId: string, routing: RoutingHints | null): SafeHtml {
   const id = `item-${item.type}`;
+  const status = statusOf(item);
   const rows = [
-    { key: 'Register', value: registerNameOf(item) },
-    { key: 'Status', value: html`${statusTag(item.status)} <span class="status-hint">${itemStatusHints[item.status]}</span>` },
+    { key: 'Register', value: registerOf(item, routing) },
+    { key: 'Status', value: html`${status.tag} <span class="status-hint">${status.hint}</span>` },
     { key: 'Zeitpunkt der Antwort', value: item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : 'Keine Antwort' },
     ...(item.reason ? [{ key: 'Fehlercode', value: item.reason.code }] : []),
     ...(item.dataHash ? [{ key: 'Prüfsumme (SHA-256)', value: html`<code class="hash">${item.dataHash}</code>` }] : []),
   ];
   let data: SafeHtml | null = null;
-  if (item.status === 'delivered' && item.data !== null) data = registerData(item, id);
+  if (item.status === 'delivered' && item.data !== null) data = registerData(item, id, routing);
   else if (item.status === 'delivered') {
     data = html`<p class="inset">Die Daten wurden beim Abruf angezeigt. Sie werden nicht gespeichert und können hier nicht noch einmal angezeigt werden. Die Prüfsumme belegt, was geliefert wurde.</p>`;
   } else if (item.status === 'pending') {
@@ -188,8 +201,19 @@ function itemCard(item: EvidenceItemAnswer, requestId: string): SafeHtml {
 </li>`;
 }
 
-/** The answer to a lookup; `fresh` when it carries the data just delivered (shown once, never stored). */
-export function resultPage(v: { clerk: SignedInClerk; sandbox: boolean; answer: EvidenceAnswer; idNr: string; fresh: boolean; notice?: SafeHtml | null }): string {
+/**
+ * The answer to a lookup; `fresh` when it carries the data just delivered (shown once, never stored).
+ * `routing`: the hints the request was routed by, to say for what no register was found.
+ */
+export function resultPage(v: {
+  clerk: SignedInClerk;
+  sandbox: boolean;
+  answer: EvidenceAnswer;
+  idNr: string;
+  routing: RoutingHints | null;
+  fresh: boolean;
+  notice?: SafeHtml | null;
+}): string {
   const { clerk, answer } = v;
   const basis =
     answer.basis.basis === 'consent'
@@ -197,7 +221,7 @@ export function resultPage(v: { clerk: SignedInClerk; sandbox: boolean; answer: 
       : `Gesetzliche Grundlage: ${legalBasisLabel(answer.basis.legalBasis)}`;
   const pending = answer.evidence.some((i) => i.status === 'pending');
   return renderPage(
-    shell(clerk, v.sandbox, v.fresh ? 'Ergebnis des Abrufs' : 'Abruf', { printScript: true }),
+    shell(clerk, v.sandbox, v.fresh ? 'Ergebnis des Abrufs' : 'Abruf', { script: 'print' }),
     html`${v.notice ?? null}
 <p class="print-only print-header">${v.sandbox ? 'TESTUMGEBUNG – erfundene Daten, nicht für echte Akten · ' : ''}Ausdruck für die Akte · ${clerk.participant.name} · gedruckt von ${clerk.account.displayName}</p>
 <h1 class="heading-xl">${v.fresh ? 'Ergebnis des Abrufs' : 'Abruf'}</h1>
@@ -221,7 +245,7 @@ ${
 }
 ${pending ? html`<p class="no-print">Mindestens ein Register liefert später. Sehen Sie später unter dieser Anfrage nach: <a href="/ui/lookup/requests/${answer.id}">Stand der Anfrage</a>.</p>` : null}
 <ol class="records">
-  ${answer.evidence.map((item) => itemCard(item, answer.id))}
+  ${answer.evidence.map((item) => itemCard(item, answer.id, v.routing))}
 </ol>
 <div class="no-print">
   <div class="button-group">

@@ -13,6 +13,7 @@ import { berlinDay, dayString, endOfDayInBerlin, parseDay } from '../kit/dates.t
 import { evidenceTypeLabels, purposeLabels } from '../kit/labels.ts';
 import { field, fieldList } from '../kit/security.ts';
 import { idNrMessage, normalizeIdNr, validateWith, type Issue, type Validated } from '../kit/validation.ts';
+import { readRoutingHints, ROUTING_FIELDS, routingFieldMessage, routingFieldOf, type InsurerChoice, type RoutingField } from './routing-fields.ts';
 
 /** Form fields in page order (the error summary lists them in this order). */
 export const LOOKUP_FIELDS = [
@@ -20,6 +21,7 @@ export const LOOKUP_FIELDS = [
   'purpose',
   'caseReference',
   'evidenceTypes',
+  ...ROUTING_FIELDS,
   'periodFrom',
   'periodTo',
   'basis',
@@ -40,6 +42,10 @@ export interface LookupForm {
   purpose: string;
   caseReference: string;
   evidenceTypes: string[];
+  /** The routing hints as typed: an insurer's IK, municipalities by name or AGS. */
+  insurerIk: string;
+  residence: string;
+  birthPlace: string;
   periodFrom: string;
   periodTo: string;
   basis: string;
@@ -63,6 +69,9 @@ export function emptyLookupForm(formId: string, participant: Participant): Looku
     purpose: participant.purposes.length === 1 ? participant.purposes[0]! : '',
     caseReference: '',
     evidenceTypes: [],
+    insurerIk: '',
+    residence: '',
+    birthPlace: '',
     periodFrom: '',
     periodTo: '',
     basis: '',
@@ -82,6 +91,9 @@ export function readLookupForm(body: unknown): LookupForm {
     purpose: text('purpose', 40),
     caseReference: text('caseReference', 200),
     evidenceTypes: fieldList(body, 'evidenceTypes').slice(0, 10),
+    insurerIk: text('insurerIk', 20),
+    residence: text('residence', 100),
+    birthPlace: text('birthPlace', 100),
     periodFrom: text('periodFrom', 20),
     periodTo: text('periodTo', 20),
     basis: text('basis', 40),
@@ -105,6 +117,7 @@ function toField(path: readonly PropertyKey[]): string {
   if (head === 'period') return sub === 'to' ? 'periodTo' : 'periodFrom';
   if (head === 'validUntil' || head === 'validFrom') return 'paperValidUntil';
   if (head === 'paper') return sub === 'signedOn' ? 'paperSignedOn' : 'paperReference';
+  if (head === 'routing') return routingFieldOf(sub) ?? 'evidenceTypes';
   if (typeof head === 'string' && (LOOKUP_FIELDS as readonly string[]).includes(head)) return head;
   return 'basis';
 }
@@ -141,15 +154,24 @@ function messages(idNr: string) {
         return 'Das Kennzeichen des Formulars darf keine Zeilenumbrüche oder Steuerzeichen enthalten';
       case 'paperSignedOn':
         return 'Geben Sie das Datum als TT.MM.JJJJ an, zum Beispiel 03.12.2026';
+      case 'insurerIk':
+      case 'residence':
+      case 'birthPlace':
+        return routingFieldMessage(name as RoutingField, issue);
       default:
         return 'Prüfen Sie Ihre Angaben';
     }
   };
 }
 
-export function validateLookup(form: LookupForm, participant: Participant, now: Date): Validated<LookupRequest> {
+/**
+ * Checks the form as the API would check its body. `insurers` are the ones the form offered (from the
+ * directory); only the routing hints the chosen types need are read and sent.
+ */
+export function validateLookup(form: LookupForm, participant: Participant, now: Date, insurers: readonly InsurerChoice[]): Validated<LookupRequest> {
   const errors: FieldErrors = new Map();
   const idNr = normalizeIdNr(form.idNr);
+  const routing = readRoutingHints(form, form.evidenceTypes, insurers, errors);
 
   if (form.periodFrom !== '' && form.periodTo === '') errors.set('periodTo', 'Geben Sie auch den Monat „bis“ an');
   if (form.periodTo !== '' && form.periodFrom === '') errors.set('periodFrom', 'Geben Sie auch den Monat „von“ an');
@@ -176,6 +198,7 @@ export function validateLookup(form: LookupForm, participant: Participant, now: 
     caseReference: form.caseReference,
     ...(hasPeriod ? { period: { from: normalizeMonth(form.periodFrom), to: normalizeMonth(form.periodTo) } } : {}),
     ...(form.basis === 'legal-basis' && form.legalBasis !== '' ? { legalBasis: form.legalBasis } : {}),
+    ...(Object.keys(routing).length > 0 ? { routing } : {}),
   };
   const checked = validateWith(EvidenceRequestBody, input, toField, messages(idNr), errors);
 
