@@ -8,7 +8,9 @@ import type { Purpose } from '../broker/domain/codes.ts';
 import type { RegisterAdapter } from './contract.ts';
 import type { MessageFamily } from './register-envelope.ts';
 import type { RegisterAdapterConfig } from './register-exchange.ts';
-import type { SimulatorHandle, SimulatorStartOptions } from './simulator-server.ts';
+import type { SandboxInstance, SimulatorHandle, SimulatorStartOptions } from './simulator-server.ts';
+
+export type { SandboxInstance };
 
 /** A legal basis that allows fetching this type without consent, for the listed purposes. */
 export interface LegalBasisGrant {
@@ -26,15 +28,6 @@ export type RoutingHintName = 'ags' | 'insurerIk' | 'birthPlaceAgs';
  * the request's hint (the insurer's IK, the Land of the residence AGS, the municipality of birth).
  */
 export type RoutingRule = { kind: 'national' } | { kind: 'insurer'; hint: 'insurerIk' } | { kind: 'land'; hint: 'ags' } | { kind: 'ags'; hint: 'birthPlaceAgs' };
-
-/** A register instance the sandbox runs for this type (npm start, the tests), with its own key. */
-export interface SandboxInstance {
-  id: string;
-  name: string;
-  /** The jurisdiction's values (none for a national register). */
-  values: readonly string[];
-  profile: 'rsa-pss-sha256' | 'ecdsa-p256-sha256';
-}
 
 /** Everything about one evidence type; `D` is its normalized evidence. */
 export interface EvidenceTypeDescriptor<T extends string = string, D = unknown> {

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type { RegisterId } from './contract.ts';
 import { REQUEST_ID, REQUEST_ID_HEADER } from './http-transport.ts';
 import { SignatureError } from './signature-profile.ts';
-import type { SandboxInstance } from './evidence-type.ts';
 import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
@@ -82,6 +81,15 @@ export interface RegisterMessageHandler {
   reset?(): void;
   /** Signs the answers from now on with another key (a key rollover). */
   setSigning?(identity: SigningIdentity): void;
+}
+
+/** A register instance the sandbox runs for an evidence type (its descriptor's sandboxInstances), with its own key. */
+export interface SandboxInstance {
+  id: string;
+  name: string;
+  /** The jurisdiction's values (none for a national register). */
+  values: readonly string[];
+  profile: 'rsa-pss-sha256' | 'ecdsa-p256-sha256';
 }
 
 /** One register instance a simulator serves, at the path `/<id>`, with its own key. */

@@ -23,20 +23,26 @@ const PARENT_NAMES = ['Julia', 'Thomas', 'Anna', 'Michael', 'Laura', 'Daniel', '
 /** The demo citizen of `npm start`, parent of a child born in 2026. */
 const DEMO_PARENT = DEMO_CITIZENS[0]!;
 
-/** Every child of the citizen, oldest first; none for the not-found list. */
-export function childrenOf(idNr: string): BirthRecord[] {
+/** The Standesamt answering: its name and the AGS of its municipality (a sandbox instance). */
+export interface RegistryOffice {
+  name: string;
+  ags: string;
+}
+
+/** Every child of the citizen, oldest first; none for the not-found list. Born where `office` keeps the register, if given. */
+export function childrenOf(idNr: string, office?: RegistryOffice): BirthRecord[] {
   if (NOT_IN_REGISTER.includes(idNr)) return [];
   const familyName = seededPick(idNr, 'family-name', FAMILY_NAMES);
   const parents = [
     { familyName, givenNames: seededPick(idNr, 'parent', PARENT_NAMES) },
     { familyName, givenNames: seededPick(idNr, 'other-parent', PARENT_NAMES) },
   ];
-  const place = seededPick(idNr, 'place-of-birth', PLACES);
+  const place = office ? { municipality: office.name.replace(/^Standesamt\s+/, ''), ags: office.ags } : seededPick(idNr, 'place-of-birth', PLACES);
   const child = (label: string, year: number, fromMonth: number, toMonth: number): BirthRecord => {
     const month = seededInt(idNr, `${label}|month`, fromMonth, toMonth);
     const dayOfMonth = seededInt(idNr, `${label}|day`, 1, 28);
     return {
-      registryOffice: { name: `Standesamt ${place.municipality}`, ags: place.ags },
+      registryOffice: office ? { ...office } : { name: `Standesamt ${place.municipality}`, ags: place.ags },
       registerEntry: `G ${seededInt(idNr, `${label}|entry`, 1, 4000)}/${year}`,
       child: { familyName, givenNames: seededPick(idNr, `${label}|name`, CHILD_NAMES) },
       dateOfBirth: `${year}-${String(month).padStart(2, '0')}-${String(dayOfMonth).padStart(2, '0')}`,
@@ -50,8 +56,8 @@ export function childrenOf(idNr: string): BirthRecord[] {
 }
 
 /** The children born in the requested days and by `now`, or null when there are none. */
-export function birthStatementFor(idNr: string, range: DayRange, now: Date): BirthStatement | null {
+export function birthStatementFor(idNr: string, range: DayRange, now: Date, office?: RegistryOffice): BirthStatement | null {
   const today = now.toISOString().slice(0, 10);
-  const records = childrenOf(idNr).filter((r) => r.dateOfBirth >= range.from && r.dateOfBirth <= range.to && r.dateOfBirth <= today);
+  const records = childrenOf(idNr, office).filter((r) => r.dateOfBirth >= range.from && r.dateOfBirth <= range.to && r.dateOfBirth <= today);
   return records.length === 0 ? null : { records };
 }

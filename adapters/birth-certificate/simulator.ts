@@ -1,16 +1,16 @@
 // The civil-status register simulator: the shared server and responder with the birth certificate messages
 // and records. Its statements lie for 'outside-period' with a birth the day before the requested days; there
 // is no 'negative-amount' lie, because a birth entry has no amounts.
-import { familyInstance, startRegisterSimulator, type SimulatedInstance, type SimulatorHandle, type SimulatorStartOptions } from '../simulator-server.ts';
+import { familyInstance, startRegisterSimulator, type SandboxInstance, type SimulatedInstance, type SimulatorHandle, type SimulatorStartOptions } from '../simulator-server.ts';
 import { createRegisterResponder } from '../simulator-responder.ts';
 import { sandboxTrust } from '../sandbox-trust.ts';
 import { birthCertificateMessages, type BirthStatement } from './messages.ts';
-import { birthStatementFor } from './records.ts';
+import { birthStatementFor, type RegistryOffice } from './records.ts';
 
 export function startBirthCertificateSimulator(opts: SimulatorStartOptions): Promise<SimulatorHandle> {
   const REGISTER = birthCertificateMessages.register;
   const handlerFor = (served: SimulatedInstance) =>
-    createRegisterResponder(birthCertificateMessages, birthStatementFor, {
+    createRegisterResponder(birthCertificateMessages, (idNr, range, now) => birthStatementFor(idNr, range, now, officeOf(served.instance)), {
       clock: opts.clock,
       instanceId: served.instance.id,
       signing: served.signing,
@@ -24,4 +24,10 @@ export function startBirthCertificateSimulator(opts: SimulatorStartOptions): Pro
       },
     });
   return startRegisterSimulator({ register: REGISTER, instances: opts.instances ?? [familyInstance(REGISTER)], handlerFor, port: opts.port, host: opts.host });
+}
+
+/** The Standesamt an instance stands for (its name and first AGS); none for a simulator started without instances. */
+function officeOf(instance: SandboxInstance): RegistryOffice | undefined {
+  const ags = instance.values[0];
+  return ags === undefined ? undefined : { name: instance.name, ags };
 }
