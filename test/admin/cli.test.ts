@@ -126,7 +126,7 @@ describe('admin command-line tool', function () {
   it('exports statistics as CSV', async () => {
     const res = await admin(h.databaseUrl, 'statistics', 'export', '--format', 'csv');
     expect(res.code, res.stderr).to.equal(0);
-    expect(res.stdout.split('\n')[0]).to.equal('month,region,evidence_type,transactions,suppressed');
+    expect(res.stdout.split('\n')[0]).to.equal('month,region,evidence_type,register,transactions,suppressed');
   });
 
   it('answers wrong usage with exit 2 and help for every command', async () => {

@@ -29,7 +29,7 @@ describe('operations', () => {
   after(async () => h?.close());
 
   describe('GET /v1/statistics', () => {
-    it('counts delivered items per month, region and type, and suppresses small cells', async () => {
+    it('counts delivered items per month, region, type and register instance, and suppresses small cells', async () => {
       await h.broker.ctx.participants.upsert(
         { id: 'wohngeldstelle-hh', name: 'Wohngeldstelle Hamburg', kind: 'authority', region: 'DE-HH', evidenceTypes: ['salary', 'income'], purposes: ['wohngeld'], legalBases: [] },
         new Date(),
@@ -44,14 +44,15 @@ describe('operations', () => {
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const stats = StatisticsView.parse(res.body);
       const cell = (region: string, type: string) => stats.rows.find((r) => r.region === region && r.evidenceType === type);
-      expect(cell('DE-BY', 'salary')).to.deep.include({ transactions: 6, suppressed: false });
-      expect(cell('DE-HH', 'salary')).to.deep.include({ transactions: null, suppressed: true });
+      expect(cell('DE-BY', 'salary')).to.deep.include({ register: 'drv-rvbea', transactions: 6, suppressed: false });
+      expect(cell('DE-HH', 'salary')).to.deep.include({ register: 'drv-rvbea', transactions: null, suppressed: true });
       expect(JSON.stringify(res.body)).not.to.match(/\d{11}/);
 
       const csv = await h.call('GET', `/v1/statistics?from=${month}&to=${month}&format=csv`, { token: operator });
       expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
-      expect(csv.body).to.include(`${month},DE-BY,salary,6,false`);
-      expect(csv.body).to.include(`${month},DE-HH,salary,,true`);
+      expect(csv.body.split('\n')[0]).to.equal('month,region,evidence_type,register,transactions,suppressed');
+      expect(csv.body).to.include(`${month},DE-BY,salary,drv-rvbea,6,false`);
+      expect(csv.body).to.include(`${month},DE-HH,salary,drv-rvbea,,true`);
     });
 
     it('is for operators only, and checks its query', async () => {
