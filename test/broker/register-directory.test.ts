@@ -3,12 +3,20 @@
 // responsible or the instance does not serve the purpose, RSA and ECDSA instances in one request, a key
 // rollover under load without a failed request, and the directory as the API lists it — SQLite and PostgreSQL.
 import { expect } from 'chai';
-import { sandboxRegisterIdentity } from '../../adapters/sandbox-trust.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sandboxRegisterIdentity, sandboxTrust } from '../../adapters/sandbox-trust.ts';
+import { startSimulators } from '../../adapters/simulators.ts';
+import { registerSigningWith } from '../../broker/config/config.ts';
+import { startBroker } from '../../broker/http/server.ts';
 import { pinnedCertificateOf } from '../../broker/directory/register-store.ts';
-import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
+import { sandboxDirectoryEntries, seedSandboxDirectory } from '../../broker/directory/sandbox-directory.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
+import { logLines } from '../helpers/log-lines.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 const CITIZEN = '86095742719';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income', 'birth-certificate'];
@@ -277,3 +285,37 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('a production broker and a directory entry with a plain-HTTP endpoint', function () {
+  this.timeout(60_000);
+  it('never calls it: the item ends NO_RESPONSIBLE_REGISTER and the entry is logged as an error', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'broker-prod-http-'));
+    const sims = await startSimulators();
+    const { log, lines } = logLines('info');
+    // Written by a development broker (the sandbox's http:// endpoints), then served by a production one.
+    const broker = await startBroker(testConfig({ port: 0, databaseUrl: `file:${path.join(dir, 'b.db')}`, mode: 'production', registerSigning: registerSigningWith(sandboxTrust().broker) }), { log });
+    try {
+      await seedSandboxDirectory(broker.ctx.registers, sims.instances, new Date());
+      await broker.ctx.directory.refresh();
+      await broker.ctx.participants.upsert(
+        { id: 'wohngeld-prod', name: 'Wohngeldstelle', kind: 'authority', region: 'DE-BY', evidenceTypes: ['income'], purposes: ['wohngeld'], legalBases: ['wogg-23'] },
+        new Date(),
+      );
+      const token = await broker.ctx.tokens.issue({ participantId: 'wohngeld-prod' }, 'fachverfahren');
+      const res = await fetch(`${broker.url}/v1/evidence-requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'wohngeld', legalBasis: 'wogg-23', caseReference: 'WG-1', routing: ROUTING }),
+      });
+      const body = (await res.json()) as { evidence: Item[] };
+      expect(res.status, JSON.stringify(body)).to.equal(201);
+      expect(body.evidence[0]!.reason!.code).to.equal('NO_RESPONSIBLE_REGISTER');
+      expect(sims.byType.income.calls).to.equal(0);
+      expect(lines.some((l) => l.includes('"register":"stv-bayern"') && l.includes('plain-HTTP endpoint'))).to.equal(true);
+    } finally {
+      await broker.close();
+      await sims.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
