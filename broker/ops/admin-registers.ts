@@ -74,14 +74,7 @@ export function addRegisterCommands(program: Command): void {
         );
         if ('problems' in checked) throw new AdminError(checked.problems.join('; '), EXIT.usage);
         const now = ctx.clock();
-        const certificates = opts.certificate.map((file) => {
-          try {
-            return certificateFromFile(file, now);
-          } catch (err) {
-            if (err instanceof DirectoryError) throw new AdminError(`--certificate ${err.message}`);
-            throw err;
-          }
-        });
+        const certificates = await directoryChange(async () => opts.certificate!.map((file) => certificateFromFile(file, now, `--certificate ${file}`)));
         await directoryChange(() => ctx.registers.add({ definition: checked.definition, certificates }));
         out(`register ${opts.id} added (${checked.definition.evidenceType}, ${jurisdictionSummary(checked.definition)}, ${certificates.length} certificate(s) pinned${checked.definition.enabled ? '' : ', disabled'})`);
       }),

@@ -51,8 +51,9 @@ export function checkDefinition(input: Record<string, unknown>, production: bool
   const filled = withTypeDefaults(input);
   const parsed = instanceDefinition({ production }).safeParse(filled);
   if (parsed.success) return { definition: parsed.data };
-  // A kind left out is the type's: with an unknown type, only the type is worth naming.
-  const issues = parsed.error.issues.filter((i) => hasKind(input.jurisdiction) || !(i.path[0] === 'jurisdiction' && i.path[1] === 'kind'));
+  // A kind or purposes left out are the type's: with an unknown type, only the type is worth naming.
+  const leftToType = (i: z.core.$ZodIssue) => (i.path[0] === 'jurisdiction' && i.path[1] === 'kind' && !hasKind(input.jurisdiction)) || (i.path[0] === 'purposes' && input.purposes === undefined);
+  const issues = parsed.error.issues.filter((i) => !leftToType(i));
   return { problems: issues.map((issue) => issueText(issue, names)) };
 }
 
@@ -76,17 +77,17 @@ function issueText(issue: z.core.$ZodIssue, names: FieldNames): string {
   return `${field} ${issue.message}`;
 }
 
-/** The one certificate of a PEM file, checked for pinning (RSA ≥ minimum or EC P-256, valid now). */
-export function certificateFromFile(file: string, now: Date): PinnedCertificate {
+/** The one certificate of a PEM file, checked for pinning (RSA ≥ minimum or EC P-256, valid now); `what` names it in refusals. */
+export function certificateFromFile(file: string, now: Date, what: string = file): PinnedCertificate {
   let text: string;
   try {
-    if (statSync(file).size > CERTIFICATE_FILE_MAX_BYTES) throw new DirectoryError(`${file} is larger than ${CERTIFICATE_FILE_MAX_BYTES / 1024} KB: not a certificate`);
+    if (statSync(file).size > CERTIFICATE_FILE_MAX_BYTES) throw new DirectoryError(`${what}: larger than ${CERTIFICATE_FILE_MAX_BYTES / 1024} KB, not a certificate`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof DirectoryError) throw err;
-    throw new DirectoryError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new DirectoryError(`${what}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return certificateFromPem(text, file, now);
+  return certificateFromPem(text, what, now);
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -109,7 +110,7 @@ export function readDirectoryFile(file: string, opts: { production: boolean; now
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new DirectoryError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new DirectoryError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   if (size > DIRECTORY_FILE_MAX_BYTES) {
     throw new DirectoryError(`${file} is ${(size / 1024 / 1024).toFixed(1)} MB; a directory file may be at most ${DIRECTORY_FILE_MAX_BYTES / 1024 / 1024} MB (split it into several imports)`);
@@ -129,10 +130,12 @@ export function readDirectoryFile(file: string, opts: { production: boolean; now
     if (draft.certificates.length === 0) entryProblems.push(`${where}: certificates must name at least one certificate to pin`);
     for (const [n, source] of draft.certificates.entries()) {
       try {
-        certificates.push('pem' in source ? certificateFromPem(source.pem, `certificates[${n}]`, opts.now) : certificateFromFile(path.resolve(baseDir, source.file), opts.now));
+        certificates.push(
+          'pem' in source ? certificateFromPem(source.pem, `certificates[${n}]`, opts.now) : certificateFromFile(path.resolve(baseDir, source.file), opts.now, `certificates[${n}] (${source.file})`),
+        );
       } catch (err) {
         if (!(err instanceof DirectoryError)) throw err;
-        entryProblems.push(`${where}: certificates[${n}]${'file' in source ? ` (${source.file})` : ''}: ${err.message.replace(/^certificates\[\d+\]: /, '')}`);
+        entryProblems.push(`${where}: ${err.message}`);
       }
     }
     if (entryProblems.length === 0 && 'definition' in checked) {
