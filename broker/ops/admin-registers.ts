@@ -166,7 +166,7 @@ export function addRegisterCommands(program: Command): void {
         } finally {
           checking.stop();
         }
-        const problems = [...read.problems, ...clashesWithDirectory(read.entries, (await ctx.registers.load()).instances)];
+        const problems = [...read.problems, ...clashesWithDirectory(read.entries, (await ctx.registers.load()).instances, { now, retireUnlisted: Boolean(opts.retireUnlistedCertificates) })];
         if (problems.length > 0) {
           for (const p of problems.slice(0, PROBLEMS_SHOWN)) process.stderr.write(`${p}\n`);
           if (problems.length > PROBLEMS_SHOWN) process.stderr.write(`… and ${problems.length - PROBLEMS_SHOWN} more\n`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { EVIDENCE_TYPES, evidenceTypeOf, type EvidenceType } from '../../adapters/index.ts';
-import { instanceDefinition, jurisdictionKeys, NATIONAL_KEY, type InstanceDefinition, type PinnedCertificate, type RegisterInstance } from '../directory/register-instance.ts';
+import { certificateStatus, instanceDefinition, jurisdictionKeys, NATIONAL_KEY, type InstanceDefinition, type PinnedCertificate, type RegisterInstance } from '../directory/register-instance.ts';
 import { DirectoryError, pinnedCertificateOf, type InstanceEntry } from '../directory/register-store.ts';
 
 /** The largest directory file `registers import` reads (a federation's directory with every AGS is a few MB). */
@@ -259,22 +259,31 @@ function clashesWithinFile(entries: readonly LocatedEntry[]): string[] {
 }
 
 /**
- * Jurisdiction keys the file's entries claim that an instance left out of the file holds in the directory
- * (an instance in the file gives up its keys when it is replaced). The store checks again when it writes.
+ * What the directory says against the file's entries: a jurisdiction key held by an instance left out of the
+ * file (an instance in the file gives up its keys when it is replaced), and a replaced instance that would be
+ * left without a valid certificate because every one the file lists was retired for it (retired stays
+ * retired). The store checks the keys again when it writes.
  */
-export function clashesWithDirectory(entries: readonly LocatedEntry[], directory: readonly RegisterInstance[]): string[] {
+export function clashesWithDirectory(entries: readonly LocatedEntry[], directory: readonly RegisterInstance[], opts: { now: Date; retireUnlisted: boolean }): string[] {
   const inFile = new Set(entries.map((e) => e.definition.id));
+  const byId = new Map(directory.map((i) => [i.id, i]));
   const held = new Map<string, string>();
   for (const instance of directory) {
     if (inFile.has(instance.id)) continue;
     for (const key of jurisdictionKeys(instance)) held.set(`${instance.evidenceType} ${key}`, instance.id);
   }
   const problems: string[] = [];
-  for (const { where, definition: d } of entries) {
+  for (const { where, definition: d, certificates } of entries) {
     for (const key of jurisdictionKeys(d)) {
       const holder = held.get(`${d.evidenceType} ${key}`);
       if (holder !== undefined) problems.push(`${where}: jurisdiction ${keyText(key)} of ${d.evidenceType} is held by register ${holder} in the directory`);
     }
+    const existing = byId.get(d.id);
+    if (existing === undefined) continue;
+    const retired = new Set(existing.certificates.filter((c) => c.retiredAt !== null).map((c) => c.fingerprint));
+    const listedUsable = certificates.some((c) => !retired.has(c.fingerprint));
+    const keptUsable = !opts.retireUnlisted && existing.certificates.some((c) => certificateStatus(c, opts.now) === 'valid');
+    if (!listedUsable && !keptUsable) problems.push(`${where}: certificates are all retired for ${d.id}; it would be left without a valid certificate (pin a new one)`);
   }
   return problems;
 }
