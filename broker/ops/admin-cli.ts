@@ -1,4 +1,4 @@
-// `npm run admin -- <command>`: the operators' tool for the directory, tokens, consent import, audit
+// `npm run admin -- <command>`: the operators' tool for the directories (participants, registers), tokens, consent import, audit
 // verification and statistics. Exit codes scripts can rely on: 0 done, 1 the operation failed or found a
 // problem (e.g. a broken chain, invalid import rows), 2 wrong usage or configuration.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { AdminError, EXIT, list, out, pickFrom, progress, withContext } from './admin-kit.ts';
 import { addPkiCommands } from './admin-pki.ts';
+import { addRegisterCommands } from './admin-registers.ts';
 import { CONSENT_CSV_HEADER, readConsentCsv } from './consent-import.ts';
 import { PURPOSES, type Purpose } from '../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
@@ -53,6 +54,8 @@ export function buildProgram(): Command {
         out(`participant ${opts.id} saved`);
       }),
     );
+
+  addRegisterCommands(program);
 
   const tokens = program.command('tokens').description('bearer tokens of authorities and operators');
   tokens
