@@ -11,6 +11,7 @@ import { SignatureError } from './signature-profile.ts';
 import { sandboxRegisterIdentity } from './sandbox-trust.ts';
 import type { SigningIdentity } from './signing-keys.ts';
 import { XML_LIMITS, XmlMessageError } from './xml.ts';
+import { compileDefinedSchemas } from './xml-schemas.ts';
 
 export const SIMULATOR_FAULTS = [
   'none',
@@ -152,6 +153,8 @@ const CONTROL_PATH = '/_control';
 const XML_REQUEST = /^(application|text)\/xml\s*(;|$)/i;
 
 export async function startRegisterSimulator(opts: RegisterSimulatorOptions): Promise<SimulatorHandle> {
+  // The schemas compiled now, not inside the first query the broker times.
+  compileDefinedSchemas();
   let behaviour: SimulatorBehaviour = { ...NORMAL };
   let calls = 0;
   // Aborts pending latency waits, so close() never waits for a slow simulated answer.

@@ -28,7 +28,14 @@ export interface MessageSchema {
   readonly validator: XsdValidator;
 }
 
-/** Defines what an incoming document must be and compiles its schema set (once per set). */
+/** Every schema defined in this process, for compileDefinedSchemas. */
+const defined: MessageSchema[] = [];
+
+/**
+ * Defines what an incoming document must be; its schema set is compiled (once per set) at its first use, or by
+ * compileDefinedSchemas. NOTE: compiling every set costs about a second, which a command-line tool that
+ * validates nothing should not pay.
+ */
 export function defineMessageSchema(opts: {
   files: readonly string[];
   root: QualifiedName;
@@ -36,14 +43,24 @@ export function defineMessageSchema(opts: {
   signed?: boolean;
   limits?: XmlLimits;
 }): MessageSchema {
-  return {
+  let validator: XsdValidator | undefined;
+  const schema: MessageSchema = {
     files: opts.files,
     root: opts.root,
     content: opts.content,
     signed: opts.signed ?? false,
     limits: opts.limits ?? XML_LIMITS,
-    validator: compileSchemaSet(opts.files),
+    get validator() {
+      return (validator ??= compileSchemaSet(opts.files));
+    },
   };
+  defined.push(schema);
+  return schema;
+}
+
+/** Compiles the schema set of every schema defined so far: a server does it at start, not in its first request. */
+export function compileDefinedSchemas(): void {
+  for (const schema of defined) void schema.validator;
 }
 
 // ---- validating ---------------------------------------------------------------------------------------

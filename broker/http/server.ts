@@ -1,4 +1,5 @@
 // The HTTP server: middleware order, routes, problem+json errors. No business logic here.
+import { compileDefinedSchemas } from '../../adapters/xml-schemas.ts';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -133,6 +134,8 @@ const PURGE_INTERVAL_MS = 15 * 60_000;
 
 export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
   const ctx = await createContext(cfg, overrides);
+  // Every XML schema compiled now, not inside the first request's register deadline.
+  compileDefinedSchemas();
   if (cfg.mode === 'production') await retireDemoData(ctx);
   // Recover before serving: async requests a crashed process held are resumed, expired answers erased.
   const recovered = await ctx.evidence.sweep();
