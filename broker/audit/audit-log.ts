@@ -1,10 +1,11 @@
 // The audit log on the database: appends inside the caller's transaction (or through group commit, where
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
 import type { DatabaseTarget } from '../db/database-url.ts';
-import { DATABASE_TIME_LIMITS, type Database, type Db, type DbTx } from '../db/database.ts';
+import { DATABASE_TIME_LIMITS, directSqlOf, TRANSACTION_LIMITS, type Database, type Db, type DbTx } from '../db/database.ts';
 import { prismaStatements, type SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
 import { commitmentOf, linkHash, newSalt, type AuditDetailFields, type AuditEvent, type ChainHead, type ChainLink } from './chain.ts';
+import { appendLeaves, entryLeafHash, leafBytesOf, proofs, withFetchedSubtrees, type Frontier } from './audit-tree.ts';
 import { openChainReader } from './chain-readers.ts';
 import { verifyChain, type VerifyResult } from './chain-verification.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
@@ -20,13 +21,23 @@ export interface TransferRecord {
   details: Record<string, unknown>;
 }
 
+/** The head row as an append holds it locked: the chain's head and the Merkle tree's size and right edge. */
+export interface LockedHead extends ChainHead {
+  treeSize: number;
+  /** JSON array of hex hashes (audit-tree.ts Frontier). */
+  frontier: string;
+}
+
+/** Entries added to the tree per transaction when the tree catches up with older entries. */
+const TREE_CATCH_UP_BATCH = 2000;
+
 /** The personal part of an event as the detail row stores it and its salted commitment covers. */
 export function detailFieldsOf(ev: AuditEvent): AuditDetailFields {
   return { citizenIdNr: ev.citizenIdNr, actorId: ev.actorId, requestId: ev.requestId, consentId: ev.consentId, details: JSON.stringify(ev.details) };
 }
 
 export class AuditLog {
-  private readonly group: AuditGroupCommit;
+  private readonly group: AuditGroupCommit<LockedHead>;
   private readonly db: Db;
   private readonly target: DatabaseTarget;
 
@@ -72,15 +83,63 @@ export class AuditLog {
   }
 
   /** Takes the head row's write lock for this transaction (`sql`: its statements) and reads it. */
-  async lockHead(sql: SqlStatements): Promise<ChainHead> {
+  async lockHead(sql: SqlStatements): Promise<LockedHead> {
     // An UPDATE, not a SELECT: it takes the row lock on PostgreSQL and the write lock on SQLite at once.
-    const rows = await sql.query<ChainHead>('UPDATE "AuditHead" SET "seq" = "seq" + 0 WHERE "id" = 1 RETURNING "seq", "hash"', []);
+    const rows = await sql.query<LockedHead>('UPDATE "AuditHead" SET "seq" = "seq" + 0 WHERE "id" = 1 RETURNING "seq", "hash", "treeSize", "frontier"', []);
     if (rows.length !== 1) throw new Error('the audit head row is missing (migrations not applied?)');
-    return rows[0]!;
+    const row = rows[0]!;
+    return { ...row, seq: Number(row.seq), treeSize: Number(row.treeSize) };
   }
 
-  /** Writes `events` as the entries after `head`, which this transaction holds locked, and advances it. */
-  async appendAfter(sql: SqlStatements, head: ChainHead, events: AuditEvent[]): Promise<ChainHead> {
+  /**
+   * Adds the entries that are not in the Merkle tree yet (those written before it existed), a batch per
+   * transaction under the head lock; returns how many. Start-up runs it; an append catches up the rest itself.
+   */
+  async catchUpTree(batch = TREE_CATCH_UP_BATCH): Promise<number> {
+    let added = 0;
+    for (;;) {
+      const step = await directSqlOf(this.db).transaction(async (sql) => {
+        const head = await this.lockHead(sql);
+        if (head.treeSize >= head.seq) return 0;
+        const from = head.treeSize;
+        const upTo = Math.min(head.seq, from + batch);
+        await this.growTree(sql, head, await this.leavesBetween(sql, from, upTo), upTo);
+        await sql.execute('UPDATE "AuditHead" SET "treeSize" = ?, "frontier" = ? WHERE "id" = 1', [head.treeSize, head.frontier]);
+        return upTo - from;
+      }, TRANSACTION_LIMITS);
+      if (step === 0) return added;
+      added += step;
+    }
+  }
+
+  /** The leaf hashes of the entries after `fromSeq` up to `toSeq`, read in this transaction. */
+  private async leavesBetween(sql: SqlStatements, fromSeq: number, toSeq: number): Promise<Buffer[]> {
+    const rows = await sql.query<{ seq: number; kind: string; createdAt: Date | string | number; commitment: string }>(
+      'SELECT "seq", "kind", "createdAt", "commitment" FROM "AuditEntry" WHERE "seq" > ? AND "seq" <= ? ORDER BY "seq"',
+      [fromSeq, toSeq],
+    );
+    if (rows.length !== toSeq - fromSeq) throw new Error(`the audit log lacks entries between ${fromSeq} and ${toSeq}: the tree cannot be built`);
+    return rows.map((r) => entryLeafHash({ seq: Number(r.seq), kind: r.kind, createdAt: new Date(r.createdAt), commitment: r.commitment }));
+  }
+
+  /**
+   * Appends leaves to the tree of the locked head: inserts the perfect subtrees they complete and sets the head's
+   * new size and right edge in `head` (the caller writes the head row).
+   */
+  private async growTree(sql: SqlStatements, head: LockedHead, leaves: Buffer[], size: number): Promise<void> {
+    const frontier: Frontier = { size: head.treeSize, hashes: JSON.parse(head.frontier) as string[] };
+    const grown = appendLeaves(frontier, leaves);
+    if (grown.frontier.size !== size) throw new Error('the audit tree would not match the entries');
+    await insertRows(sql, 'AuditTreeNode', ['level', 'idx', 'hash'], grown.completed.map((c) => ({ level: c.level, idx: c.index, hash: c.hash.toString('hex') })));
+    head.treeSize = size;
+    head.frontier = JSON.stringify(grown.frontier.hashes);
+  }
+
+  /**
+   * Writes `events` as the entries after `head`, which this transaction holds locked, adds them to the Merkle
+   * tree, and advances both.
+   */
+  async appendAfter(sql: SqlStatements, head: LockedHead, events: AuditEvent[]): Promise<ChainHead> {
     if (events.length === 0) return head;
     let { seq, hash } = head;
     const entries: ChainLink[] = [];
@@ -97,7 +156,10 @@ export class AuditLog {
     // One multi-row INSERT per table (createMany would cap group commit far below what the database takes).
     await insertRows(sql, 'AuditEntry', ['seq', 'kind', 'createdAt', 'prevHash', 'commitment', 'hash'], entries);
     await insertRows(sql, 'AuditDetail', ['seq', 'salt', 'citizenIdNr', 'actorId', 'requestId', 'consentId', 'details', 'expiresAt'], details);
-    await sql.execute('UPDATE "AuditHead" SET "seq" = ?, "hash" = ? WHERE "id" = 1', [seq, hash]);
+    // Entries from before the tree (start-up catches most of them up) join it ahead of these.
+    const older = head.treeSize < head.seq ? await this.leavesBetween(sql, head.treeSize, head.seq) : [];
+    await this.growTree(sql, head, [...older, ...entries.map(entryLeafHash)], seq);
+    await sql.execute('UPDATE "AuditHead" SET "seq" = ?, "hash" = ?, "treeSize" = ?, "frontier" = ? WHERE "id" = 1', [seq, hash, head.treeSize, head.frontier]);
     return { seq, hash };
   }
 
@@ -112,6 +174,44 @@ export class AuditLog {
     } finally {
       await reader.close();
     }
+  }
+
+  /** How many leaves the Merkle tree holds now. */
+  async treeSize(): Promise<number> {
+    return (await this.db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).treeSize;
+  }
+
+  /** The leaf of the entry at 0-based `index` (its bytes and hash), or null beyond the tree. */
+  async leaf(index: number): Promise<{ bytes: Buffer; hash: Buffer } | null> {
+    if (index >= (await this.treeSize())) return null;
+    const entry = await this.db.auditEntry.findUnique({ where: { seq: index + 1 } });
+    if (!entry) return null;
+    const bytes = leafBytesOf(entry);
+    return { bytes, hash: entryLeafHash(entry) };
+  }
+
+  /** RFC 9162 inclusion proof of leaf `index` in the tree of `treeSize` leaves (both within the tree). */
+  inclusionProof(index: number, treeSize: number): Promise<Buffer[]> {
+    return withFetchedSubtrees((source) => proofs.inclusionProof(index, treeSize, source), (keys) => this.subtrees(keys));
+  }
+
+  /** RFC 9162 consistency proof between the trees of `from` and `to` leaves. */
+  consistencyProof(from: number, to: number): Promise<Buffer[]> {
+    return withFetchedSubtrees((source) => proofs.consistencyProof(from, to, source), (keys) => this.subtrees(keys));
+  }
+
+  /** The root hash of the tree of `treeSize` leaves (at most the current size). */
+  rootHash(treeSize: number): Promise<Buffer> {
+    return withFetchedSubtrees((source) => proofs.rootHash(treeSize, source), (keys) => this.subtrees(keys));
+  }
+
+  /** The stored perfect subtrees among `keys`, in one read. */
+  private async subtrees(keys: { level: number; index: number }[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    if (keys.length === 0) return found;
+    const rows = await this.db.auditTreeNode.findMany({ where: { OR: keys.map((k) => ({ level: k.level, idx: k.index })) } });
+    for (const r of rows) found.set(`${r.level}:${r.idx}`, Buffer.from(r.hash, 'hex'));
+    return found;
   }
 
   async transfersForCitizen(idNr: string): Promise<TransferRecord[]> {

@@ -6,9 +6,9 @@ import type { SqlStatements } from '../db/direct-sql.ts';
 import type { AuditEvent, ChainHead } from './chain.ts';
 
 /** The two chain steps a batch takes (AuditLog provides them); named here so this module stays below the log. */
-export interface ChainAppender {
-  lockHead(sql: SqlStatements): Promise<ChainHead>;
-  appendAfter(sql: SqlStatements, head: ChainHead, events: AuditEvent[]): Promise<ChainHead>;
+export interface ChainAppender<H extends ChainHead = ChainHead> {
+  lockHead(sql: SqlStatements): Promise<H>;
+  appendAfter(sql: SqlStatements, head: H, events: AuditEvent[]): Promise<unknown>;
 }
 
 /** Records an audit event in the batch's transaction; returns the entry's sequence number. */
@@ -45,7 +45,7 @@ export class AuditQueueTimeout extends Error {
 const MAX_BATCH = 128;
 
 /** Queues work from concurrent callers and commits it in batches, one transaction each. */
-export class AuditGroupCommit {
+export class AuditGroupCommit<H extends ChainHead = ChainHead> {
   private readonly queue: Job[] = [];
   private running = false;
 
@@ -55,7 +55,7 @@ export class AuditGroupCommit {
    */
   constructor(
     private readonly db: Db,
-    private readonly audit: ChainAppender,
+    private readonly audit: ChainAppender<H>,
     private readonly maxWaitMs: number,
     private readonly maxBatch = MAX_BATCH,
   ) {}

@@ -90,3 +90,22 @@ export function rateLimitPerCaller(perMinute: number, metrics: BrokerMetrics): R
     },
   });
 }
+
+/**
+ * Per client address, for the public endpoints that need no token (the audit log's proofs): witnesses and
+ * citizens' tools may read them, but no address may make the broker compute proofs without bound.
+ */
+export function rateLimitPerAddress(perMinute: number, metrics: BrokerMetrics): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (req, _res, next) => {
+      metrics.refusals.inc({ reason: 'rate-limit' });
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+      next(new OverloadError(429, `At most ${perMinute} requests per minute per address`, seconds));
+    },
+  });
+}

@@ -123,6 +123,24 @@ export const CheckpointsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
+const LeafIndex = z.string().regex(/^(0|[1-9]\d{0,9})$/, 'must be a whole number (0-based)').transform(Number).pipe(z.number().int().max(2 ** 31 - 1));
+const TreeSize = z.string().regex(/^[1-9]\d{0,9}$/, 'must be a whole number of leaves, at least 1').transform(Number).pipe(z.number().int().max(2 ** 31 - 1));
+
+export const AuditIndexParam = z.strictObject({ index: LeafIndex.meta({ description: '0-based leaf index (entry seq − 1)' }) });
+
+export const InclusionProofQuery = z
+  .strictObject({ index: LeafIndex, treeSize: TreeSize })
+  .refine((q) => q.index < q.treeSize, { message: 'must be below treeSize', path: ['index'] });
+
+export const ConsistencyProofQuery = z
+  .strictObject({ from: TreeSize, to: TreeSize })
+  .refine((q) => q.from <= q.to, { message: 'must not be greater than to', path: ['from'] });
+
+const Hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+export const AuditLeafView = z.object({ index: z.number().int(), leaf: z.base64(), leafHash: Hex32 });
+export const InclusionProofView = z.object({ index: z.number().int(), treeSize: z.number().int(), leafHash: Hex32, hashes: z.array(Hex32) });
+export const ConsistencyProofView = z.object({ from: z.number().int(), to: z.number().int(), hashes: z.array(Hex32) });
+
 export const StatisticsQuery = z
   .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });

@@ -14,10 +14,10 @@ import { problemMiddleware } from './problem-response.ts';
 import { firstDuplicateKey } from './json-duplicate-keys.ts';
 import { retireDemoData } from '../ops/demo-identities.ts';
 import { purgeExpired } from '../ops/lifecycle.ts';
-import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerCaller } from './load-limits.ts';
+import { hasBody, inFlightLimit, limitConnectionsPerClient, rateLimitPerAddress, rateLimitPerCaller } from './load-limits.ts';
 import { formBody, PAGE_PREFIXES } from '../pages/kit/security.ts';
 import { pages } from '../pages/index.ts';
-import { authenticatedRoutes, publicRoutes } from './routes/index.ts';
+import { authenticatedRoutes, publicRoutes, transparencyRoutes } from './routes/index.ts';
 import { XML_BODY_LIMIT_BYTES, XML_MEDIA_TYPES } from './xml-api/namespace.ts';
 import { sentXml, takesXmlBody } from './xml-api/negotiation.ts';
 
@@ -44,6 +44,11 @@ export function createApp(ctx: Context): express.Express {
   const open = express.Router();
   for (const route of publicRoutes) route(open, ctx);
   app.use(open);
+
+  const transparency = express.Router();
+  transparency.use(['/v1/audit/entries', '/v1/audit/proofs'], rateLimitPerAddress(ctx.cfg.rateLimitPerMinute, ctx.metrics));
+  for (const route of transparencyRoutes) route(transparency, ctx);
+  app.use(transparency);
 
   // Everything under /v1 is the JSON API: the caller is identified from the headers (401 before any body is
   // read), then the body is read and typed, then the route.

@@ -3,6 +3,9 @@ import type { Router } from 'express';
 import type { Context } from '../../context.ts';
 import deleteConsent from './delete-consent.ts';
 import getAuditCheckpoints from './get-audit-checkpoints.ts';
+import getAuditConsistencyProof from './get-audit-consistency-proof.ts';
+import getAuditEntry from './get-audit-entry.ts';
+import getAuditInclusionProof from './get-audit-inclusion-proof.ts';
 import getAuditVerify from './get-audit-verify.ts';
 import getCitizenConsents from './get-citizen-consents.ts';
 import getCitizenTransfers from './get-citizen-transfers.ts';
@@ -22,6 +25,9 @@ import postEvidenceRequest from './post-evidence-request.ts';
 type Route = (router: Router, ctx: Context) => void;
 
 export const publicRoutes: Route[] = [getHealthz, getReadyz, getMetrics, getOpenApi, getDocs];
+
+/** The audit log's public face (no personal data): readable without a token, limited per client address. */
+export const transparencyRoutes: Route[] = [getAuditEntry, getAuditInclusionProof, getAuditConsistencyProof];
 
 export const authenticatedRoutes: Route[] = [
   getMe,

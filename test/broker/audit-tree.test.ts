@@ -1,0 +1,142 @@
+// The audit log as an RFC 9162 Merkle tree, seen from outside: every entry is a leaf anyone may read without a
+// token (no personal data in it), inclusion and consistency proofs for every index and size verify with the
+// independent verifier against a root the test computes itself from the leaves, bad parameters are refused
+// naming them, and entries written before the tree existed join it without loss — SQLite and PostgreSQL.
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { verifyConsistency, verifyInclusion } from '../../broker/audit/proof-verifier.ts';
+import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
+import { PAPER_FORM } from '../helpers/paper-form.ts';
+
+const CITIZEN = '86095742719';
+const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+/** RFC 9162 §2.1.1 MTH, written out here from the definition: the reference the broker's proofs must match. */
+function mth(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return sha256();
+  if (leaves.length === 1) return leaves[0]!;
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return sha256(Buffer.from([1]), mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`the audit log's Merkle tree (${kind})`, function () {
+    this.timeout(120_000);
+    let h: Harness;
+    const get = (path: string) => h.call('GET', path, { token: null });
+    /** The leaf hashes as published, each checked against the leaf bytes. */
+    const leafHashes = async (size: number): Promise<Buffer[]> => {
+      const out: Buffer[] = [];
+      for (let i = 0; i < size; i++) {
+        const res = await get(`/v1/audit/entries/${i}`);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        const bytes = Buffer.from(res.body.leaf, 'base64');
+        expect(res.body.leafHash).to.equal(sha256(Buffer.from([0]), bytes).toString('hex'));
+        out.push(Buffer.from(res.body.leafHash, 'hex'));
+      }
+      return out;
+    };
+
+    before(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      h = await startHarness(db);
+      const consent = await h.call('POST', '/v1/consents', {
+        body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      expect(consent.status).to.equal(201);
+      for (let i = 0; i < 10; i++) {
+        const res = await h.call('POST', '/v1/evidence-requests', {
+          body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary', 'income'], purpose: 'elterngeld', caseReference: `EG-TREE-${i}`, routing: ROUTING },
+        });
+        expect(res.status).to.equal(201);
+      }
+    });
+    after(async () => h?.close());
+
+    it('publishes every entry as a leaf without personal data, readable without a token', async () => {
+      const size = await h.broker.ctx.audit.treeSize();
+      expect(size).to.equal(11);
+      const first = await get('/v1/audit/entries/0');
+      const text = Buffer.from(first.body.leaf, 'base64').toString('utf8');
+      expect(text).to.match(/^evidence-broker-audit-leaf:v1\n1\nconsent-granted\n\d{4}-\d\d-\d\dT[\d:.]+Z\n[0-9a-f]{64}\n$/);
+      for (let i = 0; i < size; i++) expect(Buffer.from((await get(`/v1/audit/entries/${i}`)).body.leaf, 'base64').toString('utf8')).not.to.include(CITIZEN);
+      expect((await get(`/v1/audit/entries/${size}`)).status).to.equal(404);
+    });
+
+    it('proves every leaf in every tree size, and every size consistent with every later one', async () => {
+      const size = await h.broker.ctx.audit.treeSize();
+      const leaves = await leafHashes(size);
+      for (let treeSize = 1; treeSize <= size; treeSize++) {
+        const root = mth(leaves.slice(0, treeSize));
+        expect((await h.broker.ctx.audit.rootHash(treeSize)).equals(root), `root of ${treeSize}`).to.equal(true);
+        for (let index = 0; index < treeSize; index++) {
+          const res = await get(`/v1/audit/proofs/inclusion?index=${index}&treeSize=${treeSize}`);
+          expect(res.status).to.equal(200);
+          expect(res.body).to.deep.include({ index, treeSize, leafHash: leaves[index]!.toString('hex') });
+          const proof = res.body.hashes.map((x: string) => Buffer.from(x, 'hex'));
+          expect(verifyInclusion(leaves[index]!, index, treeSize, proof, root), `${index} in ${treeSize}`).to.equal(true);
+          expect(verifyInclusion(leaves[(index + 1) % treeSize]!, index, treeSize, proof, root) && treeSize > 1).to.equal(false);
+        }
+        for (let to = treeSize; to <= size; to++) {
+          const res = await get(`/v1/audit/proofs/consistency?from=${treeSize}&to=${to}`);
+          expect(res.status).to.equal(200);
+          const proof = res.body.hashes.map((x: string) => Buffer.from(x, 'hex'));
+          expect(verifyConsistency(treeSize, to, proof, root, mth(leaves.slice(0, to))), `${treeSize} → ${to}`).to.equal(true);
+        }
+      }
+    });
+
+    it('refuses bad or out-of-range parameters with 400 naming the parameter', async () => {
+      const size = await h.broker.ctx.audit.treeSize();
+      for (const [query, name] of [
+        ['index=-1&treeSize=3', 'query.index'],
+        ['index=abc&treeSize=3', 'query.index'],
+        ['index=3&treeSize=3', 'query.index'],
+        ['index=0&treeSize=0', 'query.treeSize'],
+        [`index=0&treeSize=${size + 1}`, 'query.treeSize'],
+        ['index=0', 'query.treeSize'],
+        ['index=0&treeSize=1&extra=1', 'query'],
+      ] as const) {
+        const res = await get(`/v1/audit/proofs/inclusion?${query}`);
+        expect(res.status, query).to.equal(400);
+        expect(res.body.invalidParams.map((p: { name: string }) => p.name).join(' '), query).to.include(name);
+      }
+      for (const [query, name] of [
+        ['from=5&to=3', 'query.from'],
+        ['from=0&to=3', 'query.from'],
+        [`from=1&to=${size + 1}`, 'query.to'],
+        ['from=1&to=99999999999', 'query.to'],
+      ] as const) {
+        const res = await get(`/v1/audit/proofs/consistency?${query}`);
+        expect(res.status, query).to.equal(400);
+        expect(res.body.invalidParams.map((p: { name: string }) => p.name).join(' '), query).to.include(name);
+      }
+      expect((await get('/v1/audit/entries/x1')).status).to.equal(400);
+    });
+
+    it('adds entries written before the tree existed without loss, to the same root', async () => {
+      const size = await h.broker.ctx.audit.treeSize();
+      const before = await h.broker.ctx.audit.rootHash(size);
+      const prisma = h.broker.ctx.database.prisma;
+      // As a database from before the tree: no subtrees, an empty tree in the head row.
+      await prisma.auditTreeNode.deleteMany({});
+      await prisma.auditHead.update({ where: { id: 1 }, data: { treeSize: 0, frontier: '[]' } });
+      // In transactions of 3 entries each, as start-up does it with larger ones.
+      expect(await h.broker.ctx.audit.catchUpTree(3)).to.equal(size);
+      expect((await h.broker.ctx.audit.rootHash(size)).equals(before)).to.equal(true);
+      // And an append catches up by itself what start-up has not.
+      await prisma.auditTreeNode.deleteMany({});
+      await prisma.auditHead.update({ where: { id: 1 }, data: { treeSize: 0, frontier: '[]' } });
+      const res = await h.call('POST', '/v1/evidence-requests', {
+        body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: 'EG-TREE-LATE' },
+      });
+      expect(res.status).to.equal(201);
+      expect(await h.broker.ctx.audit.treeSize()).to.equal(size + 1);
+      const leaves = await leafHashes(size + 1);
+      expect((await h.broker.ctx.audit.rootHash(size + 1)).equals(mth(leaves))).to.equal(true);
+      expect((await h.broker.ctx.audit.rootHash(size)).equals(before)).to.equal(true);
+    });
+  });
+}
