@@ -19,6 +19,7 @@ import { AdmissionGate } from './evidence/admission.ts';
 import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/register-policy.ts';
 import { loadBrokerSigning, loadDataKey, loadRegisterClientTls, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
+import { TreeHeadSigner } from './audit/tree-heads.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics, type BrokerMetrics } from './ops/metrics.ts';
@@ -42,6 +43,8 @@ export interface Context {
   consents: ConsentLedger;
   audit: AuditLog;
   checkpoints: CheckpointService;
+  /** Signed tree heads (C2SP checkpoints) of the audit Merkle tree; refuses to sign a rewritten history. */
+  treeHeads: TreeHeadSigner;
   /** GET /v1/audit/verify's recomputation: in a worker thread, one at a time. */
   chainVerification: ChainVerificationThread;
   evidence: EvidenceService;
@@ -99,6 +102,12 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
     checkpoints: new CheckpointService(db, signingKey, clock),
+    treeHeads: new TreeHeadSigner(db, audit, signingKey, clock, {
+      origin: `${cfg.brokerId}/audit-log`,
+      file: 'file' in cfg.auditSigningKey ? `${cfg.auditSigningKey.file}.tree-head` : null,
+      log,
+      onTamper: () => metrics.auditTamper.set(1),
+    }),
     chainVerification,
     evidence: new EvidenceService({
       requests: new SqlEvidenceRequestStore(db),

@@ -127,6 +127,8 @@ export const OPERATIONS: Operation[] = [
     ok: { status: 200, description: 'Register instances by evidence type and id', schema: RegisterListView },
     errors: [401, 403],
   },
+  { method: 'get', path: '/v1/audit/checkpoint', summary: 'The latest signed tree head of the audit log: a C2SP tlog-checkpoint signed note; public, limited per address', tag: 'audit', auth: false, ok: { status: 200, description: 'The note', contentType: 'text/plain' }, errors: [404, 429] },
+  { method: 'get', path: '/v1/audit/log-key', summary: "The audit log's verifier key in the C2SP note format; public", tag: 'audit', auth: false, ok: { status: 200, description: '<name>+<key hash>+<base64 key>', contentType: 'text/plain' }, errors: [429] },
   {
     method: 'get',
     path: '/v1/audit/entries/:index',

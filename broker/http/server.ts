@@ -46,7 +46,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(open);
 
   const transparency = express.Router();
-  transparency.use(['/v1/audit/entries', '/v1/audit/proofs'], rateLimitPerAddress(ctx.cfg.rateLimitPerMinute, ctx.metrics));
+  transparency.use(['/v1/audit/entries', '/v1/audit/proofs', '/v1/audit/checkpoint', '/v1/audit/log-key'], rateLimitPerAddress(ctx.cfg.rateLimitPerMinute, ctx.metrics));
   for (const route of transparencyRoutes) route(transparency, ctx);
   app.use(transparency);
 
@@ -143,11 +143,15 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
   compileDefinedSchemas();
   if (cfg.mode === 'production') await retireDemoData(ctx);
   // Recover before serving: async requests a crashed process held are resumed, expired answers erased.
+  // The audit tree must extend the last head this broker signed (database, and the file beside the key): a
+  // rewritten history is found now, before anything is served (then /readyz answers 503 and nothing is signed).
+  await ctx.treeHeads.sign();
   const recovered = await ctx.evidence.sweep();
   if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');
   const sweeper = setInterval(() => {
     ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
     ctx.checkpoints.createIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'checkpoint failed'));
+    ctx.treeHeads.signIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'signing the audit tree head failed'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   const purge = async () => {

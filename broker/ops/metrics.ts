@@ -14,6 +14,7 @@ export interface BrokerMetrics {
   registerFailures: Counter<'register' | 'code'>;
   consentRefusals: Counter<'reason'>;
   registerCircuit: Gauge<'register'>;
+  auditTamper: Gauge;
   refusals: Counter<'reason'>;
   /** How long evidence requests waited for room at their registers, by outcome (broker/evidence/admission.ts). */
   admissionWait: Histogram<'outcome'>;
@@ -54,6 +55,11 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
       name: 'broker_register_failures_total',
       help: 'Failed register calls by register and error code (timeouts are code *_TIMEOUT)',
       labelNames: ['register', 'code'],
+      registers,
+    }),
+    auditTamper: new Gauge({
+      name: 'broker_audit_tamper_detected',
+      help: '1 once the audit log was found changed (the tree no longer extends the last signed head): nothing is signed, /readyz answers 503',
       registers,
     }),
     registerCircuit: new Gauge({

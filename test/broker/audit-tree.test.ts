@@ -4,7 +4,12 @@
 // naming them, and entries written before the tree existed join it without loss — SQLite and PostgreSQL.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { verifyConsistency, verifyInclusion } from '../../broker/audit/proof-verifier.ts';
+import { openNote, parseCheckpoint, parseVerifierKey } from '../../broker/audit/signed-note.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
@@ -116,6 +121,35 @@ for (const kind of DATABASE_KINDS) {
       expect((await get('/v1/audit/entries/x1')).status).to.equal(400);
     });
 
+    it('signs its head as a C2SP checkpoint note that a citizen checks with the independent verify-proof tool', async () => {
+      const head = await h.broker.ctx.treeHeads.sign();
+      expect(head).to.not.equal(null);
+      const note = await fetch(`${h.url}/v1/audit/checkpoint`);
+      expect(note.headers.get('content-type')).to.match(/^text\/plain/);
+      const noteText = await note.text();
+      const logKey = (await (await fetch(`${h.url}/v1/audit/log-key`)).text()).trim();
+      expect(logKey).to.match(/^evidence-broker\/audit-log\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/);
+      const checkpoint = parseCheckpoint(openNote(noteText, [parseVerifierKey(logKey)]).text);
+      const leaves = await leafHashes(checkpoint.size);
+      expect(checkpoint.rootHash.equals(mth(leaves))).to.equal(true);
+
+      // The bundle the cockpit offers: the leaf, its inclusion proof, the note — checked by a tool of its own.
+      const index = 3;
+      const leaf = (await get(`/v1/audit/entries/${index}`)).body.leaf as string;
+      const proof = (await get(`/v1/audit/proofs/inclusion?index=${index}&treeSize=${checkpoint.size}`)).body.hashes as string[];
+      const dir = mkdtempSync(path.join(tmpdir(), 'proof-bundle-'));
+      try {
+        const bundle = path.join(dir, 'bundle.json');
+        writeFileSync(bundle, JSON.stringify({ leaf, index, treeSize: checkpoint.size, inclusionProof: proof, checkpoint: noteText }));
+        const ok = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verify-proof.ts', bundle, '--key', logKey], { encoding: 'utf8' });
+        expect(ok.status, ok.stderr).to.equal(0);
+        writeFileSync(bundle, JSON.stringify({ leaf, index: index + 1, treeSize: checkpoint.size, inclusionProof: proof, checkpoint: noteText }));
+        expect(spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verify-proof.ts', bundle, '--key', logKey], { encoding: 'utf8' }).status).to.equal(1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('adds entries written before the tree existed without loss, to the same root', async () => {
       const size = await h.broker.ctx.audit.treeSize();
       const before = await h.broker.ctx.audit.rootHash(size);
@@ -137,6 +171,56 @@ for (const kind of DATABASE_KINDS) {
       const leaves = await leafHashes(size + 1);
       expect((await h.broker.ctx.audit.rootHash(size + 1)).equals(mth(leaves))).to.equal(true);
       expect((await h.broker.ctx.audit.rootHash(size)).equals(before)).to.equal(true);
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`a broker whose audit log was rewritten in its database (${kind})`, function () {
+    this.timeout(120_000);
+    let h: Harness;
+    let dir: string;
+    const ask = (i: number) =>
+      h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: `EG-TAMPER-${i}` } });
+
+    before(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      dir = mkdtempSync(path.join(tmpdir(), 'audit-tamper-'));
+      // The signing key in a file: the last signed head is kept beside it, out of the database's reach.
+      h = await startHarness(db, { config: { auditSigningKey: { file: path.join(dir, 'audit.key') } } });
+      const consent = await h.call('POST', '/v1/consents', {
+        body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['salary'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      expect(consent.status).to.equal(201);
+    });
+    after(async () => {
+      await h?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses to sign, says so on /readyz and in the metrics, when entries were rewritten and every later head deleted', async () => {
+      for (let i = 0; i < 6; i++) expect((await ask(i)).status).to.equal(201);
+      const signed = await h.broker.ctx.treeHeads.sign();
+      expect(signed!.treeSize).to.equal(7);
+      expect((await fetch(`${h.url}/readyz`)).status).to.equal(200);
+
+      // The attacker rewrites entry 3 and recomputes everything the database holds: the tree, its head row,
+      // and deletes the signed heads (the file beside the key is out of reach).
+      const prisma = h.broker.ctx.database.prisma;
+      await prisma.auditEntry.update({ where: { seq: 3 }, data: { commitment: 'f'.repeat(64) } });
+      await prisma.auditTreeNode.deleteMany({});
+      await prisma.auditHead.update({ where: { id: 1 }, data: { treeSize: 0, frontier: '[]' } });
+      expect(await h.broker.ctx.audit.catchUpTree()).to.equal(7);
+      await prisma.auditTreeHead.deleteMany({});
+      expect((await ask(7)).status).to.equal(201);
+
+      expect(await h.broker.ctx.treeHeads.sign()).to.equal(null);
+      expect(await prisma.auditTreeHead.count()).to.equal(0);
+      const ready = await fetch(`${h.url}/readyz`);
+      expect(ready.status).to.equal(503);
+      expect(((await ready.json()) as { detail: string }).detail).to.match(/does not extend the signed head of 7 leaves/);
+      expect(await (await fetch(`${h.url}/metrics`)).text()).to.match(/^broker_audit_tamper_detected 1$/m);
     });
   });
 }

@@ -2,7 +2,9 @@
 import type { Router } from 'express';
 import type { Context } from '../../context.ts';
 import deleteConsent from './delete-consent.ts';
+import getAuditCheckpoint from './get-audit-checkpoint.ts';
 import getAuditCheckpoints from './get-audit-checkpoints.ts';
+import getAuditLogKey from './get-audit-log-key.ts';
 import getAuditConsistencyProof from './get-audit-consistency-proof.ts';
 import getAuditEntry from './get-audit-entry.ts';
 import getAuditInclusionProof from './get-audit-inclusion-proof.ts';
@@ -27,7 +29,7 @@ type Route = (router: Router, ctx: Context) => void;
 export const publicRoutes: Route[] = [getHealthz, getReadyz, getMetrics, getOpenApi, getDocs];
 
 /** The audit log's public face (no personal data): readable without a token, limited per client address. */
-export const transparencyRoutes: Route[] = [getAuditEntry, getAuditInclusionProof, getAuditConsistencyProof];
+export const transparencyRoutes: Route[] = [getAuditCheckpoint, getAuditLogKey, getAuditEntry, getAuditInclusionProof, getAuditConsistencyProof];
 
 export const authenticatedRoutes: Route[] = [
   getMe,

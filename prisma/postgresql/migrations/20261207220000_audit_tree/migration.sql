@@ -13,3 +13,13 @@ CREATE TABLE "AuditTreeNode" (
 
     CONSTRAINT "AuditTreeNode_pkey" PRIMARY KEY ("level","idx")
 );
+
+-- CreateTable
+CREATE TABLE "AuditTreeHead" (
+    "treeSize" INTEGER NOT NULL,
+    "rootHash" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "AuditTreeHead_pkey" PRIMARY KEY ("treeSize")
+);

@@ -13,3 +13,13 @@ CREATE TABLE "AuditTreeNode" (
 
     PRIMARY KEY ("level", "idx")
 );
+
+-- CreateTable
+CREATE TABLE "AuditTreeHead" (
+    "treeSize" INTEGER NOT NULL,
+    "rootHash" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("treeSize")
+);

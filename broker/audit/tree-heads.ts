@@ -1,0 +1,129 @@
+// Signed tree heads of the audit Merkle tree, as C2SP tlog-checkpoint notes signed with the audit key
+// (Ed25519). NOTE: the broker never signs a head that does not extend the last one it signed: before signing it
+// proves, with the independent verifier, that the tree now is consistent with that last head — kept in the
+// database and, out of the database's reach, in a file beside the signing key. A history rewritten in the
+// database fails that proof: nothing is signed, the metric is set and /readyz answers 503 with the reason.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.ts';
+import type { AuditLog } from './audit-log.ts';
+import { verifyConsistency } from './proof-verifier.ts';
+import { checkpointBody, noteVerifier, openNote, parseCheckpoint, signNote, verifierKey, type NoteVerifier } from './signed-note.ts';
+
+/** A signed tree head as kept and served. */
+export interface TreeHead {
+  treeSize: number;
+  rootHash: Buffer;
+  /** The signed note (C2SP signed-note with a tlog-checkpoint body). */
+  note: string;
+}
+
+export interface TreeHeadOptions {
+  /** The log's name: the checkpoint's origin line and the note key's name. */
+  origin: string;
+  /** Where the last signed head is kept outside the database (beside the signing key); null: the database only. */
+  file: string | null;
+  log: Logger;
+  /** Told once when tampering is found (the metric). */
+  onTamper(reason: string): void;
+}
+
+export class TreeHeadSigner {
+  private readonly verifier: NoteVerifier;
+  /** Why the broker refuses to sign (tampering found), or null. */
+  tamper: string | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: Pick<AuditLog, 'treeSize' | 'rootHash' | 'consistencyProof'>,
+    private readonly signingKey: KeyObject,
+    private readonly clock: () => Date,
+    private readonly opts: TreeHeadOptions,
+  ) {
+    this.verifier = noteVerifier(opts.origin, createPublicKey(signingKey));
+  }
+
+  /** The verifier key of the log (C2SP note verifier-key format): what witnesses and citizens pin. */
+  get logKey(): string {
+    return verifierKey(this.opts.origin, createPublicKey(this.signingKey));
+  }
+
+  /** The latest signed head, or null before the first. */
+  async latest(): Promise<TreeHead | null> {
+    const row = await this.db.auditTreeHead.findFirst({ orderBy: { treeSize: 'desc' } });
+    return row ? { treeSize: row.treeSize, rootHash: Buffer.from(row.rootHash, 'hex'), note: row.note } : null;
+  }
+
+  /**
+   * Signs the tree as it is now, after proving it extends the last signed head (database and file); returns the
+   * head, the existing one when the tree has not grown, or null when it refuses (tampering) or the tree is empty.
+   */
+  async sign(): Promise<TreeHead | null> {
+    if (this.tamper !== null) return null;
+    const size = await this.audit.treeSize();
+    if (size === 0) return null;
+    const root = await this.audit.rootHash(size);
+    for (const last of [await this.latest(), this.fromFile()]) {
+      if (last === null) continue;
+      const problem = await this.extends(last, size, root);
+      if (problem !== null) return this.refuse(problem);
+    }
+    const latest = await this.latest();
+    if (latest && latest.treeSize === size) return latest;
+    const note = signNote(checkpointBody({ origin: this.opts.origin, size, rootHash: root }), this.opts.origin, this.signingKey);
+    try {
+      await this.db.auditTreeHead.create({ data: { treeSize: size, rootHash: root.toString('hex'), note, createdAt: this.clock() } });
+    } catch (err) {
+      // Another broker signed this size first: its head is the one kept (and was proven the same way).
+      if ((err as { code?: unknown }).code !== 'P2002') throw err;
+    }
+    this.toFile(note);
+    return { treeSize: size, rootHash: root, note };
+  }
+
+  /** Signs when the tree grew and the last head is older than `minIntervalMs` (the checkpoint interval). */
+  async signIfDue(minIntervalMs: number): Promise<TreeHead | null> {
+    const last = await this.db.auditTreeHead.findFirst({ orderBy: { treeSize: 'desc' } });
+    if (last && this.clock().getTime() - last.createdAt.getTime() < minIntervalMs) return null;
+    return this.sign();
+  }
+
+  /** Null when the tree of `size` leaves with `root` extends `last`, else what is wrong. */
+  private async extends(last: TreeHead, size: number, root: Buffer): Promise<string | null> {
+    if (last.treeSize > size) return `the tree has ${size} leaves, fewer than the ${last.treeSize} of the last signed head`;
+    const proof = last.treeSize === size ? [] : await this.audit.consistencyProof(last.treeSize, size).catch(() => null);
+    if (proof === null) return `the tree lacks what proves it extends the signed head of ${last.treeSize} leaves`;
+    const consistent = last.treeSize === size ? last.rootHash.equals(root) : verifyConsistency(last.treeSize, size, proof, last.rootHash, root);
+    return consistent ? null : `the tree of ${size} leaves does not extend the signed head of ${last.treeSize} leaves: the audit log was changed`;
+  }
+
+  private refuse(reason: string): null {
+    this.tamper = reason;
+    this.opts.log.error({ reason }, 'audit log tampering detected: no tree head is signed');
+    this.opts.onTamper(reason);
+    return null;
+  }
+
+  /** The last head kept in the file, when it is there and verifies with the log key. */
+  private fromFile(): TreeHead | null {
+    const file = this.opts.file;
+    if (file === null || !existsSync(file)) return null;
+    try {
+      const opened = openNote(readFileSync(file, 'utf8'), [this.verifier]);
+      const cp = parseCheckpoint(opened.text);
+      return { treeSize: cp.size, rootHash: cp.rootHash, note: readFileSync(file, 'utf8') };
+    } catch (err) {
+      this.opts.log.warn({ err, file }, 'the last signed tree head kept in the file does not verify; the database copy is used');
+      return null;
+    }
+  }
+
+  private toFile(note: string): void {
+    const file = this.opts.file;
+    if (file === null) return;
+    // Written whole and renamed: a crash leaves the previous head, never half a note.
+    writeFileSync(`${file}.tmp`, note, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+}
