@@ -221,6 +221,7 @@ export const TransferListView = z.object({
   transfers: z.array(
     z.looseObject({
       auditEntryId: z.number().int(),
+      leafIndex: z.number().int().meta({ description: "The entry's leaf in the audit Merkle tree (0-based), for GET /v1/audit/proofs/inclusion" }),
       at: z.iso.datetime(),
       requester: z.string(),
       requestId: z.uuid().nullable(),

@@ -60,6 +60,15 @@ for (const kind of DATABASE_KINDS) {
     });
     after(async () => h?.close());
 
+    it("names each of the citizen's transfers by its leaf, whose inclusion can be proven", async () => {
+      const transfers = await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`, { token: await h.citizenToken(CITIZEN) });
+      expect(transfers.body.transfers).to.have.length.greaterThan(0);
+      for (const t of transfers.body.transfers as { auditEntryId: number; leafIndex: number }[]) {
+        expect(t.leafIndex).to.equal(t.auditEntryId - 1);
+        expect((await get(`/v1/audit/proofs/inclusion?index=${t.leafIndex}&treeSize=${t.leafIndex + 1}`)).status).to.equal(200);
+      }
+    });
+
     it('publishes every entry as a leaf without personal data, readable without a token', async () => {
       const size = await h.broker.ctx.audit.treeSize();
       expect(size).to.equal(11);

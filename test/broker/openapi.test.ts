@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import { OPERATIONS, toOpenApiPath } from '../../broker/http/openapi.ts';
-import { authenticatedRoutes, publicRoutes } from '../../broker/http/routes/index.ts';
+import { authenticatedRoutes, publicRoutes, transparencyRoutes } from '../../broker/http/routes/index.ts';
 import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
@@ -32,7 +32,7 @@ describe('OpenAPI document', () => {
   it('describes every API route the server mounts and no route that does not exist', () => {
     // The API is what routes/index.ts lists; the pages (HTML for people) are not part of it.
     const api = express.Router();
-    for (const route of [...publicRoutes, ...authenticatedRoutes]) route(api, h.broker.ctx);
+    for (const route of [...publicRoutes, ...transparencyRoutes, ...authenticatedRoutes]) route(api, h.broker.ctx);
     const mounted = mountedRoutes((api as unknown as { stack: Layer[] }).stack)
       .filter((r) => !r.startsWith('get /docs/'))
       .sort();

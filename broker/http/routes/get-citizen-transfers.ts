@@ -19,6 +19,8 @@ export default function getCitizenTransfers(router: Router, ctx: Context): void 
     res.json({
       transfers: transfers.map((t) => ({
         auditEntryId: t.auditEntryId,
+        // Its leaf in the audit Merkle tree (0-based): what GET /v1/audit/proofs/inclusion takes.
+        leafIndex: t.auditEntryId - 1,
         at: t.at.toISOString(),
         requester: t.requester,
         requestId: t.requestId,
