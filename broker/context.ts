@@ -81,12 +81,12 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   if (mutualTls === null && directory.list().some((i) => i.mutualTls)) {
     log.error('registers in the directory ask for mutual TLS, but no client certificate is configured (REGISTER_CLIENT_CERT_FILE, REGISTER_CLIENT_KEY_FILE): their items end unavailable');
   }
-  const audit = new AuditLog(database, cfg.auditRetentionDays);
+  const audit = new AuditLog(database, cfg.auditRetentionDays, clock);
   // Entries written before the Merkle tree existed join it now, before anything is served.
   const addedToTree = await audit.catchUpTree();
   if (addedToTree > 0) log.info({ entries: addedToTree }, 'audit entries added to the Merkle tree');
   const consentStore = new PrismaConsentStore(db);
-  const chainVerification = new ChainVerificationThread(database.target, () => audit.verify());
+  const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
   return {
     cfg,

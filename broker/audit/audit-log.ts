@@ -45,6 +45,8 @@ export class AuditLog {
   constructor(
     database: Pick<Database, 'prisma' | 'target'>,
     private readonly retentionDays: number,
+    /** The broker's clock: verification counts a detail's retention to now by it. */
+    private readonly clock: () => Date = () => new Date(),
   ) {
     this.db = database.prisma;
     this.target = database.target;
@@ -170,7 +172,7 @@ export class AuditLog {
   async verify(onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
     const reader = await openChainReader(this.target, this.db);
     try {
-      return await verifyChain(reader, onProgress);
+      return await verifyChain(reader, { days: this.retentionDays, now: this.clock() }, onProgress);
     } finally {
       await reader.close();
     }

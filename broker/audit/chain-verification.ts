@@ -26,8 +26,19 @@ export interface ChainReader {
   close(): Promise<void>;
 }
 
-/** Recomputes every link and every remaining detail commitment; reports the first break. */
-export async function verifyChain(reader: ChainReader, onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
+/** How long details must be kept, and the moment verification runs: a detail missing before its time is a break. */
+export interface Retention {
+  days: number;
+  now: Date;
+}
+
+/**
+ * Recomputes every link and every remaining detail commitment, and checks that no detail is missing before its
+ * retention ends — counted from the entry's own time, which its hash covers, not from a deletable row; reports
+ * the first break.
+ */
+export async function verifyChain(reader: ChainReader, retention: Retention, onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
+  const keptSince = retention.now.getTime() - retention.days * 86_400_000;
   const total = onProgress ? (await reader.head()).seq : 0;
   let prev = { seq: 0, hash: GENESIS_HASH };
   let detailsChecked = 0;
@@ -53,6 +64,8 @@ export async function verifyChain(reader: ChainReader, onProgress?: (checked: nu
           return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-commitment-mismatch' };
         }
         detailsChecked++;
+      } else if (link.createdAt.getTime() > keptSince) {
+        return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-missing' };
       }
       prev = { seq: link.seq, hash: link.hash };
     }

@@ -101,6 +101,8 @@ export type ChainBreak =
   | 'previous-hash-mismatch'
   | 'entry-hash-mismatch'
   | 'detail-commitment-mismatch'
+  /** A detail row deleted before its time (from the entry's own, hashed time): a transfer hidden from the citizen. */
+  | 'detail-missing'
   | 'head-mismatch';
 
 /** Checks one link against its predecessor; returns the first problem or null. */

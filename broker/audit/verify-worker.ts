@@ -5,10 +5,10 @@ import type { DatabaseTarget } from '../db/database-url.ts';
 import { openChainReader } from './chain-readers.ts';
 import { verifyChain } from './chain-verification.ts';
 
-const { target } = workerData as { target: DatabaseTarget };
+const { target, retentionDays, now } = workerData as { target: DatabaseTarget; retentionDays: number; now: number };
 const reader = await openChainReader(target);
 try {
-  parentPort!.postMessage(await verifyChain(reader));
+  parentPort!.postMessage(await verifyChain(reader, { days: retentionDays, now: new Date(now) }));
 } finally {
   await reader.close();
 }

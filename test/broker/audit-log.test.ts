@@ -207,7 +207,10 @@ for (const kind of DATABASE_KINDS) {
         expect(await audit.verify((checked) => progress.push(checked))).to.deep.include({ ok: true, entries: N, detailsChecked: N });
         expect(progress.at(-1)).to.equal(N);
         await database.prisma.auditDetail.deleteMany({ where: { seq: { gt: 1000, lte: 1200 } } });
-        expect(await audit.verify()).to.deep.include({ ok: true, entries: N, detailsChecked: N - 200 });
+        // Gone after their two years: the chain verifies. Gone before: a transfer hidden from its citizen.
+        const later = new AuditLog(database, 730, () => new Date(Date.now() + 731 * 86_400_000));
+        expect(await later.verify()).to.deep.include({ ok: true, entries: N, detailsChecked: N - 200 });
+        expect(await audit.verify()).to.deep.equal({ ok: false, entries: 1000, brokenAt: 1001, reason: 'detail-missing' });
       });
 
       it('names a changed detail', async () => {

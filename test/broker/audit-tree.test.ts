@@ -181,6 +181,17 @@ for (const kind of DATABASE_KINDS) {
       expect((await h.broker.ctx.audit.rootHash(size + 1)).equals(mth(leaves))).to.equal(true);
       expect((await h.broker.ctx.audit.rootHash(size)).equals(before)).to.equal(true);
     });
+
+    it('names a detail row deleted before its retention ended: a transfer hidden from the citizen is found', async () => {
+      const operator = await h.operatorToken();
+      expect((await h.call('GET', '/v1/audit/verify', { token: operator })).body.ok).to.equal(true);
+      const prisma = h.broker.ctx.database.prisma;
+      const seq = (await prisma.auditEntry.findFirstOrThrow({ where: { kind: 'transfer' }, orderBy: { seq: 'asc' } })).seq;
+      await prisma.auditDetail.delete({ where: { seq } });
+      const verified = await h.call('GET', '/v1/audit/verify', { token: operator });
+      expect(verified.status).to.equal(409);
+      expect(verified.body).to.deep.include({ ok: false, brokenAt: seq, reason: 'detail-missing' });
+    });
   });
 }
 
@@ -231,5 +242,6 @@ for (const kind of DATABASE_KINDS) {
       expect(((await ready.json()) as { detail: string }).detail).to.match(/does not extend the signed head of 7 leaves/);
       expect(await (await fetch(`${h.url}/metrics`)).text()).to.match(/^broker_audit_tamper_detected 1$/m);
     });
+
   });
 }

@@ -30,6 +30,8 @@ function admin(databaseUrl: string, ...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
 }
 
+const inTwoYears = () => new Date(Date.now() + 731 * DAY);
+
 for (const kind of DATABASE_KINDS) {
   describe(`data lifecycle (${kind})`, function () {
     this.timeout(60_000);
@@ -57,13 +59,16 @@ for (const kind of DATABASE_KINDS) {
       expect(afterTwoYears.auditDetails).to.be.greaterThan(0);
       expect((await h.call('GET', `/v1/citizens/${CITIZEN}/transfers`, { token: citizen })).body.transfers).to.have.length(0);
       expect(await prisma.auditEntry.findUnique({ where: { seq: answer.auditEntryId } })).not.to.equal(null);
-      const verify = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
-      expect(verify.body).to.include({ ok: true, detailsChecked: 0 });
+      // Verified as of the purge's day: the details' two years are over. Today, their absence would be tampering.
+      expect(await new AuditLog(h.broker.ctx.database, 730, inTwoYears).verify()).to.include({ ok: true, detailsChecked: 0 });
+      const today = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
+      expect(today.body).to.include({ ok: false, brokenAt: 1, reason: 'detail-missing' }); // the consent's entry, the first purged
     });
 
     it('restores a backup to a database whose chain verifies', async () => {
       await transfer(h);
-      const live = await h.broker.ctx.audit.verify();
+      // As of two years on: the first test purged details that would still be due today.
+      const live = await new AuditLog(h.broker.ctx.database, 730, inTwoYears).verify();
       expect(live.ok).to.equal(true);
       const dir = mkdtempSync(path.join(tmpdir(), 'broker-backup-'));
       try {
@@ -96,7 +101,7 @@ for (const kind of DATABASE_KINDS) {
         try {
           const restored = await openDatabase(restoredUrl);
           try {
-            const result = await new AuditLog(restored, 730).verify();
+            const result = await new AuditLog(restored, 730, inTwoYears).verify();
             expect(result).to.deep.include({ ok: true, entries: live.entries });
             if (result.ok && live.ok) expect(result.headHash).to.equal(live.headHash);
           } finally {
