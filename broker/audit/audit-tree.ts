@@ -3,7 +3,7 @@
 // details — so proofs stay valid after retention deletes the details. The database keeps the hash of every
 // PERFECT subtree (rows only ever inserted) and, in the head row, the tree's right edge ("frontier": one
 // perfect subtree per 1-bit of the size), so an append reads nothing but the head it locks anyway.
-import { consistencyProof, inclusionProof, leafHash, rootHash, subtreesCompletedBy, type CompletedSubtree, type SubtreeSource } from './merkle-tree.ts';
+import { consistencyProof, emptyRootHash, inclusionProof, leafHash, nodeHash, rootHash, subtreesCompletedBy, type CompletedSubtree, type SubtreeSource } from './merkle-tree.ts';
 
 /** The fields of an entry a leaf is made of. */
 export interface LeafFields {
@@ -59,6 +59,32 @@ export function appendLeaves(frontier: Frontier, leaves: readonly Buffer[]): { c
   }
   const hashes = frontierPositions(size).map((p) => source.hash(p.level, p.index).toString('hex'));
   return { completed, frontier: { size, hashes } };
+}
+
+/**
+ * A tree's right edge kept in memory while leaves stream by (verification rebuilds the tree with it): one
+ * perfect subtree per 1-bit of the size, O(1) hashing per leaf amortized.
+ */
+export class RightEdge {
+  size = 0;
+  /** Perfect subtree hashes, largest first (the frontier). */
+  private readonly hashes: Buffer[] = [];
+
+  push(leaf: Buffer): void {
+    let hash = leaf;
+    // Each 1-bit at the bottom of the size is a subtree the new leaf completes a larger one with.
+    for (let size = this.size; size % 2 === 1; size = Math.floor(size / 2)) hash = nodeHash(this.hashes.pop()!, hash);
+    this.hashes.push(hash);
+    this.size++;
+  }
+
+  /** The root hash (hex): RFC 9162's split, the largest perfect subtree on the left. */
+  root(): string {
+    if (this.size === 0) return emptyRootHash().toString('hex');
+    let acc: Buffer = this.hashes.at(-1)!;
+    for (let i = this.hashes.length - 2; i >= 0; i--) acc = nodeHash(this.hashes[i]!, acc);
+    return acc.toString('hex');
+  }
 }
 
 /** The leaf hash of an entry. */

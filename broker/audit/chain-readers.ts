@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { DatabaseTarget } from '../db/database-url.ts';
 import type { Db } from '../db/database.ts';
 import type { ChainHead, ChainLink } from './chain.ts';
-import type { ChainPage, ChainReader, DetailRow } from './chain-verification.ts';
+import type { ChainPage, ChainReader, DetailRow, SignedRoot } from './chain-verification.ts';
 
 // Small pages keep the rows short-lived, so the garbage collector never has to move them.
 const PAGE_SIZE = 1_000;
@@ -19,6 +19,11 @@ const pageSql = (param: string) => `
     FROM "AuditEntry" e LEFT JOIN "AuditDetail" d ON d."seq" = e."seq"
    WHERE e."seq" > ${param} ORDER BY e."seq" LIMIT ${PAGE_SIZE}`;
 const HEAD_SQL = 'SELECT "seq", "hash" FROM "AuditHead" WHERE "id" = 1';
+const TREE_HEADS_SQL = 'SELECT "treeSize", "rootHash" FROM "AuditTreeHead" ORDER BY "treeSize"';
+
+function treeHeadsOf(rows: { treeSize: unknown; rootHash: string }[]): SignedRoot[] {
+  return rows.map((r) => ({ treeSize: Number(r.treeSize), rootHash: r.rootHash }));
+}
 
 /**
  * A reader of its own on `target`. An in-memory SQLite database exists only on the broker's own
@@ -74,9 +79,11 @@ function sqliteChainReader(raw: BetterSqlite3.Database): ChainReader {
   raw.exec('BEGIN');
   const pageQuery = raw.prepare(pageSql('?')).raw();
   const headQuery = raw.prepare(HEAD_SQL);
+  const treeHeadsQuery = raw.prepare(TREE_HEADS_SQL);
   return {
     pageSize: PAGE_SIZE,
     head: async () => head(headQuery.get() as ChainHead | undefined),
+    signedRoots: async () => treeHeadsOf(treeHeadsQuery.all() as { treeSize: unknown; rootHash: string }[]),
     async page(afterSeq) {
       await new Promise((resolve) => setImmediate(resolve));
       return pageOf(pageQuery.all(afterSeq) as unknown[][]);
@@ -102,6 +109,7 @@ async function postgresChainReader(target: Extract<DatabaseTarget, { provider: '
   return {
     pageSize: PAGE_SIZE,
     head: async () => head((await client.query<ChainHead>(HEAD_SQL)).rows[0]),
+    signedRoots: async () => treeHeadsOf((await client.query<{ treeSize: unknown; rootHash: string }>(TREE_HEADS_SQL)).rows),
     page: async (afterSeq) => pageOf((await client.query<unknown[]>({ text, values: [afterSeq], rowMode: 'array' })).rows),
     close: () => client.end(),
   };
@@ -111,6 +119,7 @@ function prismaChainReader(db: Db): ChainReader {
   return {
     pageSize: PAGE_SIZE,
     head: () => db.auditHead.findUniqueOrThrow({ where: { id: 1 }, select: { seq: true, hash: true } }),
+    signedRoots: async () => treeHeadsOf(await db.auditTreeHead.findMany({ orderBy: { treeSize: 'asc' }, select: { treeSize: true, rootHash: true } })),
     async page(afterSeq) {
       const links = await db.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: PAGE_SIZE });
       if (links.length === 0) return { links, details: [] };

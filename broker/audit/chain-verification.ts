@@ -1,10 +1,11 @@
 // Recomputing the whole chain from a reader that pages through it: the one verification both the admin CLI
 // (in its own process) and GET /v1/audit/verify (in a worker thread, verify-worker.ts) run.
+import { entryLeafHash, RightEdge } from './audit-tree.ts';
 import { GENESIS_HASH, checkLink, commitmentOf, type AuditDetailFields, type ChainBreak, type ChainHead, type ChainLink } from './chain.ts';
 
 /** Outcome of verifying the chain. */
 export type VerifyResult =
-  | { ok: true; entries: number; headHash: string; detailsChecked: number }
+  | { ok: true; entries: number; headHash: string; detailsChecked: number; signedHeadsChecked: number }
   | { ok: false; entries: number; brokenAt: number; reason: ChainBreak };
 
 /** A detail's stored fields, as verification needs them. */
@@ -16,11 +17,19 @@ export interface ChainPage {
   details: DetailRow[];
 }
 
+/** A tree head the broker signed: the Merkle root it signed for a tree size (hex). */
+export interface SignedRoot {
+  treeSize: number;
+  rootHash: string;
+}
+
 /** Where verification reads the chain from; all reads of one run see one state of the database. */
 export interface ChainReader {
   /** Entries per page; a shorter page is the last. */
   pageSize: number;
   head(): Promise<ChainHead>;
+  /** Every tree head signed so far, by size. */
+  signedRoots(): Promise<SignedRoot[]>;
   /** The next `pageSize` entries after `afterSeq`. */
   page(afterSeq: number): Promise<ChainPage>;
   close(): Promise<void>;
@@ -39,6 +48,11 @@ export interface Retention {
  */
 export async function verifyChain(reader: ChainReader, retention: Retention, onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
   const keptSince = retention.now.getTime() - retention.days * 86_400_000;
+  // The Merkle tree is rebuilt from the entries as they stream by (its right edge only), and its root compared
+  // with every signed head: a history rewritten with every hash recomputed still differs from what was signed.
+  const signed = await reader.signedRoots();
+  let nextSigned = 0;
+  const tree = new RightEdge();
   const total = onProgress ? (await reader.head()).seq : 0;
   let prev = { seq: 0, hash: GENESIS_HASH };
   let detailsChecked = 0;
@@ -68,6 +82,11 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
         return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-missing' };
       }
       prev = { seq: link.seq, hash: link.hash };
+      tree.push(entryLeafHash(link));
+      while (nextSigned < signed.length && signed[nextSigned]!.treeSize === tree.size) {
+        if (tree.root() !== signed[nextSigned]!.rootHash) return { ok: false, entries: prev.seq, brokenAt: tree.size, reason: 'signed-head-mismatch' };
+        nextSigned++;
+      }
     }
     onProgress?.(prev.seq, Math.max(total, prev.seq));
     if (links.length < reader.pageSize) break;
@@ -76,5 +95,7 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
   if (head.seq !== prev.seq || head.hash !== prev.hash) {
     return { ok: false, entries: prev.seq, brokenAt: Math.min(head.seq, prev.seq + 1), reason: 'head-mismatch' };
   }
-  return { ok: true, entries: prev.seq, headHash: prev.hash, detailsChecked };
+  // A signed head larger than the log: entries were cut off after it was signed.
+  if (nextSigned < signed.length) return { ok: false, entries: prev.seq, brokenAt: prev.seq + 1, reason: 'signed-head-mismatch' };
+  return { ok: true, entries: prev.seq, headHash: prev.hash, detailsChecked, signedHeadsChecked: signed.length };
 }

@@ -103,6 +103,8 @@ export type ChainBreak =
   | 'detail-commitment-mismatch'
   /** A detail row deleted before its time (from the entry's own, hashed time): a transfer hidden from the citizen. */
   | 'detail-missing'
+  /** The Merkle root of the entries differs from a tree head the broker signed (brokenAt: that head's size). */
+  | 'signed-head-mismatch'
   | 'head-mismatch';
 
 /** Checks one link against its predecessor; returns the first problem or null. */

@@ -286,8 +286,21 @@ export const MeView = z.union([
 ]);
 
 export const VerifyView = z.union([
-  z.object({ ok: z.literal(true), entries: z.number().int(), headHash: z.string(), detailsChecked: z.number().int() }),
-  z.object({ ok: z.literal(false), entries: z.number().int(), brokenAt: z.number().int(), reason: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    entries: z.number().int(),
+    headHash: z.string(),
+    detailsChecked: z.number().int(),
+    signedHeadsChecked: z.number().int().meta({ description: 'Signed tree heads whose root the rebuilt Merkle tree matched' }),
+  }),
+  z.object({
+    ok: z.literal(false),
+    entries: z.number().int(),
+    brokenAt: z.number().int(),
+    reason: z
+      .string()
+      .meta({ description: 'sequence-gap, previous-hash-mismatch, entry-hash-mismatch, detail-commitment-mismatch, detail-missing (deleted before its retention), signed-head-mismatch (brokenAt: that head\'s size), head-mismatch' }),
+  }),
 ]);
 
 export const CheckpointView = z.object({

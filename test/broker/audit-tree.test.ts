@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { commitmentOf, linkHash } from '../../broker/audit/chain.ts';
 import { verifyConsistency, verifyInclusion } from '../../broker/audit/proof-verifier.ts';
 import { openNote, parseCheckpoint, parseVerifierKey } from '../../broker/audit/signed-note.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
@@ -241,7 +242,53 @@ for (const kind of DATABASE_KINDS) {
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { detail: string }).detail).to.match(/does not extend the signed head of 7 leaves/);
       expect(await (await fetch(`${h.url}/metrics`)).text()).to.match(/^broker_audit_tamper_detected 1$/m);
+      // The link hashes were not recomputed here: verify names the rewritten entry itself.
+      const verified = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
+      expect(verified.body).to.deep.include({ ok: false, brokenAt: 3, reason: 'entry-hash-mismatch' });
     });
 
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`a history rewritten with every hash recomputed, the signed heads left in place (${kind})`, function () {
+    this.timeout(120_000);
+    let h: Harness;
+    before(async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      h = await startHarness(db);
+    });
+    after(async () => h?.close());
+
+    it('is named by verify: the rebuilt tree no longer has the root that was signed', async () => {
+      for (let i = 0; i < 5; i++) await h.broker.ctx.audit.record({ kind: 'refusal', at: new Date(), citizenIdNr: null, actorId: `a${i}`, requestId: null, consentId: null, details: { i } });
+      expect((await h.broker.ctx.treeHeads.sign())!.treeSize).to.equal(5);
+      const operator = await h.operatorToken();
+      expect((await h.call('GET', '/v1/audit/verify', { token: operator })).body).to.deep.include({ ok: true, signedHeadsChecked: 1 });
+
+      // Entry 2's details are replaced, its commitment and every link hash after it recomputed, the head updated,
+      // the tree rebuilt: everything the database holds agrees with itself again.
+      const prisma = h.broker.ctx.database.prisma;
+      const salt = 'ab'.repeat(16);
+      const forged = { citizenIdNr: null, actorId: 'someone-else', requestId: null, consentId: null, details: '{}' };
+      await prisma.auditDetail.update({ where: { seq: 2 }, data: { salt, ...forged } });
+      let prevHash = (await prisma.auditEntry.findUniqueOrThrow({ where: { seq: 1 } })).hash;
+      for (const e of await prisma.auditEntry.findMany({ where: { seq: { gte: 2 } }, orderBy: { seq: 'asc' } })) {
+        const commitment = e.seq === 2 ? commitmentOf(salt, forged) : e.commitment;
+        const hash = linkHash({ seq: e.seq, kind: e.kind, createdAt: e.createdAt, prevHash, commitment });
+        await prisma.auditEntry.update({ where: { seq: e.seq }, data: { prevHash, commitment, hash } });
+        prevHash = hash;
+      }
+      await prisma.auditHead.update({ where: { id: 1 }, data: { hash: prevHash, treeSize: 0, frontier: '[]' } });
+      await prisma.auditTreeNode.deleteMany({});
+      await h.broker.ctx.audit.catchUpTree();
+
+      const verified = await h.call('GET', '/v1/audit/verify', { token: operator });
+      expect(verified.status).to.equal(409);
+      expect(verified.body).to.deep.include({ ok: false, brokenAt: 5, reason: 'signed-head-mismatch' });
+      // And the broker will not sign the rewritten tree either.
+      expect(await h.broker.ctx.treeHeads.sign()).to.equal(null);
+    });
   });
 }
