@@ -3,7 +3,8 @@
 // details — so proofs stay valid after retention deletes the details. The database keeps the hash of every
 // PERFECT subtree (rows only ever inserted) and, in the head row, the tree's right edge ("frontier": one
 // perfect subtree per 1-bit of the size), so an append reads nothing but the head it locks anyway.
-import { consistencyProof, emptyRootHash, inclusionProof, leafHash, nodeHash, rootHash, subtreesCompletedBy, type CompletedSubtree, type SubtreeSource } from './merkle-tree.ts';
+import { createHash } from 'node:crypto';
+import { consistencyProof, emptyRootHash, inclusionProof, nodeHash, rootHash, subtreesCompletedBy, type CompletedSubtree, type SubtreeSource } from './merkle-tree.ts';
 
 /** The fields of an entry a leaf is made of. */
 export interface LeafFields {
@@ -15,9 +16,11 @@ export interface LeafFields {
 
 const LEAF_PREFIX = 'evidence-broker-audit-leaf:v1';
 
+const leafText = (e: LeafFields) => `${LEAF_PREFIX}\n${e.seq}\n${e.kind}\n${e.createdAt.toISOString()}\n${e.commitment}\n`;
+
 /** The leaf bytes of an entry: published as they are, hashed as RFC 9162 leaves. */
 export function leafBytesOf(e: LeafFields): Buffer {
-  return Buffer.from(`${LEAF_PREFIX}\n${e.seq}\n${e.kind}\n${e.createdAt.toISOString()}\n${e.commitment}\n`, 'utf8');
+  return Buffer.from(leafText(e), 'utf8');
 }
 
 /** The tree's right edge: the hashes of its perfect subtrees from the largest down, as the head row keeps them. */
@@ -87,9 +90,11 @@ export class RightEdge {
   }
 }
 
-/** The leaf hash of an entry. */
+const LEAF_HASH_PREFIX = Buffer.from([0x00]);
+
+/** The leaf hash of an entry: RFC 9162's SHA-256(0x00 ‖ leaf bytes), hashed from the text without copying it first. */
 export function entryLeafHash(e: LeafFields): Buffer {
-  return leafHash(leafBytesOf(e));
+  return createHash('sha256').update(LEAF_HASH_PREFIX).update(leafText(e), 'utf8').digest();
 }
 
 /**

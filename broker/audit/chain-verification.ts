@@ -51,6 +51,8 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
   // The Merkle tree is rebuilt from the entries as they stream by (its right edge only), and its root compared
   // with every signed head: a history rewritten with every hash recomputed still differs from what was signed.
   const signed = await reader.signedRoots();
+  // Only as far as the last signed head: beyond it there is no root to compare with.
+  const treeUpTo = signed.at(-1)?.treeSize ?? 0;
   let nextSigned = 0;
   const tree = new RightEdge();
   const total = onProgress ? (await reader.head()).seq : 0;
@@ -82,7 +84,7 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
         return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-missing' };
       }
       prev = { seq: link.seq, hash: link.hash };
-      tree.push(entryLeafHash(link));
+      if (tree.size < treeUpTo) tree.push(entryLeafHash(link));
       while (nextSigned < signed.length && signed[nextSigned]!.treeSize === tree.size) {
         if (tree.root() !== signed[nextSigned]!.rootHash) return { ok: false, entries: prev.seq, brokenAt: tree.size, reason: 'signed-head-mismatch' };
         nextSigned++;
