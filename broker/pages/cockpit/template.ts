@@ -202,12 +202,17 @@ ${
   <li><a href="/cockpit/transfers.json${v.exportQuery}" download>Als JSON-Datei herunterladen</a></li>
   <li><a href="/cockpit/transfers.xml${v.exportQuery}" download>Als XML-Datei (Protokollauszug) herunterladen</a></li>
 </ul>
-<h2 class="heading-m">Die Protokollierung selbst prüfen</h2>
-<p>Mit dem Nachweis zu einem Abruf können Sie, oder jemand Ihres Vertrauens, ohne uns vertrauen zu müssen prüfen, dass der Abruf in unserem signierten Protokoll steht und dort nicht mehr verändert oder entfernt werden kann. Die Datei enthält keine Daten über Sie. Dafür brauchen Sie diesen Schlüssel des Protokolls:</p>
-<p><code class="hash">${v.logKey}</code></p>
-<p>So prüfen Sie eine heruntergeladene Datei mit dem Prüfprogramm aus unserem Quelltext; setzen Sie für &lt;Nr&gt; die Nummer des Protokolleintrags ein. Endet es mit 0, steht der Abruf im Protokoll:</p>
-<p><code class="hash">npm run verify-proof -- ${proofFileName('<Nr>')} --key "${v.logKey}"</code></p>`,
+${v.total === 0 ? null : proofHelp(v.logKey)}`,
   );
+}
+
+/** What the log key is for and the command that checks a downloaded proof bundle with it. */
+function proofHelp(logKey: string): SafeHtml {
+  return html`<h2 class="heading-m">Die Protokollierung selbst prüfen</h2>
+<p>Mit dem Nachweis zu einem Abruf können Sie, oder jemand Ihres Vertrauens, ohne uns vertrauen zu müssen prüfen, dass der Abruf in unserem signierten Protokoll steht und dort nicht mehr verändert oder entfernt werden kann. Die Datei enthält keine Angaben zu Ihrer Person, nur Prüfsummen und den Zeitpunkt des Eintrags. Zur Prüfung brauchen Sie diesen Schlüssel des Protokolls:</p>
+<p><code class="hash">${logKey}</code></p>
+<p>So prüfen Sie eine heruntergeladene Datei mit dem Prüfprogramm aus unserem Quelltext; setzen Sie für &lt;Nr&gt; die Nummer des Protokolleintrags ein. Endet das Programm mit dem Code 0, steht der Abruf im Protokoll:</p>
+<p><code class="hash">npm run verify-proof -- ${proofFileName('<Nr>')} --key "${logKey}"</code></p>`;
 }
 
 export function consentState(c: Consent, now: Date): ConsentState {
