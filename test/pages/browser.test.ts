@@ -353,6 +353,20 @@ describe('pages in a real browser (chromium)', function () {
     await expectAccessible(citizen, 'citizen sign-in with errors');
     await signInCitizen(citizen, CITIZEN);
     await expectAccessible(citizen, 'transfers');
+    // The proof of the transfer just made: "later" until a signed tree head includes it, then a download by keyboard.
+    const made = (await h.broker.ctx.audit.transfersForCitizen(CITIZEN)).find((t) => (t.details as { caseReference?: string }).caseReference === 'EG-AXE')!;
+    const proof = `/cockpit/transfers/${made.auditEntryId - 1}/proof`;
+    expect((await h.broker.ctx.treeHeads.latest())?.treeSize ?? 0, 'no head signed since the transfer').to.be.at.most(made.auditEntryId - 1);
+    await citizen.goto(h.url + proof);
+    expect(await citizen.locator('h1').textContent()).to.equal('Der Nachweis ist noch nicht verfügbar');
+    await expectAccessible(citizen, 'proof not yet available');
+    await h.broker.ctx.treeHeads.sign();
+    await citizen.goto(`${h.url}/cockpit`);
+    await expectAccessible(citizen, 'transfers with proof downloads and the log key');
+    await tabTo(citizen, `a[href="${proof}"]`, { max: 80 });
+    expect(await focusIsVisible(citizen)).to.equal(true);
+    const [download] = await Promise.all([citizen.waitForEvent('download'), citizen.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).to.equal(`nachweis-${made.auditEntryId}.json`);
     await citizen.fill('#from', '31.02.2026');
     await citizen.click('button:has-text("Filter anwenden")');
     await expectAccessible(citizen, 'transfers with a filter error');

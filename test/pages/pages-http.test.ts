@@ -1,6 +1,10 @@
 // The pages over plain HTTP, on SQLite and PostgreSQL: sessions and their cookies, CSRF, lock-out,
 // sign-out, the clerk's lookup, the citizen's cockpit, and that no citizen ever sees another's data.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { schemaErrors } from '../../adapters/xml-schemas.ts';
 import { transferLogSchema } from '../../broker/audit/transfer-log-xml.ts';
@@ -545,6 +549,88 @@ for (const kind of DATABASE_KINDS) {
         const bad = await c.get('/cockpit?from=35.01.2026');
         expect(bad.status).to.equal(400);
         expect(summaryErrors(bad.html)[0]).to.match(/^from: Geben Sie das Datum/);
+      });
+
+      describe('the proof that a transfer is in the signed audit log', () => {
+        /** A new transfer about the citizen, and its leaf in the audit tree. */
+        async function newTransfer(idNr: string, caseReference: string): Promise<{ leafIndex: number; entry: number }> {
+          const res = await (await signedInClerk()).post('/ui/lookup', lookupForm(newFormId(), { idNr, caseReference }));
+          expect(res.status).to.equal(200);
+          const mine = await h.broker.ctx.audit.transfersForCitizen(idNr);
+          const entry = mine.find((t) => (t.details as { caseReference?: string }).caseReference === caseReference)!.auditEntryId;
+          return { leafIndex: entry - 1, entry };
+        }
+
+        /** The exit code of the independent checker, run as a citizen would, on the downloaded bundle. */
+        async function verifyProof(bundle: string, key: string): Promise<{ code: number; stderr: string }> {
+          const dir = await mkdtemp(path.join(tmpdir(), 'cockpit-proof-'));
+          try {
+            const file = path.join(dir, 'nachweis.json');
+            await writeFile(file, bundle);
+            await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/verify-proof.ts', file, '--key', key]);
+            return { code: 0, stderr: '' };
+          } catch (err) {
+            const e = err as { code?: number; stderr?: string };
+            return { code: e.code ?? -1, stderr: e.stderr ?? String(err) };
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+
+        it('says "later" until a signed tree head includes the transfer, then downloads a bundle the verify-proof tool accepts', async () => {
+          const { leafIndex, entry } = await newTransfer(CITIZEN, 'BEWEIS-1');
+          const link = `/cockpit/transfers/${leafIndex}/proof`;
+          const c = await signedInCitizen(CITIZEN);
+          expect((await h.broker.ctx.treeHeads.latest())?.treeSize ?? 0, 'no head signed since the transfer').to.be.at.most(leafIndex);
+          const before = await c.get('/cockpit');
+          expect(before.html).to.not.include(`href="${link}"`);
+          expect(before.html).to.include('Der Nachweis ist verfügbar, sobald der nächste Prüfpunkt signiert ist.');
+          const early = await c.get(link);
+          expect(early.status).to.equal(200);
+          expect(early.headers.get('content-type')).to.match(/^text\/html/);
+          expect(titleOf(early.html)).to.equal('Der Nachweis ist noch nicht verfügbar – Datenschutzcockpit');
+
+          const head = await h.broker.ctx.treeHeads.sign();
+          expect(head!.treeSize).to.be.greaterThan(leafIndex);
+          const logKey = h.broker.ctx.treeHeads.logKey;
+          const page = await c.get('/cockpit');
+          expect(page.html).to.include(`<a href="${link}">Nachweis der Protokollierung herunterladen<span class="visually-hidden"> (Protokolleintrag Nr. ${entry})</span></a>`);
+          expect(page.html).to.include(logKey);
+          expect(page.html).to.include(`npm run verify-proof -- nachweis-&lt;Nr&gt;.json --key "${logKey}"`);
+
+          const res = await c.get(link);
+          expect(res.status).to.equal(200);
+          expect(res.headers.get('content-type')).to.match(/^application\/json/);
+          expect(res.headers.get('content-disposition')).to.equal(`attachment; filename="nachweis-${entry}.json"`);
+          const bundle = JSON.parse(res.html);
+          expect(Object.keys(bundle)).to.deep.equal(['leaf', 'index', 'treeSize', 'inclusionProof', 'checkpoint']);
+          expect(bundle).to.deep.include({ index: leafIndex, treeSize: head!.treeSize, checkpoint: head!.note });
+          // Nothing about the citizen: the leaf is the entry's kind, time and a salted commitment.
+          for (const personal of [CITIZEN, 'BEWEIS-1']) expect(res.html + Buffer.from(bundle.leaf, 'base64').toString('latin1')).to.not.include(personal);
+          const checked = await verifyProof(res.html, logKey);
+          expect(checked.code, checked.stderr).to.equal(0);
+          // The same checker refuses the bundle for another leaf: exit 1 means something.
+          expect((await verifyProof(JSON.stringify({ ...bundle, index: leafIndex === 0 ? 1 : leafIndex - 1 }), logKey)).code).to.equal(1);
+        });
+
+        it('answers another citizen\'s transfer, or no transfer at all, with "not found" and leaks nothing', async () => {
+          const theirs = await newTransfer(OTHER_CITIZEN, 'NUR-FUER-B-BEWEIS');
+          await h.broker.ctx.treeHeads.sign();
+          const b = await signedInCitizen(OTHER_CITIZEN);
+          expect((await b.get(`/cockpit/transfers/${theirs.leafIndex}/proof`)).status).to.equal(200);
+          const a = await signedInCitizen(CITIZEN);
+          const refused = await a.get(`/cockpit/transfers/${theirs.leafIndex}/proof`);
+          expect(refused.status).to.equal(404);
+          expect(titleOf(refused.html)).to.equal('Seite nicht gefunden – Datenschutzcockpit');
+          expect(refused.headers.get('content-disposition')).to.equal(null);
+          for (const leak of [OTHER_CITIZEN, 'NUR-FUER-B-BEWEIS', '"inclusionProof"']) expect(refused.html).to.not.include(leak);
+          expect((await a.get('/cockpit')).html).to.not.include(`/cockpit/transfers/${theirs.leafIndex}/proof`);
+          // A leaf that is no transfer (a consent's entry), beyond the log, or not a number.
+          const other = await h.broker.ctx.database.prisma.auditEntry.findFirst({ where: { kind: { not: 'transfer' } } });
+          for (const index of [...(other ? [String(other.seq - 1)] : []), '999999999', '-1', '1e3', 'abc']) expect((await a.get(`/cockpit/transfers/${index}/proof`)).status, index).to.equal(404);
+          // Signed out: to the sign-in, like every cockpit page.
+          expect((await new PageClient(h.url).get(`/cockpit/transfers/${theirs.leafIndex}/proof`)).status).to.equal(303);
+        });
       });
 
       it('shows the grant form again with 400 and German messages when it is incomplete', async () => {

@@ -8,7 +8,7 @@ import { notFoundPage } from '../kit/error-pages.ts';
 import { berlinDay, dayString } from '../kit/dates.ts';
 import { sendPage } from '../kit/security.ts';
 import { citizenOf } from '../sessions/signed-in.ts';
-import { consentsPage, consentState, grantPage, revokePage, transfersPage } from './template.ts';
+import { consentsPage, consentState, grantPage, proofFileName, proofLaterPage, revokePage, transfersPage } from './template.ts';
 import { applyFilter, filterQuery, isFiltered, readFilterForm, readGrantForm, validateFilter, validateGrant, type TransferFilter } from './validation.ts';
 
 const NO_FILTER: TransferFilter = { from: null, to: null, authority: null, type: null };
@@ -69,6 +69,8 @@ export function cockpitController(ctx: Context) {
           filtered: isFiltered(r.filter),
           exportQuery: filterQuery(r.filter),
           flash: await sessions.takeFlash(req),
+          signedSize: (await ctx.treeHeads.latest())?.treeSize ?? 0,
+          logKey: ctx.treeHeads.logKey,
         }),
       );
     },
@@ -87,6 +89,30 @@ export function cockpitController(ctx: Context) {
       if (!r.checked.ok) return void res.status(400).type('text/plain; charset=utf-8').send('Der Filter ist ungültig.\n');
       attachment(res, 'xml');
       res.type('application/xml').send(buildTransferLogXml({ idNr: citizen.idNr, transfers: r.transfers, now: ctx.clock(), sender: ctx.cfg.brokerId }));
+    },
+
+    async proof(req: Request, res: Response): Promise<void> {
+      const citizen = citizenOf(req);
+      const transfer = await ownTransfer(String(req.params.leafIndex ?? ''), citizen.idNr);
+      if (!transfer) return sendPage(res, 404, notFoundPage('cockpit', sandbox));
+      const index = transfer.auditEntryId - 1;
+      const head = await ctx.treeHeads.latest();
+      const leaf = head && index < head.treeSize ? await ctx.audit.leaf(index) : null;
+      if (!head || !leaf) {
+        return sendPage(res, 200, proofLaterPage({ citizen, sandbox, intervalMinutes: Math.max(1, Math.ceil(ctx.cfg.checkpointIntervalSeconds / 60)) }));
+      }
+      // NOTE: the bundle holds no personal data: the leaf bytes are the entry's kind, time and a salted commitment
+      // to its details; the proof hashes and the signed note describe the whole log. It proves the entry is in
+      // the log without saying whose it is, so the citizen may hand it to anyone to check.
+      const bundle = {
+        leaf: leaf.bytes.toString('base64'),
+        index,
+        treeSize: head.treeSize,
+        inclusionProof: (await ctx.audit.inclusionProof(index, head.treeSize)).map((h) => h.toString('hex')),
+        checkpoint: head.note,
+      };
+      res.set('Content-Disposition', `attachment; filename="${proofFileName(transfer.auditEntryId)}"`);
+      res.type('application/json').send(JSON.stringify(bundle, null, 2));
     },
 
     async consents(req: Request, res: Response): Promise<void> {
@@ -144,6 +170,16 @@ export function cockpitController(ctx: Context) {
       res.redirect(303, '/cockpit/consents');
     },
   };
+
+  /**
+   * The transfer at this leaf of the audit tree, if it is this citizen's (their IdNr on its detail row); another
+   * citizen's leaf, an entry of another kind or one whose details are gone are "not found", like an unknown index.
+   */
+  async function ownTransfer(leafIndex: string, idNr: string): Promise<TransferRecord | null> {
+    if (!/^\d{1,15}$/.test(leafIndex)) return null;
+    const seq = Number(leafIndex) + 1;
+    return (await ctx.audit.transfersForCitizen(idNr)).find((t) => t.auditEntryId === seq) ?? null;
+  }
 
   /** The consent, if it is this citizen's; another citizen's consent is "not found", like an unknown id. */
   async function ownConsent(id: string, idNr: string) {

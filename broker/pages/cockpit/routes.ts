@@ -11,6 +11,7 @@ export default function cockpit(router: Router, ctx: Context): void {
   router.get('/cockpit', signedIn, c.transfers);
   router.get('/cockpit/transfers.json', signedIn, c.exportJson);
   router.get('/cockpit/transfers.xml', signedIn, c.exportXml);
+  router.get('/cockpit/transfers/:leafIndex/proof', signedIn, c.proof);
   router.get('/cockpit/consents', signedIn, c.consents);
   router.get('/cockpit/consents/new', signedIn, c.grantForm);
   router.post('/cockpit/consents/new', signedIn, c.grant);

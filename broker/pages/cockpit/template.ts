@@ -93,7 +93,25 @@ function transferItem(i: TransferItem): string {
   return register === null ? `${label}: ${outcome}` : `${label} von ${register}: ${outcome}`;
 }
 
-function transferCard(t: TransferRecord, names: AuthorityNames): SafeHtml {
+/** Where a transfer's proof bundle is downloaded (its leaf in the audit Merkle tree: entry number − 1). */
+export function proofPath(t: TransferRecord): string {
+  return `/cockpit/transfers/${t.auditEntryId - 1}/proof`;
+}
+
+/** The downloaded bundle's file name, by the entry number the card shows. */
+export function proofFileName(entryNumber: number | string): string {
+  return `nachweis-${entryNumber}.json`;
+}
+
+export const PROOF_LATER = 'Der Nachweis ist verfügbar, sobald der nächste Prüfpunkt signiert ist.';
+
+/** The download of the proof bundle, or why there is none yet: no signed tree head includes the leaf. */
+function proofRow(t: TransferRecord, signedSize: number): SafeHtml {
+  if (t.auditEntryId - 1 >= signedSize) return html`${PROOF_LATER}`;
+  return html`<a href="${proofPath(t)}">Nachweis der Protokollierung herunterladen<span class="visually-hidden"> (Protokolleintrag Nr. ${t.auditEntryId})</span></a>`;
+}
+
+function transferCard(t: TransferRecord, names: AuthorityNames, signedSize: number): SafeHtml {
   const d = t.details as TransferDetails;
   const id = `transfer-${t.auditEntryId}`;
   const basis = d.basis?.basis === 'consent' ? 'Ihre Einwilligung' : d.basis ? `Gesetz: ${legalBasisLabel(d.basis.legalBasis)}` : '–';
@@ -110,6 +128,7 @@ function transferCard(t: TransferRecord, names: AuthorityNames): SafeHtml {
     { key: 'Grundlage', value: basis },
     { key: 'Ergebnis', value: d.completes ? 'Nachlieferung zu einem früheren Abruf' : d.outcome ? outcomeLabels[d.outcome] : '–' },
     { key: 'Protokolleintrag', value: `Nr. ${t.auditEntryId}` },
+    { key: 'Nachweis', value: proofRow(t, signedSize) },
   ])}
 </li>`;
 }
@@ -127,6 +146,10 @@ export function transfersPage(v: {
   filtered: boolean;
   exportQuery: string;
   flash: Flash | null;
+  /** Leaves in the latest signed tree head (0 before the first): a transfer's proof exists when its leaf is below. */
+  signedSize: number;
+  /** The audit log's verifier key (C2SP note format), for checking a proof bundle. */
+  logKey: string;
 }): string {
   const count = v.transfers.length;
   return renderPage(
@@ -171,15 +194,25 @@ ${
     ? html`<p>Bisher hat keine Behörde über diesen Dienst Daten über Sie abgerufen.</p>`
     : count === 0
       ? html`<p>Kein Abruf passt zu diesem Filter.</p>`
-      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => transferCard(t, v.names))}</ol>`
+      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => transferCard(t, v.names, v.signedSize))}</ol>`
 }
 <h2 class="heading-m">Herunterladen</h2>
 <p>Die ${v.filtered ? 'gefilterten ' : ''}Abrufe als Datei, zum Beispiel für eine Auskunft nach Artikel 15 DSGVO:</p>
 <ul>
   <li><a href="/cockpit/transfers.json${v.exportQuery}" download>Als JSON-Datei herunterladen</a></li>
   <li><a href="/cockpit/transfers.xml${v.exportQuery}" download>Als XML-Datei (Protokollauszug) herunterladen</a></li>
-</ul>`,
+</ul>
+${v.total === 0 ? null : proofHelp(v.logKey)}`,
   );
+}
+
+/** What the log key is for and the command that checks a downloaded proof bundle with it. */
+function proofHelp(logKey: string): SafeHtml {
+  return html`<h2 class="heading-m">Die Protokollierung selbst prüfen</h2>
+<p>Mit dem Nachweis zu einem Abruf können Sie, oder jemand Ihres Vertrauens, ohne uns vertrauen zu müssen prüfen, dass der Abruf in unserem signierten Protokoll steht und dort nicht mehr verändert oder entfernt werden kann. Die Datei enthält keine Angaben zu Ihrer Person, nur Prüfsummen und den Zeitpunkt des Eintrags. Zur Prüfung brauchen Sie diesen Schlüssel des Protokolls:</p>
+<p><code class="hash">${logKey}</code></p>
+<p>So prüfen Sie eine heruntergeladene Datei mit dem Prüfprogramm aus unserem Quelltext; setzen Sie für &lt;Nr&gt; die Nummer des Protokolleintrags ein. Endet das Programm mit dem Code 0, steht der Abruf im Protokoll:</p>
+<p><code class="hash">npm run verify-proof -- ${proofFileName('<Nr>')} --key "${logKey}"</code></p>`;
 }
 
 export function consentState(c: Consent, now: Date): ConsentState {
@@ -310,5 +343,15 @@ export function grantPage(v: {
   })}
   ${button('Einwilligung erteilen')}
 </form>`,
+  );
+}
+
+/** The answer to a proof download while no signed tree head includes the transfer yet. */
+export function proofLaterPage(v: { citizen: SignedInCitizen; sandbox: boolean; intervalMinutes: number }): string {
+  return renderPage(
+    shell(v.citizen, v.sandbox, 'Der Nachweis ist noch nicht verfügbar', 'transfers'),
+    html`<p><a href="/cockpit">Zurück zu den Abrufen Ihrer Daten</a></p>
+<h1 class="heading-xl">Der Nachweis ist noch nicht verfügbar</h1>
+<p>${PROOF_LATER} Das geschieht etwa alle ${v.intervalMinutes === 1 ? 'Minute' : `${v.intervalMinutes} Minuten`}. Versuchen Sie es dann noch einmal.</p>`,
   );
 }
