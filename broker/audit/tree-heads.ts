@@ -33,6 +33,8 @@ export class TreeHeadSigner {
   private readonly verifier: NoteVerifier;
   /** Why the broker refuses to sign (tampering found), or null. */
   tamper: string | null = null;
+  /** When this process began: its first head is due an interval after it, like every later one. */
+  private readonly startedAt: Date;
 
   constructor(
     private readonly db: Db,
@@ -42,6 +44,7 @@ export class TreeHeadSigner {
     private readonly opts: TreeHeadOptions,
   ) {
     this.verifier = noteVerifier(opts.origin, createPublicKey(signingKey));
+    this.startedAt = clock();
   }
 
   /** The verifier key of the log (C2SP note verifier-key format): what witnesses and citizens pin. */
@@ -85,7 +88,7 @@ export class TreeHeadSigner {
   /** Signs when the tree grew and the last head is older than `minIntervalMs` (the checkpoint interval). */
   async signIfDue(minIntervalMs: number): Promise<TreeHead | null> {
     const last = await this.db.auditTreeHead.findFirst({ orderBy: { treeSize: 'desc' } });
-    if (last && this.clock().getTime() - last.createdAt.getTime() < minIntervalMs) return null;
+    if (this.clock().getTime() - (last?.createdAt ?? this.startedAt).getTime() < minIntervalMs) return null;
     return this.sign();
   }
 
