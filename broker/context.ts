@@ -20,6 +20,7 @@ import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/regi
 import { loadBrokerSigning, loadDataKey, loadRegisterClientTls, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
 import { TreeHeadSigner } from './audit/tree-heads.ts';
+import { CosignatureStore } from './audit/cosignatures.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics, type BrokerMetrics } from './ops/metrics.ts';
@@ -45,6 +46,8 @@ export interface Context {
   checkpoints: CheckpointService;
   /** Signed tree heads (C2SP checkpoints) of the audit Merkle tree; refuses to sign a rewritten history. */
   treeHeads: TreeHeadSigner;
+  /** Witnesses' cosignatures on the signed heads, from the configured witness keys only. */
+  cosignatures: CosignatureStore;
   /** GET /v1/audit/verify's recomputation: in a worker thread, one at a time. */
   chainVerification: ChainVerificationThread;
   evidence: EvidenceService;
@@ -88,6 +91,12 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const consentStore = new PrismaConsentStore(db);
   const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
+  const treeHeads = new TreeHeadSigner(db, audit, signingKey, clock, {
+    origin: `${cfg.brokerId}/audit-log`,
+    file: 'file' in cfg.auditSigningKey ? `${cfg.auditSigningKey.file}.tree-head` : null,
+    log,
+    onTamper: () => metrics.auditTamper.set(1),
+  });
   return {
     cfg,
     database,
@@ -102,12 +111,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
     consents: new ConsentLedger(db, consentStore, audit, clock),
     audit,
     checkpoints: new CheckpointService(db, signingKey, clock),
-    treeHeads: new TreeHeadSigner(db, audit, signingKey, clock, {
-      origin: `${cfg.brokerId}/audit-log`,
-      file: 'file' in cfg.auditSigningKey ? `${cfg.auditSigningKey.file}.tree-head` : null,
-      log,
-      onTamper: () => metrics.auditTamper.set(1),
-    }),
+    treeHeads,
+    cosignatures: new CosignatureStore(db, treeHeads, cfg.witnessKeys, clock),
     chainVerification,
     evidence: new EvidenceService({
       requests: new SqlEvidenceRequestStore(db),

@@ -30,7 +30,8 @@ export interface TreeHeadOptions {
 }
 
 export class TreeHeadSigner {
-  private readonly verifier: NoteVerifier;
+  /** The log key as a note verifier: what opens every head this signer signed. */
+  readonly verifier: NoteVerifier;
   /** Why the broker refuses to sign (tampering found), or null. */
   tamper: string | null = null;
   /** When this process began: its first head is due an interval after it, like every later one. */
@@ -55,6 +56,12 @@ export class TreeHeadSigner {
   /** The latest signed head, or null before the first. */
   async latest(): Promise<TreeHead | null> {
     const row = await this.db.auditTreeHead.findFirst({ orderBy: { treeSize: 'desc' } });
+    return row ? { treeSize: row.treeSize, rootHash: Buffer.from(row.rootHash, 'hex'), note: row.note } : null;
+  }
+
+  /** The signed head of `treeSize` leaves, or null when none was signed at that size. */
+  async at(treeSize: number): Promise<TreeHead | null> {
+    const row = await this.db.auditTreeHead.findUnique({ where: { treeSize } });
     return row ? { treeSize: row.treeSize, rootHash: Buffer.from(row.rootHash, 'hex'), note: row.note } : null;
   }
 

@@ -2,6 +2,7 @@
 // cross-checks. Nothing else in the code reads process.env.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseVerifierKey } from '../audit/signed-note.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -46,6 +47,7 @@ const StaticEnvSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  WITNESS_KEYS: z.string().optional(),
   BROKER_MODE: z.enum(['development', 'production']).optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
@@ -134,6 +136,8 @@ export interface Config {
   auditSigningKey: { pem: string } | { file: string };
   /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
   checkpointIntervalSeconds: number;
+  /** Cosigner verifier keys (C2SP vkeys of type cosignature/v1) of the witnesses whose cosignatures are accepted. */
+  witnessKeys: string[];
   /** How long evidence requests' metadata (who asked what, statuses, hashes) is kept. */
   requestRetentionDays: number;
   /** Key that seals answers held for idempotent replay and async delivery: given, or read/created in a file. */
@@ -229,6 +233,7 @@ export function envToConfig(env: Env): Config {
     registerSigning,
     auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
     checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
+    witnessKeys: witnessKeysFromEnv(env.WITNESS_KEYS),
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
@@ -246,6 +251,20 @@ export function envToConfig(env: Env): Config {
     citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
   };
+}
+
+/** WITNESS_KEYS: cosigner verifier keys separated by commas or spaces; each must parse as a cosignature/v1 key. */
+function witnessKeysFromEnv(value: string | undefined): string[] {
+  const keys = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const key of keys) {
+    try {
+      if (parseVerifierKey(key).type !== 'cosignature/v1') throw new Error('not a cosigner key (type 0x04, cosignature/v1)');
+    } catch (err) {
+      throw new ConfigError(`invalid WITNESS_KEYS: ${JSON.stringify(key.slice(0, 60))}: ${(err as Error).message}`);
+    }
+  }
+  if (new Set(keys.map((k) => k.split('+').slice(0, 2).join('+'))).size !== keys.length) throw new ConfigError('invalid WITNESS_KEYS: a witness key name and ID appear twice');
+  return keys;
 }
 
 /** Whether a listening address is reachable from this machine only. */

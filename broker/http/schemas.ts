@@ -141,6 +141,12 @@ export const AuditLeafView = z.object({ index: z.number().int(), leaf: z.base64(
 export const InclusionProofView = z.object({ index: z.number().int(), treeSize: z.number().int(), leafHash: Hex32, hashes: z.array(Hex32) });
 export const ConsistencyProofView = z.object({ from: z.number().int(), to: z.number().int(), hashes: z.array(Hex32) });
 
+export const CosignatureBody = z.strictObject({
+  treeSize: z.number().int().min(1).max(2 ** 31 - 1).meta({ description: 'the size of the signed tree head the cosignature is for' }),
+  cosignature: z.string().max(1024).meta({ description: 'one C2SP tlog-cosignature line: "— <witness name> <base64(key ID ‖ time ‖ signature)>"' }),
+});
+export const CosignatureView = z.object({ treeSize: z.number().int(), witness: z.string(), stored: z.boolean() });
+
 export const StatisticsQuery = z
   .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });

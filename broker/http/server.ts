@@ -22,6 +22,8 @@ import { XML_BODY_LIMIT_BYTES, XML_MEDIA_TYPES } from './xml-api/namespace.ts';
 import { sentXml, takesXmlBody } from './xml-api/negotiation.ts';
 
 const JSON_LIMIT = '64kb';
+const COSIGNATURES_PATH = '/v1/audit/checkpoint/cosignatures';
+const COSIGNATURE_BODY_LIMIT = '4kb';
 
 export function createApp(ctx: Context): express.Express {
   const app = express();
@@ -47,6 +49,8 @@ export function createApp(ctx: Context): express.Express {
 
   const transparency = express.Router();
   transparency.use(['/v1/audit/entries', '/v1/audit/proofs', '/v1/audit/checkpoint', '/v1/audit/log-key'], rateLimitPerAddress(ctx.cfg.rateLimitPerMinute, ctx.metrics));
+  // The one transparency route with a body (a witness's cosignature): a small JSON body, read after the limit.
+  transparency.post(COSIGNATURES_PATH, express.json({ limit: COSIGNATURE_BODY_LIMIT, strict: true, type: ['application/json'] }), inFlight.afterBody);
   for (const route of transparencyRoutes) route(transparency, ctx);
   app.use(transparency);
 

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
+import { verifierKey } from '../../broker/audit/signed-note.ts';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { defaultPeriod, requestStatus } from '../../broker/evidence/outcome.ts';
 
@@ -31,5 +33,15 @@ describe('configuration', () => {
     expect(() => readEnv({ PORT: 'eighty' })).to.throw(ConfigError, /^invalid PORT:/);
     expect(() => readEnv({ DATABASE_URL: 'mysql://x' })).to.throw(ConfigError, /^invalid DATABASE_URL:/);
     expect(() => envToConfig(readEnv({ SIMULATOR_PORTS: '1,1,2' }))).to.throw(ConfigError, /SIMULATOR_PORTS/);
+  });
+  it('takes witness cosigner keys separated by commas or spaces, and refuses any other key', () => {
+    const a = verifierKey('witness.example/a', generateKeyPairSync('ed25519').publicKey, 'cosignature/v1');
+    const b = verifierKey('witness.example/b', generateKeyPairSync('ed25519').publicKey, 'cosignature/v1');
+    expect(envToConfig(readEnv({})).witnessKeys).to.deep.equal([]);
+    expect(envToConfig(readEnv({ WITNESS_KEYS: ` ${a}, ${b}\n` })).witnessKeys).to.deep.equal([a, b]);
+    const noteKey = verifierKey('log.example', generateKeyPairSync('ed25519').publicKey);
+    expect(() => envToConfig(readEnv({ WITNESS_KEYS: noteKey }))).to.throw(ConfigError, /^invalid WITNESS_KEYS: .*not a cosigner key/);
+    expect(() => envToConfig(readEnv({ WITNESS_KEYS: 'witness+00000000+AQ==' }))).to.throw(ConfigError, /^invalid WITNESS_KEYS:/);
+    expect(() => envToConfig(readEnv({ WITNESS_KEYS: `${a} ${a}` }))).to.throw(ConfigError, /twice/);
   });
 });

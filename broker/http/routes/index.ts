@@ -21,6 +21,7 @@ import getMetrics from './get-metrics.ts';
 import getOpenApi from './get-openapi.ts';
 import getReadyz from './get-readyz.ts';
 import getStatistics from './get-statistics.ts';
+import postAuditCosignature from './post-audit-cosignature.ts';
 import postConsent from './post-consent.ts';
 import postEvidenceRequest from './post-evidence-request.ts';
 
@@ -29,7 +30,7 @@ type Route = (router: Router, ctx: Context) => void;
 export const publicRoutes: Route[] = [getHealthz, getReadyz, getMetrics, getOpenApi, getDocs];
 
 /** The audit log's public face (no personal data): readable without a token, limited per client address. */
-export const transparencyRoutes: Route[] = [getAuditCheckpoint, getAuditLogKey, getAuditEntry, getAuditInclusionProof, getAuditConsistencyProof];
+export const transparencyRoutes: Route[] = [getAuditCheckpoint, getAuditLogKey, getAuditEntry, getAuditInclusionProof, getAuditConsistencyProof, postAuditCosignature];
 
 export const authenticatedRoutes: Route[] = [
   getMe,
