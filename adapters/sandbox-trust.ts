@@ -1,7 +1,7 @@
 // The sandbox's key set for signed register messages: a CA, a broker and per-register certificates, made
 // per process in memory so nothing outside trusts them. NOTE: outside demo mode the broker signs and pins only
 // configured keys (broker/config/config.ts), so a sandbox key can never stand in for a real register.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync } from 'node:crypto';
 import { createCa, createCsr, generateKeyPem, issueCertificate, issueEcdsaSigningCertificate, type CertificateAuthority } from '../broker/directory/ca.ts';
 import type { RegisterId } from './contract.ts';
 import type { SignatureProfile } from './signature-profile.ts';
@@ -17,6 +17,8 @@ let made: {
   trust: SandboxTrust;
   ca: CertificateAuthority;
   registers: Map<RegisterId, SigningIdentity>;
+  /** RSA identities being made off the event loop (sandboxSigningIdentity), by id. */
+  rsaPending: Map<string, Promise<SigningIdentity>>;
   /** ECDSA identities by id, as promises so that concurrent first uses share one issuance. */
   ecdsa: Map<string, Promise<SigningIdentity>>;
   ecdsaBroker: Promise<SigningIdentity> | null;
@@ -29,6 +31,7 @@ function sandbox() {
       ca,
       trust: { caCertPem: ca.certPem, broker: issueSigningIdentity(ca, BROKER_NAME, BROKER_ORGANIZATION) },
       registers: new Map(),
+      rsaPending: new Map(),
       ecdsa: new Map(),
       ecdsaBroker: null,
     };
@@ -69,7 +72,7 @@ export function sandboxRegisterIdentity(register: RegisterId): SigningIdentity {
 
 /** The sandbox identity of a register (or any id) in a signature profile, made once per process and profile. */
 export function sandboxSigningIdentity(id: string, profile: SignatureProfile): Promise<SigningIdentity> {
-  if (profile === 'rsa-pss-sha256') return Promise.resolve(sandboxRegisterIdentity(id));
+  if (profile === 'rsa-pss-sha256') return sandboxRsaIdentity(id);
   const { ca, ecdsa } = sandbox();
   let identity = ecdsa.get(id);
   if (identity === undefined) {
@@ -77,6 +80,41 @@ export function sandboxSigningIdentity(id: string, profile: SignatureProfile): P
     ecdsa.set(id, identity);
   }
   return identity;
+}
+
+/**
+ * An RSA identity made with the key generated off the event loop, so that several (the simulators' instances at
+ * start-up) are made at once on the thread pool; the same identity sandboxRegisterIdentity gives for that id.
+ */
+function sandboxRsaIdentity(id: string): Promise<SigningIdentity> {
+  const { ca, registers, rsaPending } = sandbox();
+  const known = registers.get(id);
+  if (known) return Promise.resolve(known);
+  let pending = rsaPending.get(id);
+  if (pending === undefined) {
+    pending = remembered(
+      async () => {
+        const keyPem = await generateRsaKeyPem();
+        const { certPem } = issueCertificate(ca, { csrPem: createCsr(keyPem, id), commonName: id, organization: `${id} (sandbox)`, use: 'signing', validityDays: 3650 });
+        // A synchronous first use that finished meanwhile wins: one identity per id.
+        if (!registers.has(id)) registers.set(id, { keyPem, certPem });
+        rsaPending.delete(id);
+        return registers.get(id)!;
+      },
+      () => rsaPending.delete(id),
+    );
+    rsaPending.set(id, pending);
+  }
+  return pending;
+}
+
+/** An RSA-3072 private key (PKCS#1 PEM, as node-forge writes it), generated on the thread pool. */
+function generateRsaKeyPem(): Promise<string> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength: 3072, publicExponent: 0x10001, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } }, (err, _pub, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
 }
 
 /** The sandbox broker's identity in a signature profile: sandboxTrust().broker for RSA, an ECDSA one made once. */

@@ -26,7 +26,7 @@ export function startBrokerProcess(env: Record<string, string>): Promise<BrokerP
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start banner within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no start banner within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
