@@ -50,7 +50,12 @@ export function createApp(ctx: Context): express.Express {
   const transparency = express.Router();
   transparency.use(['/v1/audit/entries', '/v1/audit/proofs', '/v1/audit/checkpoint', '/v1/audit/log-key'], rateLimitPerAddress(ctx.cfg.rateLimitPerMinute, ctx.metrics));
   // The one transparency route with a body (a witness's cosignature): a small JSON body, read after the limit.
-  transparency.post(COSIGNATURES_PATH, express.json({ limit: COSIGNATURE_BODY_LIMIT, strict: true, type: ['application/json'] }), inFlight.afterBody);
+  transparency.post(
+    COSIGNATURES_PATH,
+    express.json({ limit: COSIGNATURE_BODY_LIMIT, strict: true, type: ['application/json'], verify: noteDuplicateKeys }),
+    refuseDuplicateKeys,
+    inFlight.afterBody,
+  );
   for (const route of transparencyRoutes) route(transparency, ctx);
   app.use(transparency);
 

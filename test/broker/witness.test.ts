@@ -148,6 +148,14 @@ for (const kind of DATABASE_KINDS) {
       expect(text.status).to.equal(415);
       const huge = await postCosignature({ treeSize: head.treeSize, cosignature: 'x'.repeat(5000) });
       expect(huge.status).to.equal(413);
+      // A key twice, read one way by a proxy and another by us: refused as on every /v1 route.
+      const twice = await fetch(`${h.url}/v1/audit/checkpoint/cosignatures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"treeSize": ${head.treeSize}, "treeSize": 6, "cosignature": "x"}`,
+      });
+      expect(twice.status).to.equal(400);
+      expect(((await twice.json()) as { invalidParams: { reason: string }[] }).invalidParams[0]!.reason).to.equal('duplicate key "treeSize"');
       expect(await h.broker.ctx.database.prisma.auditCosignature.count()).to.equal(2);
     });
 
