@@ -5,7 +5,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RegisterAnswer, MessageFamily, RegisterQuery } from './register-envelope.ts';
 import { anotherCitizen } from './sandbox-citizens.ts';
 import type { SigningIdentity } from './signing-keys.ts';
-import type { MessageFault, RegisterMessageHandler } from './simulator-server.ts';
+import { sandboxTrust } from './sandbox-trust.ts';
+import {
+  familyInstance,
+  startRegisterSimulator,
+  type MessageFault,
+  type RegisterMessageHandler,
+  type SimulatedInstance,
+  type SimulatorHandle,
+  type SimulatorStartOptions,
+} from './simulator-server.ts';
 import type { MessageHeader } from './xml.ts';
 
 /** A register's records: the evidence about a citizen for a period, or null when it has none. */
@@ -89,4 +98,28 @@ export function createRegisterResponder<S, P>(
       signing = identity;
     },
   };
+}
+
+/** What one instance of a register family answers from: its records, and how they are made to lie. */
+export interface InstanceRecords<S, P> {
+  lookup: RegisterLookup<S, P>;
+  distortions?: RecordDistortions<S, P>;
+}
+
+/**
+ * Starts a register family's simulator: one responder per instance (each with its own key and records), or —
+ * started alone, without instances — one named like the family with its sandbox key, pinning the sandbox broker.
+ */
+export function startFamilySimulator<S, P>(
+  messages: MessageFamily<S, P>,
+  opts: SimulatorStartOptions,
+  recordsOf: (served: SimulatedInstance) => InstanceRecords<S, P>,
+): Promise<SimulatorHandle> {
+  const brokerCertificates = opts.brokerCertificates ?? [sandboxTrust().broker.certPem];
+  const handlerFor = (served: SimulatedInstance) => {
+    const { lookup, distortions } = recordsOf(served);
+    return createRegisterResponder(messages, lookup, { clock: opts.clock, instanceId: served.instance.id, signing: served.signing, brokerCertificates, distortions });
+  };
+  const instances = opts.instances ?? [familyInstance(messages.register)];
+  return startRegisterSimulator({ register: messages.register, instances, handlerFor, port: opts.port, host: opts.host });
 }

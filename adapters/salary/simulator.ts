@@ -1,29 +1,22 @@
 // The rvBEA register simulator: the shared server and responder with the salary messages and records, and
 // how its certificates are made to lie for the content faults (a negative net pay, a month before the period).
-import { familyInstance, startRegisterSimulator, type SimulatedInstance, type SimulatorHandle, type SimulatorStartOptions } from '../simulator-server.ts';
-import { createRegisterResponder } from '../simulator-responder.ts';
-import { sandboxTrust } from '../sandbox-trust.ts';
+import type { SimulatorHandle, SimulatorStartOptions } from '../simulator-server.ts';
+import { startFamilySimulator } from '../simulator-responder.ts';
 import { salaryMessages, type SalaryStatement } from './messages.ts';
 import { salaryStatementFor } from './records.ts';
 
 export function startSalarySimulator(opts: SimulatorStartOptions): Promise<SimulatorHandle> {
-  const REGISTER = salaryMessages.register;
-  const handlerFor = (served: SimulatedInstance) =>
-    createRegisterResponder(salaryMessages, salaryStatementFor, {
-      clock: opts.clock,
-      instanceId: served.instance.id,
-      signing: served.signing,
-      brokerCertificates: opts.brokerCertificates ?? [sandboxTrust().broker.certPem],
-      distortions: {
-        'negative-amount': (s): SalaryStatement => ({ ...s, months: s.months.map((m, i) => (i === 0 ? { ...m, netCents: -Math.max(m.netCents, 1) } : m)) }),
-        'outside-period': (s, asked): SalaryStatement => {
-          const before = previousMonth(asked.from);
-          const first = s.months[0]!;
-          return { ...s, period: { from: before, to: s.period.to }, months: [{ ...first, month: before }, ...s.months] };
-        },
+  return startFamilySimulator(salaryMessages, opts, () => ({
+    lookup: salaryStatementFor,
+    distortions: {
+      'negative-amount': (s): SalaryStatement => ({ ...s, months: s.months.map((m, i) => (i === 0 ? { ...m, netCents: -Math.max(m.netCents, 1) } : m)) }),
+      'outside-period': (s, asked): SalaryStatement => {
+        const before = previousMonth(asked.from);
+        const first = s.months[0]!;
+        return { ...s, period: { from: before, to: s.period.to }, months: [{ ...first, month: before }, ...s.months] };
       },
-    });
-  return startRegisterSimulator({ register: REGISTER, instances: opts.instances ?? [familyInstance(REGISTER)], handlerFor, port: opts.port, host: opts.host });
+    },
+  }));
 }
 
 function previousMonth(month: string): string {
