@@ -6,6 +6,7 @@ import { prismaStatements, type SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
 import { commitmentOf, linkHash, newSalt, type AuditDetailFields, type AuditEvent, type ChainHead, type ChainLink } from './chain.ts';
 import { appendLeaves, entryLeafHash, leafBytesOf, proofs, withFetchedSubtrees, type Frontier } from './audit-tree.ts';
+import { leafHash } from './merkle-tree.ts';
 import { openChainReader } from './chain-readers.ts';
 import { verifyChain, type VerifyResult } from './chain-verification.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
@@ -183,13 +184,13 @@ export class AuditLog {
     return (await this.db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).treeSize;
   }
 
-  /** The leaf of the entry at 0-based `index` (its bytes and hash), or null beyond the tree. */
-  async leaf(index: number): Promise<{ bytes: Buffer; hash: Buffer } | null> {
-    if (index >= (await this.treeSize())) return null;
+  /** The leaf of the entry at 0-based `index` (its bytes and hash), or null beyond the tree (`treeSize` when known). */
+  async leaf(index: number, treeSize?: number): Promise<{ bytes: Buffer; hash: Buffer } | null> {
+    if (index >= (treeSize ?? (await this.treeSize()))) return null;
     const entry = await this.db.auditEntry.findUnique({ where: { seq: index + 1 } });
     if (!entry) return null;
     const bytes = leafBytesOf(entry);
-    return { bytes, hash: entryLeafHash(entry) };
+    return { bytes, hash: leafHash(bytes) };
   }
 
   /** RFC 9162 inclusion proof of leaf `index` in the tree of `treeSize` leaves (both within the tree). */

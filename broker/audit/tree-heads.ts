@@ -74,12 +74,12 @@ export class TreeHeadSigner {
     const size = await this.audit.treeSize();
     if (size === 0) return null;
     const root = await this.audit.rootHash(size);
-    for (const last of [await this.latest(), this.fromFile()]) {
+    const latest = await this.latest();
+    for (const last of [latest, this.fromFile()]) {
       if (last === null) continue;
       const problem = await this.extends(last, size, root);
       if (problem !== null) return this.refuse(problem);
     }
-    const latest = await this.latest();
     if (latest && latest.treeSize === size) return latest;
     const note = signNote(checkpointBody({ origin: this.opts.origin, size, rootHash: root }), this.opts.origin, this.signingKey);
     try {
@@ -120,9 +120,9 @@ export class TreeHeadSigner {
     const file = this.opts.file;
     if (file === null || !existsSync(file)) return null;
     try {
-      const opened = openNote(readFileSync(file, 'utf8'), [this.verifier]);
-      const cp = parseCheckpoint(opened.text);
-      return { treeSize: cp.size, rootHash: cp.rootHash, note: readFileSync(file, 'utf8') };
+      const note = readFileSync(file, 'utf8');
+      const cp = parseCheckpoint(openNote(note, [this.verifier]).text);
+      return { treeSize: cp.size, rootHash: cp.rootHash, note };
     } catch (err) {
       this.opts.log.warn({ err, file }, 'the last signed tree head kept in the file does not verify; the database copy is used');
       return null;

@@ -12,7 +12,7 @@ export default function getAuditInclusionProof(router: Router, ctx: Context): vo
     const { index, treeSize } = parseOrThrow(InclusionProofQuery, req.query, 'query');
     const size = await ctx.audit.treeSize();
     if (treeSize > size) throw new ValidationError(`Invalid query: query.treeSize exceeds the tree's ${size} leaves`, [{ name: 'query.treeSize', reason: `must be at most ${size}` }]);
-    const leaf = await ctx.audit.leaf(index);
+    const leaf = await ctx.audit.leaf(index, size);
     const hashes = await ctx.audit.inclusionProof(index, treeSize);
     res.json({ index, treeSize, leafHash: leaf!.hash.toString('hex'), hashes: hashes.map((h) => h.toString('hex')) });
   });
