@@ -1,28 +1,20 @@
 // The operators' command-line tool as scripts use it: a real process on the broker's database, its output
 // and its exit codes (0 done, 1 failed or found a problem, 2 wrong usage).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Command } from 'commander';
 import { buildProgram } from '../../broker/ops/admin-cli.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin-process.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
-function admin(databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+function admin(databaseUrl: string, ...args: string[]): Promise<AdminRun> {
+  return runAdmin(args, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
 }
 
 describe('admin command-line tool', function () {

@@ -1,7 +1,6 @@
 // The register directory as operators keep it with the admin tool: a real process on a fresh database, its
 // output and its exit codes (0 done, 1 refused or an invalid file, 2 wrong usage or configuration). A refused
 // import writes nothing: the directory's version does not move.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,9 +9,10 @@ import { sandboxBrokerIdentity, sandboxSigningIdentity } from '../../adapters/sa
 import { openDatabase } from '../../broker/db/database.ts';
 import { RegisterStore } from '../../broker/directory/register-store.ts';
 import { buildProgram } from '../../broker/ops/admin-cli.ts';
+import { runAdmin, type AdminRun } from '../helpers/admin-process.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = AdminRun;
 
 interface ListedRegister {
   id: string;
@@ -63,15 +63,7 @@ for (const kind of DATABASE_KINDS) {
     const home = path.join(dir, kind);
 
     function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
-        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', DATA_KEY_FILE: path.join(home, 'data.key'), AUDIT_SIGNING_KEY_FILE: path.join(home, 'audit.key'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+      return runAdmin(args, { DATABASE_URL: url, LOG_LEVEL: 'silent', DATA_KEY_FILE: path.join(home, 'data.key'), AUDIT_SIGNING_KEY_FILE: path.join(home, 'audit.key'), ...env });
     }
     const registers = (...args: string[]) => admin(['registers', ...args]);
     const listed = async (): Promise<ListedRegister[]> => {
@@ -421,10 +413,7 @@ for (const kind of DATABASE_KINDS) {
 
 // Help needs no database: a command's --help answers before it opens one.
 function help(...command: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', 'registers', ...command, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr: '' })));
+  return runAdmin(['registers', ...command, '--help']);
 }
 
 describe('admin tool: registers --help', function () {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
 import { sandboxBrokerIdentity } from '../../adapters/sandbox-trust.ts';
 import { SANDBOX_ROUTING } from '../../broker/directory/sandbox-directory.ts';
+import { runAdmin } from '../helpers/admin-process.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 
 interface Broker {
@@ -44,11 +45,7 @@ function startBroker(env: Record<string, string>): Promise<Broker> {
 }
 
 function admin(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  return runAdmin(args, { LOG_LEVEL: 'warn', ...env }).then((r) => ({ code: r.code, output: r.stdout + r.stderr }));
 }
 
 for (const kind of DATABASE_KINDS) {
