@@ -20,6 +20,7 @@ import { DEFAULT_POLICY_SETTINGS, createRegisterPolicies } from './evidence/regi
 import { loadBrokerSigning, loadDataKey, loadRegisterClientTls, loadSigningKey } from './config/secrets.ts';
 import { CheckpointService } from './audit/checkpoints.ts';
 import { TreeHeadSigner } from './audit/tree-heads.ts';
+import { KeptLeaves, keptLeavesFileOf } from './audit/kept-leaves.ts';
 import { CosignatureStore } from './audit/cosignatures.ts';
 import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
@@ -84,16 +85,20 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   if (mutualTls === null && directory.list().some((i) => i.mutualTls)) {
     log.error('registers in the directory ask for mutual TLS, but no client certificate is configured (REGISTER_CLIENT_CERT_FILE, REGISTER_CLIENT_KEY_FILE): their items end unavailable');
   }
-  const audit = new AuditLog(database, cfg.auditRetentionDays, clock);
+  // The last signed head and every signed leaf are kept beside the signing key when it is a file.
+  const keyFile = 'file' in cfg.auditSigningKey ? cfg.auditSigningKey.file : null;
+  const keptLeaves = keyFile === null ? null : new KeptLeaves(keptLeavesFileOf(keyFile));
+  const audit = new AuditLog(database, cfg.auditRetentionDays, clock, keptLeaves);
   // Entries written before the Merkle tree existed join it now, before anything is served.
   const addedToTree = await audit.catchUpTree();
   if (addedToTree > 0) log.info({ entries: addedToTree }, 'audit entries added to the Merkle tree');
   const consentStore = new PrismaConsentStore(db);
-  const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock);
+  const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock, keptLeaves?.file ?? null);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
   const treeHeads = new TreeHeadSigner(db, audit, signingKey, clock, {
     origin: `${cfg.brokerId}/audit-log`,
-    file: 'file' in cfg.auditSigningKey ? `${cfg.auditSigningKey.file}.tree-head` : null,
+    file: keyFile === null ? null : `${keyFile}.tree-head`,
+    keptLeaves,
     log,
     onTamper: () => metrics.auditTamper.set(1),
   });

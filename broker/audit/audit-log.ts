@@ -10,6 +10,7 @@ import { leafHash } from './merkle-tree.ts';
 import { openChainReader } from './chain-readers.ts';
 import { verifyChain, type VerifyResult } from './chain-verification.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
+import type { KeptLeafSource } from './kept-leaves.ts';
 
 export type { AuditEvent, ChainHead } from './chain.ts';
 
@@ -48,6 +49,8 @@ export class AuditLog {
     private readonly retentionDays: number,
     /** The broker's clock: verification counts a detail's retention to now by it. */
     private readonly clock: () => Date = () => new Date(),
+    /** The leaves kept beside the signing key (kept-leaves.ts): verify names the first entry that differs. */
+    private readonly keptLeaves: KeptLeafSource | null = null,
   ) {
     this.db = database.prisma;
     this.target = database.target;
@@ -173,7 +176,7 @@ export class AuditLog {
   async verify(onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
     const reader = await openChainReader(this.target, this.db);
     try {
-      return await verifyChain(reader, { days: this.retentionDays, now: this.clock() }, onProgress);
+      return await verifyChain(reader, { days: this.retentionDays, now: this.clock() }, onProgress, this.keptLeaves);
     } finally {
       await reader.close();
     }

@@ -73,6 +73,24 @@ export class RightEdge {
   /** Perfect subtree hashes, largest first (the frontier). */
   private readonly hashes: Buffer[] = [];
 
+  /** The right edge of a tree known by its frontier. */
+  static from(frontier: Frontier): RightEdge {
+    const edge = new RightEdge();
+    edge.size = frontier.size;
+    edge.hashes.push(...frontier.hashes.map((h) => Buffer.from(h, 'hex')));
+    return edge;
+  }
+
+  /** The frontier of the tree so far, as the head row keeps it. */
+  get frontier(): Frontier {
+    return { size: this.size, hashes: this.hashes.map((h) => h.toString('hex')) };
+  }
+
+  /** A copy that grows on its own. */
+  clone(): RightEdge {
+    return RightEdge.from(this.frontier);
+  }
+
   push(leaf: Buffer): void {
     let hash = leaf;
     // Each 1-bit at the bottom of the size is a subtree the new leaf completes a larger one with.

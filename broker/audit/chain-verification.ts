@@ -1,12 +1,16 @@
 // Recomputing the whole chain from a reader that pages through it: the one verification both the admin CLI
 // (in its own process) and GET /v1/audit/verify (in a worker thread, verify-worker.ts) run.
 import { entryLeafHash, RightEdge } from './audit-tree.ts';
+import type { KeptLeafSource } from './kept-leaves.ts';
 import { GENESIS_HASH, checkLink, commitmentOf, type AuditDetailFields, type ChainBreak, type ChainHead, type ChainLink } from './chain.ts';
 
 /** Outcome of verifying the chain. */
 export type VerifyResult =
   | { ok: true; entries: number; headHash: string; detailsChecked: number; signedHeadsChecked: number }
   | { ok: false; entries: number; brokenAt: number; reason: ChainBreak };
+
+/** Kept leaves read from their file at once. */
+const KEPT_PAGE = 4096;
 
 /** A detail's stored fields, as verification needs them. */
 export type DetailRow = AuditDetailFields & { seq: number; salt: string };
@@ -46,13 +50,25 @@ export interface Retention {
  * retention ends — counted from the entry's own time, which its hash covers, not from a deletable row; reports
  * the first break.
  */
-export async function verifyChain(reader: ChainReader, retention: Retention, onProgress?: (checked: number, total: number) => void): Promise<VerifyResult> {
+export async function verifyChain(
+  reader: ChainReader,
+  retention: Retention,
+  onProgress?: (checked: number, total: number) => void,
+  /** The leaves kept beside the signing key when heads were signed: the first entry whose leaf differs is named. */
+  kept?: KeptLeafSource | null,
+): Promise<VerifyResult> {
   const keptSince = retention.now.getTime() - retention.days * 86_400_000;
   // The Merkle tree is rebuilt from the entries as they stream by (its right edge only), and its root compared
   // with every signed head: a history rewritten with every hash recomputed still differs from what was signed.
   const signed = await reader.signedRoots();
   // Only as far as the last signed head: beyond it there is no root to compare with.
-  const treeUpTo = signed.at(-1)?.treeSize ?? 0;
+  const keptSize = kept?.size ?? 0;
+  const treeUpTo = Math.max(signed.at(-1)?.treeSize ?? 0, keptSize);
+  let keptPage: { from: number; hashes: Buffer } = { from: 0, hashes: Buffer.alloc(0) };
+  const keptLeaf = (index: number): Buffer => {
+    if (index >= keptPage.from + keptPage.hashes.length / 32) keptPage = { from: index, hashes: kept!.read(index, Math.min(KEPT_PAGE, keptSize - index)) };
+    return keptPage.hashes.subarray((index - keptPage.from) * 32, (index - keptPage.from + 1) * 32);
+  };
   let nextSigned = 0;
   const tree = new RightEdge();
   const total = onProgress ? (await reader.head()).seq : 0;
@@ -84,7 +100,12 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
         return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-missing' };
       }
       prev = { seq: link.seq, hash: link.hash };
-      if (tree.size < treeUpTo) tree.push(entryLeafHash(link));
+      if (tree.size < treeUpTo) {
+        const leaf = entryLeafHash(link);
+        // Checked before the signed roots: it names the entry itself, where a root can only name a size.
+        if (tree.size < keptSize && !leaf.equals(keptLeaf(tree.size))) return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'kept-leaf-mismatch' };
+        tree.push(leaf);
+      }
       while (nextSigned < signed.length && signed[nextSigned]!.treeSize === tree.size) {
         if (tree.root() !== signed[nextSigned]!.rootHash) return { ok: false, entries: prev.seq, brokenAt: tree.size, reason: 'signed-head-mismatch' };
         nextSigned++;
@@ -97,7 +118,8 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
   if (head.seq !== prev.seq || head.hash !== prev.hash) {
     return { ok: false, entries: prev.seq, brokenAt: Math.min(head.seq, prev.seq + 1), reason: 'head-mismatch' };
   }
-  // A signed head larger than the log: entries were cut off after it was signed.
+  // A signed head (or kept leaves) beyond the log: entries were cut off after they were signed.
+  if (keptSize > prev.seq) return { ok: false, entries: prev.seq, brokenAt: prev.seq + 1, reason: 'kept-leaf-mismatch' };
   if (nextSigned < signed.length) return { ok: false, entries: prev.seq, brokenAt: prev.seq + 1, reason: 'signed-head-mismatch' };
   return { ok: true, entries: prev.seq, headHash: prev.hash, detailsChecked, signedHeadsChecked: signed.length };
 }

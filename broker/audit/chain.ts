@@ -105,6 +105,11 @@ export type ChainBreak =
   | 'detail-missing'
   /** The Merkle root of the entries differs from a tree head the broker signed (brokenAt: that head's size). */
   | 'signed-head-mismatch'
+  /**
+   * The entry's leaf differs from the one kept beside the signing key when a head was signed (brokenAt: that
+   * entry): rewritten after it was signed, even with every hash in the database recomputed.
+   */
+  | 'kept-leaf-mismatch'
   | 'head-mismatch';
 
 /** Checks one link against its predecessor; returns the first problem or null. */

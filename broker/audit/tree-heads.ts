@@ -3,11 +3,14 @@
 // proves, with the independent verifier, that the tree now is consistent with that last head — kept in the
 // database and, out of the database's reach, in a file beside the signing key. A history rewritten in the
 // database fails that proof: nothing is signed, the metric is set and /readyz answers 503 with the reason.
+// Beside the key it also keeps every leaf it signed (kept-leaves.ts), checked against the root it signs, so
+// verify can later name the first entry rewritten after it was signed.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import type { AuditLog } from './audit-log.ts';
+import type { KeptLeaves } from './kept-leaves.ts';
 import { verifyConsistency } from './proof-verifier.ts';
 import { checkpointBody, noteVerifier, openNote, parseCheckpoint, signNote, verifierKey, type NoteVerifier } from './signed-note.ts';
 
@@ -19,11 +22,16 @@ export interface TreeHead {
   note: string;
 }
 
+/** Leaves read from the tree per query when they are kept. */
+const KEEP_BATCH = 10_000;
+
 export interface TreeHeadOptions {
   /** The log's name: the checkpoint's origin line and the note key's name. */
   origin: string;
   /** Where the last signed head is kept outside the database (beside the signing key); null: the database only. */
   file: string | null;
+  /** The signed leaves kept beside the signing key; null: not kept (the key is not in a file). */
+  keptLeaves: KeptLeaves | null;
   log: Logger;
   /** Told once when tampering is found (the metric). */
   onTamper(reason: string): void;
@@ -80,6 +88,8 @@ export class TreeHeadSigner {
       const problem = await this.extends(last, size, root);
       if (problem !== null) return this.refuse(problem);
     }
+    const unkept = await this.keepLeaves(size, root);
+    if (unkept !== null) return this.refuse(unkept);
     if (latest && latest.treeSize === size) return latest;
     const note = signNote(checkpointBody({ origin: this.opts.origin, size, rootHash: root }), this.opts.origin, this.signingKey);
     try {
@@ -108,6 +118,40 @@ export class TreeHeadSigner {
     return consistent ? null : `the tree of ${size} leaves does not extend the signed head of ${last.treeSize} leaves: the audit log was changed`;
   }
 
+  /**
+   * Keeps the leaves the kept file lacks up to `size`, after checking that the kept ones and these make `root`:
+   * what is kept is exactly what gets signed. Null when kept, else what is wrong.
+   */
+  private async keepLeaves(size: number, root: Buffer): Promise<string | null> {
+    const kept = this.opts.keptLeaves;
+    if (kept === null) return null;
+    const edge = kept.edge();
+    const start = edge.size;
+    if (start > size) return `${start} leaves were kept beside the signing key, but the tree has ${size}: the audit log was cut`;
+    let holds = false;
+    try {
+      for (let from = start; from < size; from += KEEP_BATCH) {
+        const to = Math.min(size, from + KEEP_BATCH);
+        const rows = await this.db.auditTreeNode.findMany({ where: { level: 0, idx: { gte: from, lt: to } }, orderBy: { idx: 'asc' }, select: { idx: true, hash: true } });
+        if (rows.length !== to - from || rows.some((r, i) => r.idx !== from + i)) return `the audit tree lacks leaves between ${from} and ${to - 1}`;
+        const leaves = rows.map((r) => Buffer.from(r.hash, 'hex'));
+        for (const leaf of leaves) edge.push(leaf);
+        // Written as read, so a long catch-up never holds every leaf in memory; cut off again unless the root holds.
+        kept.writeLeaves(from, leaves);
+      }
+      if (edge.root() !== root.toString('hex')) {
+        return start === size
+          ? `the ${size} leaves kept beside the signing key do not make the tree's root: the audit log was changed`
+          : `the tree's leaves ${start}…${size - 1} do not make its root: the audit log was changed`;
+      }
+      if (size > start) kept.writeFrontier(edge);
+      holds = true;
+      return null;
+    } finally {
+      if (!holds && size > start) kept.truncate(start);
+    }
+  }
+
   private refuse(reason: string): null {
     this.tamper = reason;
     this.opts.log.error({ reason }, 'audit log tampering detected: no tree head is signed');
@@ -133,7 +177,8 @@ export class TreeHeadSigner {
     const file = this.opts.file;
     if (file === null) return;
     // Written whole and renamed: a crash leaves the previous head, never half a note.
-    writeFileSync(`${file}.tmp`, note, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, note, { mode: 0o600 });
+    renameSync(tmp, file);
   }
 }

@@ -15,13 +15,15 @@ export class ChainVerificationThread {
     /** How long audit details must be kept (a detail missing earlier is a break), and the broker's clock. */
     private readonly retentionDays: number,
     private readonly clock: () => Date = () => new Date(),
+    /** The leaves kept beside the signing key (kept-leaves.ts), or null. */
+    private readonly keptLeavesFile: string | null = null,
   ) {}
 
   /** Starts a verification; null while one is still running in this process. */
   start(): Promise<VerifyResult> | null {
     if (this.running) return null;
     const inMemory = this.target.provider === 'sqlite' && this.target.file === ':memory:';
-    const worker = inMemory ? null : startWorker(this.target, this.retentionDays, this.clock());
+    const worker = inMemory ? null : startWorker(this.target, this.retentionDays, this.clock(), this.keptLeavesFile);
     const result = worker ? resultOf(worker) : this.inProcess();
     const running = {
       worker,
@@ -47,8 +49,8 @@ function resultOf(worker: Worker): Promise<VerifyResult> {
   });
 }
 
-function startWorker(target: DatabaseTarget, retentionDays: number, now: Date): Worker {
-  const options = { workerData: { target, retentionDays, now: now.getTime() }, execArgv: [] };
+function startWorker(target: DatabaseTarget, retentionDays: number, now: Date, keptLeavesFile: string | null): Worker {
+  const options = { workerData: { target, retentionDays, now: now.getTime(), keptLeavesFile }, execArgv: [] };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./verify-worker.js', import.meta.url), options);
   // NOTE: from TypeScript source (npm start, the tests) a worker on Node 20 does not inherit tsx's loader, so
   // it registers tsx itself before loading the worker's module; the built broker runs the compiled .js.

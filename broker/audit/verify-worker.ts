@@ -4,11 +4,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DatabaseTarget } from '../db/database-url.ts';
 import { openChainReader } from './chain-readers.ts';
 import { verifyChain } from './chain-verification.ts';
+import { KeptLeaves } from './kept-leaves.ts';
 
-const { target, retentionDays, now } = workerData as { target: DatabaseTarget; retentionDays: number; now: number };
+const { target, retentionDays, now, keptLeavesFile } = workerData as { target: DatabaseTarget; retentionDays: number; now: number; keptLeavesFile: string | null };
 const reader = await openChainReader(target);
 try {
-  parentPort!.postMessage(await verifyChain(reader, { days: retentionDays, now: new Date(now) }));
+  const kept = keptLeavesFile === null ? null : new KeptLeaves(keptLeavesFile);
+  parentPort!.postMessage(await verifyChain(reader, { days: retentionDays, now: new Date(now) }, undefined, kept));
 } finally {
   await reader.close();
 }

@@ -305,7 +305,7 @@ export const VerifyView = z.union([
     brokenAt: z.number().int(),
     reason: z
       .string()
-      .meta({ description: 'sequence-gap, previous-hash-mismatch, entry-hash-mismatch, detail-commitment-mismatch, detail-missing (deleted before its retention), signed-head-mismatch (brokenAt: that head\'s size), head-mismatch' }),
+      .meta({ description: 'sequence-gap, previous-hash-mismatch, entry-hash-mismatch, detail-commitment-mismatch, detail-missing (deleted before its retention), signed-head-mismatch (brokenAt: that head\'s size), kept-leaf-mismatch (the entry differs from the leaf kept beside the signing key when it was signed), head-mismatch' }),
   }),
 ]);
 

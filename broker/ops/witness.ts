@@ -121,9 +121,14 @@ async function poll(opts: WitnessOptions, client: LogClient, store: WitnessStore
   if (servedKey !== pinned) return refuse('log-key-changed', `the log serves the key ${servedKey}, not the pinned ${pinned}`, { old: store.lastCheckpoint(), new: null, proof: null }, { servedLogKey: servedKey });
 
   const checkpoint = await client.text('/v1/audit/checkpoint');
-  if (checkpoint.status === 404) return { kind: 'no-checkpoint' };
-  if (checkpoint.status !== 200) throw new WitnessFailure(`the log answered ${checkpoint.status} to GET /v1/audit/checkpoint`);
   const lastNote = store.lastCheckpoint();
+  if (checkpoint.status === 404) {
+    // A log that served a signed head and now serves none has lost or withdrawn what it signed: its
+    // database was rewritten, or reset. Either way, what it promised can no longer be checked.
+    if (lastNote === null) return { kind: 'no-checkpoint' };
+    return refuse('checkpoint-withdrawn', 'the log served a signed checkpoint before and now serves none', { old: lastNote, new: null, proof: null });
+  }
+  if (checkpoint.status !== 200) throw new WitnessFailure(`the log answered ${checkpoint.status} to GET /v1/audit/checkpoint`);
   let decision;
   try {
     decision = await decideWitnessPoll({
@@ -202,7 +207,7 @@ export async function runWitness(argv: string[], now: () => Date = () => new Dat
         process.stderr.write(`witness: ${err.message} (retrying in ${opts.interval} s)\n`);
       }
       if (result?.kind === 'tampering') {
-        process.stderr.write(`witness: ALARM: ${opts.log} served a checkpoint that is not consistent with what it showed before — ${result.detail}. Nothing was cosigned; the evidence is in ${result.incident}\n`);
+        process.stderr.write(`witness: ALARM: ${opts.log} broke what it showed before — ${result.detail}. Nothing was cosigned; the evidence is in ${result.incident}\n`);
         return WITNESS_EXIT.tampering;
       }
       if (result?.kind === 'cosigned') out(`cosigned the checkpoint of ${result.size} leaves`);

@@ -4,10 +4,11 @@
 // naming them, and entries written before the tree existed join it without loss — SQLite and PostgreSQL.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { commitmentOf, linkHash } from '../../broker/audit/chain.ts';
 import { verifyConsistency, verifyInclusion } from '../../broker/audit/proof-verifier.ts';
 import { openNote, parseCheckpoint, parseVerifierKey } from '../../broker/audit/signed-note.ts';
@@ -196,20 +197,59 @@ for (const kind of DATABASE_KINDS) {
   });
 }
 
+const WITNESS_SCRIPT = fileURLToPath(new URL('../../broker/ops/witness.ts', import.meta.url));
+
+/** The witness as an operator runs it, once, in a process of its own. */
+function witnessOnce(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', WITNESS_SCRIPT, ...args, '--once'], { encoding: 'utf8', timeout: 60_000 }, (_err, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * What an attacker with write access to the database does: replaces entry `seq`'s details, recomputes its
+ * commitment and every link hash from it on, updates the head and rebuilds the tree — everything the database
+ * holds agrees with itself again.
+ */
+async function rewriteHistory(h: Harness, seq: number): Promise<void> {
+  const prisma = h.broker.ctx.database.prisma;
+  const salt = 'ab'.repeat(16);
+  const forged = { citizenIdNr: null, actorId: 'someone-else', requestId: null, consentId: null, details: '{}' };
+  await prisma.auditDetail.update({ where: { seq }, data: { salt, ...forged } });
+  let prevHash = (await prisma.auditEntry.findUniqueOrThrow({ where: { seq: seq - 1 } })).hash;
+  for (const e of await prisma.auditEntry.findMany({ where: { seq: { gte: seq } }, orderBy: { seq: 'asc' } })) {
+    const commitment = e.seq === seq ? commitmentOf(salt, forged) : e.commitment;
+    const hash = linkHash({ seq: e.seq, kind: e.kind, createdAt: e.createdAt, prevHash, commitment });
+    await prisma.auditEntry.update({ where: { seq: e.seq }, data: { prevHash, commitment, hash } });
+    prevHash = hash;
+  }
+  await prisma.auditHead.update({ where: { id: 1 }, data: { hash: prevHash, treeSize: 0, frontier: '[]' } });
+  await prisma.auditTreeNode.deleteMany({});
+  await h.broker.ctx.audit.catchUpTree();
+}
+
 for (const kind of DATABASE_KINDS) {
-  describe(`a broker whose audit log was rewritten in its database (${kind})`, function () {
-    this.timeout(120_000);
+  describe(`a broker whose audit log was rewritten in its database, every hash recomputed and every signed head deleted (${kind})`, function () {
+    this.timeout(180_000);
     let h: Harness;
     let dir: string;
+    let witness: string[];
     const ask = (i: number) =>
-      h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: `EG-TAMPER-${i}` } });
+      h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: `EG-TAMPER-${i}`, routing: ROUTING } });
 
     before(async function () {
       const db = await testDatabase(kind);
       if (!db) return this.skip();
       dir = mkdtempSync(path.join(tmpdir(), 'audit-tamper-'));
-      // The signing key in a file: the last signed head is kept beside it, out of the database's reach.
-      h = await startHarness(db, { config: { auditSigningKey: { file: path.join(dir, 'audit.key') } } });
+      // A witness watches the log: its first run makes its key and prints the cosigner key the broker is given.
+      witness = ['--key', path.join(dir, 'witness.key'), '--store', path.join(dir, 'witness-store'), '--name', 'witness.example/w1'];
+      const first = await witnessOnce(['--log', 'http://127.0.0.1:1', ...witness]);
+      const cosigner = /^cosigner key: (\S+)$/m.exec(first.stdout)![1]!;
+      // The signing key in a file: the last signed head and every signed leaf are kept beside it, out of the database's reach.
+      h = await startHarness(db, { config: { auditSigningKey: { file: path.join(dir, 'audit.key') }, witnessKeys: [cosigner] } });
+      witness.unshift('--log', h.url);
       const consent = await h.call('POST', '/v1/consents', {
         body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['salary'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
       });
@@ -220,19 +260,20 @@ for (const kind of DATABASE_KINDS) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it('refuses to sign, says so on /readyz and in the metrics, when entries were rewritten and every later head deleted', async () => {
+    it('refuses to sign, says so on /readyz and in the metrics, the witness alarms, and verify names the rewritten entry', async () => {
       for (let i = 0; i < 6; i++) expect((await ask(i)).status).to.equal(201);
-      const signed = await h.broker.ctx.treeHeads.sign();
-      expect(signed!.treeSize).to.equal(7);
+      expect((await h.broker.ctx.treeHeads.sign())!.treeSize).to.equal(7);
       expect((await fetch(`${h.url}/readyz`)).status).to.equal(200);
+      const watched = await witnessOnce(witness);
+      expect(watched.code, watched.stderr).to.equal(0);
+      expect(watched.stdout).to.match(/cosigned the checkpoint of 7 leaves/);
+      const operator = await h.operatorToken();
+      expect((await h.call('GET', '/v1/audit/verify', { token: operator })).body).to.deep.include({ ok: true, signedHeadsChecked: 1 });
 
-      // The attacker rewrites entry 3 and recomputes everything the database holds: the tree, its head row,
-      // and deletes the signed heads (the file beside the key is out of reach).
+      // Entry 3 is rewritten with every hash after it recomputed, the tree rebuilt, the signed heads deleted;
+      // the files beside the key are out of the attacker's reach. The broker goes on recording.
+      await rewriteHistory(h, 3);
       const prisma = h.broker.ctx.database.prisma;
-      await prisma.auditEntry.update({ where: { seq: 3 }, data: { commitment: 'f'.repeat(64) } });
-      await prisma.auditTreeNode.deleteMany({});
-      await prisma.auditHead.update({ where: { id: 1 }, data: { treeSize: 0, frontier: '[]' } });
-      expect(await h.broker.ctx.audit.catchUpTree()).to.equal(7);
       await prisma.auditTreeHead.deleteMany({});
       expect((await ask(7)).status).to.equal(201);
 
@@ -242,11 +283,39 @@ for (const kind of DATABASE_KINDS) {
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { detail: string }).detail).to.match(/does not extend the signed head of 7 leaves/);
       expect(await (await fetch(`${h.url}/metrics`)).text()).to.match(/^broker_audit_tamper_detected 1$/m);
-      // The link hashes were not recomputed here: verify names the rewritten entry itself.
-      const verified = await h.call('GET', '/v1/audit/verify', { token: await h.operatorToken() });
-      expect(verified.body).to.deep.include({ ok: false, brokenAt: 3, reason: 'entry-hash-mismatch' });
+
+      // The witness saw the head of 7 leaves; the log now serves none: it alarms and keeps what it had.
+      const alarmed = await witnessOnce(witness);
+      expect(alarmed.code, alarmed.stdout + alarmed.stderr).to.equal(3);
+      expect(alarmed.stderr).to.match(/checkpoint-withdrawn/);
+
+      // Every hash in the database agrees with itself, and no signed head is left in it: the leaves kept
+      // beside the key name the entry that was rewritten.
+      const verified = await h.call('GET', '/v1/audit/verify', { token: operator });
+      expect(verified.status).to.equal(409);
+      expect(verified.body).to.deep.include({ ok: false, brokenAt: 3, reason: 'kept-leaf-mismatch' });
     });
 
+    it('refuses to sign when only the stored tree was changed, the entries left alone', async () => {
+      // (After the test above the broker refuses anyway: a broker of its own, on a fresh database.)
+      const db = await testDatabase(kind);
+      const own = mkdtempSync(path.join(tmpdir(), 'audit-tamper-tree-'));
+      const other = await startHarness(db!, { config: { auditSigningKey: { file: path.join(own, 'audit.key') } } });
+      try {
+        for (let i = 0; i < 5; i++) await other.broker.ctx.audit.record({ kind: 'refusal', at: new Date(), citizenIdNr: null, actorId: `a${i}`, requestId: null, consentId: null, details: { i } });
+        expect((await other.broker.ctx.treeHeads.sign())!.treeSize).to.equal(5);
+        for (let i = 5; i < 8; i++) await other.broker.ctx.audit.record({ kind: 'refusal', at: new Date(), citizenIdNr: null, actorId: `a${i}`, requestId: null, consentId: null, details: { i } });
+        // A new leaf's stored hash is swapped; the frontier the root comes from is left as the appends made it.
+        await other.broker.ctx.database.prisma.auditTreeNode.update({ where: { level_idx: { level: 0, idx: 6 } }, data: { hash: 'e'.repeat(64) } });
+        expect(await other.broker.ctx.treeHeads.sign()).to.equal(null);
+        expect(other.broker.ctx.treeHeads.tamper).to.match(/leaves 5…7 do not make its root/);
+        // What was kept before stays: the five leaves signed.
+        expect(statSync(path.join(own, 'audit.key.leaves')).size).to.equal(5 * 32);
+      } finally {
+        await other.close();
+        rmSync(own, { recursive: true, force: true });
+      }
+    });
   });
 }
 
@@ -267,22 +336,8 @@ for (const kind of DATABASE_KINDS) {
       const operator = await h.operatorToken();
       expect((await h.call('GET', '/v1/audit/verify', { token: operator })).body).to.deep.include({ ok: true, signedHeadsChecked: 1 });
 
-      // Entry 2's details are replaced, its commitment and every link hash after it recomputed, the head updated,
-      // the tree rebuilt: everything the database holds agrees with itself again.
-      const prisma = h.broker.ctx.database.prisma;
-      const salt = 'ab'.repeat(16);
-      const forged = { citizenIdNr: null, actorId: 'someone-else', requestId: null, consentId: null, details: '{}' };
-      await prisma.auditDetail.update({ where: { seq: 2 }, data: { salt, ...forged } });
-      let prevHash = (await prisma.auditEntry.findUniqueOrThrow({ where: { seq: 1 } })).hash;
-      for (const e of await prisma.auditEntry.findMany({ where: { seq: { gte: 2 } }, orderBy: { seq: 'asc' } })) {
-        const commitment = e.seq === 2 ? commitmentOf(salt, forged) : e.commitment;
-        const hash = linkHash({ seq: e.seq, kind: e.kind, createdAt: e.createdAt, prevHash, commitment });
-        await prisma.auditEntry.update({ where: { seq: e.seq }, data: { prevHash, commitment, hash } });
-        prevHash = hash;
-      }
-      await prisma.auditHead.update({ where: { id: 1 }, data: { hash: prevHash, treeSize: 0, frontier: '[]' } });
-      await prisma.auditTreeNode.deleteMany({});
-      await h.broker.ctx.audit.catchUpTree();
+      // Entry 2 rewritten, every hash recomputed: everything the database holds agrees with itself again.
+      await rewriteHistory(h, 2);
 
       const verified = await h.call('GET', '/v1/audit/verify', { token: operator });
       expect(verified.status).to.equal(409);

@@ -4,7 +4,7 @@
 // and a forked history — rewritten in the database and signed with the broker's own key — is refused, with
 // the evidence kept and exit 3. SQLite and PostgreSQL.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,7 +179,7 @@ for (const kind of DATABASE_KINDS) {
 
       const run = await once();
       expect(run.code, run.stdout + run.stderr).to.equal(3);
-      expect(run.stderr).to.match(/ALARM: .* not consistent/);
+      expect(run.stderr).to.match(/ALARM: .* broke what it showed before/);
       expect(run.stderr).to.match(/inconsistent: no consistency between size 8 and size 10/);
 
       const incidents = readdirSync(path.join(store, 'incidents'));
@@ -200,3 +200,72 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('a witness left running (sqlite)', function () {
+  this.timeout(180_000);
+  let h: Harness;
+  let dir: string;
+  let auditKey: KeyObject;
+  const ask = (i: number) =>
+    h.call('POST', '/v1/evidence-requests', { body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['salary'], purpose: 'elterngeld', caseReference: `EG-WATCH-${i}` } });
+
+  before(async function () {
+    const db = await testDatabase('sqlite');
+    dir = mkdtempSync(path.join(tmpdir(), 'witness-running-'));
+    const first = await runWitness(['--log', 'http://127.0.0.1:1', '--key', path.join(dir, 'witness.key'), '--store', path.join(dir, 'store'), '--name', WITNESS_NAME, '--once']);
+    const cosignerKey = /^cosigner key: (\S+)$/m.exec(first.stdout)![1]!;
+    auditKey = generateKeyPairSync('ed25519').privateKey;
+    h = await startHarness(db!, { config: { auditSigningKey: { pem: auditKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, witnessKeys: [cosignerKey] } });
+    const consent = await h.call('POST', '/v1/consents', {
+      body: { citizen: { idNr: CITIZEN }, grantee: AUTHORITY_ID, evidenceTypes: ['salary'], purpose: 'elterngeld', paper: PAPER_FORM, validUntil: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(consent.status).to.equal(201);
+  });
+  after(async () => {
+    await h?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('polls every interval, cosigns each new head as the log grows, and stops cleanly on SIGTERM', async () => {
+    expect((await ask(0)).status).to.equal(201);
+    expect((await h.broker.ctx.treeHeads.sign())!.treeSize).to.equal(2);
+    const child = spawn(process.execPath, ['--import', 'tsx', WITNESS_SCRIPT, '--log', h.url, '--key', path.join(dir, 'witness.key'), '--store', path.join(dir, 'store'), '--name', WITNESS_NAME, '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const seen = async (pattern: RegExp) => {
+      for (const deadline = Date.now() + 60_000; !pattern.test(stdout); ) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the witness never printed ${pattern}: ${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      await seen(/cosigned the checkpoint of 2 leaves/);
+      await seen(/unchanged: the checkpoint of 2 leaves/);
+      expect((await ask(1)).status).to.equal(201);
+      expect((await h.broker.ctx.treeHeads.sign())!.treeSize).to.equal(3);
+      await seen(/cosigned the checkpoint of 3 leaves/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).to.equal(0);
+    expect(await h.broker.ctx.database.prisma.auditCosignature.count()).to.equal(2);
+  });
+
+  it('raises the alarm and exits 3 when the log serves another key than the one it pinned', async () => {
+    const store = path.join(dir, 'store');
+    const other = await startHarness((await testDatabase('sqlite'))!, { config: { auditSigningKey: { pem: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } } });
+    try {
+      const run = await runWitness(['--log', other.url, '--key', path.join(dir, 'witness.key'), '--store', store, '--name', WITNESS_NAME, '--once']);
+      expect(run.code, run.stdout + run.stderr).to.equal(3);
+      expect(run.stderr).to.match(/log-key-changed: the log serves the key .* not the pinned/);
+      const incidents = readdirSync(path.join(store, 'incidents'));
+      expect(incidents.some((f) => f.endsWith('-log-key-changed.json'))).to.equal(true);
+      // The pinned key stays: following the new one silently would accept any history signed with it.
+      expect(readFileSync(path.join(store, 'log-key'), 'utf8').trim()).to.equal(h.broker.ctx.treeHeads.logKey);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
