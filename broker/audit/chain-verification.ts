@@ -58,11 +58,13 @@ export async function verifyChain(
   kept?: KeptLeafSource | null,
 ): Promise<VerifyResult> {
   const keptSince = retention.now.getTime() - retention.days * 86_400_000;
+  // NOTE: read before the reader's first query takes its snapshot: every leaf kept by then is of an entry the
+  // snapshot holds, so a head signed meanwhile never reads as entries cut off.
+  const keptSize = kept?.size ?? 0;
   // The Merkle tree is rebuilt from the entries as they stream by (its right edge only), and its root compared
   // with every signed head: a history rewritten with every hash recomputed still differs from what was signed.
   const signed = await reader.signedRoots();
   // Only as far as the last signed head: beyond it there is no root to compare with.
-  const keptSize = kept?.size ?? 0;
   const treeUpTo = Math.max(signed.at(-1)?.treeSize ?? 0, keptSize);
   let keptPage: { from: number; hashes: Buffer } = { from: 0, hashes: Buffer.alloc(0) };
   const keptLeaf = (index: number): Buffer => {
