@@ -2,11 +2,11 @@
 // verification and statistics. Exit codes scripts can rely on: 0 done, 1 the operation failed or found a
 // problem (e.g. a broken chain, invalid import rows), 2 wrong usage or configuration.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Command, CommanderError, Option } from 'commander';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
-import { AdminError, EXIT, list, out, pickFrom, progress, withContext } from './admin-kit.ts';
+import { adminKit, AdminError, EXIT, list, pickFrom, readInputFile, type AdminKit, type CliIo } from './admin-kit.ts';
 import { addPkiCommands } from './admin-pki.ts';
 import { addRegisterCommands } from './admin-registers.ts';
 import { CONSENT_CSV_HEADER, readConsentCsv } from './consent-import.ts';
@@ -16,10 +16,13 @@ import { CheckpointView, StatisticsQuery } from '../http/schemas.ts';
 import { computeStatistics, statisticsCsv } from './statistics/statistics.ts';
 import { defaultPeriod } from '../evidence/outcome.ts';
 
-export function buildProgram(): Command {
+/** The admin tool's commands, writing to the run's output; without a kit, only to describe them (help). */
+export function buildProgram(kit: AdminKit = adminKit(HELP_ONLY)): Command {
+  const { withContext, out, err, progress } = kit;
   const program = new Command('broker-admin')
     .description('Operate the evidence broker: directory, tokens, consents, audit, statistics. DATABASE_URL selects the database.')
     .exitOverride()
+    .configureOutput({ writeOut: (s) => void kit.io.stdout.write(s), writeErr: (s) => void kit.io.stderr.write(s) })
     .showHelpAfterError();
 
   const participants = program.command('participants').description('the participant directory (authorities)');
@@ -55,7 +58,7 @@ export function buildProgram(): Command {
       }),
     );
 
-  addRegisterCommands(program);
+  addRegisterCommands(program, kit);
 
   const tokens = program.command('tokens').description('bearer tokens of authorities and operators');
   tokens
@@ -104,9 +107,9 @@ export function buildProgram(): Command {
     .option('--dry-run', 'check only')
     .action((file: string, opts: { dryRun?: boolean }) =>
       withContext(async (ctx) => {
-        const { grants, problems } = await readConsentCsv(readFileSync(file, 'utf8'), ctx);
+        const { grants, problems } = await readConsentCsv(readInputFile(file), ctx);
         if (problems.length > 0) {
-          for (const p of problems) process.stderr.write(`${p}\n`);
+          for (const p of problems) err(p);
           throw new AdminError(`${problems.length} problem(s) in ${file}; nothing imported`);
         }
         if (opts.dryRun) return out(`${grants.length} consent(s) would be imported`);
@@ -137,8 +140,9 @@ export function buildProgram(): Command {
     .requiredOption('--key-id <keyId>', 'the signing key id you pinned (refuses checkpoints signed by any other key)')
     .action((file: string, opts: { keyId: string }) =>
       withContext(async (ctx) => {
-        const parsed = CheckpointView.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-        if (!parsed.success) throw new AdminError(`${file} is not a checkpoint: ${parsed.error.issues[0]!.message}`, EXIT.usage);
+        const parsed = CheckpointView.safeParse(parseJson(readInputFile(file), file));
+        // A file that is not a checkpoint is a bad input file, like an invalid import file: exit 1.
+        if (!parsed.success) throw new AdminError(`${file} is not a checkpoint: ${parsed.error.issues[0]!.message}`);
         const problem = await ctx.checkpoints.check(parsed.data, opts.keyId);
         if (problem) throw new AdminError(`checkpoint ${parsed.data.seq} does NOT hold: ${problem}`);
         const chain = await ctx.audit.verify();
@@ -178,11 +182,11 @@ export function buildProgram(): Command {
         const range = { ...defaultPeriod(ctx.clock()), ...query.data };
         const stats = await computeStatistics(ctx.database.prisma, { from: range.from, to: range.to }, ctx.cfg.statisticsMinCount);
         const text = opts.format === 'csv' ? statisticsCsv(stats) : JSON.stringify(stats, null, 2);
-        if (opts.output) writeFileSync(opts.output, text);
+        if (opts.output) writeOutputFile(opts.output, text);
         else out(text);
       }),
     );
-  addPkiCommands(program);
+  addPkiCommands(program, kit);
   program
     .command('backup')
     .description('consistent online backup: SQLite through its backup API, PostgreSQL through pg_dump (custom format, this schema only); see README "Backup and restore"')
@@ -203,7 +207,7 @@ export function buildProgram(): Command {
           const dbname = new URL(target.connectionString);
           const password = decodeURIComponent(dbname.password);
           dbname.password = '';
-          const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
+          const env = { ...kit.io.env, ...(password ? { PGPASSWORD: password } : {}) };
           const dump = spawnSync('pg_dump', ['--format=custom', `--schema=${target.schema}`, `--file=${opts.output}`, `--dbname=${dbname.toString()}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
           if (dump.error) throw new AdminError(`pg_dump could not run: ${dump.error.message}`);
           if (dump.status !== 0) throw new AdminError(`pg_dump failed: ${dump.stderr.toString().trim()}`);
@@ -214,23 +218,48 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function runAdmin(argv: string[]): Promise<number> {
+/** Help and the command table need no environment and write nowhere. */
+const HELP_ONLY: CliIo = { env: {}, stdout: { write: () => true }, stderr: { write: () => true } };
+
+function parseJson(text: string, file: string): unknown {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AdminError(`${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function writeOutputFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new AdminError(`${file}: cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/**
+ * One run of the admin tool on `argv` (the arguments after the program name): its exit code. 0 done; 1 the
+ * operation failed or found a problem; 2 wrong usage (unknown command or option, a missing or malformed
+ * option, no command) or configuration (a variable, a key file or certificate it names).
+ */
+export async function runAdmin(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await buildProgram(adminKit(io)).parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
-    }
+    // commander has printed its message or the help already: --help is done, anything else it refuses (unknown
+    // command or option, a missing argument or option, no command at all) is wrong usage.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (err instanceof AdminError) {
-      process.stderr.write(`broker-admin: ${err.message}\n`);
+      io.stderr.write(`broker-admin: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`broker-admin: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`broker-admin: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failed;
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await runAdmin(process.argv.slice(2));
+  // NOTE: the process's environment is handed to readEnv() (config.ts) through the run's io, as readEnv's default would.
+  process.exitCode = await runAdmin(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

@@ -1,12 +1,12 @@
 // `npm run admin -- pki …`: the broker's certificate authority and the certificates it issues to
 // authorities' systems, registers and itself; each issued certificate is recorded in the directory.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createCsr, generateKeyPem, initCa, issueCertificate, loadCa, writeSecret, type CertificateUse } from '../directory/ca.ts';
 import type { Context } from '../context.ts';
-import { AdminError, EXIT, list, out, withContext } from './admin-kit.ts';
+import { AdminError, EXIT, list, readInputFile, type AdminKit } from './admin-kit.ts';
 
-export function addPkiCommands(program: Command): void {
+export function addPkiCommands(program: Command, { withContext, out }: AdminKit): void {
   const pkiCommand = program.command('pki').description("the broker's certificate authority and the directory's certificates (CA_DIR)");
   pkiCommand
     .command('init')
@@ -23,7 +23,7 @@ export function addPkiCommands(program: Command): void {
     if (!(validityDays > 0 && validityDays <= 3650)) throw new AdminError('--validity-days must be 1..3650', EXIT.usage);
     let csrPem: string;
     if (opts.csr) {
-      csrPem = readFileSync(opts.csr, 'utf8');
+      csrPem = readInputFile(opts.csr);
     } else {
       // No CSR: make the key here and write it beside the certificate, readable by its owner only.
       const { keyPem } = generateKeyPem();

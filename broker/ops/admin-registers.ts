@@ -7,7 +7,7 @@ import { registerListView, registerView } from '../directory/directory-view.ts';
 import { certificateStatus, JURISDICTION_VALUE, type RegisterInstance } from '../directory/register-instance.ts';
 import { DirectoryError } from '../directory/register-store.ts';
 import { PURPOSES } from '../domain/codes.ts';
-import { AdminError, EXIT, list, out, progress, withContext } from './admin-kit.ts';
+import { AdminError, EXIT, list, type AdminKit } from './admin-kit.ts';
 import { certificateFromFile, checkDefinition, clashesWithDirectory, DIRECTORY_CSV_COLUMNS, DIRECTORY_FILE_MAX_BYTES, readDirectoryFile } from './directory-file.ts';
 
 /** How many problems of a refused import are printed (the count says how many there were). */
@@ -31,7 +31,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 /** What --jurisdiction takes for each type, from the descriptors' routing rules. */
 const JURISDICTION_HELP = EVIDENCE_TYPE_LIST.map((t) => `  ${t.code}: ${t.routing.kind} — ${JURISDICTION_VALUE[t.routing.kind].describe}`).join('\n');
 
-export function addRegisterCommands(program: Command): void {
+export function addRegisterCommands(program: Command, { withContext, out, err, progress }: AdminKit): void {
   const registers = program
     .command('registers')
     .description('the register directory: instances per evidence type and jurisdiction, their endpoints and pinned certificates (brokers reload it within DIRECTORY_REFRESH_MS)');
@@ -160,16 +160,16 @@ export function addRegisterCommands(program: Command): void {
         let read;
         try {
           read = readDirectoryFile(file, { production: ctx.cfg.mode === 'production', now, progress: (n, total) => checking.update(n, total) });
-        } catch (err) {
-          if (err instanceof DirectoryError) throw new AdminError(err.message);
-          throw err;
+        } catch (e) {
+          if (e instanceof DirectoryError) throw new AdminError(e.message);
+          throw e;
         } finally {
           checking.stop();
         }
         const problems = [...read.problems, ...clashesWithDirectory(read.entries, (await ctx.registers.load()).instances, { now, retireUnlisted: Boolean(opts.retireUnlistedCertificates) })];
         if (problems.length > 0) {
-          for (const p of problems.slice(0, PROBLEMS_SHOWN)) process.stderr.write(`${p}\n`);
-          if (problems.length > PROBLEMS_SHOWN) process.stderr.write(`… and ${problems.length - PROBLEMS_SHOWN} more\n`);
+          for (const p of problems.slice(0, PROBLEMS_SHOWN)) err(p);
+          if (problems.length > PROBLEMS_SHOWN) err(`… and ${problems.length - PROBLEMS_SHOWN} more`);
           throw new AdminError(`${problems.length} problem(s) in ${file}; nothing imported`);
         }
         if (read.entries.length === 0) throw new AdminError(`${file} defines no registers; nothing imported`);

@@ -11,7 +11,14 @@ export const CONSENT_CSV_HEADER = 'idNr,grantee,evidenceTypes,purpose,validFrom,
 
 /** Every row as a grant, or the problems of the rows that are not. */
 export async function readConsentCsv(text: string, ctx: Pick<Context, 'participants' | 'clock' | 'cfg'>): Promise<{ grants: ConsentGrant[]; problems: string[] }> {
-  const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  } catch (err) {
+    // NOTE: csv-parse's message may quote a field's value (an IdNr): only its code and line are shown.
+    const { code, lines } = err as { code?: string; lines?: number };
+    return { grants: [], problems: [`${lines ? `line ${lines}: ` : ''}not valid CSV (${code ?? 'unreadable'})`] };
+  }
   const problems: string[] = [];
   const grants: ConsentGrant[] = [];
   const known = new Set<string>();

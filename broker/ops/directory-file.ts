@@ -106,16 +106,23 @@ function certificateFromPem(text: string, what: string, now: Date): PinnedCertif
  * DIRECTORY_FILE_MAX_BYTES before reading it.
  */
 export function readDirectoryFile(file: string, opts: { production: boolean; now: Date; progress?: (done: number, total: number) => void }): DirectoryFile {
+  const unreadable = (err: unknown) => new DirectoryError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   let size: number;
   try {
     size = statSync(file).size;
   } catch (err) {
-    throw new DirectoryError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw unreadable(err);
   }
   if (size > DIRECTORY_FILE_MAX_BYTES) {
     throw new DirectoryError(`${file} is ${(size / 1024 / 1024).toFixed(1)} MB; a directory file may be at most ${DIRECTORY_FILE_MAX_BYTES / 1024 / 1024} MB (split it into several imports)`);
   }
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  let text: string;
+  try {
+    // A folder or a file without read permission passes statSync and fails here.
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    throw unreadable(err);
+  }
   const format = file.toLowerCase().endsWith('.json') || (!file.toLowerCase().endsWith('.csv') && text.trimStart().startsWith('{')) ? 'json' : 'csv';
   const read = format === 'json' ? jsonDrafts(text) : csvDrafts(text);
   const baseDir = path.dirname(path.resolve(file));

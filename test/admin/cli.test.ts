@@ -1,32 +1,48 @@
-// The operators' command-line tool as scripts use it: a real process on the broker's database, its output
-// and its exit codes (0 done, 1 failed or found a problem, 2 wrong usage).
+// The operators' command-line tool as scripts use it, on the running broker's database: its output and its exit
+// codes (0 done, 1 failed or found a problem, 2 wrong usage or configuration). Most runs call the tool's entry
+// in-process; the first test runs it as the process operators start, proving the wiring (exit code, streams,
+// configuration from the process environment).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Command } from 'commander';
 import { buildProgram } from '../../broker/ops/admin-cli.ts';
-import { runAdmin, type AdminRun } from '../helpers/admin-process.ts';
+import { runAdmin, runAdminInProcess, type AdminRun } from '../helpers/admin-process.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
-function admin(databaseUrl: string, ...args: string[]): Promise<AdminRun> {
-  return runAdmin(args, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
-}
-
 describe('admin command-line tool', function () {
   this.timeout(60_000);
   let h: Harness;
   const dir = mkdtempSync(path.join(tmpdir(), 'broker-admin-'));
+  // Keys under the temporary folder, never ./data of the checkout.
+  const env = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', DATA_KEY_FILE: path.join(dir, 'data.key'), AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit.key') });
+  const admin = (databaseUrl: string, ...args: string[]): Promise<AdminRun> => runAdminInProcess(args, env(databaseUrl));
   before(async () => {
     h = await startHarness((await testDatabase('sqlite'))!);
   });
   after(async () => {
     await h?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs as a process of its own: exit code, stdout and stderr, configuration from its environment', async () => {
+    const [ok, failed, usage, configuration] = await Promise.all([
+      runAdmin(['participants', 'add', '--id', 'jobcenter-koeln', '--name', 'Jobcenter Köln', '--region', 'DE-NW', '--evidence-types', 'salary', '--purposes', 'wohngeld'], env(h.databaseUrl)),
+      runAdmin(['tokens', 'revoke', 'no-such-token'], env(h.databaseUrl)),
+      runAdmin(['no-such-command'], env(h.databaseUrl)),
+      runAdmin(['participants', 'list'], { ...env(h.databaseUrl), DATABASE_URL: 'mysql://db.example/broker' }),
+    ]);
+    expect(ok, ok.stderr).to.deep.equal({ code: 0, stdout: 'participant jobcenter-koeln saved\n', stderr: '' });
+    expect((await h.broker.ctx.participants.get('jobcenter-koeln'))?.name).to.equal('Jobcenter Köln');
+    expect(failed).to.deep.equal({ code: 1, stdout: '', stderr: 'broker-admin: no active token no-such-token\n' });
+    expect(usage.code).to.equal(2);
+    expect(usage.stderr).to.match(/^error: unknown command 'no-such-command'/);
+    expect(configuration).to.deep.equal({ code: 2, stdout: '', stderr: 'broker-admin: invalid DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)\n' });
   });
 
   it('adds an authority and issues it a token the running broker accepts', async () => {

@@ -1,6 +1,7 @@
-// The register directory as operators keep it with the admin tool: a real process on a fresh database, its
-// output and its exit codes (0 done, 1 refused or an invalid file, 2 wrong usage or configuration). A refused
-// import writes nothing: the directory's version does not move.
+// The register directory as operators keep it with the admin tool: its entry run in-process on a fresh database
+// (the process wiring is proven by the spawned runs in cli.test.ts and --help below), its output and its exit
+// codes (0 done, 1 refused or an invalid file, 2 wrong usage or configuration). A refused import writes
+// nothing: the directory's version does not move.
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { sandboxBrokerIdentity, sandboxSigningIdentity } from '../../adapters/sa
 import { openDatabase } from '../../broker/db/database.ts';
 import { RegisterStore } from '../../broker/directory/register-store.ts';
 import { buildProgram } from '../../broker/ops/admin-cli.ts';
-import { runAdmin, type AdminRun } from '../helpers/admin-process.ts';
+import { runAdmin, runAdminInProcess, type AdminRun } from '../helpers/admin-process.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 
 type Run = AdminRun;
@@ -63,9 +64,16 @@ for (const kind of DATABASE_KINDS) {
     const home = path.join(dir, kind);
 
     function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-      return runAdmin(args, { DATABASE_URL: url, LOG_LEVEL: 'silent', DATA_KEY_FILE: path.join(home, 'data.key'), AUDIT_SIGNING_KEY_FILE: path.join(home, 'audit.key'), ...env });
+      return runAdminInProcess(args, { DATABASE_URL: url, LOG_LEVEL: 'silent', DATA_KEY_FILE: path.join(home, 'data.key'), AUDIT_SIGNING_KEY_FILE: path.join(home, 'audit.key'), ...env });
     }
     const registers = (...args: string[]) => admin(['registers', ...args]);
+    // NOTE: one after the other: in one process, a second SQLite connection waiting for the file's lock blocks
+    // the event loop the first needs to finish (the tool itself opens one context per process).
+    const inTurn = async (runs: (() => Promise<Run>)[]): Promise<Run[]> => {
+      const done: Run[] = [];
+      for (const run of runs) done.push(await run());
+      return done;
+    };
     const listed = async (): Promise<ListedRegister[]> => {
       const res = await registers('list', '--json');
       expect(res.code, res.stderr).to.equal(0);
@@ -88,8 +96,8 @@ for (const kind of DATABASE_KINDS) {
     });
     after(async () => drop());
 
-    // NOTE: every command spawns the tool (2 s each), so the full set runs on SQLite, and on PostgreSQL the rules
-    // the database itself enforces: one instance per jurisdiction key, and a refused import writing nothing.
+    // The full set runs on SQLite, and on PostgreSQL the rules the database itself enforces: one instance per
+    // jurisdiction key, and a refused import writing nothing.
     if (kind === 'postgresql') {
       it('adds, refuses a held jurisdiction naming the holder, writes nothing of a bad file and all of a good one', async () => {
         const add = await registers('add', '--id', 'gkv-tk', '--evidence-type', 'maternity-benefit', '--name', 'Techniker Krankenkasse', '--endpoint', 'http://127.0.0.1:9/gkv-tk', '--jurisdiction', '101575519', '--certificate', certs.tk);
@@ -183,12 +191,12 @@ for (const kind of DATABASE_KINDS) {
 
       it('answers an unknown instance with exit 1 and its name', async () => {
         const fingerprint = 'ab'.repeat(32);
-        const runs = await Promise.all([
-          registers('show', 'gkv-nowhere'),
-          registers('disable', 'gkv-nowhere'),
-          registers('enable', 'gkv-nowhere'),
-          registers('add-certificate', 'gkv-nowhere', certs.aok),
-          registers('retire-certificate', 'gkv-nowhere', fingerprint),
+        const runs = await inTurn([
+          () => registers('show', 'gkv-nowhere'),
+          () => registers('disable', 'gkv-nowhere'),
+          () => registers('enable', 'gkv-nowhere'),
+          () => registers('add-certificate', 'gkv-nowhere', certs.aok),
+          () => registers('retire-certificate', 'gkv-nowhere', fingerprint),
         ]);
         for (const res of runs) {
           expect(res.code, res.stderr).to.equal(1);
@@ -204,13 +212,13 @@ for (const kind of DATABASE_KINDS) {
         const two = file('two.pem', certPem.aok + certPem.barmer);
         expect((await registers('add-certificate', 'gkv-tk', two)).stderr).to.include('holds 2 certificates; give each one in its own file');
 
-        const runs = await Promise.all([
-          registers('add', '--id', 'Gkv_Bad', '--evidence-type', 'maternity-benefit', '--name', 'x', '--endpoint', 'ftp://x.example', '--jurisdiction', '123', '--certificate', certs.aok),
-          registers('add', '--id', 'stv-x', '--evidence-type', 'income', '--name', 'x', '--endpoint', 'http://x.example', '--jurisdiction', '17', '--certificate', certs.aok),
-          registers('add', '--id', 'stv-x', '--evidence-type', 'income', '--name', 'x', '--endpoint', 'http://x.example', '--jurisdiction', '05'),
-          registers('add', '--id', 'stv-x', '--evidence-type', 'tax', '--name', 'x', '--endpoint', 'http://x.example', '--certificate', certs.aok),
-          registers('retire-certificate', 'gkv-tk', 'not-a-fingerprint'),
-          registers('add', '--id', 'stv-x'),
+        const runs = await inTurn([
+          () => registers('add', '--id', 'Gkv_Bad', '--evidence-type', 'maternity-benefit', '--name', 'x', '--endpoint', 'ftp://x.example', '--jurisdiction', '123', '--certificate', certs.aok),
+          () => registers('add', '--id', 'stv-x', '--evidence-type', 'income', '--name', 'x', '--endpoint', 'http://x.example', '--jurisdiction', '17', '--certificate', certs.aok),
+          () => registers('add', '--id', 'stv-x', '--evidence-type', 'income', '--name', 'x', '--endpoint', 'http://x.example', '--jurisdiction', '05'),
+          () => registers('add', '--id', 'stv-x', '--evidence-type', 'tax', '--name', 'x', '--endpoint', 'http://x.example', '--certificate', certs.aok),
+          () => registers('retire-certificate', 'gkv-tk', 'not-a-fingerprint'),
+          () => registers('add', '--id', 'stv-x'),
         ]);
         expect(runs.map((r) => r.code)).to.deep.equal([2, 2, 2, 2, 2, 2]);
         expect(runs[0]!.stderr).to.include('--id must be 1-64 lower-case letters').and.to.include('--endpoint must be an http:// or https:// URL');
@@ -271,11 +279,11 @@ for (const kind of DATABASE_KINDS) {
       });
 
       it('refuses a file that is not a directory, or too large, before reading entries', async () => {
-        const runs = await Promise.all([
-          registers('import', file(`${kind}-files/broken.json`, '{"registers": [')),
-          registers('import', file(`${kind}-files/list.json`, '[]')),
-          registers('import', file(`${kind}-files/empty.json`, '{"registers": []}')),
-          registers('import', path.join(dir, 'no-such-file.json')),
+        const runs = await inTurn([
+          () => registers('import', file(`${kind}-files/broken.json`, '{"registers": [')),
+          () => registers('import', file(`${kind}-files/list.json`, '[]')),
+          () => registers('import', file(`${kind}-files/empty.json`, '{"registers": []}')),
+          () => registers('import', path.join(dir, 'no-such-file.json')),
         ]);
         expect(runs.map((r) => r.code)).to.deep.equal([1, 1, 1, 1]);
         expect(runs[0]!.stderr).to.include('not valid JSON');
