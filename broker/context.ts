@@ -5,7 +5,7 @@ import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { ConsentLedger } from '../consent/consent-ledger.ts';
 import type { ConsentStore } from '../consent/consent-store.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import { AuditLog, citizenTagKey } from './audit/audit-log.ts';
 import { ParticipantStore, TokenStore } from './identity/auth/token-store.ts';
 import { CertificateStore } from './directory/certificate-store.ts';
 import type { Config } from './config/config.ts';
@@ -84,10 +84,13 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   if (mutualTls === null && directory.list().some((i) => i.mutualTls)) {
     log.error('registers in the directory ask for mutual TLS, but no client certificate is configured (REGISTER_CLIENT_CERT_FILE, REGISTER_CLIENT_KEY_FILE): their items end unavailable');
   }
-  const audit = new AuditLog(database, cfg.auditRetentionDays, clock);
+  const audit = new AuditLog(database, cfg.auditRetentionDays, clock, citizenTagKey(dataKey));
   // Entries written before the Merkle tree existed join it now, before anything is served.
   const addedToTree = await audit.catchUpTree();
   if (addedToTree > 0) log.info({ entries: addedToTree }, 'audit entries added to the Merkle tree');
+  // Entries written before citizen tags existed get theirs, so the cockpit shows them even if their details go missing.
+  const tagged = await audit.tagUntaggedEntries();
+  if (tagged > 0) log.info({ entries: tagged }, 'audit entries tagged with their citizen');
   const consentStore = new PrismaConsentStore(db);
   const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);
