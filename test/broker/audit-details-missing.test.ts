@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { AuditLog, citizenTagKey, purgeExpiredDetails } from '../../broker/audit/audit-log.ts';
+import { directSqlOf, openDatabase } from '../../broker/db/database.ts';
 import { transferLogSchemaErrors } from '../../broker/audit/transfer-log-xml.ts';
 import { startBroker } from '../../broker/http/server.ts';
 import { purgeExpired } from '../../broker/ops/lifecycle.ts';
@@ -165,6 +166,51 @@ for (const kind of DATABASE_KINDS) {
       expect(await transfersOf(OTHER_CITIZEN)).to.deep.equal([]);
       const page = await cockpitOf(CITIZEN);
       expect(page).to.include('nach Ablauf der Aufbewahrungsfrist').and.include('Angaben gelöscht').and.not.include('manipuliert');
+    });
+  });
+}
+
+const TAG_MIGRATION = '20261208000000_audit_citizen_tag';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`upgrading a database made before citizen tags (${kind})`, function () {
+    this.timeout(60_000);
+
+    it('adds the column, and the broker tags at start-up the entries whose details are still there', async function () {
+      const db = await testDatabase(kind);
+      if (!db) return this.skip();
+      const { url, drop } = db.create();
+      try {
+        // The database as it stood before: every earlier migration applied, entries written without tags, one detail lost.
+        const old = await openDatabase(url);
+        const log = new AuditLog(old, 730);
+        const at = new Date();
+        const seqs: number[] = [];
+        for (const idNr of [CITIZEN, CITIZEN, OTHER_CITIZEN, null]) {
+          seqs.push(await log.record({ kind: 'transfer', at, citizenIdNr: idNr, actorId: AUTHORITY_ID, requestId: null, consentId: null, details: { items: [] } }));
+        }
+        const sql = directSqlOf(old.prisma);
+        await sql.execute('DELETE FROM "AuditDetail" WHERE "seq" = ?', [seqs[1]!]);
+        await sql.execute('DROP INDEX "AuditEntry_citizenTag_idx"', []);
+        await sql.execute('ALTER TABLE "AuditEntry" DROP COLUMN "citizenTag"', []);
+        await sql.execute('DELETE FROM "_prisma_migrations" WHERE migration_name = ?', [TAG_MIGRATION]);
+        await old.close();
+
+        const broker = await startBroker(testConfig({ port: 0, databaseUrl: url, dataKey: { base64: DATA_KEY.toString('base64') } }));
+        try {
+          const rows = await broker.ctx.database.prisma.auditEntry.findMany({ select: { seq: true, citizenTag: true }, orderBy: { seq: 'asc' } });
+          expect(rows).to.deep.equal([
+            { seq: seqs[0], citizenTag: expectedTag(DATA_KEY, CITIZEN) },
+            { seq: seqs[1], citizenTag: null }, // its details were gone before the upgrade: nothing names the citizen
+            { seq: seqs[2], citizenTag: expectedTag(DATA_KEY, OTHER_CITIZEN) },
+            { seq: seqs[3], citizenTag: null },
+          ]);
+        } finally {
+          await broker.close();
+        }
+      } finally {
+        await drop();
+      }
     });
   });
 }
