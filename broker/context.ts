@@ -5,7 +5,7 @@ import { createSignaturePool } from '../adapters/signature-pool.ts';
 import { ConsentLedger } from '../consent/consent-ledger.ts';
 import type { ConsentStore } from '../consent/consent-store.ts';
 import { PrismaConsentStore } from '../consent/prisma-consent-store.ts';
-import { AuditLog } from './audit/audit-log.ts';
+import { AuditLog, citizenTagKey } from './audit/audit-log.ts';
 import { ParticipantStore, TokenStore } from './identity/auth/token-store.ts';
 import { CertificateStore } from './directory/certificate-store.ts';
 import type { Config } from './config/config.ts';
@@ -88,10 +88,13 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   // The last signed head and every signed leaf are kept beside the signing key when it is a file.
   const keyFile = 'file' in cfg.auditSigningKey ? cfg.auditSigningKey.file : null;
   const keptLeaves = keyFile === null ? null : new KeptLeaves(keptLeavesFileOf(keyFile));
-  const audit = new AuditLog(database, cfg.auditRetentionDays, clock, keptLeaves);
+  const audit = new AuditLog(database, cfg.auditRetentionDays, clock, citizenTagKey(dataKey), keptLeaves);
   // Entries written before the Merkle tree existed join it now, before anything is served.
   const addedToTree = await audit.catchUpTree();
   if (addedToTree > 0) log.info({ entries: addedToTree }, 'audit entries added to the Merkle tree');
+  // Entries written before citizen tags existed get theirs, so the cockpit shows them even if their details go missing.
+  const tagged = await audit.tagUntaggedEntries();
+  if (tagged > 0) log.info({ entries: tagged }, 'audit entries tagged with their citizen');
   const consentStore = new PrismaConsentStore(db);
   const chainVerification = new ChainVerificationThread(database.target, () => audit.verify(), cfg.auditRetentionDays, clock, keptLeaves?.file ?? null);
   const metrics = createMetrics(async () => (await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq);

@@ -1,5 +1,6 @@
 // The audit log on the database: appends inside the caller's transaction (or through group commit, where
 // concurrent callers share one), verifies the whole chain, and reads a citizen's transfers for the cockpit.
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { DatabaseTarget } from '../db/database-url.ts';
 import { DATABASE_TIME_LIMITS, directSqlOf, TRANSACTION_LIMITS, type Database, type Db, type DbTx } from '../db/database.ts';
 import { prismaStatements, type SqlStatements } from '../db/direct-sql.ts';
@@ -14,13 +15,41 @@ import type { KeptLeafSource } from './kept-leaves.ts';
 
 export type { AuditEvent, ChainHead } from './chain.ts';
 
-/** A transfer as the citizen sees it in the cockpit. */
-export interface TransferRecord {
+/** What the citizen sees of every transfer: the entry's number, its leaf in the Merkle tree and its time. */
+interface TransferEntry {
   auditEntryId: number;
+  /** Its leaf in the audit Merkle tree (0-based, entry number − 1): what GET /v1/audit/proofs/inclusion takes. */
+  leafIndex: number;
   at: Date;
+}
+
+/** A transfer whose detail row is there: who asked, and what the entry recorded. */
+export interface KeptTransfer extends TransferEntry {
+  detailsMissing: false;
   requester: string;
   requestId: string | null;
   details: Record<string, unknown>;
+}
+
+/**
+ * A transfer of the citizen (found by its citizen tag) whose detail row is gone. Before `retentionEndsAt` that is
+ * tampering, and the citizen must see it; after it, the purge should have cleared the tag (it is shown until then).
+ */
+export interface MissingTransfer extends TransferEntry {
+  detailsMissing: true;
+  /** When the details' retention ends, counted from the entry's own hashed time. */
+  retentionEndsAt: Date;
+}
+
+/** A transfer as the citizen sees it in the cockpit and the transfer log. */
+export type TransferRecord = KeptTransfer | MissingTransfer;
+
+/** A transfer in the JSON the API and the cockpit's export give the citizen. */
+export function transferJson(t: TransferRecord): Record<string, unknown> {
+  const entry = { auditEntryId: t.auditEntryId, leafIndex: t.leafIndex, at: t.at.toISOString() };
+  // NOTE: an entry whose detail row is gone is listed, not left out: before its retention ends that is tampering.
+  if (t.detailsMissing) return { ...entry, detailsMissing: true, retentionEndsAt: t.retentionEndsAt.toISOString() };
+  return { ...entry, requester: t.requester, requestId: t.requestId, ...t.details };
 }
 
 /** The head row as an append holds it locked: the chain's head and the Merkle tree's size and right edge. */
@@ -32,6 +61,50 @@ export interface LockedHead extends ChainHead {
 
 /** Entries added to the tree per transaction when the tree catches up with older entries. */
 const TREE_CATCH_UP_BATCH = 2000;
+
+/** Entries tagged per transaction when start-up tags the entries written before citizen tags existed. */
+const TAG_BACKFILL_BATCH = 2000;
+
+/** Detail rows deleted per transaction by the retention purge. */
+const PURGE_BATCH = 1000;
+
+/**
+ * The key of the citizen tags, derived from DATA_KEY: a secret every broker process of one database already shares
+ * and keeps stable (the answers it seals must open in any process). HKDF keeps the tag key apart from the sealing key.
+ * NOTE: keyed, because the IdNr has 11 digits with a check digit: a plain hash of it is reversed by trying them all.
+ */
+export function citizenTagKey(dataKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'audit-citizen-tag', 32));
+}
+
+/** The citizen tag of an IdNr: HMAC-SHA256 under the tag key, hex. */
+export function citizenTagOf(key: Buffer, idNr: string): string {
+  return createHmac('sha256', key).update(idNr, 'utf8').digest('hex');
+}
+
+/**
+ * Deletes the detail rows whose retention has ended and clears their entries' citizen tags in the same transaction,
+ * so after the lawful deletion nothing links the entry to the citizen; returns how many were deleted. A tag whose
+ * detail row went missing early stays: that entry is still the citizen's to see.
+ */
+export async function purgeExpiredDetails(db: Db, now: Date, batch = PURGE_BATCH): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const step = await directSqlOf(db).transaction(async (sql) => {
+      // Detail first, then the tag (the start-up backfill locks in the same order: details, then entries).
+      const gone = await sql.query<{ seq: number }>(
+        'DELETE FROM "AuditDetail" WHERE "seq" IN (SELECT "seq" FROM "AuditDetail" WHERE "expiresAt" <= ? ORDER BY "seq" LIMIT ?) RETURNING "seq"',
+        [now, batch],
+      );
+      if (gone.length > 0) {
+        await sql.execute(`UPDATE "AuditEntry" SET "citizenTag" = NULL WHERE "seq" IN (${gone.map(() => '?').join(', ')})`, gone.map((r) => Number(r.seq)));
+      }
+      return gone.length;
+    }, TRANSACTION_LIMITS);
+    deleted += step;
+    if (step < batch) return deleted;
+  }
+}
 
 /** The personal part of an event as the detail row stores it and its salted commitment covers. */
 export function detailFieldsOf(ev: AuditEvent): AuditDetailFields {
@@ -49,6 +122,8 @@ export class AuditLog {
     private readonly retentionDays: number,
     /** The broker's clock: verification counts a detail's retention to now by it. */
     private readonly clock: () => Date = () => new Date(),
+    /** The key of the citizen tags (citizenTagKey); null only in tools that write nothing (entries go untagged). */
+    private readonly tagKey: Buffer | null = null,
     /** The leaves kept beside the signing key (kept-leaves.ts): verify names the first entry that differs. */
     private readonly keptLeaves: KeptLeafSource | null = null,
   ) {
@@ -118,6 +193,41 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Tags the entries written before citizen tags existed whose detail row (and so the IdNr) is still there, a batch
+   * per transaction; returns how many. Start-up runs it, so an upgraded broker shows those entries to the citizen even
+   * if their details go missing later. Entries whose details are already gone cannot be tagged: nothing names the citizen.
+   */
+  async tagUntaggedEntries(batch = TAG_BACKFILL_BATCH): Promise<number> {
+    const key = this.tagKey;
+    if (key === null) return 0;
+    // NOTE: the detail rows are locked first (PostgreSQL), as the purge deletes them before clearing tags: a purge
+    // running meanwhile either waits for this batch (and then clears its tags) or has deleted the rows (not tagged).
+    const lock = this.target.provider === 'postgresql' ? ' FOR UPDATE OF d' : '';
+    let tagged = 0;
+    let after = 0;
+    for (;;) {
+      const step = await directSqlOf(this.db).transaction(async (sql) => {
+        const rows = await sql.query<{ seq: number; citizenIdNr: string }>(
+          'SELECT d."seq", d."citizenIdNr" FROM "AuditDetail" d JOIN "AuditEntry" e ON e."seq" = d."seq"' +
+            ` WHERE d."seq" > ? AND d."citizenIdNr" IS NOT NULL AND e."citizenTag" IS NULL ORDER BY d."seq" LIMIT ?${lock}`,
+          [after, batch],
+        );
+        if (rows.length === 0) return { count: 0, last: after };
+        const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
+        const args = rows.flatMap((r) => [Number(r.seq), citizenTagOf(key, r.citizenIdNr)]);
+        await sql.execute(
+          `UPDATE "AuditEntry" SET "citizenTag" = CASE "seq" ${cases} END WHERE "seq" IN (${rows.map(() => '?').join(', ')})`,
+          [...args, ...rows.map((r) => Number(r.seq))],
+        );
+        return { count: rows.length, last: Number(rows[rows.length - 1]!.seq) };
+      }, TRANSACTION_LIMITS);
+      tagged += step.count;
+      after = step.last;
+      if (step.count < batch) return tagged;
+    }
+  }
+
   /** The leaf hashes of the entries after `fromSeq` up to `toSeq`, read in this transaction. */
   private async leavesBetween(sql: SqlStatements, fromSeq: number, toSeq: number): Promise<Buffer[]> {
     const rows = await sql.query<{ seq: number; kind: string; createdAt: Date | string | number; commitment: string }>(
@@ -148,7 +258,7 @@ export class AuditLog {
   async appendAfter(sql: SqlStatements, head: LockedHead, events: AuditEvent[]): Promise<ChainHead> {
     if (events.length === 0) return head;
     let { seq, hash } = head;
-    const entries: ChainLink[] = [];
+    const entries: (ChainLink & { citizenTag: string | null })[] = [];
     const details: (AuditDetailFields & { seq: number; salt: string; expiresAt: Date })[] = [];
     for (const ev of events) {
       const detail = detailFieldsOf(ev);
@@ -156,11 +266,12 @@ export class AuditLog {
       seq++;
       const link = { seq, kind: ev.kind, createdAt: ev.at, prevHash: hash, commitment: commitmentOf(salt, detail) };
       hash = linkHash(link);
-      entries.push({ ...link, hash });
+      const citizenTag = ev.citizenIdNr !== null && this.tagKey !== null ? citizenTagOf(this.tagKey, ev.citizenIdNr) : null;
+      entries.push({ ...link, hash, citizenTag });
       details.push({ seq, ...detail, salt, expiresAt: new Date(ev.at.getTime() + this.retentionDays * 86_400_000) });
     }
     // One multi-row INSERT per table (createMany would cap group commit far below what the database takes).
-    await insertRows(sql, 'AuditEntry', ['seq', 'kind', 'createdAt', 'prevHash', 'commitment', 'hash'], entries);
+    await insertRows(sql, 'AuditEntry', ['seq', 'kind', 'createdAt', 'prevHash', 'commitment', 'hash', 'citizenTag'], entries);
     await insertRows(sql, 'AuditDetail', ['seq', 'salt', 'citizenIdNr', 'actorId', 'requestId', 'consentId', 'details', 'expiresAt'], details);
     // Entries from before the tree (start-up catches most of them up) join it ahead of these.
     const older = head.treeSize < head.seq ? await this.leavesBetween(sql, head.treeSize, head.seq) : [];
@@ -220,18 +331,39 @@ export class AuditLog {
     return found;
   }
 
+  /**
+   * The citizen's transfers, newest first: those whose detail row names them, and those their citizen tag finds
+   * whose detail row is gone, which are shown as such rather than left out.
+   */
   async transfersForCitizen(idNr: string): Promise<TransferRecord[]> {
     const rows = await this.db.auditDetail.findMany({
       where: { citizenIdNr: idNr, entry: { kind: 'transfer' } },
       orderBy: { seq: 'desc' },
       include: { entry: { select: { createdAt: true } } },
     });
-    return rows.map((r) => ({
+    const kept: TransferRecord[] = rows.map((r) => ({
       auditEntryId: r.seq,
+      leafIndex: r.seq - 1,
       at: r.entry.createdAt,
+      detailsMissing: false,
       requester: r.actorId,
       requestId: r.requestId,
       details: JSON.parse(r.details) as Record<string, unknown>,
     }));
+    if (this.tagKey === null) return kept;
+    const orphans = await this.db.auditEntry.findMany({
+      where: { citizenTag: citizenTagOf(this.tagKey, idNr), kind: 'transfer', detail: { is: null } },
+      orderBy: { seq: 'desc' },
+      select: { seq: true, createdAt: true },
+    });
+    if (orphans.length === 0) return kept;
+    const missing: TransferRecord[] = orphans.map((e) => ({
+      auditEntryId: e.seq,
+      leafIndex: e.seq - 1,
+      at: e.createdAt,
+      detailsMissing: true,
+      retentionEndsAt: new Date(e.createdAt.getTime() + this.retentionDays * 86_400_000),
+    }));
+    return [...kept, ...missing].sort((a, b) => b.auditEntryId - a.auditEntryId);
   }
 }

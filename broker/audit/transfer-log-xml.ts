@@ -1,6 +1,7 @@
 // The citizen's transfer log as XML, in the style of an XDatenschutzcockpit protocol extract
-// (xoev-schemas/protokoll/protokoll-1.1.xsd): one `uebermittlung` per transfer with who asked, when, what,
-// why, on which basis and with which outcome — hashes, never the data.
+// (xoev-schemas/protokoll/protokoll-1.2.xsd): one `uebermittlung` per transfer with its leaf in the audit Merkle
+// tree, who asked, when, what, why, on which basis and with which outcome — hashes, never the data; or, when the
+// entry's details are missing, that they are and until when they should have been kept.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import { CODES } from '../../adapters/code-lists.ts';
@@ -8,10 +9,11 @@ import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts
 import { writeCode, writeHeader } from '../../adapters/xml.ts';
 import type { TransferRecord } from './audit-log.ts';
 
-// 1.1: register instances (register optional, registerName); 1.0 stays published, the broker writes 1.1 only.
-export const TRANSFER_LOG_VERSION = '1.1';
-export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.1';
-export const TRANSFER_LOG_SCHEMA_FILE = 'protokoll/protokoll-1.1.xsd';
+// 1.2: the leaf index and entries whose details are missing; 1.1 (register instances) and 1.0 stay published, the
+// broker writes 1.2 only.
+export const TRANSFER_LOG_VERSION = '1.2';
+export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.2';
+export const TRANSFER_LOG_SCHEMA_FILE = 'protokoll/protokoll-1.2.xsd';
 
 /** What a protocol extract must be; tests check every extract the broker writes against it. */
 export const transferLogSchema = defineMessageSchema({
@@ -37,10 +39,15 @@ export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRec
   writeHeader(root, { messageId: randomUUID(), inReplyTo: null, createdAt: opts.now.toISOString(), sender: opts.sender, recipient: 'buerger' });
   root.ele('person').ele('identifikationsnummer').txt(opts.idNr);
   for (const t of opts.transfers) {
-    const d = t.details as TransferDetails;
     const u = root.ele('uebermittlung');
     u.ele('protokolleintragId').txt(String(t.auditEntryId));
+    u.ele('blattIndex').txt(String(t.leafIndex));
     u.ele('zeitpunkt').txt(t.at.toISOString());
+    if (t.detailsMissing) {
+      u.ele('angabenFehlen').ele('aufbewahrungBis').txt(t.retentionEndsAt.toISOString());
+      continue;
+    }
+    const d = t.details as TransferDetails;
     u.ele('empfaenger').ele('behoerdenkennung').txt(t.requester);
     if (t.requestId) u.ele('anfrageId').txt(t.requestId);
     if (d.completes) u.ele('nachlieferung').txt('true');

@@ -89,7 +89,7 @@ export const OPERATIONS: Operation[] = [
     params: IdNrParam,
     ok: { status: 200, description: 'Transfers, newest first', schema: TransferListView },
     errors: [400, 401, 403],
-    xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.1.xsd)' },
+    xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.2.xsd)' },
   },
   {
     method: 'get',

@@ -223,33 +223,43 @@ export type ConsentView = z.infer<typeof ConsentView>;
 
 export const ConsentListView = z.object({ consents: z.array(ConsentView) });
 
-export const TransferListView = z.object({
-  transfers: z.array(
-    z.looseObject({
-      auditEntryId: z.number().int(),
-      leafIndex: z.number().int().meta({ description: "The entry's leaf in the audit Merkle tree (0-based), for GET /v1/audit/proofs/inclusion" }),
-      at: z.iso.datetime(),
-      requester: z.string(),
-      requestId: z.uuid().nullable(),
-      purpose: Purpose.optional(),
-      caseReference: z.string().optional(),
-      basis: Basis.optional(),
-      outcome: z.enum(['complete', 'partial', 'failed']).optional(),
-      items: z
-        .array(
-          z.object({
-            type: EvidenceType,
-            register: z.string().nullable(),
-            registerName: z.string().nullable().optional(),
-            status: ItemStatus,
-            dataHash: z.string().optional(),
-            reason: z.string().optional(),
-          }),
-        )
-        .optional(),
-    }),
-  ),
+const TransferLeafIndex = z.number().int().meta({ description: "The entry's leaf in the audit Merkle tree (0-based), for GET /v1/audit/proofs/inclusion" });
+
+/** A transfer whose audit details are there. */
+const KeptTransferView = z.looseObject({
+  auditEntryId: z.number().int(),
+  leafIndex: TransferLeafIndex,
+  at: z.iso.datetime(),
+  requester: z.string(),
+  requestId: z.uuid().nullable(),
+  purpose: Purpose.optional(),
+  caseReference: z.string().optional(),
+  basis: Basis.optional(),
+  outcome: z.enum(['complete', 'partial', 'failed']).optional(),
+  items: z
+    .array(
+      z.object({
+        type: EvidenceType,
+        register: z.string().nullable(),
+        registerName: z.string().nullable().optional(),
+        status: ItemStatus,
+        dataHash: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
+
+/** A transfer of the citizen's whose audit details are missing: listed, never left out (before retentionEndsAt: tampering). */
+const MissingTransferView = z.object({
+  auditEntryId: z.number().int(),
+  leafIndex: TransferLeafIndex,
+  at: z.iso.datetime(),
+  detailsMissing: z.literal(true).meta({ description: "The entry's detail row (who asked, purpose, items) is not in the database" }),
+  retentionEndsAt: z.iso.datetime().meta({ description: "When the details may lawfully be deleted, from the entry's own time; missing before that means tampering" }),
+});
+
+export const TransferListView = z.object({ transfers: z.array(z.union([KeptTransferView, MissingTransferView])) });
 
 export const RegisterListView = z.object({
   registers: z.array(

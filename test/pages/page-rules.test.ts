@@ -5,6 +5,7 @@ import type { Participant } from '../../broker/identity/auth/principal.ts';
 import { afterFailure, beforeCheck, LOCKOUT, startsAfresh } from '../../broker/identity/clerks/lockout.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../broker/identity/clerks/password.ts';
 import { applyFilter, filterQuery, validateFilter, validateGrant } from '../../broker/pages/cockpit/validation.ts';
+import type { TransferRecord } from '../../broker/audit/audit-log.ts';
 import { errorSummary } from '../../broker/pages/kit/components.ts';
 import { readCookie, sessionCookie } from '../../broker/identity/sessions/cookies.ts';
 import { endOfDayInBerlin, parseDay, startOfDayInBerlin } from '../../broker/pages/kit/dates.ts';
@@ -243,7 +244,7 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
 });
 
 describe('pages: cockpit filter and grant form', () => {
-  const at = (iso: string, requester: string, type: string) => ({ auditEntryId: 1, at: new Date(iso), requester, requestId: null, details: { items: [{ type }] } });
+  const at = (iso: string, requester: string, type: string): TransferRecord => ({ auditEntryId: 1, leafIndex: 0, at: new Date(iso), detailsMissing: false, requester, requestId: null, details: { items: [{ type }] } });
   const log = [at('2026-11-24T23:30:00Z', 'a', 'salary'), at('2026-11-20T10:00:00Z', 'b', 'income'), at('2026-10-01T10:00:00Z', 'a', 'income')];
 
   it('filters by Berlin calendar days, authority and evidence type', () => {
@@ -252,6 +253,14 @@ describe('pages: cockpit filter and grant form', () => {
     const g = validateFilter({ from: '', to: '', authority: 'a', type: 'income' }, ['a', 'b']);
     expect(g.ok && applyFilter(log, g.value).map((t) => t.at.toISOString())).to.deep.equal(['2026-10-01T10:00:00.000Z']);
     expect(g.ok && filterQuery(g.value)).to.equal('?authority=a&type=income');
+  });
+
+  it('keeps an entry whose details are missing under any authority and type, but not outside the dates', () => {
+    const missing: TransferRecord = { auditEntryId: 2, leafIndex: 1, at: new Date('2026-11-20T12:00:00Z'), detailsMissing: true, retentionEndsAt: new Date('2028-11-20T12:00:00Z') };
+    const g = validateFilter({ from: '', to: '', authority: 'a', type: 'income' }, ['a', 'b']);
+    expect(g.ok && applyFilter([...log, missing], g.value).map((t) => t.auditEntryId)).to.deep.equal([1, 2]);
+    const h = validateFilter({ from: '25.11.2026', to: '', authority: 'a', type: '' }, ['a', 'b']);
+    expect(h.ok && applyFilter([...log, missing], h.value).some((t) => t.detailsMissing)).to.equal(false);
   });
 
   it('refuses a malformed, reversed or unknown filter', () => {

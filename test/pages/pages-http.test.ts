@@ -557,7 +557,7 @@ for (const kind of DATABASE_KINDS) {
           const res = await (await signedInClerk()).post('/ui/lookup', lookupForm(newFormId(), { idNr, caseReference }));
           expect(res.status).to.equal(200);
           const mine = await h.broker.ctx.audit.transfersForCitizen(idNr);
-          const entry = mine.find((t) => (t.details as { caseReference?: string }).caseReference === caseReference)!.auditEntryId;
+          const entry = mine.find((t) => !t.detailsMissing && (t.details as { caseReference?: string }).caseReference === caseReference)!.auditEntryId;
           return { leafIndex: entry - 1, entry };
         }
 

@@ -18,6 +18,7 @@ import { defineMessageSchema, schemaErrors, validateDocument } from '../../adapt
 import { SCHEMA_DIR } from '../../adapters/xsd-compiler.ts';
 import type { MessageHeader } from '../../adapters/xml.ts';
 import { buildTransferLogXml, transferLogSchemaErrors } from '../../broker/audit/transfer-log-xml.ts';
+import type { TransferRecord } from '../../broker/audit/audit-log.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/evidence-service.ts';
 import type { ErrorCode } from '../../broker/domain/errors.ts';
 import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
@@ -101,9 +102,9 @@ function schemaFiles(dir = SCHEMA_DIR, prefix = ''): string[] {
 describe('the XSD files in xoev-schemas/', () => {
   const files = schemaFiles();
 
-  it('are the shared schemas (nachweis and protokoll in both published versions) and one per evidence type’s register family', () => {
+  it('are the shared schemas (nachweis and protokoll in every published version) and one per evidence type’s register family', () => {
     const families = EVIDENCE_TYPE_LIST.map((t) => t.messages.querySchema.files.find((f) => !f.startsWith('transport/'))!);
-    const shared = ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'nachweis/nachweis-1.1.xsd', 'protokoll/protokoll-1.0.xsd', 'protokoll/protokoll-1.1.xsd', 'transport/eb-transport-1.1.xsd'];
+    const shared = ['basis/eb-basis-1.0.xsd', 'nachweis/nachweis-1.0.xsd', 'nachweis/nachweis-1.1.xsd', 'protokoll/protokoll-1.0.xsd', 'protokoll/protokoll-1.1.xsd', 'protokoll/protokoll-1.2.xsd', 'transport/eb-transport-1.1.xsd'];
     expect(files.sort()).to.deep.equal([...shared, ...families].sort());
   });
 
@@ -284,10 +285,18 @@ describe('every message the product writes is valid against its schema', () => {
     }
   });
 
-  it('protokollauszug: transfers of every kind', () => {
-    const transfer = fc.record({
+  it('protokollauszug: transfers of every kind, and entries whose details are missing', () => {
+    const date = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true });
+    const missing = fc.record({
       auditEntryId: fc.integer({ min: 1, max: 1_000_000 }),
-      at: fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
+      at: date,
+      detailsMissing: fc.constant(true as const),
+      retentionEndsAt: date,
+    });
+    const kept = fc.record({
+      auditEntryId: fc.integer({ min: 1, max: 1_000_000 }),
+      at: date,
+      detailsMissing: fc.constant(false as const),
       requester: participantId,
       requestId: fc.option(uuid, { nil: null }),
       details: fc.record(
@@ -319,10 +328,13 @@ describe('every message the product writes is valid against its schema', () => {
         { requiredKeys: [] },
       ),
     });
+    const transfer = fc.oneof(kept, missing).map((t): TransferRecord => ({ ...t, leafIndex: t.auditEntryId - 1 }));
     fc.assert(
       fc.property(idNr, fc.uniqueArray(transfer, { selector: (t) => t.auditEntryId, maxLength: 5 }), (citizen, transfers) => {
         const xml = buildTransferLogXml({ idNr: citizen, transfers, now: new Date(), sender: 'evidence-broker' });
         expect(transferLogSchemaErrors(xml)).to.deep.equal([]);
+        expect(xml.match(/<blattIndex>/g) ?? []).to.have.length(transfers.length);
+        expect(xml.match(/<angabenFehlen>/g) ?? []).to.have.length(transfers.filter((t) => t.detailsMissing).length);
       }),
       RUNS,
     );

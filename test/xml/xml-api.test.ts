@@ -301,7 +301,11 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status).to.equal(200);
         const xml = await res.text();
         expect(transferLogSchemaErrors(xml)).to.deep.equal([]);
-        expect(xml).to.include('urn:xoev-de:evidence-broker:protokoll:1.1');
+        expect(xml).to.include('urn:xoev-de:evidence-broker:protokoll:1.2');
+        // Each entry names its leaf in the audit Merkle tree: entry number − 1, as in the JSON's leafIndex.
+        const entries = [...xml.matchAll(/<protokolleintragId>(\d+)<\/protokolleintragId>\s*<blattIndex>(\d+)<\/blattIndex>/g)];
+        expect(entries.length).to.equal((xml.match(/<uebermittlung>/g) ?? []).length).and.to.be.greaterThan(0);
+        for (const [, entry, leaf] of entries) expect(Number(leaf)).to.equal(Number(entry) - 1);
         expect(xml).to.include(`<anfrageId>${posted.id}</anfrageId>`);
         expect(xml).to.include('<code>MATERNITY_BENEFIT_REJECTED_ANSWER</code>');
         expect(xml).not.to.include('grossCents');

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Context } from '../../context.ts';
+import { transferJson } from '../../audit/audit-log.ts';
 import { buildTransferLogXml } from '../../audit/transfer-log-xml.ts';
 import { ownIdNr } from './citizen-access.ts';
 
@@ -16,16 +17,7 @@ export default function getCitizenTransfers(router: Router, ctx: Context): void 
       res.type('application/xml').send(buildTransferLogXml({ idNr, transfers, now: ctx.clock(), sender: ctx.cfg.brokerId }));
       return;
     }
-    res.json({
-      transfers: transfers.map((t) => ({
-        auditEntryId: t.auditEntryId,
-        // Its leaf in the audit Merkle tree (0-based): what GET /v1/audit/proofs/inclusion takes.
-        leafIndex: t.auditEntryId - 1,
-        at: t.at.toISOString(),
-        requester: t.requester,
-        requestId: t.requestId,
-        ...t.details,
-      })),
-    });
+    // Each with its leafIndex (what GET /v1/audit/proofs/inclusion takes); one whose details are gone with detailsMissing.
+    res.json({ transfers: transfers.map(transferJson) });
   });
 }

@@ -1,7 +1,7 @@
 // The citizen's cockpit. Every read and every change is for the IdNr of the signed-in session: no
 // address or form field can name another citizen, and another citizen's consent id answers "not found".
 import type { Request, Response } from 'express';
-import type { TransferRecord } from '../../audit/audit-log.ts';
+import { transferJson, type TransferRecord } from '../../audit/audit-log.ts';
 import { buildTransferLogXml } from '../../audit/transfer-log-xml.ts';
 import type { Context } from '../../context.ts';
 import { notFoundPage } from '../kit/error-pages.ts';
@@ -29,7 +29,7 @@ export function cockpitController(ctx: Context) {
   /** The citizen's transfers, filtered by the query; the filter's problems if it was not valid. */
   async function filteredTransfers(req: Request, idNr: string) {
     const all = await ctx.audit.transfersForCitizen(idNr);
-    const requesters = [...new Set(all.map((t) => t.requester))];
+    const requesters = [...new Set(all.flatMap((t) => (t.detailsMissing ? [] : [t.requester])))];
     const form = readFilterForm(req.query);
     const checked = validateFilter(form, requesters);
     const filter = checked.ok ? checked.value : NO_FILTER;
@@ -46,7 +46,7 @@ export function cockpitController(ctx: Context) {
       citizen: { idNr },
       exportedAt: ctx.clock().toISOString(),
       filter: { from: filter.from ? dayString(filter.from) : null, to: filter.to ? dayString(filter.to) : null, authority: filter.authority, evidenceType: filter.type },
-      transfers: transfers.map((t) => ({ auditEntryId: t.auditEntryId, at: t.at.toISOString(), requester: t.requester, requestId: t.requestId, ...t.details })),
+      transfers: transfers.map(transferJson),
     };
   }
 
@@ -70,6 +70,7 @@ export function cockpitController(ctx: Context) {
           exportQuery: filterQuery(r.filter),
           flash: await sessions.takeFlash(req),
           signedSize: (await ctx.treeHeads.latest())?.treeSize ?? 0,
+          now: ctx.clock(),
           logKey: ctx.treeHeads.logKey,
         }),
       );
@@ -172,8 +173,9 @@ export function cockpitController(ctx: Context) {
   };
 
   /**
-   * The transfer at this leaf of the audit tree, if it is this citizen's (their IdNr on its detail row); another
-   * citizen's leaf, an entry of another kind or one whose details are gone are "not found", like an unknown index.
+   * The transfer at this leaf of the audit tree, if it is this citizen's (their IdNr on its detail row, or their tag
+   * on an entry whose details are missing: its proof shows the entry is in the log); another citizen's leaf or an entry
+   * of another kind is "not found", like an unknown index.
    */
   async function ownTransfer(leafIndex: string, idNr: string): Promise<TransferRecord | null> {
     if (!/^\d{1,15}$/.test(leafIndex)) return null;

@@ -1,5 +1,5 @@
 // The cockpit's pages: transfers (filterable, with export), consents, granting one, revoking one.
-import type { TransferRecord } from '../../audit/audit-log.ts';
+import type { KeptTransfer, MissingTransfer, TransferRecord } from '../../audit/audit-log.ts';
 import { PURPOSES, type Purpose } from '../../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import type { ItemStatus, RequestStatus } from '../../evidence/outcome.ts';
@@ -111,7 +111,31 @@ function proofRow(t: TransferRecord, signedSize: number): SafeHtml {
   return html`<a href="${proofPath(t)}">Nachweis der Protokollierung herunterladen<span class="visually-hidden"> (Protokolleintrag Nr. ${t.auditEntryId})</span></a>`;
 }
 
-function transferCard(t: TransferRecord, names: AuthorityNames, signedSize: number): SafeHtml {
+/** Whom a citizen tells about details missing early. */
+export const MISSING_DETAILS_CONTACT =
+  'Wenden Sie sich bitte an die Datenschutzbeauftragte oder den Datenschutzbeauftragten des Betreibers dieses Dienstes und an die Datenschutzaufsichtsbehörde, die für den Betreiber zuständig ist. Nennen Sie dabei die Nummer des Protokolleintrags und laden Sie den Nachweis der Protokollierung herunter: er belegt, dass der Eintrag im signierten Protokoll steht.';
+
+/** Why an entry of the citizen's shows no details: deleted before their time (possible tampering) or after it. */
+export function missingDetailsText(t: MissingTransfer, now: Date): string {
+  if (now >= t.retentionEndsAt) return `Die Angaben zu diesem Abruf wurden nach Ablauf der Aufbewahrungsfrist am ${formatDate(t.retentionEndsAt)} gelöscht.`;
+  return `Die Angaben zu diesem Abruf fehlen, obwohl wir sie noch bis zum ${formatDate(t.retentionEndsAt)} aufbewahren müssten: welche Behörde abgerufen hat, wozu und welche Nachweise. Das kann bedeuten, dass jemand das Protokoll manipuliert hat.`;
+}
+
+/** An entry of the citizen's whose detail row is gone: shown with what the log still proves, never left out. */
+function missingTransferCard(t: MissingTransfer, signedSize: number, now: Date): SafeHtml {
+  const id = `transfer-${t.auditEntryId}`;
+  const early = now < t.retentionEndsAt;
+  return html`<li class="record" aria-labelledby="${id}">
+  <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${early ? 'Angaben fehlen' : 'Angaben gelöscht'}</h3>
+  ${early ? html`<p><strong>${missingDetailsText(t, now)}</strong></p><p>${MISSING_DETAILS_CONTACT}</p>` : html`<p>${missingDetailsText(t, now)}</p>`}
+  ${summaryList([
+    { key: 'Protokolleintrag', value: `Nr. ${t.auditEntryId}` },
+    { key: 'Nachweis', value: proofRow(t, signedSize) },
+  ])}
+</li>`;
+}
+
+function transferCard(t: KeptTransfer, names: AuthorityNames, signedSize: number): SafeHtml {
   const d = t.details as TransferDetails;
   const id = `transfer-${t.auditEntryId}`;
   const basis = d.basis?.basis === 'consent' ? 'Ihre Einwilligung' : d.basis ? `Gesetz: ${legalBasisLabel(d.basis.legalBasis)}` : '–';
@@ -150,6 +174,8 @@ export function transfersPage(v: {
   signedSize: number;
   /** The audit log's verifier key (C2SP note format), for checking a proof bundle. */
   logKey: string;
+  /** Whether a missing entry's retention has ended is judged by this time. */
+  now: Date;
 }): string {
   const count = v.transfers.length;
   return renderPage(
@@ -194,7 +220,7 @@ ${
     ? html`<p>Bisher hat keine Behörde über diesen Dienst Daten über Sie abgerufen.</p>`
     : count === 0
       ? html`<p>Kein Abruf passt zu diesem Filter.</p>`
-      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => transferCard(t, v.names, v.signedSize))}</ol>`
+      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => (t.detailsMissing ? missingTransferCard(t, v.signedSize, v.now) : transferCard(t, v.names, v.signedSize)))}</ol>`
 }
 <h2 class="heading-m">Herunterladen</h2>
 <p>Die ${v.filtered ? 'gefilterten ' : ''}Abrufe als Datei, zum Beispiel für eine Auskunft nach Artikel 15 DSGVO:</p>

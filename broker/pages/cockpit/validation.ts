@@ -48,6 +48,7 @@ export function validateFilter(form: FilterForm, authorities: readonly string[])
 
 /** The evidence types a transfer carried, from its audit details. */
 export function transferTypes(t: TransferRecord): EvidenceType[] {
+  if (t.detailsMissing) return [];
   const items = (t.details as { items?: { type?: unknown }[] }).items ?? [];
   return items.map((i) => i.type).filter((x): x is EvidenceType => (EVIDENCE_TYPES as readonly unknown[]).includes(x));
 }
@@ -55,12 +56,12 @@ export function transferTypes(t: TransferRecord): EvidenceType[] {
 export function applyFilter(transfers: readonly TransferRecord[], f: TransferFilter): TransferRecord[] {
   const start = f.from ? startOfDayInBerlin(f.from) : null;
   const end = f.to ? endOfDayInBerlin(f.to) : null;
+  // NOTE: an entry whose details are missing matches every authority and type: it might be any, so it stays in view.
   return transfers.filter(
     (t) =>
       (!start || t.at >= start) &&
       (!end || t.at < end) &&
-      (!f.authority || t.requester === f.authority) &&
-      (!f.type || transferTypes(t).includes(f.type)),
+      (t.detailsMissing || ((!f.authority || t.requester === f.authority) && (!f.type || transferTypes(t).includes(f.type)))),
   );
 }
 
