@@ -32,20 +32,59 @@ export function listMigrations(provider: DatabaseTarget['provider']): Migration[
     });
 }
 
-/** A migration on disk that differs from the one recorded as applied: never silently re-run. */
+/**
+ * A database whose recorded migrations do not match the files on disk: never migrated further. The message
+ * names the migration and what to do, and quotes no data.
+ */
 export class MigrationDriftError extends Error {
   override name = 'MigrationDriftError';
 }
 
-function checkApplied(migrations: Migration[], applied: Map<string, string>): Migration[] {
-  for (const m of migrations) {
-    const recorded = applied.get(m.name);
-    if (recorded !== undefined && recorded !== m.checksum) {
-      throw new MigrationDriftError(`migration ${m.name} was changed after it was applied`);
-    }
-  }
-  return migrations.filter((m) => !applied.has(m.name));
+/** One row of `_prisma_migrations`, as far as the runner reads it. */
+interface AppliedRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: unknown;
+  rolled_back_at: unknown;
 }
+
+/** Which migrations to apply: all pending (the default), or only those up to and including `through`. */
+export interface MigrateOptions {
+  /** The last migration to apply (tests build a database as an earlier release left it). */
+  through?: string;
+}
+
+/** The migrations on disk still to apply, after checking that what the database records agrees with them. */
+function pendingOf(migrations: Migration[], rows: AppliedRow[], opts: MigrateOptions): Migration[] {
+  const onDisk = new Map(migrations.map((m) => [m.name, m]));
+  const applied = new Set<string>();
+  for (const row of rows) {
+    if (row.rolled_back_at !== null) continue; // rolled back by hand: Prisma applies it again, so do we
+    const name = row.migration_name;
+    if (row.finished_at === null) {
+      throw new MigrationDriftError(`migration ${name} is recorded as started but not finished (a failed run): repair the database and mark the migration rolled back before starting the broker`);
+    }
+    const disk = onDisk.get(name);
+    if (!disk) {
+      throw new MigrationDriftError(`the database records migration ${name}, which this broker does not have (migrated by a newer release?): start the release that made it`);
+    }
+    if (row.checksum !== disk.checksum) {
+      throw new MigrationDriftError(
+        `migration ${name} was changed after it was applied (recorded checksum ${row.checksum.slice(0, 12)}…, file ${disk.checksum.slice(0, 12)}…): restore the file as it was applied`,
+      );
+    }
+    applied.add(name);
+  }
+  let wanted = migrations;
+  if (opts.through !== undefined) {
+    const end = migrations.findIndex((m) => m.name === opts.through);
+    if (end < 0) throw new Error(`no migration named ${opts.through}`);
+    wanted = migrations.slice(0, end + 1);
+  }
+  return wanted.filter((m) => !applied.has(m.name));
+}
+
+const APPLIED_ROWS = 'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"';
 
 const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    TEXT PRIMARY KEY NOT NULL,
@@ -69,7 +108,7 @@ const PG_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
-export function migrateSqlite(file: string): string[] {
+export function migrateSqlite(file: string, opts: MigrateOptions = {}): string[] {
   if (file !== ':memory:') {
     mkdirSync(path.dirname(file), { recursive: true });
     // The file holds personal data: created readable by the broker's user only (SQLite gives -wal/-shm the same mode).
@@ -82,10 +121,7 @@ export function migrateSqlite(file: string): string[] {
     // BEGIN IMMEDIATE takes the write lock first, so two starting brokers cannot both apply a migration.
     const pending = db
       .transaction(() => {
-        const rows = db
-          .prepare('SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL')
-          .all() as { migration_name: string; checksum: string }[];
-        return checkApplied(listMigrations('sqlite'), new Map(rows.map((r) => [r.migration_name, r.checksum])));
+        return pendingOf(listMigrations('sqlite'), db.prepare(APPLIED_ROWS).all() as AppliedRow[], opts);
       })
       .immediate();
     for (const m of pending) {
@@ -103,7 +139,7 @@ export function migrateSqlite(file: string): string[] {
   }
 }
 
-export async function migratePostgres(connectionString: string, schema: string): Promise<string[]> {
+export async function migratePostgres(connectionString: string, schema: string, opts: MigrateOptions = {}): Promise<string[]> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
@@ -111,10 +147,8 @@ export async function migratePostgres(connectionString: string, schema: string):
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(`SET search_path TO "${schema}"`);
     await client.query(PG_MIGRATIONS_TABLE);
-    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL',
-    );
-    const pending = checkApplied(listMigrations('postgresql'), new Map(rows.map((r) => [r.migration_name, r.checksum])));
+    const { rows } = await client.query<AppliedRow>(APPLIED_ROWS);
+    const pending = pendingOf(listMigrations('postgresql'), rows, opts);
     for (const m of pending) {
       await client.query('BEGIN');
       try {
@@ -137,8 +171,8 @@ export async function migratePostgres(connectionString: string, schema: string):
   }
 }
 
-export async function migrate(target: DatabaseTarget): Promise<string[]> {
+export async function migrate(target: DatabaseTarget, opts: MigrateOptions = {}): Promise<string[]> {
   return target.provider === 'sqlite'
-    ? migrateSqlite(target.file)
-    : migratePostgres(target.connectionString, target.schema);
+    ? migrateSqlite(target.file, opts)
+    : migratePostgres(target.connectionString, target.schema, opts);
 }

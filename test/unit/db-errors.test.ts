@@ -54,6 +54,19 @@ describe('classifying database errors', () => {
       const err = Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03', severity: 'ERROR' });
       expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'lock-timeout', driverCode: '55P03' });
     });
+    it('is busy for the adapter\'s own error, from a statement sent without Prisma\'s client (direct-sql.ts)', () => {
+      // The kinds @prisma/adapter-pg 7.10 gives these SQLSTATEs (test/broker/postgres-errors.test.ts provokes each).
+      const cases: [string, string, string][] = [
+        ['40001', 'TransactionWriteConflict', 'write-conflict'],
+        ['40P01', 'TransactionWriteConflict', 'write-conflict'],
+        ['57014', 'postgres', 'statement-timeout'],
+        ['53300', 'TooManyConnections', 'too-many-connections'],
+      ];
+      for (const [originalCode, kind, cause] of cases) {
+        const err = Object.assign(new Error(kind), { name: 'DriverAdapterError', cause: { originalCode, originalMessage: 'from the server', kind } });
+        expect(classifyDatabaseBusy(err)).to.deep.equal({ cause, driverCode: originalCode });
+      }
+    });
     it('is busy when Prisma names a write conflict without a driver code', () => {
       const err = prismaError('P2034', 'Transaction failed due to a write conflict or a deadlock. Please retry your transaction');
       expect(classifyDatabaseBusy(err)).to.deep.equal({ cause: 'write-conflict', prismaCode: 'P2034' });
