@@ -40,6 +40,9 @@ export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'dat
     const classified = classifyError(err);
     switch (classified.kind) {
       case 'known':
+        // A failure of the broker's own that it can name (a held answer sealed under another DATA_KEY), not a shed load:
+        // operators must see it, not only the caller. Its code and detail, which carry no personal data.
+        if (classified.error.code === 'internal') log.error({ code: classified.error.code, detail: classified.error.message, route: req.route?.path, method: req.method }, 'request failed');
         break;
       case 'database-busy':
         metrics.databaseBusy.inc({ cause: classified.busy.cause });

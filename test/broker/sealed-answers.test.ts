@@ -9,6 +9,7 @@ import pg from 'pg';
 import { parseDatabaseUrl } from '../../broker/db/database-url.ts';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
+import { logLines } from '../helpers/log-lines.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
@@ -173,10 +174,16 @@ for (const kind of DATABASE_KINDS) {
             await first.close();
           }
 
-          const other = await startHarness(database, { config: { dataKey: { base64: newKey() } } });
+          const { log, lines } = logLines('info');
+          const other = await startHarness(database, { config: { dataKey: { base64: newKey() } }, log });
           try {
             expectUnopenable(await other.call('POST', '/v1/evidence-requests', { body: body('EG-SEALED-K1'), headers: { 'idempotency-key': key } }));
             expectUnopenable(await other.call('GET', `/v1/evidence-requests/${asyncId}`));
+            // The operators who must restore the key learn it from the log, not only the caller.
+            const failed = lines.map((l) => JSON.parse(l) as { level: number; msg: string; detail?: string }).filter((l) => l.msg === 'request failed');
+            expect(failed).to.have.length(2);
+            expect(failed[0]!.level).to.equal(50);
+            expect(failed[0]!.detail).to.match(/sealed under another DATA_KEY/);
           } finally {
             await other.close();
           }
