@@ -1,7 +1,7 @@
 // Recomputing the whole chain from a reader that pages through it: the one verification both the admin CLI
 // (in its own process) and GET /v1/audit/verify (in a worker thread, verify-worker.ts) run.
-import { entryLeafHash, RightEdge } from './audit-tree.ts';
 import { GENESIS_HASH, checkLink, commitmentOf, type AuditDetailFields, type ChainBreak, type ChainHead, type ChainLink } from './chain.ts';
+import { leafHashOf, RebuiltTree } from './tree-rebuild.ts';
 
 /** Outcome of verifying the chain. */
 export type VerifyResult =
@@ -54,7 +54,7 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
   // Only as far as the last signed head: beyond it there is no root to compare with.
   const treeUpTo = signed.at(-1)?.treeSize ?? 0;
   let nextSigned = 0;
-  const tree = new RightEdge();
+  const tree = new RebuiltTree();
   const total = onProgress ? (await reader.head()).seq : 0;
   let prev = { seq: 0, hash: GENESIS_HASH };
   let detailsChecked = 0;
@@ -71,7 +71,9 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
     if (links.length === reader.pageSize) next = prefetch(links[links.length - 1]!.seq);
     let d = 0;
     for (const link of links) {
-      const reason = checkLink(link, prev);
+      // Written once: the link hash and the leaf both cover the time as toISOString writes it.
+      const iso = link.createdAt.toISOString();
+      const reason = checkLink(link, prev, iso);
       if (reason) return { ok: false, entries: prev.seq, brokenAt: reason === 'sequence-gap' ? prev.seq + 1 : link.seq, reason };
       while (d < details.length && details[d]!.seq < link.seq) d++;
       const detail = details[d];
@@ -84,7 +86,7 @@ export async function verifyChain(reader: ChainReader, retention: Retention, onP
         return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'detail-missing' };
       }
       prev = { seq: link.seq, hash: link.hash };
-      if (tree.size < treeUpTo) tree.push(entryLeafHash(link));
+      if (tree.size < treeUpTo) tree.push(leafHashOf(link.seq, link.kind, iso, link.commitment));
       while (nextSigned < signed.length && signed[nextSigned]!.treeSize === tree.size) {
         if (tree.root() !== signed[nextSigned]!.rootHash) return { ok: false, entries: prev.seq, brokenAt: tree.size, reason: 'signed-head-mismatch' };
         nextSigned++;
