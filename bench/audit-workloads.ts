@@ -1,14 +1,17 @@
 // Audit workloads through the real AuditLog: durable appends per second (one transaction each, the baseline,
 // or group commit), a process-kill test, and verifying a long chain bulk-inserted with better-sqlite3.
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { createHistogram, performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { AuditLog, detailFieldsOf, type AuditEvent } from '../broker/audit/audit-log.ts';
+import { entryLeafHash } from '../broker/audit/audit-tree.ts';
 import { commitmentOf, linkHash, newSalt } from '../broker/audit/chain.ts';
+import { checkpointBody, signNote } from '../broker/audit/signed-note.ts';
 import { openDatabase, type Db } from '../broker/db/database.ts';
 import { EVIDENCE_TYPES } from '../adapters/index.ts';
 import { migrateSqlite } from '../broker/db/migrate.ts';
+import { treeNodeInserter } from './audit-tree-data.ts';
 import { sqliteDateWriter } from './bench-db.ts';
 import { benchCitizens } from './citizens.ts';
 
@@ -58,6 +61,8 @@ export interface AppendResult {
   txP50Ms: number;
   txP99Ms: number;
   chainVerified: boolean;
+  /** Leaves in the Merkle tree afterwards (head row and level-0 rows agree): every append grew the tree in its transaction. */
+  treeLeaves: number;
 }
 
 export async function auditAppends(p: {
@@ -110,6 +115,9 @@ export async function auditAppends(p: {
     else await Promise.all(Array.from({ length: p.concurrency * p.perTransaction }, caller));
     const elapsed = performance.now() - start;
     const verified = await audit.verify();
+    // The tree grows in each append's own transaction (AuditLog.appendAfter): as many leaves as entries.
+    const head = await db.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    const leafRows = await db.auditTreeNode.count({ where: { level: 0 } });
     return {
       provider: database.target.provider,
       mode,
@@ -122,6 +130,7 @@ export async function auditAppends(p: {
       txP50Ms: hist.percentile(50) / 1000,
       txP99Ms: hist.percentile(99) / 1000,
       chainVerified: verified.ok && verified.entries === appends + warm,
+      treeLeaves: head.treeSize === leafRows && leafRows === verified.entries ? leafRows : -1,
     };
   } finally {
     await database.close();
@@ -164,6 +173,11 @@ export async function auditAfterKill(p: { databaseUrl: string }): Promise<{ entr
 /** Result of generating and verifying a long chain. */
 export interface VerifyResult {
   entries: number;
+  /** Signed tree heads in the database (the last at `entries`): verify rebuilds the whole Merkle tree to compare. */
+  signedHeads: number;
+  /** What AuditLog.verify reported checking (the same in every run). */
+  signedHeadsChecked: number;
+  detailsChecked: number;
   generateS: number;
   dbMb: number;
   /** The fastest of the runs. */
@@ -179,8 +193,15 @@ export interface VerifyResult {
 
 /** How often the chain is verified (the fastest run counts). */
 const VERIFY_RUNS = 2;
+/** Signed tree heads the bench's chain holds: one per tenth of it, the last at its end. */
+const SIGNED_HEADS = 10;
+const ORIGIN = 'bench.evidence-broker.example/audit';
 
-export async function auditVerify(p: { file: string; entries: number }): Promise<VerifyResult> {
+/**
+ * Writes a chain of `entries` transfer entries into a fresh broker database at `file` (its own migrations): the
+ * entries and their details, the Merkle tree's subtree rows and head, and signed tree heads, the last at the end.
+ */
+export async function generateChain(p: { file: string; entries: number }): Promise<{ generateS: number; signedHeads: number }> {
   migrateSqlite(p.file);
   // One entry through the real AuditLog first: it fixes the genesis link and shows how Prisma stores dates.
   const first = await openDatabase(`file:${p.file}`);
@@ -198,6 +219,22 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
   const insertDetail = raw.prepare(
     'INSERT INTO AuditDetail (seq, salt, citizenIdNr, actorId, requestId, consentId, details, expiresAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const insertHead = raw.prepare('INSERT INTO AuditTreeHead (treeSize, rootHash, note, createdAt) VALUES (?, ?, ?, ?)');
+  // The tree as the broker keeps it (a perfect-subtree row each, the right edge in the head row), and signed tree
+  // heads through the chain, the last at its end: verify rebuilds the whole tree and compares every head.
+  raw.prepare('DELETE FROM AuditTreeNode').run();
+  const { writer: tree, flush: flushTree } = treeNodeInserter(raw);
+  const firstEntry = raw.prepare('SELECT seq, kind, createdAt, commitment FROM AuditEntry WHERE seq = 1').get() as { seq: number; kind: string; commitment: string };
+  tree.push(entryLeafHash({ ...firstEntry, createdAt: t0 }));
+  const { privateKey: logKey } = generateKeyPairSync('ed25519');
+  const headEvery = Math.ceil(p.entries / SIGNED_HEADS);
+  let signedHeads = 0;
+  const signHead = () => {
+    const rootHash = tree.root();
+    const note = signNote(checkpointBody({ origin: ORIGIN, size: tree.size, rootHash }), ORIGIN, logKey);
+    insertHead.run(tree.size, rootHash.toString('hex'), note, dateOf(new Date(t0.getTime() + tree.size * 1000)));
+    signedHeads++;
+  };
   const citizens = benchCitizens(10_000, 5);
   let prevHash = sample.h;
   const BATCH = 20_000;
@@ -214,27 +251,36 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
         insertEntry.run(seq, link.kind, dateOf(at), prevHash, link.commitment, hash);
         const expires = new Date(at.getTime() + RETENTION_DAYS * 86_400_000);
         insertDetail.run(seq, salt, detail.citizenIdNr, detail.actorId, detail.requestId, detail.consentId, detail.details, dateOf(expires));
+        tree.push(entryLeafHash(link));
+        if (seq % headEvery === 0 || seq === p.entries) signHead();
         prevHash = hash;
       }
+      flushTree();
     })();
   }
-  raw.prepare('UPDATE AuditHead SET seq = ?, hash = ? WHERE id = 1').run(p.entries, prevHash);
+  raw.prepare('UPDATE AuditHead SET seq = ?, hash = ?, treeSize = ?, frontier = ? WHERE id = 1').run(p.entries, prevHash, tree.size, tree.frontierJson());
   raw.pragma('wal_checkpoint(TRUNCATE)');
   raw.close();
-  const generateS = (performance.now() - genStart) / 1000;
+  return { generateS: (performance.now() - genStart) / 1000, signedHeads };
+}
 
+export async function auditVerify(p: { file: string; entries: number }): Promise<VerifyResult> {
+  const { generateS, signedHeads } = await generateChain(p);
   // NOTE: the fastest of VERIFY_RUNS counts (all are reported): a shared machine's noise only slows a run.
   const database = await openDatabase(`file:${p.file}`);
   const verifyRunsS: number[] = [];
   const rawRunsS: number[] = [];
   let ok = true;
   let rawOk = true;
+  let signedHeadsChecked = 0;
+  let detailsChecked = 0;
   try {
     for (let run = 0; run < VERIFY_RUNS; run++) {
       const v0 = performance.now();
       const verified = await new AuditLog(database, RETENTION_DAYS).verify();
       verifyRunsS.push((performance.now() - v0) / 1000);
-      ok &&= verified.ok && verified.entries === p.entries;
+      ok &&= verified.ok && verified.entries === p.entries && verified.signedHeadsChecked === signedHeads;
+      if (verified.ok) ({ signedHeadsChecked, detailsChecked } = verified);
       const r0 = performance.now();
       rawOk &&= rawVerify(p.file, p.entries);
       rawRunsS.push((performance.now() - r0) / 1000);
@@ -247,6 +293,9 @@ export async function auditVerify(p: { file: string; entries: number }): Promise
 
   return {
     entries: p.entries,
+    signedHeads,
+    signedHeadsChecked,
+    detailsChecked,
     generateS,
     dbMb: statSync(p.file).size / 1024 / 1024,
     verifyS,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EVIDENCE_TYPES, type EvidenceType } from '../adapters/index.ts';
 import { auditAfterKill, auditAppends, auditAppendThenKill, auditVerify, type AppendMode, type AppendResult, type VerifyResult } from './audit-workloads.ts';
+import { auditProofs, type ProofResult } from './audit-tree-data.ts';
 import { freshPostgres, freshSqlite, type BenchDatabase } from './bench-db.ts';
 import { createStatsProbe, machineLoad, type MachineLoad, type PhaseStats } from './measure.ts';
 import { childArgs, serveParent, startChild } from './child-process.ts';
@@ -25,6 +26,8 @@ export interface MicroResults {
   appends: Measured<AppendResult & { label: string }>[];
   killTest: { acknowledged: number; found: number; verified: boolean } | null;
   verify: (VerifyResult & { rssPeakMb: number; machine: MachineLoad | null }) | null;
+  /** Inclusion and consistency proofs on a tree of millions of leaves (missing in results from before it). */
+  proofs?: (ProofResult & { rssPeakMb: number; machine: MachineLoad | null }) | null;
   signatures: Measured<{ rows: SignatureRow[]; floorMsPerRequest: number }> | null;
 }
 
@@ -94,6 +97,7 @@ const MICROS = {
   'audit-kill': auditAppendThenKill,
   'audit-after-kill': auditAfterKill,
   'audit-verify': auditVerify,
+  'audit-proofs': auditProofs,
   'signature-floor': signatureFloor,
 } as const;
 type MicroName = keyof typeof MICROS;
@@ -110,25 +114,30 @@ async function micro<T>(session: Session, name: MicroName, params: unknown, post
 export interface MicroSizes {
   auditMs: number;
   verifyEntries: number;
+  /** Leaves of the tree the proofs are timed on, and proofs of each kind timed. */
+  proofLeaves: number;
+  proofSamples: number;
   signatureMs: number;
   pgUrl: string | null;
+  /** Only the audit log's rows (appends, kill test, proofs, verify): no signature floor. */
+  auditOnly?: boolean;
 }
 
 export async function microBenchmarks(session: Session, sizes: MicroSizes, keys: FloorKeys): Promise<MicroResults> {
-  const out: MicroResults = { appends: [], killTest: null, verify: null, signatures: null };
+  const out: MicroResults = { appends: [], killTest: null, verify: null, proofs: null, signatures: null };
   type AppendRun = { label: string; db: () => BenchDatabase; concurrency: number; mode: AppendMode; synchronous?: 'FULL' };
   const sqlite = () => freshSqlite('audit');
   const runs: AppendRun[] = [
-    { label: 'SQLite, one append per transaction (baseline)', db: sqlite, concurrency: 1, mode: 'transaction' },
-    { label: 'SQLite, group commit (broker default), 128 concurrent callers', db: sqlite, concurrency: 128, mode: 'group-commit' },
-    { label: 'SQLite, group commit, synchronous=FULL, 128 concurrent callers', db: sqlite, concurrency: 128, mode: 'group-commit', synchronous: 'FULL' },
+    { label: 'SQLite, one append per transaction (baseline), with Merkle tree', db: sqlite, concurrency: 1, mode: 'transaction' },
+    { label: 'SQLite, group commit (broker default), 128 concurrent callers, with Merkle tree', db: sqlite, concurrency: 128, mode: 'group-commit' },
+    { label: 'SQLite, group commit, synchronous=FULL, 128 concurrent callers, with Merkle tree', db: sqlite, concurrency: 128, mode: 'group-commit', synchronous: 'FULL' },
   ];
   const pgUrl = sizes.pgUrl;
   if (pgUrl) {
     const postgres = () => freshPostgres(pgUrl);
     runs.push(
-      { label: 'PostgreSQL, one append per transaction, 16 concurrent', db: postgres, concurrency: 16, mode: 'transaction' },
-      { label: 'PostgreSQL, group commit, 128 concurrent callers', db: postgres, concurrency: 128, mode: 'group-commit' },
+      { label: 'PostgreSQL, one append per transaction, 16 concurrent, with Merkle tree', db: postgres, concurrency: 16, mode: 'transaction' },
+      { label: 'PostgreSQL, group commit, 128 concurrent callers, with Merkle tree', db: postgres, concurrency: 128, mode: 'group-commit' },
     );
   }
   for (const run of runs) {
@@ -143,7 +152,7 @@ export async function microBenchmarks(session: Session, sizes: MicroSizes, keys:
       }
     });
     out.appends.push({ label: run.label, ...r.result, machine: r.machine, attempts: r.attempts });
-    log(`  audit appends, ${run.label}: ${fmt(r.result.appendsPerS)}/s (p99 ${fmt(r.result.txP99Ms, 2)} ms, chain ok ${r.result.chainVerified})`);
+    log(`  audit appends, ${run.label}: ${fmt(r.result.appendsPerS)}/s (p99 ${fmt(r.result.txP99Ms, 2)} ms, chain ok ${r.result.chainVerified}, tree leaves ${r.result.treeLeaves})`);
   }
 
   const killDb = session.database(freshSqlite('kill'));
@@ -160,6 +169,16 @@ export async function microBenchmarks(session: Session, sizes: MicroSizes, keys:
     await session.drop(killDb);
   }
 
+  const proofDb = session.database(freshSqlite('proofs'));
+  try {
+    log(`  writing a Merkle tree of ${sizes.proofLeaves.toLocaleString('en')} leaves (perfect-subtree rows) and timing proofs…`);
+    const { result, stats, machine } = await micro<ProofResult>(session, 'audit-proofs', { file: proofDb.file, leaves: sizes.proofLeaves, samples: sizes.proofSamples });
+    out.proofs = { ...result, rssPeakMb: stats.rssPeakMb, machine };
+    log(`  proofs: inclusion p50 ${fmt(result.inclusion.p50Ms, 2)} / p99 ${fmt(result.inclusion.p99Ms, 2)} ms, consistency p50 ${fmt(result.consistency.p50Ms, 2)} / p99 ${fmt(result.consistency.p99Ms, 2)} ms; one row by key ${fmt(result.lookup.p50Ms, 2)} ms; verified ${result.verified}`);
+  } finally {
+    await session.drop(proofDb);
+  }
+
   const verifyDb = session.database(freshSqlite('verify'));
   try {
     log(`  generating a chain of ${sizes.verifyEntries.toLocaleString('en')} entries and verifying it…`);
@@ -170,6 +189,7 @@ export async function microBenchmarks(session: Session, sizes: MicroSizes, keys:
     await session.drop(verifyDb);
   }
 
+  if (sizes.auditOnly) return out;
   const s = await session.quietest('signature floor', () => micro<{ rows: SignatureRow[]; floorMsPerRequest: number }>(session, 'signature-floor', { keys, durationMs: sizes.signatureMs }));
   out.signatures = { ...s.result, machine: s.machine, attempts: s.attempts };
   log(`  signature floor: ${fmt(s.result.floorMsPerRequest, 2)} ms of signature operations per request`);

@@ -14,7 +14,7 @@ import { loadBenchmarks, startSimulatorProcesses, type LoadPlan, type LoadResult
 import { floorKeys, microBenchmarks, type MicroResults } from './micro.ts';
 import { DEPLOYED_ENV, DEPLOYED_NODE_FLAGS, useChildRuntime, type ChildRuntime } from './child-process.ts';
 import { benchKeys } from './register-queries.ts';
-import { writeResults, type Results } from './report.ts';
+import { renderSection, writeResults, type Results } from './report.ts';
 import { fmt, log, Session } from './session.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -43,13 +43,17 @@ const quick = opts.quick!;
 const out = opts.out ?? path.join(HERE, 'RESULTS.md');
 const numbers = (list: string) => list.split(',').map((n) => Number(n.trim()));
 const sections = new Set(opts.sections!.split(',').map((s) => s.trim()));
-for (const s of sections) if (s !== 'load' && s !== 'micro') throw new Error(`--sections takes load and micro, not '${s}'`);
+for (const s of sections) if (s !== 'load' && s !== 'micro' && s !== 'audit') throw new Error(`--sections takes load, micro and audit, not '${s}'`);
+// `--sections audit`: the audit log's micro rows alone (appends, kill test, proofs, verify), printed and kept in
+// RESULTS-audit.json; RESULTS.md is written only with --out (its full and quick sections stay whole runs').
+const auditOnly = sections.has('audit') && !sections.has('micro') && !sections.has('load');
+if (sections.has('audit') && !auditOnly) throw new Error('--sections audit runs alone');
 if (opts.runtime !== 'built' && opts.runtime !== 'tsx') throw new Error('--runtime is built (default: npm run build, then node dist/…) or tsx');
 const runtime = opts.runtime as ChildRuntime;
 
 const SIZES = quick
-  ? { citizens: 500, warmS: 1, closedS: 2, rounds: 1, connections: [10, 50], openS: 3, latencies: [0], statementRequests: 20, auditMs: 1000, verifyEntries: 100_000, signatureMs: 250, postgres: false }
-  : { citizens: 5000, warmS: 5, closedS: 5, rounds: 2, connections: [10, 50, 200], openS: 10, latencies: [0, 20], statementRequests: 100, auditMs: 4000, verifyEntries: 1_000_000, signatureMs: 1000, postgres: true };
+  ? { citizens: 500, warmS: 1, closedS: 2, rounds: 1, connections: [10, 50], openS: 3, latencies: [0], statementRequests: 20, auditMs: 1000, verifyEntries: 100_000, proofLeaves: 1_000_000, proofSamples: 500, signatureMs: 250, postgres: false }
+  : { citizens: 5000, warmS: 5, closedS: 5, rounds: 2, connections: [10, 50, 200], openS: 10, latencies: [0, 20], statementRequests: 100, auditMs: 4000, verifyEntries: 1_000_000, proofLeaves: 10_000_000, proofSamples: 2000, signatureMs: 1000, postgres: true };
 const rounds = opts.rounds ? Number(opts.rounds) : SIZES.rounds;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${opts.rounds}`);
 
@@ -97,7 +101,7 @@ async function describe(pgUrl: string | null, pgNote: string): Promise<Results['
         ? `compiled (npm run build), node with ${Object.entries(DEPLOYED_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${DEPLOYED_NODE_FLAGS.join(' ')}, as npm run start:built runs the broker`
         : 'from the .ts sources through tsx (--runtime tsx)',
     brokerConfig: `testConfig defaults, LOG_LEVEL=${opts['log-level']}, REGISTER_TIMEOUT_MS=5000, rate limit lifted to 1,000,000/min (one bench authority sends everything), SIGNING_THREADS ${envToConfig(readEnv({})).signingThreads}${opts['max-in-flight'] ? `, MAX_IN_FLIGHT ${opts['max-in-flight']}` : ''}`,
-    sizes: `${SIZES.citizens} citizens with a consent each; closed loops ${SIZES.closedS} s after ${SIZES.warmS} s warm-up, ${rounds} round(s) taking turns; open loops ${SIZES.openS} s; audit appends ${SIZES.auditMs / 1000} s each; chain of ${SIZES.verifyEntries.toLocaleString('en')}`,
+    sizes: `${SIZES.citizens} citizens with a consent each; closed loops ${SIZES.closedS} s after ${SIZES.warmS} s warm-up, ${rounds} round(s) taking turns; open loops ${SIZES.openS} s; audit appends ${SIZES.auditMs / 1000} s each; chain of ${SIZES.verifyEntries.toLocaleString('en')} with signed tree heads; proofs on a tree of ${SIZES.proofLeaves.toLocaleString('en')} leaves, ${SIZES.proofSamples} of each kind`,
   };
 }
 
@@ -143,14 +147,20 @@ async function main(): Promise<void> {
       load = await loadBenchmarks(session, plan, sims);
       await session.stop(sims);
     }
-    if (sections.has('micro')) {
-      log('\nmicro-benchmarks…');
-      micro = await microBenchmarks(session, { auditMs: SIZES.auditMs, verifyEntries: SIZES.verifyEntries, signatureMs: SIZES.signatureMs, pgUrl }, floorKeys(keys));
+    if (sections.has('micro') || auditOnly) {
+      log(`\nmicro-benchmarks${auditOnly ? ' (the audit log only)' : ''}…`);
+      const { auditMs, verifyEntries, proofLeaves, proofSamples, signatureMs } = SIZES;
+      micro = await microBenchmarks(session, { auditMs, verifyEntries, proofLeaves, proofSamples, signatureMs, pgUrl, auditOnly }, floorKeys(keys));
     }
   } finally {
     await session.cleanup();
   }
   const results: Results = { meta, load, micro, noise: session.noise };
+  if (auditOnly) {
+    writeFileSync(path.join(HERE, 'RESULTS-audit.json'), JSON.stringify(results, null, 2));
+    process.stdout.write(`\n${renderSection(results)}\n`);
+    if (!opts.out) return;
+  }
   writeFileSync(out.replace(/\.md$/, quick ? '-quick.json' : '.json'), JSON.stringify(results, null, 2));
   writeResults(out, results);
   log(`\nWritten: ${path.relative(process.cwd(), out)} (the ${quick ? 'quick' : 'full'} run's section)`);

@@ -3,7 +3,7 @@
 // details — so proofs stay valid after retention deletes the details. The database keeps the hash of every
 // PERFECT subtree (rows only ever inserted) and, in the head row, the tree's right edge ("frontier": one
 // perfect subtree per 1-bit of the size), so an append reads nothing but the head it locks anyway.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { consistencyProof, emptyRootHash, inclusionProof, nodeHash, rootHash, subtreesCompletedBy, type CompletedSubtree, type SubtreeSource } from './merkle-tree.ts';
 
 /** The fields of an entry a leaf is made of. */
@@ -108,11 +108,17 @@ export class RightEdge {
   }
 }
 
-const LEAF_HASH_PREFIX = Buffer.from([0x00]);
+// The leaf text prefixed with RFC 9162's leaf byte 0x00 (U+0000 is that one byte in UTF-8).
+const LEAF_START = `\0${LEAF_PREFIX}\n`;
 
-/** The leaf hash of an entry: RFC 9162's SHA-256(0x00 ‖ leaf bytes), hashed from the text without copying it first. */
+/** The leaf hash of an entry: RFC 9162's SHA-256(0x00 ‖ leaf bytes), hashed from the text in one go. */
 export function entryLeafHash(e: LeafFields): Buffer {
-  return createHash('sha256').update(LEAF_HASH_PREFIX).update(leafText(e), 'utf8').digest();
+  return leafHashOf(e.seq, e.kind, e.createdAt.toISOString(), e.commitment);
+}
+
+/** The same from the entry's fields, its time already written as toISOString writes it (verify writes it once). */
+export function leafHashOf(seq: number, kind: string, iso: string, commitment: string): Buffer {
+  return hash('sha256', `${LEAF_START}${seq}\n${kind}\n${iso}\n${commitment}\n`, 'buffer') as unknown as Buffer;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Recomputing the whole chain from a reader that pages through it: the one verification both the admin CLI
 // (in its own process) and GET /v1/audit/verify (in a worker thread, verify-worker.ts) run.
-import { entryLeafHash, RightEdge } from './audit-tree.ts';
+import { leafHashOf, RightEdge } from './audit-tree.ts';
 import type { KeptLeafSource } from './kept-leaves.ts';
 import { GENESIS_HASH, checkLink, commitmentOf, type AuditDetailFields, type ChainBreak, type ChainHead, type ChainLink } from './chain.ts';
 
@@ -89,7 +89,9 @@ export async function verifyChain(
     if (links.length === reader.pageSize) next = prefetch(links[links.length - 1]!.seq);
     let d = 0;
     for (const link of links) {
-      const reason = checkLink(link, prev);
+      // Written once: the link hash and the leaf both cover the time as toISOString writes it.
+      const iso = link.createdAt.toISOString();
+      const reason = checkLink(link, prev, iso);
       if (reason) return { ok: false, entries: prev.seq, brokenAt: reason === 'sequence-gap' ? prev.seq + 1 : link.seq, reason };
       while (d < details.length && details[d]!.seq < link.seq) d++;
       const detail = details[d];
@@ -103,7 +105,7 @@ export async function verifyChain(
       }
       prev = { seq: link.seq, hash: link.hash };
       if (tree.size < treeUpTo) {
-        const leaf = entryLeafHash(link);
+        const leaf = leafHashOf(link.seq, link.kind, iso, link.commitment);
         // Checked before the signed roots: it names the entry itself, where a root can only name a size.
         if (tree.size < keptSize && !leaf.equals(keptLeaf(tree.size))) return { ok: false, entries: prev.seq, brokenAt: link.seq, reason: 'kept-leaf-mismatch' };
         tree.push(leaf);

@@ -54,7 +54,12 @@ export function commitmentOf(salt: string, d: AuditDetailFields): string {
 }
 
 export function linkHash(l: Omit<ChainLink, 'hash'>): string {
-  return sha256(`${l.prevHash}\n${l.seq}\n${l.kind}\n${l.createdAt.toISOString()}\n${l.commitment}`);
+  return linkHashOf(l, l.createdAt.toISOString());
+}
+
+/** linkHash with the entry's time already written as toISOString writes it (verification needs it twice). */
+export function linkHashOf(l: Omit<ChainLink, 'hash' | 'createdAt'>, iso: string): string {
+  return sha256(`${l.prevHash}\n${l.seq}\n${l.kind}\n${iso}\n${l.commitment}`);
 }
 
 /** Hash of evidence as delivered, so the citizen can later prove what was sent without us keeping it. */
@@ -112,10 +117,10 @@ export type ChainBreak =
   | 'kept-leaf-mismatch'
   | 'head-mismatch';
 
-/** Checks one link against its predecessor; returns the first problem or null. */
-export function checkLink(link: ChainLink, prev: { seq: number; hash: string }): ChainBreak | null {
+/** Checks one link against its predecessor; returns the first problem or null. `iso`: link.createdAt's, when made already. */
+export function checkLink(link: ChainLink, prev: { seq: number; hash: string }, iso = link.createdAt.toISOString()): ChainBreak | null {
   if (link.seq !== prev.seq + 1) return 'sequence-gap';
   if (link.prevHash !== prev.hash) return 'previous-hash-mismatch';
-  if (linkHash(link) !== link.hash) return 'entry-hash-mismatch';
+  if (linkHashOf(link, iso) !== link.hash) return 'entry-hash-mismatch';
   return null;
 }

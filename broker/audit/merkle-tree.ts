@@ -11,7 +11,7 @@
 //   subtreesCompletedBy = number of ancestors it completes (amortized 1 per append)
 // The fold happens at most once per proof: once a path turns left off the right edge, every later
 // sibling lies inside a perfect subtree and is itself perfect.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Where the tree reads perfect-subtree hashes: 2^level leaves starting at leaf index·2^level (level 0 = leaf hashes). */
 export interface SubtreeSource {
@@ -28,15 +28,18 @@ export interface CompletedSubtree {
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 const HASH_SIZE = 32;
+// NOTE: the one-shot crypto.hash costs about a third of createHash() with its updates for inputs this short:
+// seconds when verify rebuilds a tree of a million leaves.
+const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer') as unknown as Buffer;
 
 /** RFC 9162 leaf hash: SHA-256(0x00 ‖ leaf bytes). */
 export function leafHash(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  return sha256(Buffer.concat([LEAF_PREFIX, bytes]));
 }
 
 /** RFC 9162 interior node hash: SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
 }
 
 /** Root hash of the empty tree: SHA-256 of the empty string (a fresh copy each call: Buffers are mutable). */
