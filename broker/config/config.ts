@@ -47,6 +47,8 @@ const StaticEnvSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be an Ed25519 private key in PKCS#8 PEM' }).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+  PURGE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).optional(),
   WITNESS_KEYS: z.string().optional(),
   BROKER_MODE: z.enum(['development', 'production']).optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
@@ -136,6 +138,10 @@ export interface Config {
   auditSigningKey: { pem: string } | { file: string };
   /** Minimum time between two signed checkpoints (one is made only when the chain grew). */
   checkpointIntervalSeconds: number;
+  /** How often each process sweeps (takes over orphaned async requests, erases expired answers) and checks whether a checkpoint and tree head are due. */
+  sweepIntervalMs: number;
+  /** How often each process deletes what outlived its retention (request metadata, audit details, sign-in throttles). */
+  purgeIntervalMs: number;
   /** Cosigner verifier keys (C2SP vkeys of type cosignature/v1) of the witnesses whose cosignatures are accepted. */
   witnessKeys: string[];
   /** How long evidence requests' metadata (who asked what, statuses, hashes) is kept. */
@@ -233,6 +239,8 @@ export function envToConfig(env: Env): Config {
     registerSigning,
     auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
     checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS ?? 5_000,
+    purgeIntervalMs: env.PURGE_INTERVAL_MS ?? 15 * 60_000,
     witnessKeys: witnessKeysFromEnv(env.WITNESS_KEYS),
     dataKey: env.DATA_KEY ? { base64: env.DATA_KEY } : { file: env.DATA_KEY_FILE ?? './data/data.key' },
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,

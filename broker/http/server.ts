@@ -143,8 +143,28 @@ export interface RunningBroker {
   close(drainMs?: number): Promise<void>;
 }
 
-const SWEEP_INTERVAL_MS = 5_000;
-const PURGE_INTERVAL_MS = 15 * 60_000;
+/** A job run every `ms` (timer unref'd), never twice at once: a run still going when the next is due skips that turn. */
+function scheduled(ms: number, job: () => Promise<unknown>): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= job().then(
+      () => {
+        running = null;
+      },
+      () => {
+        running = null;
+      },
+    );
+  }, ms);
+  timer.unref();
+  return {
+    /** No run starts after this; resolves once the one under way (if any) has ended. */
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
 
 export async function startBroker(cfg: Config, overrides: ContextOverrides = {}): Promise<RunningBroker> {
   const ctx = await createContext(cfg, overrides);
@@ -157,19 +177,26 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
   await ctx.treeHeads.sign();
   const recovered = await ctx.evidence.sweep();
   if (recovered.resumed + recovered.abandoned > 0) ctx.log.info(recovered, 'recovered unfinished evidence requests');
-  const sweeper = setInterval(() => {
-    ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed'));
-    ctx.checkpoints.createIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'checkpoint failed'));
-    ctx.treeHeads.signIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'signing the audit tree head failed'));
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
+  const sweeper = scheduled(cfg.sweepIntervalMs, async () => {
+    await Promise.all([
+      ctx.evidence.sweep().catch((err: unknown) => ctx.log.error({ err }, 'sweep failed')),
+      ctx.checkpoints.createIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'checkpoint failed')),
+      ctx.treeHeads.signIfDue(cfg.checkpointIntervalSeconds * 1000).catch((err: unknown) => ctx.log.error({ err }, 'signing the audit tree head failed')),
+    ]);
+  });
   const purge = async () => {
     const purged = await purgeExpired(ctx.database.prisma, ctx.clock(), cfg.requestRetentionDays);
     if (purged.requests + purged.auditDetails > 0) ctx.log.info(purged, 'expired data deleted');
   };
-  await purge();
-  const purger = setInterval(() => void purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')), PURGE_INTERVAL_MS);
-  purger.unref();
+  const purger = scheduled(cfg.purgeIntervalMs, () => purge().catch((err: unknown) => ctx.log.error({ err }, 'purge failed')));
+  const stopJobs = () => Promise.all([sweeper.stop(), purger.stop()]);
+  try {
+    await purge();
+  } catch (err) {
+    await stopJobs();
+    await ctx.close();
+    throw err;
+  }
   const app = createApp(ctx);
   // A client must send its whole request within these limits, checked every second (Node's default: 30 s).
   const timeouts = { requestTimeout: cfg.requestTimeoutMs, headersTimeout: cfg.headersTimeoutMs, connectionsCheckingInterval: 1000 };
@@ -192,10 +219,17 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
       )
     : http.createServer(timeouts, app);
   limitConnectionsPerClient(server, cfg.maxConnectionsPerClient, ctx.metrics);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(cfg.port, cfg.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(cfg.port, cfg.host, () => resolve());
+    });
+  } catch (err) {
+    // NOTE: a port taken must not leave the jobs running on an open database in this process.
+    await stopJobs();
+    await ctx.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
@@ -208,14 +242,15 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
      * close the database. Connections still busy after the drain deadline are cut.
      */
     async close(drainMs = cfg.registerTimeoutMs + 5_000) {
-      clearInterval(sweeper);
-      clearInterval(purger);
+      // A sweep under way may be handing over requests to resume: it ends before the drain waits for them.
+      const jobsStopped = stopJobs();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle once their request is answered: close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
       await closed;
+      await jobsStopped;
       await ctx.evidence.drain();
       clearInterval(reaper);
       clearTimeout(deadline);

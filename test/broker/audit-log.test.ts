@@ -173,10 +173,10 @@ for (const kind of DATABASE_KINDS) {
         expect(await audit.verify()).to.deep.include({ ok: true, entries: 50, detailsChecked: 50 });
       });
 
-      it('keeps one gap-free chain with two brokers writing to the same database', async function () {
-        // NOTE: two SQLite connections in ONE process would block each other (better-sqlite3 waits for
-        // the lock synchronously); two broker processes on SQLite are a different matter, not this test's.
-        if (kind === 'sqlite') return this.skip();
+      // NOTE: PostgreSQL only: two SQLite connections in ONE process would block each other (better-sqlite3
+      // waits for the lock synchronously); two broker processes on SQLite are a different matter, not this test's.
+      // Not registered on SQLite rather than skipped there, so a green run has no pending test.
+      if (kind === 'postgresql') it('keeps one gap-free chain with two brokers writing to the same database', async () => {
         const second = await openDatabase(url, { migrate: false });
         try {
           const audit2 = new AuditLog(second, 730);

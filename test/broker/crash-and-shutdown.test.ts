@@ -1,15 +1,70 @@
 // Crash safety and graceful shutdown with real processes: SIGKILL in the middle of sustained load, restart,
 // and the chain still verifies, every answer a client got has exactly one audit entry, and no audit entry
-// exists for an answer that was never committed. SIGTERM drains requests in flight.
+// exists for an answer that was never committed. SIGTERM and SIGINT drain requests in flight while new
+// connections are refused; the drain deadline cuts a connection that never finishes its request; a start-up
+// that fails (port taken, database unreachable) exits non-zero with a clear message.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../broker/db/database.ts';
-import { startBrokerProcess } from '../helpers/broker-process.ts';
+import { keyFilesFor, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.ts';
 import { ROUTING } from '../helpers/harness.ts';
 
 const BODY = JSON.stringify({ citizen: { idNr: '86095742719' }, evidenceTypes: ['salary', 'maternity-benefit', 'income'], purpose: 'elterngeld', caseReference: 'EG-CRASH', routing: ROUTING });
+
+/** Polls `probe` until it answers true, for at most `ms`; fails naming `what`. */
+async function until(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Register calls the broker has finished (any register instance), read from its /metrics. */
+async function registerCallsDone(broker: BrokerProcess): Promise<number> {
+  const text = await (await fetch(`${broker.url}/metrics`)).text();
+  return [...text.matchAll(/^broker_register_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+/** Whether a new TCP connection to the broker is refused (or cut at once). */
+function connectionRefused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/** Starts a request whose salary register answers only after `latencyMs`, and resolves once the broker is inside it (a faster register answered). */
+async function requestInFlight(broker: BrokerProcess, latencyMs: number): Promise<{ answer: Promise<Response> }> {
+  await fetch(`${broker.registers.salary}/_control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
+  const before = await registerCallsDone(broker);
+  const answer = fetch(`${broker.url}/v1/evidence-requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${broker.authorityToken}`, 'content-type': 'application/json' },
+    body: BODY,
+  });
+  await until('the broker has the request in flight', async () => (await registerCallsDone(broker)) > before);
+  // Wrapped: an async function returning the promise itself would wait for the answer.
+  return { answer };
+}
+
+/** Runs broker/main.ts to its exit; its exit code and what it wrote. */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', BROKER_DEMO: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
 
 describe('crash safety and shutdown (real broker processes)', function () {
   this.timeout(120_000);
@@ -72,19 +127,71 @@ describe('crash safety and shutdown (real broker processes)', function () {
     }
   });
 
-  it('drains a request in flight on SIGTERM and exits 0', async () => {
-    const broker = await startBrokerProcess(env);
-    await fetch(`${broker.registers.salary}/_control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 800 }) });
-    const inFlight = fetch(`${broker.url}/v1/evidence-requests`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${broker.authorityToken}`, 'content-type': 'application/json' },
-      body: BODY,
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`drains a request in flight on ${signal}, refuses new connections meanwhile, and exits 0`, async () => {
+      const broker = await startBrokerProcess(env);
+      const { answer: inFlight } = await requestInFlight(broker, 1500);
+      let answered = false;
+      const res = inFlight.then((r) => ((answered = true), r));
+      broker.child.kill(signal);
+      await until('a new connection is refused', () => connectionRefused(broker.url));
+      expect(answered, 'the request in flight was still being answered when new connections were refused').to.equal(false);
+      const answer = await res;
+      expect(answer.status).to.equal(201);
+      expect(((await answer.json()) as { status: string }).status).to.equal('complete');
+      expect(await broker.exited).to.equal(0);
     });
-    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  it('waits for a request whose body never ends until the drain deadline (REGISTER_TIMEOUT_MS + 5 s), then cuts it and exits 0', async () => {
+    // The client's own limits (30 s) are far beyond the drain deadline (1 s + 5 s): only the deadline ends it.
+    const broker = await startBrokerProcess({ ...env, REGISTER_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '30000', HEADERS_TIMEOUT_MS: '30000' });
+    const { hostname, port } = new URL(broker.url);
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((r) => socket.once('connect', r));
+    const cut = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.on('error', () => undefined);
+    // An authenticated request with a third of its body: the broker is reading it, so the connection is busy
+    // and the drain must wait for it, until the deadline.
+    socket.write(`POST /v1/evidence-requests HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${broker.authorityToken}\r\nContent-Type: application/json\r\nContent-Length: 33\r\n\r\n{"citizen":`);
+    await until('the broker reads the request', async () => (await fetch(`${broker.url}/metrics`).then((r) => r.text())).length > 0, 5_000);
+    const signalled = Date.now();
     broker.child.kill('SIGTERM');
-    const res = await inFlight;
-    expect(res.status).to.equal(201);
-    expect(((await res.json()) as { status: string }).status).to.equal('complete');
-    expect(await broker.exited).to.equal(0);
+    const [cutAt, code] = await Promise.all([cut, broker.exited]);
+    expect(code).to.equal(0);
+    // Cut by the deadline (1 s + 5 s after the drain began): not before it, and well before the client's own 30 s limit.
+    expect(cutAt - signalled, 'ms from SIGTERM to the cut').to.be.within(5_900, 20_000);
+  });
+
+  describe('when start-up fails', () => {
+    it('exits 1 naming the cause when its port is taken', async () => {
+      const taken = net.createServer();
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+      const dir2 = mkdtempSync(path.join(tmpdir(), 'broker-port-taken-'));
+      try {
+        const databaseUrl = `file:${path.join(dir2, 'broker.db')}`;
+        const { code, output } = await runToExit({ ...keyFilesFor(databaseUrl), DATABASE_URL: databaseUrl, PORT: String((taken.address() as net.AddressInfo).port) });
+        expect(code).to.equal(1);
+        expect(output).to.match(/evidence-broker: failed to start: .*EADDRINUSE/);
+      } finally {
+        taken.close();
+        rmSync(dir2, { recursive: true, force: true });
+      }
+    });
+
+    it('exits 1 naming the cause when its PostgreSQL does not answer', async () => {
+      // Port 1 on loopback: nothing listens there, the connection is refused at once.
+      const databaseUrl = 'postgresql://postgres@127.0.0.1:1/test';
+      const { code, output } = await runToExit({ ...keyFilesFor(databaseUrl), DATABASE_URL: databaseUrl });
+      expect(code).to.equal(1);
+      expect(output).to.match(/evidence-broker: failed to start: .*(ECONNREFUSED|connect)/i);
+      expect(output, 'no stack trace or URL credentials in the message').not.to.match(/\n\s+at /);
+    });
+
+    it('exits 1 naming the variable when the configuration is invalid', async () => {
+      const { code, output } = await runToExit({ DATABASE_URL: 'mysql://nowhere', PORT: '0' });
+      expect(code).to.equal(1);
+      expect(output.trim()).to.equal('evidence-broker: invalid DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+    });
   });
 });

@@ -1,5 +1,8 @@
 // The broker as a real process (`npm start`'s entry point), for tests that kill, restart or signal it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES } from '../../adapters/index.ts';
 
 /** A broker process started in demo mode, with what its banner printed. */
@@ -18,9 +21,28 @@ export interface BrokerProcess {
   exited: Promise<number | null>;
 }
 
+/** One temporary directory of key files per database, removed when the test process exits. */
+const keyDirs = new Map<string, string>();
+
+/**
+ * Where a broker on `databaseUrl` keeps its key files unless the test names them: a temporary directory per
+ * database (brokers on one database, and a restart, share keys and the last signed tree head, as in
+ * production), never ./data in the repository, which every test would share.
+ */
+export function keyFilesFor(databaseUrl: string): Record<string, string> {
+  let dir = keyDirs.get(databaseUrl);
+  if (dir === undefined) {
+    if (keyDirs.size === 0) process.once('exit', () => keyDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    dir = mkdtempSync(path.join(tmpdir(), 'broker-process-keys-'));
+    keyDirs.set(databaseUrl, dir);
+  }
+  return { AUDIT_SIGNING_KEY_FILE: path.join(dir, 'audit-signing.key'), DATA_KEY_FILE: path.join(dir, 'data.key'), CA_DIR: path.join(dir, 'ca') };
+}
+
 export function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
+  if (env.DATABASE_URL === undefined) throw new Error('startBrokerProcess needs a DATABASE_URL (the default is ./data/broker.db in the repository)');
   const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], {
-    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...keyFilesFor(env.DATABASE_URL), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
