@@ -2,6 +2,7 @@
 // answers the broker gives match the response schemas it documents.
 import { expect } from 'chai';
 import express from 'express';
+import packageJson from '../../package.json' with { type: 'json' };
 import { OPERATIONS, toOpenApiPath } from '../../broker/http/openapi.ts';
 import { authenticatedRoutes, publicRoutes, transparencyRoutes } from '../../broker/http/routes/index.ts';
 import { ConsentView, EvidenceAnswerView, MeView, ProblemView, VerifyView } from '../../broker/http/schemas.ts';
@@ -49,6 +50,26 @@ describe('OpenAPI document', () => {
       'citizen', 'evidenceTypes', 'purpose', 'caseReference', 'consentId', 'legalBasis', 'period', 'routing',
     );
     expect(res.body.components.schemas.Problem.required).to.include.members(['type', 'title', 'status', 'detail', 'code']);
+  });
+
+  it('names the package version, both ways to authenticate, the async answer and the headers the API takes and sends', async () => {
+    const doc = (await h.call('GET', '/openapi.json', { token: null })).body;
+    expect(doc.info.version).to.equal(packageJson.version);
+    expect(doc.components.securitySchemes).to.have.keys('bearer', 'mutualTLS');
+    expect(doc.components.securitySchemes.mutualTLS.type).to.equal('mutualTLS');
+    const post = doc.paths['/v1/evidence-requests'].post;
+    expect(post.security).to.deep.equal([{ bearer: [] }, { mutualTLS: [] }]);
+    expect(post.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name)).to.have.members(['Idempotency-Key', 'Prefer']);
+    expect(post.responses['202'].headers).to.include.keys('Location', 'Retry-After', 'Preference-Applied', 'RateLimit');
+    expect(post.responses['201'].headers.Location.required).to.equal(true);
+    expect(post.responses['429'].headers['Retry-After'].required).to.equal(true);
+    // Citizens and operators only ever use tokens.
+    expect(doc.paths['/v1/statistics'].get.security).to.deep.equal([{ bearer: [] }]);
+    expect(doc.paths['/healthz'].get.security).to.deep.equal([]);
+    for (const op of OPERATIONS) {
+      const content = doc.paths[toOpenApiPath(op.path)][op.method].responses[op.ok.status].content;
+      expect(Object.values(content).some((media) => (media as { example?: unknown }).example !== undefined), `${op.method} ${op.path} has an example`).to.equal(true);
+    }
   });
 
   it('serves a browsable reference at /docs from local assets', async () => {
