@@ -159,6 +159,17 @@ describe('the examples in README.md and docs/ (against a broker started as `npm 
     expect(problems).to.deep.equal([]);
   });
 
+  it('the addresses the README says to open in a browser answer', async () => {
+    const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+    const addresses = [...readme.matchAll(/<(http:\/\/127\.0\.0\.1:8080\/[^>]*)>/g)].map((m) => m[1]!);
+    expect(addresses).to.have.length.of.at.least(3);
+    for (const address of addresses) {
+      const res = await fetch(substitute(address));
+      expect(res.status, address).to.equal(200);
+      expect(res.headers.get('content-type'), address).to.match(/^text\/html/);
+    }
+  });
+
   it('every curl command answers as documented, every XML document is valid and answered, every JSON document means what it says', () => {
     const counts = { curl: 0, readmeCurl: 0, xml: 0, json: 0, notRunnable: 0 };
     let lastAnswer: string | null = null;
