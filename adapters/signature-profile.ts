@@ -1,6 +1,6 @@
 // The XML Signature profile of register envelopes and the pieces both sides share, so the signer and
 // the verifier cannot disagree on canonical bytes, digests, padding or value encoding. Two signature methods,
-// both permitted by BSI TR-02102-1, chosen by the sender's key: RSASSA-PSS (why: README) and ECDSA P-256.
+// both permitted by BSI TR-02102-1, chosen by the sender's key: RSASSA-PSS (why: docs/trust-and-security.md, "Signed register messages") and ECDSA P-256.
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
 import { constants, createHash, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';

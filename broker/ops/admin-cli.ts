@@ -189,7 +189,7 @@ export function buildProgram(kit: AdminKit = adminKit(HELP_ONLY)): Command {
   addPkiCommands(program, kit);
   program
     .command('backup')
-    .description('consistent online backup: SQLite through its backup API, PostgreSQL through pg_dump (custom format, this schema only); see README "Backup and restore"')
+    .description('consistent online backup: SQLite through its backup API, PostgreSQL through pg_dump (custom format, this schema only); see docs/operations.md, "Backup and restore"')
     .requiredOption('--output <file>', 'where to write the backup')
     .action((opts: { output: string }) =>
       withContext(async (ctx) => {
