@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   ];
   if (simulators) {
     const demo = await seedDemo(broker.ctx, simulators);
+    // A signed head over the demo's entries at once: the checkpoint and proofs answer from the first minute.
+    await broker.ctx.treeHeads.sign();
     lines.push(`  registers:   ${EVIDENCE_TYPES.map((t) => `${t} ${simulators.baseUrls[t]}`).join('  ')}`);
     lines.push('', 'Register directory (sandbox instances; GET /v1/directory/registers):');
     for (const type of EVIDENCE_TYPES) {

@@ -238,7 +238,8 @@ export function envToConfig(env: Env): Config {
     caDir,
     registerSigning,
     auditSigningKey: env.AUDIT_SIGNING_KEY ? { pem: env.AUDIT_SIGNING_KEY } : { file: env.AUDIT_SIGNING_KEY_FILE ?? './data/audit-signing.key' },
-    checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? 300,
+    // The demo signs every 30 s, so a tester's transfer has its proof (cockpit download) without a five-minute wait.
+    checkpointIntervalSeconds: env.CHECKPOINT_INTERVAL_SECONDS ?? (demo ? 30 : 300),
     sweepIntervalMs: env.SWEEP_INTERVAL_MS ?? 5_000,
     purgeIntervalMs: env.PURGE_INTERVAL_MS ?? 15 * 60_000,
     witnessKeys: witnessKeysFromEnv(env.WITNESS_KEYS),
