@@ -4,7 +4,6 @@
 // sandbox key set (./sandbox-trust.ts), so a broker in the same process pins each instance's `certificate`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { envToConfig, readEnv } from '../broker/config/config.ts';
 import type { SandboxInstance } from './evidence-type.ts';
@@ -13,6 +12,7 @@ import { CITIZEN_IN_NO_REGISTER, DEMO_CITIZENS } from './sandbox-citizens.ts';
 import { sandboxBrokerIdentity, sandboxSigningIdentity } from './sandbox-trust.ts';
 import { checkPinnedCertificate, type SigningIdentity } from './signing-keys.ts';
 import type { SimulatedInstance, SimulatorHandle } from './simulator-server.ts';
+import { isEntryPoint } from '../broker/ops/entry-point.ts';
 
 /** A register instance the simulators serve, as a directory entry needs it. */
 export interface SimulatorInstance extends SandboxInstance {
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

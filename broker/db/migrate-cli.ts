@@ -4,6 +4,7 @@
 import { AdminError, configOf, EXIT, type CliIo } from '../ops/admin-kit.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { migrate } from './migrate.ts';
+import { isEntryPoint } from '../ops/entry-point.ts';
 
 /** One run of `npm run migrate` in `io`'s environment: its exit code. */
 export async function runMigrate(io: CliIo): Promise<number> {
@@ -18,6 +19,6 @@ export async function runMigrate(io: CliIo): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await runMigrate({ env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

@@ -15,6 +15,7 @@ import { EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
 import { CheckpointView, StatisticsQuery } from '../http/schemas.ts';
 import { computeStatistics, statisticsCsv } from './statistics/statistics.ts';
 import { defaultPeriod } from '../evidence/outcome.ts';
+import { isEntryPoint } from './entry-point.ts';
 
 /** The admin tool's commands, writing to the run's output; without a kit, only to describe them (help). */
 export function buildProgram(kit: AdminKit = adminKit(HELP_ONLY)): Command {
@@ -259,7 +260,7 @@ export async function runAdmin(argv: readonly string[], io: CliIo): Promise<numb
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   // NOTE: the process's environment is handed to readEnv() (config.ts) through the run's io, as readEnv's default would.
   process.exitCode = await runAdmin(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

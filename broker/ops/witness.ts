@@ -14,6 +14,7 @@ import { verifyConsistency } from '../audit/proof-verifier.ts';
 import { isValidKeyName, NoteError, openNote, parseCheckpoint, parseVerifierKey, verifierKey } from '../audit/signed-note.ts';
 import { decideWitnessPoll, WitnessStateError } from './witness-core.ts';
 import { WitnessStore } from './witness-store.ts';
+import { isEntryPoint } from './entry-point.ts';
 
 /** Exit codes of the witness. */
 export const WITNESS_EXIT = { ok: 0, failed: 1, usage: 2, tampering: 3 } as const;
@@ -226,6 +227,6 @@ export async function runWitness(argv: string[], now: () => Date = () => new Dat
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await runWitness(process.argv.slice(2));
 }

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { AdminError, configOf, EXIT, openContext, type CliIo } from '../../ops/admin-kit.ts';
 import type { Context } from '../../context.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.ts';
+import { isEntryPoint } from '../../ops/entry-point.ts';
 
 /** A run of the clerks tool also reads the password from its standard input. */
 export interface ClerkIo extends CliIo {
@@ -112,6 +113,6 @@ export async function runClerks(argv: readonly string[], io: ClerkIo): Promise<n
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await runClerks(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 }
