@@ -12,19 +12,23 @@ import { openChainReader } from './chain-readers.ts';
 import { verifyChain, type VerifyResult } from './chain-verification.ts';
 import { AuditGroupCommit, type CommitWork } from './group-commit.ts';
 import type { KeptLeafSource } from './kept-leaves.ts';
+import { isRefusalReason, refusalNamesOwnConsent, REFUSAL_REASONS } from '../../consent/refusal-reasons.ts';
 
 export type { AuditEvent, ChainHead } from './chain.ts';
 
-/** What the citizen sees of every transfer: the entry's number, its leaf in the Merkle tree and its time. */
+/** What the citizen sees of every entry about them: its number, its leaf in the Merkle tree, its time and kind. */
 interface TransferEntry {
   auditEntryId: number;
   /** Its leaf in the audit Merkle tree (0-based, entry number − 1): what GET /v1/audit/proofs/inclusion takes. */
   leafIndex: number;
   at: Date;
+  /** A transfer of data, or a request refused before anything was fetched (nothing transferred). */
+  kind: 'transfer' | 'refusal';
 }
 
 /** A transfer whose detail row is there: who asked, and what the entry recorded. */
 export interface KeptTransfer extends TransferEntry {
+  kind: 'transfer';
   detailsMissing: false;
   requester: string;
   requestId: string | null;
@@ -32,7 +36,22 @@ export interface KeptTransfer extends TransferEntry {
 }
 
 /**
- * A transfer of the citizen (found by its citizen tag) whose detail row is gone. Before `retentionEndsAt` that is
+ * A request about the citizen that was refused (by the directory or the consent policy) before any register was
+ * asked: nothing was transferred, and the citizen sees who tried, when, why and for which purpose.
+ */
+export interface RefusedAttempt extends TransferEntry {
+  kind: 'refusal';
+  detailsMissing: false;
+  requester: string;
+  /** The refusal's code (consent/refusal-reasons.ts; an unknown code is shown as it is). */
+  reason: string;
+  /** The consent the refusal is about, when it is the citizen's own (refusalNamesOwnConsent); else null. */
+  consentId: string | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * An entry of the citizen (found by its citizen tag) whose detail row is gone. Before `retentionEndsAt` that is
  * tampering, and the citizen must see it; after it, the purge should have cleared the tag (it is shown until then).
  */
 export interface MissingTransfer extends TransferEntry {
@@ -41,14 +60,39 @@ export interface MissingTransfer extends TransferEntry {
   retentionEndsAt: Date;
 }
 
-/** A transfer as the citizen sees it in the cockpit and the transfer log. */
-export type TransferRecord = KeptTransfer | MissingTransfer;
+/** An entry as the citizen sees it in the cockpit and the transfer log: a transfer, a refused attempt, or either with its details gone. */
+export type TransferRecord = KeptTransfer | RefusedAttempt | MissingTransfer;
+
+/** A transfer made under a consent, as the consent lists it. */
+export interface ConsentTransfer {
+  auditEntryId: number;
+  leafIndex: number;
+  at: Date;
+  requester: string;
+  requestId: string | null;
+  /** complete, partial or failed; null on a later delivery (`completes`) or an entry without one. */
+  outcome: 'complete' | 'partial' | 'failed' | null;
+}
 
 /** A transfer in the JSON the API and the cockpit's export give the citizen. */
 export function transferJson(t: TransferRecord): Record<string, unknown> {
-  const entry = { auditEntryId: t.auditEntryId, leafIndex: t.leafIndex, at: t.at.toISOString() };
+  const entry = { auditEntryId: t.auditEntryId, leafIndex: t.leafIndex, at: t.at.toISOString(), kind: t.kind };
   // NOTE: an entry whose detail row is gone is listed, not left out: before its retention ends that is tampering.
   if (t.detailsMissing) return { ...entry, detailsMissing: true, retentionEndsAt: t.retentionEndsAt.toISOString() };
+  if (t.kind === 'refusal') {
+    const d = t.details as { purpose?: unknown; caseReference?: unknown; evidenceTypes?: unknown; legalBasis?: unknown };
+    return {
+      ...entry,
+      requester: t.requester,
+      transferred: false,
+      reason: { code: t.reason, text: isRefusalReason(t.reason) ? REFUSAL_REASONS[t.reason].en : null },
+      ...(d.purpose !== undefined ? { purpose: d.purpose } : {}),
+      ...(d.caseReference !== undefined ? { caseReference: d.caseReference } : {}),
+      evidenceTypes: Array.isArray(d.evidenceTypes) ? d.evidenceTypes : [],
+      ...(d.legalBasis !== undefined ? { legalBasis: d.legalBasis } : {}),
+      consentId: t.consentId,
+    };
+  }
   return { ...entry, requester: t.requester, requestId: t.requestId, ...t.details };
 }
 
@@ -332,38 +376,66 @@ export class AuditLog {
   }
 
   /**
-   * The citizen's transfers, newest first: those whose detail row names them, and those their citizen tag finds
-   * whose detail row is gone, which are shown as such rather than left out.
+   * The citizen's transfers and refused attempts, newest first: those whose detail row names them, and those their
+   * citizen tag finds whose detail row is gone, which are shown as such rather than left out.
    */
   async transfersForCitizen(idNr: string): Promise<TransferRecord[]> {
     const rows = await this.db.auditDetail.findMany({
-      where: { citizenIdNr: idNr, entry: { kind: 'transfer' } },
+      where: { citizenIdNr: idNr, entry: { kind: { in: ['transfer', 'refusal'] } } },
       orderBy: { seq: 'desc' },
-      include: { entry: { select: { createdAt: true } } },
+      include: { entry: { select: { createdAt: true, kind: true } } },
     });
-    const kept: TransferRecord[] = rows.map((r) => ({
-      auditEntryId: r.seq,
-      leafIndex: r.seq - 1,
-      at: r.entry.createdAt,
-      detailsMissing: false,
-      requester: r.actorId,
-      requestId: r.requestId,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    const kept: TransferRecord[] = rows.map((r) => {
+      const entry = { auditEntryId: r.seq, leafIndex: r.seq - 1, at: r.entry.createdAt, detailsMissing: false as const, requester: r.actorId };
+      const details = JSON.parse(r.details) as Record<string, unknown>;
+      if (r.entry.kind === 'transfer') return { ...entry, kind: 'transfer', requestId: r.requestId, details };
+      const reason = typeof details.reason === 'string' ? details.reason : 'unknown';
+      const consentId = isRefusalReason(reason) && refusalNamesOwnConsent(reason) ? r.consentId : null;
+      return { ...entry, kind: 'refusal', reason, consentId, details };
+    });
     if (this.tagKey === null) return kept;
     const orphans = await this.db.auditEntry.findMany({
-      where: { citizenTag: citizenTagOf(this.tagKey, idNr), kind: 'transfer', detail: { is: null } },
+      where: { citizenTag: citizenTagOf(this.tagKey, idNr), kind: { in: ['transfer', 'refusal'] }, detail: { is: null } },
       orderBy: { seq: 'desc' },
-      select: { seq: true, createdAt: true },
+      select: { seq: true, createdAt: true, kind: true },
     });
     if (orphans.length === 0) return kept;
     const missing: TransferRecord[] = orphans.map((e) => ({
       auditEntryId: e.seq,
       leafIndex: e.seq - 1,
       at: e.createdAt,
+      kind: e.kind === 'refusal' ? 'refusal' : 'transfer',
       detailsMissing: true,
       retentionEndsAt: new Date(e.createdAt.getTime() + this.retentionDays * 86_400_000),
     }));
     return [...kept, ...missing].sort((a, b) => b.auditEntryId - a.auditEntryId);
+  }
+
+  /**
+   * The transfers made under each of these consents of one citizen, newest first, by consent id (a consent without
+   * any is absent). Only entries whose detail row names both the citizen and the consent count.
+   */
+  async transfersUnderConsents(idNr: string, consentIds: readonly string[]): Promise<Map<string, ConsentTransfer[]>> {
+    const byConsent = new Map<string, ConsentTransfer[]>();
+    if (consentIds.length === 0) return byConsent;
+    const rows = await this.db.auditDetail.findMany({
+      where: { citizenIdNr: idNr, consentId: { in: [...consentIds] }, entry: { kind: 'transfer' } },
+      orderBy: { seq: 'desc' },
+      include: { entry: { select: { createdAt: true } } },
+    });
+    for (const r of rows) {
+      const details = JSON.parse(r.details) as { outcome?: unknown; completes?: unknown };
+      const list = byConsent.get(r.consentId!) ?? [];
+      list.push({
+        auditEntryId: r.seq,
+        leafIndex: r.seq - 1,
+        at: r.entry.createdAt,
+        requester: r.actorId,
+        requestId: r.requestId,
+        outcome: details.completes === undefined && (details.outcome === 'complete' || details.outcome === 'partial' || details.outcome === 'failed') ? details.outcome : null,
+      });
+      byConsent.set(r.consentId!, list);
+    }
+    return byConsent;
   }
 }

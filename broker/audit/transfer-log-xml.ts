@@ -1,15 +1,18 @@
 // The citizen's transfer log as XML, in the style of an XDatenschutzcockpit protocol extract
 // (xoev-schemas/protokoll/protokoll-1.2.xsd): one `uebermittlung` per transfer with its leaf in the audit Merkle
-// tree, who asked, when, what, why, on which basis and with which outcome — hashes, never the data; or, when the
-// entry's details are missing, that they are and until when they should have been kept.
+// tree, who asked, when, what, why, on which basis and with which outcome — hashes, never the data; for a request
+// refused before any register was asked, who asked, why it was refused, and that nothing was transferred; or, when
+// the entry's details are missing, that they are and until when they should have been kept.
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { CODES } from '../../adapters/code-lists.ts';
 import { defineMessageSchema, schemaErrors } from '../../adapters/xml-schemas.ts';
 import { writeCode, writeHeader } from '../../adapters/xml.ts';
-import type { TransferRecord } from './audit-log.ts';
+import { isRefusalReason, REFUSAL_REASONS } from '../../consent/refusal-reasons.ts';
+import type { RefusedAttempt, TransferRecord } from './audit-log.ts';
 
-// 1.2: the leaf index and entries whose details are missing; 1.1 (register instances) and 1.0 stay published, the
+// 1.2: the leaf index, entries whose details are missing and refused requests; 1.1 (register instances) and 1.0 stay published, the
 // broker writes 1.2 only.
 export const TRANSFER_LOG_VERSION = '1.2';
 export const TRANSFER_LOG_NAMESPACE = 'urn:xoev-de:evidence-broker:protokoll:1.2';
@@ -44,7 +47,13 @@ export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRec
     u.ele('blattIndex').txt(String(t.leafIndex));
     u.ele('zeitpunkt').txt(t.at.toISOString());
     if (t.detailsMissing) {
-      u.ele('angabenFehlen').ele('aufbewahrungBis').txt(t.retentionEndsAt.toISOString());
+      const missing = u.ele('angabenFehlen');
+      missing.ele('eintragsart').txt(t.kind === 'refusal' ? 'ablehnung' : 'uebermittlung');
+      missing.ele('aufbewahrungBis').txt(t.retentionEndsAt.toISOString());
+      continue;
+    }
+    if (t.kind === 'refusal') {
+      writeRefusal(u.ele('ablehnung'), t);
       continue;
     }
     const d = t.details as TransferDetails;
@@ -67,6 +76,34 @@ export function buildTransferLogXml(opts: { idNr: string; transfers: TransferRec
     }
   }
   return root.end({ prettyPrint: true });
+}
+
+/** The fields of a refusal's details the log shows (written by broker/evidence/authorize.ts refusalEvent). */
+interface RefusalDetails {
+  purpose?: string;
+  caseReference?: string;
+  evidenceTypes?: string[];
+  legalBasis?: string;
+}
+
+function writeRefusal(a: XMLBuilder, t: RefusedAttempt): void {
+  const d = t.details as RefusalDetails;
+  a.ele('anfragendeBehoerde').ele('behoerdenkennung').txt(t.requester);
+  if (d.caseReference) a.ele('aktenzeichen').txt(d.caseReference);
+  if (d.purpose) writeCode(a, 'zweck', CODES.purpose, d.purpose);
+  if (d.legalBasis) writeCode(a.ele('grundlage'), 'rechtsgrundlage', CODES.legalBasis, d.legalBasis);
+  else if (t.consentId) a.ele('grundlage').ele('einwilligungId').txt(t.consentId);
+  for (const type of d.evidenceTypes ?? []) writeCode(a, 'nachweisart', CODES.evidenceType, type);
+  const g = a.ele('grund');
+  // NOTE: the XSD enumerates the catalogue's codes (a test keeps them equal); an entry naming another code (none is
+  // written today) keeps its place in the log with the text alone.
+  if (isRefusalReason(t.reason)) {
+    g.ele('code').txt(t.reason);
+    g.ele('text').txt(REFUSAL_REASONS[t.reason].de);
+  } else {
+    g.ele('text').txt('Die Anfrage wurde abgelehnt.');
+  }
+  a.ele('nichtsUebermittelt').txt('true');
 }
 
 /** libxml2's findings for an extract (empty when valid); for tests: the findings quote the document. */

@@ -199,6 +199,18 @@ export const EvidenceAnswerView = z.object({
   auditEntryId: z.number().int().positive().nullable(),
 });
 
+const TransferLeafIndex = z.number().int().meta({ description: "The entry's leaf in the audit Merkle tree (0-based), for GET /v1/audit/proofs/inclusion" });
+
+/** A transfer made under a consent, as the consent lists it (its entry in GET /v1/citizens/{idNr}/transfers has the rest). */
+const ConsentTransferView = z.object({
+  auditEntryId: z.number().int(),
+  leafIndex: TransferLeafIndex,
+  at: z.iso.datetime(),
+  requester: z.string(),
+  requestId: z.uuid().nullable(),
+  outcome: z.enum(['complete', 'partial', 'failed']).nullable().meta({ description: 'null on a later delivery of items an earlier request left pending' }),
+});
+
 export const ConsentView = z.object({
   id: z.uuid(),
   citizen: z.object({ idNr: z.string() }),
@@ -208,6 +220,9 @@ export const ConsentView = z.object({
   validFrom: z.iso.datetime(),
   validUntil: z.iso.datetime(),
   grantedAt: z.iso.datetime(),
+  grantedBy: z.string().meta({
+    description: "Who recorded it: 'citizen' (granted in the cockpit or through the API), the participant id of the authority that recorded it (with its token or by one of its clerks), or 'operator:<name>' for an import of paper consents",
+  }),
   state: z.enum(['active', 'revoked', 'expired', 'not-yet-valid']),
   revokedAt: z.iso.datetime().nullable(),
   paper: z
@@ -218,23 +233,23 @@ export const ConsentView = z.object({
     })
     .nullable()
     .meta({ description: 'For a consent given on paper and recorded by the authority; null when the citizen granted it' }),
+  transfers: z.array(ConsentTransferView).meta({ description: 'The transfers made under this consent, newest first (while their audit details are kept)' }),
 });
 export type ConsentView = z.infer<typeof ConsentView>;
 
 export const ConsentListView = z.object({ consents: z.array(ConsentView) });
-
-const TransferLeafIndex = z.number().int().meta({ description: "The entry's leaf in the audit Merkle tree (0-based), for GET /v1/audit/proofs/inclusion" });
 
 /** A transfer whose audit details are there. */
 const KeptTransferView = z.looseObject({
   auditEntryId: z.number().int(),
   leafIndex: TransferLeafIndex,
   at: z.iso.datetime(),
+  kind: z.literal('transfer'),
   requester: z.string(),
   requestId: z.uuid().nullable(),
   purpose: Purpose.optional(),
   caseReference: z.string().optional(),
-  basis: Basis.optional(),
+  basis: Basis.optional().meta({ description: 'What allowed it: the consent (its id, GET /v1/consents/{id} lists this transfer) or the legal basis' }),
   outcome: z.enum(['complete', 'partial', 'failed']).optional(),
   items: z
     .array(
@@ -250,16 +265,36 @@ const KeptTransferView = z.looseObject({
     .optional(),
 });
 
-/** A transfer of the citizen's whose audit details are missing: listed, never left out (before retentionEndsAt: tampering). */
+/** A request about the citizen refused before any register was asked: nothing was transferred. */
+const RefusedAttemptView = z.object({
+  auditEntryId: z.number().int(),
+  leafIndex: TransferLeafIndex,
+  at: z.iso.datetime(),
+  kind: z.literal('refusal'),
+  requester: z.string().meta({ description: 'The authority that asked' }),
+  transferred: z.literal(false).meta({ description: 'Nothing was transferred' }),
+  reason: z.object({
+    code: z.string().meta({ description: 'Why it was refused (the problem\'s `refusal`, or the directory\'s evidence-type-not-allowed, purpose-not-allowed, legal-basis-not-allowed)' }),
+    text: z.string().nullable().meta({ description: 'The reason in words (English); null for a code the broker no longer knows' }),
+  }),
+  purpose: Purpose.optional(),
+  caseReference: z.string().optional(),
+  evidenceTypes: z.array(EvidenceType).meta({ description: 'What the authority asked for' }),
+  legalBasis: z.string().optional().meta({ description: 'The legal basis the authority named' }),
+  consentId: z.uuid().nullable().meta({ description: "The citizen's consent the refusal is about (revoked, expired…); null otherwise" }),
+});
+
+/** An entry of the citizen's whose audit details are missing: listed, never left out (before retentionEndsAt: tampering). */
 const MissingTransferView = z.object({
   auditEntryId: z.number().int(),
   leafIndex: TransferLeafIndex,
   at: z.iso.datetime(),
+  kind: z.enum(['transfer', 'refusal']).meta({ description: 'What the entry was, from the audit chain' }),
   detailsMissing: z.literal(true).meta({ description: "The entry's detail row (who asked, purpose, items) is not in the database" }),
   retentionEndsAt: z.iso.datetime().meta({ description: "When the details may lawfully be deleted, from the entry's own time; missing before that means tampering" }),
 });
 
-export const TransferListView = z.object({ transfers: z.array(z.union([KeptTransferView, MissingTransferView])) });
+export const TransferListView = z.object({ transfers: z.array(z.union([KeptTransferView, RefusedAttemptView, MissingTransferView])) });
 
 export const RegisterListView = z.object({
   registers: z.array(

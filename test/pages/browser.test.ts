@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { testDatabase } from '../helpers/databases.ts';
-import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
+import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { daysAgo } from '../helpers/paper-form.ts';
 import { axeViolations, chromiumInstalled, CHROMIUM, describeViolations, focusIsVisible, launchChromium, newPage, PHONE, tabTo } from './browser.ts';
 
@@ -300,7 +300,12 @@ describe('pages in a real browser (chromium)', function () {
   });
 
   it('has no axe-core violations (WCAG 2.1 A and AA) on any page or error state', async () => {
-    await grantConsent(CITIZEN);
+    const consent = await grantConsent(CITIZEN);
+    // A refused request (no consent for this purpose): the transfers page shows it as a refusal card.
+    const refused = await h.call('POST', '/v1/evidence-requests', {
+      body: { citizen: { idNr: CITIZEN }, evidenceTypes: ['income'], purpose: 'kinderzuschlag', caseReference: 'KZ-AXE', routing: ROUTING },
+    });
+    expect(refused.status).to.equal(403);
     const clerk = await open();
     await clerk.goto(`${h.url}/ui/sign-in`);
     await expectAccessible(clerk, 'clerk sign-in');
@@ -354,7 +359,7 @@ describe('pages in a real browser (chromium)', function () {
     await signInCitizen(citizen, CITIZEN);
     await expectAccessible(citizen, 'transfers');
     // The proof of the transfer just made: "later" until a signed tree head includes it, then a download by keyboard.
-    const made = (await h.broker.ctx.audit.transfersForCitizen(CITIZEN)).find((t) => !t.detailsMissing && (t.details as { caseReference?: string }).caseReference === 'EG-AXE')!;
+    const made = (await h.broker.ctx.audit.transfersForCitizen(CITIZEN)).find((t) => !t.detailsMissing && t.kind === 'transfer' && (t.details as { caseReference?: string }).caseReference === 'EG-AXE')!;
     const proof = `/cockpit/transfers/${made.auditEntryId - 1}/proof`;
     expect((await h.broker.ctx.treeHeads.latest())?.treeSize ?? 0, 'no head signed since the transfer').to.be.at.most(made.auditEntryId - 1);
     await citizen.goto(h.url + proof);
@@ -372,8 +377,11 @@ describe('pages in a real browser (chromium)', function () {
     await expectAccessible(citizen, 'transfers with a filter error');
     await citizen.goto(`${h.url}/cockpit?type=salary`);
     await expectAccessible(citizen, 'transfers filtered');
+    expect(await citizen.locator('.record:has-text("abgelehnt")').count()).to.be.greaterThan(0);
     await citizen.goto(`${h.url}/cockpit/consents`);
     await expectAccessible(citizen, 'consents');
+    await citizen.goto(`${h.url}/cockpit/consents/${consent.id}`);
+    await expectAccessible(citizen, 'one consent with the transfers made under it');
     await citizen.click('a:has-text("Neue Einwilligung erteilen")');
     await expectAccessible(citizen, 'grant form');
     await citizen.click('button:has-text("Einwilligung erteilen")');

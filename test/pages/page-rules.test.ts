@@ -244,7 +244,7 @@ describe('pages: lookup form validation (the API schema, German messages)', () =
 });
 
 describe('pages: cockpit filter and grant form', () => {
-  const at = (iso: string, requester: string, type: string): TransferRecord => ({ auditEntryId: 1, leafIndex: 0, at: new Date(iso), detailsMissing: false, requester, requestId: null, details: { items: [{ type }] } });
+  const at = (iso: string, requester: string, type: string): TransferRecord => ({ auditEntryId: 1, leafIndex: 0, at: new Date(iso), kind: 'transfer', detailsMissing: false, requester, requestId: null, details: { items: [{ type }] } });
   const log = [at('2026-11-24T23:30:00Z', 'a', 'salary'), at('2026-11-20T10:00:00Z', 'b', 'income'), at('2026-10-01T10:00:00Z', 'a', 'income')];
 
   it('filters by Berlin calendar days, authority and evidence type', () => {
@@ -255,8 +255,16 @@ describe('pages: cockpit filter and grant form', () => {
     expect(g.ok && filterQuery(g.value)).to.equal('?authority=a&type=income');
   });
 
+  it('filters a refused request by the authority that asked and the evidence types it asked for', () => {
+    const refused: TransferRecord = { auditEntryId: 3, leafIndex: 2, at: new Date('2026-11-21T12:00:00Z'), kind: 'refusal', detailsMissing: false, requester: 'b', reason: 'no-consent', consentId: null, details: { evidenceTypes: ['salary'] } };
+    const salaryOfB = validateFilter({ from: '', to: '', authority: 'b', type: 'salary' }, ['a', 'b']);
+    expect(salaryOfB.ok && applyFilter([...log, refused], salaryOfB.value).map((t) => t.auditEntryId)).to.deep.equal([3]);
+    const incomeOfB = validateFilter({ from: '', to: '', authority: 'b', type: 'income' }, ['a', 'b']);
+    expect(incomeOfB.ok && applyFilter([refused], incomeOfB.value)).to.deep.equal([]);
+  });
+
   it('keeps an entry whose details are missing under any authority and type, but not outside the dates', () => {
-    const missing: TransferRecord = { auditEntryId: 2, leafIndex: 1, at: new Date('2026-11-20T12:00:00Z'), detailsMissing: true, retentionEndsAt: new Date('2028-11-20T12:00:00Z') };
+    const missing: TransferRecord = { auditEntryId: 2, leafIndex: 1, at: new Date('2026-11-20T12:00:00Z'), kind: 'transfer', detailsMissing: true, retentionEndsAt: new Date('2028-11-20T12:00:00Z') };
     const g = validateFilter({ from: '', to: '', authority: 'a', type: 'income' }, ['a', 'b']);
     expect(g.ok && applyFilter([...log, missing], g.value).map((t) => t.auditEntryId)).to.deep.equal([1, 2]);
     const h = validateFilter({ from: '25.11.2026', to: '', authority: 'a', type: '' }, ['a', 'b']);

@@ -266,8 +266,9 @@ for (const kind of DATABASE_KINDS) {
         expect(consents[0]!.paper).to.deep.equal(provenance);
         expect((await h.call('GET', `/v1/consents/${consents[0]!.id}`)).body.paper).to.deep.equal(provenance);
         const citizen = await signedInCitizen(OTHER_CITIZEN);
-        expect((await citizen.get('/cockpit/consents')).html).to.include(`auf Papier am ${germanDate(signed)}, Formular EG-Antrag 2026/0815, erfasst am`);
-        expect((await citizen.get('/cockpit/consents')).html).to.include('von Elterngeldstelle Teststadt');
+        const page = (await citizen.get('/cockpit/consents')).html;
+        expect(page).to.include('erfasst von Anna Beispiel (Elterngeldstelle Teststadt) am ');
+        expect(page).to.include(`, aus einem Papierformular vom ${germanDate(signed)} (Formularkennzeichen EG-Antrag 2026/0815)`);
       });
 
       it('shows the paper form\'s reference and signing day again with 400 and a message at each, recording nothing', async () => {

@@ -19,6 +19,8 @@ import { SCHEMA_DIR } from '../../adapters/xsd-compiler.ts';
 import type { MessageHeader } from '../../adapters/xml.ts';
 import { buildTransferLogXml, transferLogSchemaErrors } from '../../broker/audit/transfer-log-xml.ts';
 import type { TransferRecord } from '../../broker/audit/audit-log.ts';
+import { LEGAL_BASES } from '../../consent/legal-bases.ts';
+import { REFUSAL_REASON_CODES } from '../../consent/refusal-reasons.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../broker/evidence/evidence-service.ts';
 import type { ErrorCode } from '../../broker/domain/errors.ts';
 import { answerSchema, buildEvidenceAnswer, readEvidenceAnswer } from '../../broker/http/xml-api/answer-document.ts';
@@ -285,17 +287,37 @@ describe('every message the product writes is valid against its schema', () => {
     }
   });
 
-  it('protokollauszug: transfers of every kind, and entries whose details are missing', () => {
+  it('protokollauszug: transfers of every kind, refused requests, and entries whose details are missing', () => {
     const date = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true });
     const missing = fc.record({
       auditEntryId: fc.integer({ min: 1, max: 1_000_000 }),
       at: date,
+      kind: fc.constantFrom('transfer' as const, 'refusal' as const),
       detailsMissing: fc.constant(true as const),
       retentionEndsAt: date,
+    });
+    const refused = fc.record({
+      auditEntryId: fc.integer({ min: 1, max: 1_000_000 }),
+      at: date,
+      kind: fc.constant('refusal' as const),
+      detailsMissing: fc.constant(false as const),
+      requester: participantId,
+      reason: fc.oneof(fc.constantFrom(...REFUSAL_REASON_CODES), fc.constant('a-code-of-the-future')),
+      consentId: fc.option(uuid, { nil: null }),
+      details: fc.record(
+        {
+          purpose: fc.constantFrom(...CODES.purpose.codes),
+          caseReference: name,
+          evidenceTypes: fc.uniqueArray(fc.constantFrom(...CODES.evidenceType.codes), { maxLength: 4 }),
+          legalBasis: fc.constantFrom(...LEGAL_BASES.map((b) => b.code)),
+        },
+        { requiredKeys: [] },
+      ),
     });
     const kept = fc.record({
       auditEntryId: fc.integer({ min: 1, max: 1_000_000 }),
       at: date,
+      kind: fc.constant('transfer' as const),
       detailsMissing: fc.constant(false as const),
       requester: participantId,
       requestId: fc.option(uuid, { nil: null }),
@@ -328,13 +350,14 @@ describe('every message the product writes is valid against its schema', () => {
         { requiredKeys: [] },
       ),
     });
-    const transfer = fc.oneof(kept, missing).map((t): TransferRecord => ({ ...t, leafIndex: t.auditEntryId - 1 }));
+    const transfer = fc.oneof(kept, refused, missing).map((t): TransferRecord => ({ ...t, leafIndex: t.auditEntryId - 1 }));
     fc.assert(
       fc.property(idNr, fc.uniqueArray(transfer, { selector: (t) => t.auditEntryId, maxLength: 5 }), (citizen, transfers) => {
         const xml = buildTransferLogXml({ idNr: citizen, transfers, now: new Date(), sender: 'evidence-broker' });
         expect(transferLogSchemaErrors(xml)).to.deep.equal([]);
         expect(xml.match(/<blattIndex>/g) ?? []).to.have.length(transfers.length);
         expect(xml.match(/<angabenFehlen>/g) ?? []).to.have.length(transfers.filter((t) => t.detailsMissing).length);
+        expect(xml.match(/<nichtsUebermittelt>true</g) ?? []).to.have.length(transfers.filter((t) => !t.detailsMissing && t.kind === 'refusal').length);
       }),
       RUNS,
     );

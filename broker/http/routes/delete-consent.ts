@@ -12,6 +12,7 @@ export default function deleteConsent(router: Router, ctx: Context): void {
     const { id } = parseOrThrow(IdParam, req.params, 'path');
     assertMaySeeConsent(principal, await ctx.consentStore.get(id));
     const revoked = await ctx.consents.revoke(id, actorId(principal));
-    res.json(consentJson(revoked, ctx.clock()));
+    const transfers = await ctx.audit.transfersUnderConsents(revoked.citizenIdNr, [revoked.id]);
+    res.json(consentJson(revoked, ctx.clock(), transfers.get(revoked.id)));
   });
 }

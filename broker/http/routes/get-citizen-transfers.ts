@@ -5,8 +5,9 @@ import { buildTransferLogXml } from '../../audit/transfer-log-xml.ts';
 import { ownIdNr } from './citizen-access.ts';
 
 /**
- * GET /v1/citizens/:idNr/transfers — every transfer of the citizen's data, newest first; as JSON, or as
- * an XML protocol extract with `Accept: application/xml` or `?format=xml`.
+ * GET /v1/citizens/:idNr/transfers — every transfer of the citizen's data and every request about them that was
+ * refused (kind 'refusal': nothing transferred), newest first; as JSON, or as an XML protocol extract with
+ * `Accept: application/xml` or `?format=xml`.
  */
 export default function getCitizenTransfers(router: Router, ctx: Context): void {
   router.get('/v1/citizens/:idNr/transfers', async (req, res) => {

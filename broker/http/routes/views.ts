@@ -3,8 +3,10 @@ import type { Consent } from '../../../consent/rules.ts';
 import type { Principal } from '../../identity/auth/principal.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { ConsentView } from '../schemas.ts';
+import type { ConsentTransfer } from '../../audit/audit-log.ts';
 
-export function consentJson(c: Consent, now: Date): ConsentView {
+/** A consent as the API shows it, with the transfers made under it (`transfers`: newest first; none for a new consent). */
+export function consentJson(c: Consent, now: Date, transfers: readonly ConsentTransfer[] = []): ConsentView {
   const state: ConsentView['state'] = c.revokedAt ? 'revoked' : now < c.validFrom ? 'not-yet-valid' : now >= c.validUntil ? 'expired' : 'active';
   return {
     id: c.id,
@@ -15,9 +17,11 @@ export function consentJson(c: Consent, now: Date): ConsentView {
     validFrom: c.validFrom.toISOString(),
     validUntil: c.validUntil.toISOString(),
     grantedAt: c.grantedAt.toISOString(),
+    grantedBy: c.grantedBy,
     state,
     revokedAt: c.revokedAt?.toISOString() ?? null,
     paper: c.paper,
+    transfers: transfers.map((t) => ({ auditEntryId: t.auditEntryId, leafIndex: t.leafIndex, at: t.at.toISOString(), requester: t.requester, requestId: t.requestId, outcome: t.outcome })),
   };
 }
 

@@ -8,7 +8,9 @@ import { notFoundPage } from '../kit/error-pages.ts';
 import { berlinDay, dayString } from '../kit/dates.ts';
 import { sendPage } from '../kit/security.ts';
 import { citizenOf } from '../sessions/signed-in.ts';
-import { consentsPage, consentState, grantPage, proofFileName, proofLaterPage, revokePage, transfersPage } from './template.ts';
+import { PrismaClerkAccountStore } from '../../identity/clerks/clerk-accounts.ts';
+import type { Consent } from '../../../consent/rules.ts';
+import { consentPage, consentsPage, consentState, grantPage, proofFileName, proofLaterPage, revokePage, transfersPage, type ConsentContext } from './template.ts';
 import { applyFilter, filterQuery, isFiltered, readFilterForm, readGrantForm, validateFilter, validateGrant, type TransferFilter } from './validation.ts';
 
 const NO_FILTER: TransferFilter = { from: null, to: null, authority: null, type: null };
@@ -24,6 +26,20 @@ export function cockpitController(ctx: Context) {
 
   async function names(): Promise<Map<string, string>> {
     return new Map((await authorities()).map((a) => [a.id, a.name]));
+  }
+
+  const clerkAccounts = new PrismaClerkAccountStore(ctx.database.prisma);
+
+  /** Names, the recording clerks' names and the transfers made under each of these consents of the citizen. */
+  async function consentContext(idNr: string, consents: readonly Consent[]): Promise<ConsentContext> {
+    const clerkIds = [...new Set(consents.flatMap((c) => (c.paper?.recordedByClerk ? [c.paper.recordedByClerk] : [])))];
+    const clerks = new Map<string, string>();
+    for (const id of clerkIds) {
+      const account = await clerkAccounts.get(id);
+      if (account) clerks.set(id, account.displayName);
+    }
+    const transfers = await ctx.audit.transfersUnderConsents(idNr, consents.map((c) => c.id));
+    return { names: await names(), clerks, transfers, now: ctx.clock() };
   }
 
   /** The citizen's transfers, filtered by the query; the filter's problems if it was not valid. */
@@ -119,7 +135,14 @@ export function cockpitController(ctx: Context) {
     async consents(req: Request, res: Response): Promise<void> {
       const citizen = citizenOf(req);
       const consents = await ctx.consentStore.listForCitizen(citizen.idNr);
-      sendPage(res, 200, consentsPage({ citizen, sandbox, consents, names: await names(), now: ctx.clock(), flash: await sessions.takeFlash(req) }));
+      sendPage(res, 200, consentsPage({ ...(await consentContext(citizen.idNr, consents)), citizen, sandbox, consents, flash: await sessions.takeFlash(req) }));
+    },
+
+    async consent(req: Request, res: Response): Promise<void> {
+      const citizen = citizenOf(req);
+      const consent = await ownConsent(String(req.params.id ?? ''), citizen.idNr);
+      if (!consent) return sendPage(res, 404, notFoundPage('cockpit', sandbox));
+      sendPage(res, 200, consentPage({ ...(await consentContext(citizen.idNr, [consent])), citizen, sandbox, consent }));
     },
 
     async grantForm(req: Request, res: Response): Promise<void> {
@@ -157,7 +180,7 @@ export function cockpitController(ctx: Context) {
       if (!consent) return sendPage(res, 404, notFoundPage('cockpit', sandbox));
       const now = ctx.clock();
       if (!['active', 'not-yet-valid'].includes(consentState(consent, now))) return res.redirect(303, '/cockpit/consents');
-      sendPage(res, 200, revokePage({ citizen, sandbox, consent, names: await names(), now }));
+      sendPage(res, 200, revokePage({ ...(await consentContext(citizen.idNr, [consent])), now, citizen, sandbox, consent }));
     },
 
     async revoke(req: Request, res: Response): Promise<void> {

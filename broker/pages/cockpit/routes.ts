@@ -15,6 +15,7 @@ export default function cockpit(router: Router, ctx: Context): void {
   router.get('/cockpit/consents', signedIn, c.consents);
   router.get('/cockpit/consents/new', signedIn, c.grantForm);
   router.post('/cockpit/consents/new', signedIn, c.grant);
+  router.get('/cockpit/consents/:id', signedIn, c.consent);
   router.get('/cockpit/consents/:id/revoke', signedIn, c.revokeForm);
   router.post('/cockpit/consents/:id/revoke', signedIn, c.revoke);
 }

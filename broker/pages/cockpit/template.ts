@@ -1,9 +1,10 @@
 // The cockpit's pages: transfers (filterable, with export), consents, granting one, revoking one.
-import type { KeptTransfer, MissingTransfer, TransferRecord } from '../../audit/audit-log.ts';
+import type { ConsentTransfer, KeptTransfer, MissingTransfer, RefusedAttempt, TransferRecord } from '../../audit/audit-log.ts';
 import { PURPOSES, type Purpose } from '../../domain/codes.ts';
 import { EVIDENCE_TYPES, type EvidenceType } from '../../../adapters/index.ts';
 import type { ItemStatus, RequestStatus } from '../../evidence/outcome.ts';
 import type { Consent } from '../../../consent/rules.ts';
+import { isRefusalReason, REFUSAL_REASONS } from '../../../consent/refusal-reasons.ts';
 import { button, checkboxes, csrfField, errorSummary, notification, radios, select, summaryList, tag, textInput, type FieldErrors } from '../kit/components.ts';
 import { html, type SafeHtml } from '../kit/html.ts';
 import {
@@ -126,7 +127,7 @@ function missingTransferCard(t: MissingTransfer, signedSize: number, now: Date):
   const id = `transfer-${t.auditEntryId}`;
   const early = now < t.retentionEndsAt;
   return html`<li class="record" aria-labelledby="${id}">
-  <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${early ? 'Angaben fehlen' : 'Angaben gelöscht'}</h3>
+  <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${early ? 'Angaben fehlen' : 'Angaben gelöscht'}${t.kind === 'refusal' ? ' (abgelehnter Abruf)' : ''}</h3>
   ${early ? html`<p><strong>${missingDetailsText(t, now)}</strong></p><p>${MISSING_DETAILS_CONTACT}</p>` : html`<p>${missingDetailsText(t, now)}</p>`}
   ${summaryList([
     { key: 'Protokolleintrag', value: `Nr. ${t.auditEntryId}` },
@@ -138,7 +139,12 @@ function missingTransferCard(t: MissingTransfer, signedSize: number, now: Date):
 function transferCard(t: KeptTransfer, names: AuthorityNames, signedSize: number): SafeHtml {
   const d = t.details as TransferDetails;
   const id = `transfer-${t.auditEntryId}`;
-  const basis = d.basis?.basis === 'consent' ? 'Ihre Einwilligung' : d.basis ? `Gesetz: ${legalBasisLabel(d.basis.legalBasis)}` : '–';
+  const basis =
+    d.basis?.basis === 'consent'
+      ? html`<a href="${consentPath(d.basis.consentId)}">Ihre Einwilligung<span class="visually-hidden"> (Nummer ${d.basis.consentId})</span></a>`
+      : d.basis
+        ? `Gesetz: ${legalBasisLabel(d.basis.legalBasis)}`
+        : '–';
   return html`<li class="record" aria-labelledby="${id}">
   <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${authorityName(names, t.requester)}</h3>
   ${summaryList([
@@ -155,6 +161,50 @@ function transferCard(t: KeptTransfer, names: AuthorityNames, signedSize: number
     { key: 'Nachweis', value: proofRow(t, signedSize) },
   ])}
 </li>`;
+}
+
+/** Where the cockpit shows one consent with the transfers made under it. */
+export function consentPath(id: string): string {
+  return `/cockpit/consents/${id}`;
+}
+
+/** A refusal's reason for the citizen; a code the catalogue does not know (none is recorded today) is named as it is. */
+export function refusalReasonText(code: string): string {
+  return isRefusalReason(code) ? REFUSAL_REASONS[code].de : `Die Anfrage wurde abgelehnt (Grund: ${code}).`;
+}
+
+/** What the citizen reads on every refused attempt. */
+export const NOTHING_TRANSFERRED = 'Es wurde nichts übermittelt: Kein Register wurde gefragt, die Behörde hat keine Daten über Sie erhalten.';
+
+/** A request about the citizen that was refused before any register was asked: who tried, when, why; nothing transferred. */
+function refusalCard(t: RefusedAttempt, names: AuthorityNames, signedSize: number): SafeHtml {
+  const d = t.details as { purpose?: Purpose; caseReference?: string; evidenceTypes?: EvidenceType[]; legalBasis?: string };
+  const id = `transfer-${t.auditEntryId}`;
+  const basis = d.legalBasis
+    ? `Gesetz: ${legalBasisLabel(d.legalBasis)}`
+    : t.consentId
+      ? html`<a href="${consentPath(t.consentId)}">Ihre Einwilligung<span class="visually-hidden"> (Nummer ${t.consentId})</span></a>`
+      : '–';
+  return html`<li class="record" aria-labelledby="${id}">
+  <h3 class="record__title" id="${id}">${formatDateTime(t.at)}: ${authorityName(names, t.requester)} – abgelehnt</h3>
+  <p>${tag('Abgelehnt', 'red')} <strong>${NOTHING_TRANSFERRED}</strong></p>
+  ${summaryList([
+    { key: 'Behörde', value: authorityName(names, t.requester) },
+    { key: 'Zweck', value: d.purpose ? (purposeLabels[d.purpose] ?? d.purpose) : '–' },
+    { key: 'Aktenzeichen der Behörde', value: d.caseReference ?? '–' },
+    { key: 'Verlangte Nachweise', value: (d.evidenceTypes ?? []).map((x) => evidenceTypeLabels[x] ?? x).join(', ') || '–' },
+    { key: 'Grund der Ablehnung', value: refusalReasonText(t.reason) },
+    { key: 'Berufen auf', value: basis },
+    { key: 'Protokolleintrag', value: `Nr. ${t.auditEntryId}` },
+    { key: 'Nachweis', value: proofRow(t, signedSize) },
+  ])}
+</li>`;
+}
+
+/** One entry of the list, by its kind. */
+function recordCard(t: TransferRecord, names: AuthorityNames, signedSize: number, now: Date): SafeHtml {
+  if (t.detailsMissing) return missingTransferCard(t, signedSize, now);
+  return t.kind === 'refusal' ? refusalCard(t, names, signedSize) : transferCard(t, names, signedSize);
 }
 
 /** The transfer list with its filter; `errors` when the filter was not valid (the list is then unfiltered). */
@@ -182,7 +232,7 @@ export function transfersPage(v: {
     shell(v.citizen, v.sandbox, 'Abrufe Ihrer Daten', 'transfers', v.errors.size > 0),
     html`${errorSummary(v.errors, FILTER_FIELDS)}${flashBanner(v.flash)}
 <h1 class="heading-xl">Abrufe Ihrer Daten</h1>
-<p class="lead">Hier sehen Sie, welche Behörde wann welche Nachweise über Sie abgerufen hat und warum. Jeder Abruf steht hier, auch wenn er nichts geliefert hat. Einträge werden nach zwei Jahren gelöscht.</p>
+<p class="lead">Hier sehen Sie, welche Behörde wann welche Nachweise über Sie abgerufen hat und warum. Jeder Abruf steht hier, auch wenn er nichts geliefert hat, und auch jeder abgelehnte Versuch, bei dem nichts übermittelt wurde. Einträge werden nach zwei Jahren gelöscht.</p>
 <form method="get" action="/cockpit" class="filters" novalidate aria-labelledby="filter-title">
   <h2 class="heading-m" id="filter-title">Abrufe filtern</h2>
   <div class="filters__grid">
@@ -220,7 +270,7 @@ ${
     ? html`<p>Bisher hat keine Behörde über diesen Dienst Daten über Sie abgerufen.</p>`
     : count === 0
       ? html`<p>Kein Abruf passt zu diesem Filter.</p>`
-      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => (t.detailsMissing ? missingTransferCard(t, v.signedSize, v.now) : transferCard(t, v.names, v.signedSize)))}</ol>`
+      : html`<ol class="records" aria-labelledby="list-title">${v.transfers.map((t) => recordCard(t, v.names, v.signedSize, v.now))}</ol>`
 }
 <h2 class="heading-m">Herunterladen</h2>
 <p>Die ${v.filtered ? 'gefilterten ' : ''}Abrufe als Datei, zum Beispiel für eine Auskunft nach Artikel 15 DSGVO:</p>
@@ -250,39 +300,74 @@ function stateTag(state: ConsentState): SafeHtml {
   return tag(consentStateLabels[state], tone);
 }
 
-// Where the consent comes from: the citizen's own grant, or the signed paper form the authority recorded.
-function grantedText(c: Consent, names: AuthorityNames): string {
-  if (c.grantedBy === 'citizen') return `am ${formatDate(c.grantedAt)}, von Ihnen im Datenschutzcockpit`;
-  if (!c.paper) return `am ${formatDate(c.grantedAt)}, auf Papier, erfasst von der Behörde`;
-  const recorder = c.grantedBy.startsWith('operator:') ? `${authorityName(names, c.granteeId)} (Sammelimport)` : authorityName(names, c.grantedBy);
-  return `auf Papier am ${formatDay(c.paper.signedOn)}, Formular ${c.paper.reference}, erfasst am ${formatDate(c.grantedAt)} von ${recorder}`;
+/** Display names of clerk accounts by account id (who recorded a paper consent). */
+export type ClerkNames = ReadonlyMap<string, string>;
+
+/** What the consent pages need besides the consent: names, and the transfers made under each consent. */
+export interface ConsentContext {
+  names: AuthorityNames;
+  clerks: ClerkNames;
+  transfers: ReadonlyMap<string, readonly ConsentTransfer[]>;
+  now: Date;
 }
 
-function consentRows(c: Consent, names: AuthorityNames, now: Date) {
-  const state = consentState(c, now);
+/**
+ * Who recorded the consent and from what: the citizen's own grant, or "erfasst von …, aus einem Papierformular vom …"
+ * naming the clerk and their authority, the authority's system (API), or the operator's import of paper consents.
+ */
+export function provenanceText(c: Consent, names: AuthorityNames, clerks: ClerkNames): string {
+  if (c.grantedBy === 'citizen') return `von Ihnen im Datenschutzcockpit erteilt am ${formatDate(c.grantedAt)}`;
+  const authority = authorityName(names, c.granteeId);
+  if (!c.paper) return `auf Papier erteilt, erfasst von ${authority} am ${formatDate(c.grantedAt)}`;
+  const clerk = c.paper.recordedByClerk === null ? null : (clerks.get(c.paper.recordedByClerk) ?? 'einer Sachbearbeiterin oder einem Sachbearbeiter');
+  const recorder = c.grantedBy.startsWith('operator:')
+    ? `dem Betreiber dieses Dienstes für ${authority} (Übernahme bestehender Einwilligungen)`
+    : clerk !== null
+      ? `${clerk} (${authorityName(names, c.grantedBy)})`
+      : `${authorityName(names, c.grantedBy)} (über ihr Fachverfahren)`;
+  return `erfasst von ${recorder} am ${formatDate(c.grantedAt)}, aus einem Papierformular vom ${formatDay(c.paper.signedOn)} (Formularkennzeichen ${c.paper.reference})`;
+}
+
+function consentRows(c: Consent, v: ConsentContext) {
+  const state = consentState(c, v.now);
   return [
-    { key: 'Behörde', value: authorityName(names, c.granteeId) },
+    { key: 'Behörde', value: authorityName(v.names, c.granteeId) },
     { key: 'Zweck', value: purposeLabels[c.purpose] },
     { key: 'Nachweise', value: c.evidenceTypes.map((t) => evidenceTypeLabels[t]).join(', ') },
     { key: 'Gültig', value: `vom ${formatDate(c.validFrom)} bis ${formatDate(new Date(c.validUntil.getTime() - 1))}` },
-    { key: 'Erteilt', value: grantedText(c, names) },
+    { key: 'Erteilt', value: provenanceText(c, v.names, v.clerks) },
     { key: 'Stand', value: html`${stateTag(state)}${c.revokedAt ? ` am ${formatDateTime(c.revokedAt)}` : ''}` },
   ];
 }
 
-export function consentsPage(v: { citizen: SignedInCitizen; sandbox: boolean; consents: readonly Consent[]; names: AuthorityNames; now: Date; flash: Flash | null }): string {
-  const current = v.consents.filter((c) => ['active', 'not-yet-valid'].includes(consentState(c, v.now)));
+function transferCount(n: number): string {
+  return n === 0 ? 'bisher keine' : n === 1 ? '1 Abruf' : `${n} Abrufe`;
+}
+
+function revokeButton(c: Consent, names: AuthorityNames): SafeHtml {
+  return html`<a class="button button--warning" href="/cockpit/consents/${c.id}/revoke">Widerrufen<span class="visually-hidden">: Einwilligung für ${authorityName(names, c.granteeId)}, ${purposeLabels[c.purpose]}</span></a>`;
+}
+
+function isRevocable(c: Consent, now: Date): boolean {
+  return ['active', 'not-yet-valid'].includes(consentState(c, now));
+}
+
+export function consentsPage(v: ConsentContext & { citizen: SignedInCitizen; sandbox: boolean; consents: readonly Consent[]; flash: Flash | null }): string {
+  const current = v.consents.filter((c) => isRevocable(c, v.now));
   const past = v.consents.filter((c) => !current.includes(c));
   const card = (c: Consent, revocable: boolean) => {
     const id = `consent-${c.id}`;
+    const made = v.transfers.get(c.id)?.length ?? 0;
     return html`<li class="record" aria-labelledby="${id}">
   <h3 class="record__title" id="${id}">${authorityName(v.names, c.granteeId)}: ${purposeLabels[c.purpose]}</h3>
-  ${summaryList(consentRows(c, v.names, v.now))}
-  ${
-    revocable
-      ? html`<p><a class="button button--warning" href="/cockpit/consents/${c.id}/revoke">Widerrufen<span class="visually-hidden">: Einwilligung für ${authorityName(v.names, c.granteeId)}, ${purposeLabels[c.purpose]}</span></a></p>`
-      : null
-  }
+  ${summaryList([
+    ...consentRows(c, v),
+    {
+      key: 'Abrufe damit',
+      value: html`${transferCount(made)} – <a href="${consentPath(c.id)}">Einzelheiten und Abrufe<span class="visually-hidden"> zur Einwilligung für ${authorityName(v.names, c.granteeId)}, ${purposeLabels[c.purpose]}</span></a>`,
+    },
+  ])}
+  ${revocable ? html`<p>${revokeButton(c, v.names)}</p>` : null}
 </li>`;
   };
   return renderPage(
@@ -302,13 +387,38 @@ ${
   );
 }
 
-export function revokePage(v: { citizen: SignedInCitizen; sandbox: boolean; consent: Consent; names: AuthorityNames; now: Date }): string {
+/** One consent: where it comes from, whether it still holds, and every transfer made under it (each linked in the list). */
+export function consentPage(v: ConsentContext & { citizen: SignedInCitizen; sandbox: boolean; consent: Consent }): string {
+  const { consent } = v;
+  const made = v.transfers.get(consent.id) ?? [];
+  const title = `Einwilligung für ${authorityName(v.names, consent.granteeId)}`;
+  return renderPage(
+    shell(v.citizen, v.sandbox, title, 'consents'),
+    html`<p><a href="/cockpit/consents">Zurück zu Ihren Einwilligungen</a></p>
+<h1 class="heading-xl">${title}</h1>
+${summaryList([...consentRows(consent, v), { key: 'Nummer', value: consent.id }])}
+${isRevocable(consent, v.now) ? html`<p>${revokeButton(consent, v.names)}</p>` : null}
+<h2 class="heading-l" id="made-title">Abrufe mit dieser Einwilligung</h2>
+${
+  made.length === 0
+    ? html`<p>Auf Grund dieser Einwilligung hat noch keine Behörde Nachweise über Sie abgerufen.</p>`
+    : html`<ol class="plain-list" aria-labelledby="made-title">${made.map(
+        (t) =>
+          html`<li><a href="/cockpit#transfer-${t.auditEntryId}">${formatDateTime(t.at)}: ${authorityName(v.names, t.requester)}</a>, ${
+            t.outcome !== null ? outcomeLabels[t.outcome] : 'Nachlieferung zu einem früheren Abruf'
+          } (Protokolleintrag Nr. ${t.auditEntryId})</li>`,
+      )}</ol>`
+}`,
+  );
+}
+
+export function revokePage(v: ConsentContext & { citizen: SignedInCitizen; sandbox: boolean; consent: Consent }): string {
   const { consent } = v;
   return renderPage(
     shell(v.citizen, v.sandbox, 'Einwilligung widerrufen', 'consents'),
     html`<p><a href="/cockpit/consents">Zurück zu Ihren Einwilligungen</a></p>
 <h1 class="heading-xl">Einwilligung widerrufen?</h1>
-${summaryList(consentRows(consent, v.names, v.now))}
+${summaryList(consentRows(consent, v))}
 <p>Nach dem Widerruf darf ${authorityName(v.names, consent.granteeId)} diese Nachweise nicht mehr auf Grund dieser Einwilligung abrufen. Der Widerruf gilt sofort. Nachweise, die die Behörde schon abgerufen hat, bleiben bei ihr.</p>
 <form method="post" action="/cockpit/consents/${consent.id}/revoke" novalidate>
   ${csrfField(v.citizen.session.csrfToken)}

@@ -46,11 +46,11 @@ export function validateFilter(form: FilterForm, authorities: readonly string[])
   return { ok: true, value: { from, to, authority: form.authority || null, type: (form.type || null) as EvidenceType | null } };
 }
 
-/** The evidence types a transfer carried, from its audit details. */
+/** The evidence types a transfer carried (or a refused request asked for), from its audit details. */
 export function transferTypes(t: TransferRecord): EvidenceType[] {
   if (t.detailsMissing) return [];
-  const items = (t.details as { items?: { type?: unknown }[] }).items ?? [];
-  return items.map((i) => i.type).filter((x): x is EvidenceType => (EVIDENCE_TYPES as readonly unknown[]).includes(x));
+  const types = t.kind === 'refusal' ? ((t.details as { evidenceTypes?: unknown[] }).evidenceTypes ?? []) : ((t.details as { items?: { type?: unknown }[] }).items ?? []).map((i) => i.type);
+  return types.filter((x): x is EvidenceType => (EVIDENCE_TYPES as readonly unknown[]).includes(x));
 }
 
 export function applyFilter(transfers: readonly TransferRecord[], f: TransferFilter): TransferRecord[] {
