@@ -145,7 +145,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'cockpit',
     auth: 'bearer',
     params: IdNrParam,
-    ok: { status: 200, description: 'Transfers, newest first', schema: TransferListView, example: ex.transfersExample },
+    ok: { status: 200, description: 'Transfers and refused requests, newest first', schema: TransferListView, example: ex.transfersExample },
     errors: [400, 401, 403, 429, 503],
     xml: { answer: 'protokollauszug (xoev-schemas/protokoll/protokoll-1.2.xsd)' },
   },
