@@ -26,6 +26,7 @@ import { ChainVerificationThread } from './audit/verification-thread.ts';
 import { createLogger } from './ops/logger.ts';
 import { createMetrics, type BrokerMetrics } from './ops/metrics.ts';
 import type { CitizenIdentityProvider } from './identity/citizen-identity.ts';
+import { loadClientSecret, OidcCitizenIdentity } from './identity/oidc/oidc-citizen-identity.ts';
 import { createPageServices, type PageServices } from './pages/services.ts';
 
 /** Everything a route may use. */
@@ -72,6 +73,8 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   const signingKey = loadSigningKey(cfg.auditSigningKey);
   const brokerSigning = loadBrokerSigning(cfg);
   const mutualTls = loadRegisterClientTls(cfg);
+  // CITIZEN_SIGN_IN=oidc: the OpenID Provider; its client secret loads (and fails) here, at start-up.
+  const citizenIdentity = overrides.citizenIdentity !== undefined ? overrides.citizenIdentity : cfg.oidc ? new OidcCitizenIdentity(cfg.oidc, loadClientSecret(cfg.oidc.clientSecret)) : undefined;
   const clock = overrides.clock ?? (() => new Date());
   const database = await openDatabase(cfg.databaseUrl);
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
@@ -142,7 +145,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
       resultRetentionHours: cfg.resultRetentionHours,
     }),
     metrics,
-    pages: createPageServices({ db, cfg, clock, log, dataKey, citizenIdentity: overrides.citizenIdentity }),
+    pages: createPageServices({ db, cfg, clock, log, dataKey, citizenIdentity }),
     close: async () => {
       directory.stop();
       await signaturePool.close();

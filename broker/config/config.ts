@@ -66,7 +66,16 @@ const StaticEnvSchema = z.object({
   REQUEST_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   STATISTICS_MIN_COUNT: z.coerce.number().int().min(2).max(1000).optional(),
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
-  CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
+  CITIZEN_SIGN_IN: z.enum(['sandbox', 'oidc', 'off']).optional(),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be the provider\'s issuer URL (https://…)' }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+  OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/, error: 'must be the absolute URL of /cockpit/sign-in/callback' }).optional(),
+  OIDC_ACR_VALUES: z.string().regex(/^[\x21-\x7e]+([\s,]+[\x21-\x7e]+)*$/, 'must list the accepted acr values, separated by spaces or commas').optional(),
+  OIDC_IDNR_CLAIM: z.string().regex(/^[A-Za-z0-9_:.\/-]{1,200}$/, 'must be the name of the claim that carries the IdNr').optional(),
+  OIDC_SCOPES: z.string().regex(/^openid( [\x21-\x7e]+)*$/, 'must start with "openid", scopes separated by single spaces').optional(),
+  OIDC_PROVIDER_NAME: z.string().min(1).max(60).optional(),
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
 });
 const EnvSchema = StaticEnvSchema;
@@ -122,8 +131,10 @@ export interface Config {
   statisticsMinCount: number;
   /** The demo clerk's password; generated at each start when unset. */
   demoClerkPassword: string | undefined;
-  /** How citizens sign in to the cockpit: the sandbox stand-in (demo and test systems only) or not at all. */
-  citizenSignIn: 'sandbox' | 'off';
+  /** How citizens sign in to the cockpit: the sandbox stand-in (demo and test systems only), OpenID Connect, or not at all. */
+  citizenSignIn: 'sandbox' | 'oidc' | 'off';
+  /** The OpenID Provider citizens sign in with (CITIZEN_SIGN_IN=oidc); null otherwise. */
+  oidc: OidcConfig | null;
   /** Secure flag of the pages' cookies: 'auto' over TLS only, 'always' behind a TLS-terminating proxy. */
   cookieSecure: 'auto' | 'always';
   /** production: HTTPS only, no demo, demo tokens refused. */
@@ -170,6 +181,25 @@ export interface Config {
   admissionWaitMs: number;
   /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
   signingThreads: number;
+}
+
+/** The OpenID Provider (e.g. BundID) that vouches for citizens, and this broker's client there. */
+export interface OidcConfig {
+  /** Issuer identifier; its /.well-known/openid-configuration is read at the first sign-in. */
+  issuer: string;
+  clientId: string;
+  /** The client secret, given or read from a file at start-up. */
+  clientSecret: { value: string } | { file: string };
+  /** Registered redirect URI (…/cockpit/sign-in/callback); null: derived from the request (development only). */
+  redirectUri: string | null;
+  /** Accepted levels of assurance (the id_token's `acr`); also sent as acr_values. */
+  acrValues: string[];
+  /** The claim (in the id_token or from userinfo) that carries the citizen's IdNr. */
+  idNrClaim: string;
+  /** Scopes asked for; always with openid. */
+  scopes: string;
+  /** Shown on the sign-in button. */
+  providerName: string;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -258,7 +288,49 @@ export function envToConfig(env: Env): Config {
     signingThreads: env.SIGNING_THREADS === undefined || env.SIGNING_THREADS === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1)) : env.SIGNING_THREADS,
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
     citizenSignIn,
+    oidc: oidcFromEnv(env, citizenSignIn, mode),
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
+  };
+}
+
+const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_CLIENT_SECRET_FILE', 'OIDC_REDIRECT_URI', 'OIDC_ACR_VALUES', 'OIDC_IDNR_CLAIM', 'OIDC_SCOPES', 'OIDC_PROVIDER_NAME'] as const;
+
+/**
+ * CITIZEN_SIGN_IN=oidc needs the provider, the client and what to accept; an incomplete set stops the start, and
+ * OIDC variables without it are refused rather than silently ignored. Production also wants HTTPS and a fixed
+ * redirect URI (never one derived from a request's Host header).
+ */
+function oidcFromEnv(env: Env, citizenSignIn: Config['citizenSignIn'], mode: Config['mode']): OidcConfig | null {
+  if (citizenSignIn !== 'oidc') {
+    const stray = OIDC_VARIABLES.find((name) => env[name] !== undefined);
+    if (stray) throw new ConfigError(`invalid ${stray}: it is read only with CITIZEN_SIGN_IN=oidc`);
+    return null;
+  }
+  const missing = (name: string, what: string) => new ConfigError(`invalid ${name}: CITIZEN_SIGN_IN=oidc needs ${what}`);
+  if (!env.OIDC_ISSUER) throw missing('OIDC_ISSUER', "the OpenID Provider's issuer URL");
+  if (!env.OIDC_CLIENT_ID) throw missing('OIDC_CLIENT_ID', "this broker's client id at the provider");
+  if (env.OIDC_CLIENT_SECRET !== undefined && env.OIDC_CLIENT_SECRET_FILE !== undefined) throw new ConfigError('invalid OIDC_CLIENT_SECRET_FILE: give OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both');
+  const clientSecret = env.OIDC_CLIENT_SECRET !== undefined ? { value: env.OIDC_CLIENT_SECRET } : env.OIDC_CLIENT_SECRET_FILE !== undefined ? { file: env.OIDC_CLIENT_SECRET_FILE } : null;
+  if (!clientSecret) throw missing('OIDC_CLIENT_SECRET', 'the client secret (or OIDC_CLIENT_SECRET_FILE)');
+  if (!env.OIDC_ACR_VALUES) throw missing('OIDC_ACR_VALUES', 'the accepted levels of assurance, e.g. "http://eidas.europa.eu/LoA/substantial http://eidas.europa.eu/LoA/high"');
+  if (!env.OIDC_IDNR_CLAIM) throw missing('OIDC_IDNR_CLAIM', 'the name of the claim that carries the IdNr');
+  if (env.OIDC_REDIRECT_URI !== undefined && new URL(env.OIDC_REDIRECT_URI).pathname !== '/cockpit/sign-in/callback') {
+    throw new ConfigError('invalid OIDC_REDIRECT_URI: its path must be /cockpit/sign-in/callback');
+  }
+  if (mode === 'production') {
+    if (new URL(env.OIDC_ISSUER).protocol !== 'https:') throw new ConfigError('invalid OIDC_ISSUER: production mode talks to the provider over HTTPS only');
+    if (env.OIDC_REDIRECT_URI === undefined) throw missing('OIDC_REDIRECT_URI', 'in production mode the registered redirect URI (https://…/cockpit/sign-in/callback)');
+    if (new URL(env.OIDC_REDIRECT_URI).protocol !== 'https:') throw new ConfigError('invalid OIDC_REDIRECT_URI: production mode needs an https:// redirect URI');
+  }
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID,
+    clientSecret,
+    redirectUri: env.OIDC_REDIRECT_URI ?? null,
+    acrValues: [...new Set(env.OIDC_ACR_VALUES.split(/[\s,]+/).filter(Boolean))],
+    idNrClaim: env.OIDC_IDNR_CLAIM,
+    scopes: env.OIDC_SCOPES ?? 'openid',
+    providerName: env.OIDC_PROVIDER_NAME ?? new URL(env.OIDC_ISSUER).hostname,
   };
 }
 
