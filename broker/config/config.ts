@@ -68,6 +68,10 @@ const StaticEnvSchema = z.object({
   BROKER_DEMO_CLERK_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   CITIZEN_SIGN_IN: z.enum(['sandbox', 'off']).optional(),
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
+  PROBLEM_BASE_URL: z
+    .string()
+    .refine(isProblemBase, 'must be an absolute http(s) URL without query or fragment, e.g. https://broker.example.de/problems/')
+    .optional(),
 });
 const EnvSchema = StaticEnvSchema;
 /** The parsed environment. */
@@ -170,6 +174,11 @@ export interface Config {
   admissionWaitMs: number;
   /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
   signingThreads: number;
+  /**
+   * Base of problem `type` URIs, ending in '/': `type` is this + the code, and the broker explains each code at
+   * /problems/<code>. Default: this broker's own address from HOST and PORT (set it to the public address).
+   */
+  problemBaseUrl: string;
 }
 
 /** A configuration problem, reported as one line naming the variable. */
@@ -259,7 +268,30 @@ export function envToConfig(env: Env): Config {
     demoClerkPassword: env.BROKER_DEMO_CLERK_PASSWORD,
     citizenSignIn,
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
+    problemBaseUrl: env.PROBLEM_BASE_URL === undefined ? ownProblemBase(tls !== null, host, env.PORT ?? 8080) : withTrailingSlash(env.PROBLEM_BASE_URL),
   };
+}
+
+function isProblemBase(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * The problem pages on this broker as HOST and PORT name it: right for the demo and a single host; behind a
+ * proxy or load balancer PROBLEM_BASE_URL names the public address. A wildcard HOST is reached as localhost.
+ */
+function ownProblemBase(https: boolean, host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${https ? 'https' : 'http'}://${name}:${port}/problems/`;
 }
 
 /** WITNESS_KEYS: cosigner verifier keys separated by commas or spaces; each must parse as a cosignature/v1 key. */
