@@ -77,6 +77,10 @@ const StaticEnvSchema = z.object({
   OIDC_SCOPES: z.string().regex(/^openid( [\x21-\x7e]+)*$/, 'must start with "openid", scopes separated by single spaces').optional(),
   OIDC_PROVIDER_NAME: z.string().min(1).max(60).optional(),
   COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
+  PROBLEM_BASE_URL: z
+    .string()
+    .refine(isProblemBase, 'must be an absolute http(s) URL without query or fragment, e.g. https://broker.example.de/problems/')
+    .optional(),
 });
 const EnvSchema = StaticEnvSchema;
 /** The parsed environment. */
@@ -181,6 +185,11 @@ export interface Config {
   admissionWaitMs: number;
   /** Worker threads for the private-key operation of register-message signatures; 0 = on the event loop. */
   signingThreads: number;
+  /**
+   * Base of problem `type` URIs, ending in '/': `type` is this + the code, and the broker explains each code at
+   * /problems/<code>. Default: this broker's own address from HOST and PORT (set it to the public address).
+   */
+  problemBaseUrl: string;
 }
 
 /** The OpenID Provider (e.g. BundID) that vouches for citizens, and this broker's client there. */
@@ -290,6 +299,7 @@ export function envToConfig(env: Env): Config {
     citizenSignIn,
     oidc: oidcFromEnv(env, citizenSignIn, mode),
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
+    problemBaseUrl: env.PROBLEM_BASE_URL === undefined ? ownProblemBase(tls !== null, host, env.PORT ?? 8080) : withTrailingSlash(env.PROBLEM_BASE_URL),
   };
 }
 
@@ -332,6 +342,28 @@ function oidcFromEnv(env: Env, citizenSignIn: Config['citizenSignIn'], mode: Con
     scopes: env.OIDC_SCOPES ?? 'openid',
     providerName: env.OIDC_PROVIDER_NAME ?? new URL(env.OIDC_ISSUER).hostname,
   };
+}
+
+function isProblemBase(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * The problem pages on this broker as HOST and PORT name it: right for the demo and a single host; behind a
+ * proxy or load balancer PROBLEM_BASE_URL names the public address. A wildcard HOST is reached as localhost.
+ */
+function ownProblemBase(https: boolean, host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${https ? 'https' : 'http'}://${name}:${port}/problems/`;
 }
 
 /** WITNESS_KEYS: cosigner verifier keys separated by commas or spaces; each must parse as a cosignature/v1 key. */

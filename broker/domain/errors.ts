@@ -1,12 +1,18 @@
 // The broker's error vocabulary and the one mapping from anything thrown to it (classifyError). Each kind
-// has a stable `type` URI and `code`; callers branch on those, never on the human text. Rendering (JSON,
+// has a stable `code` (and so a stable `type` URI, problemTypeUri); callers branch on those, never on the human text. Rendering (JSON,
 // XML, pages) lives in the HTTP layer above: this module knows no format.
 import { classifyDatabaseBusy, type DatabaseBusy } from '../db/db-errors.ts';
 import type { ErrorCode } from './error-codes.ts';
 
 export type { ErrorCode } from './error-codes.ts';
 
-export const PROBLEM_BASE = 'https://evidence-broker.example/problems/';
+/**
+ * A problem's `type` URI: the configured base (PROBLEM_BASE_URL, ending in '/') and the code. The page at that
+ * address explains the code (broker/pages/problems/); the URI stays the same for a code as long as the base does.
+ */
+export function problemTypeUri(base: string, code: ErrorCode): string {
+  return base + code;
+}
 
 /** One field-level problem in a request. */
 export interface InvalidParam {
@@ -27,9 +33,6 @@ export class BrokerError extends Error {
   ) {
     super(detail ?? title);
     this.name = 'BrokerError';
-  }
-  get type(): string {
-    return PROBLEM_BASE + this.code;
   }
 }
 

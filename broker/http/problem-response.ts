@@ -3,14 +3,15 @@
 // below it (broker/domain/errors.ts classifyError), how it looks is decided here.
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { assertNever, classifyError, type BrokerError } from '../domain/errors.ts';
+import { assertNever, classifyError, problemTypeUri, type BrokerError } from '../domain/errors.ts';
 import type { BrokerMetrics } from '../ops/metrics.ts';
 import { sendXmlProblem, type Problem } from './xml-api/error-document.ts';
 import { answersInXml } from './xml-api/negotiation.ts';
 
-export function problemBody(err: BrokerError, instance?: string): Record<string, unknown> {
+/** `problemBase`: PROBLEM_BASE_URL (cfg.problemBaseUrl), where /problems/<code> explains each code. */
+export function problemBody(err: BrokerError, problemBase: string, instance?: string): Record<string, unknown> {
   return {
-    type: err.type,
+    type: problemTypeUri(problemBase, err.code),
     title: err.title,
     status: err.status,
     detail: err.message,
@@ -25,16 +26,16 @@ export function setRetryAfter(res: Response, err: BrokerError): void {
   if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
 }
 
-export function sendProblem(res: Response, err: BrokerError): void {
+export function sendProblem(res: Response, err: BrokerError, problemBase: string): void {
   setRetryAfter(res, err);
   // NOTE: `instance` only for a matched route: an unmatched (possibly encoded) path may carry an IdNr.
-  const body = problemBody(err, res.req.route ? res.req.originalUrl : undefined);
+  const body = problemBody(err, problemBase, res.req.route ? res.req.originalUrl : undefined);
   // A caller that speaks XML (sent XML, or asks for it) gets the same problem as an XML error document.
   if (answersInXml(res.req)) return sendXmlProblem(res, body as unknown as Problem);
   res.status(err.status).type('application/problem+json').json(body);
 }
 
-export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'databaseBusy'>): ErrorRequestHandler {
+export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'databaseBusy'>, problemBase: string): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const classified = classifyError(err);
@@ -56,6 +57,6 @@ export function problemMiddleware(log: Logger, metrics: Pick<BrokerMetrics, 'dat
       default:
         assertNever(classified);
     }
-    sendProblem(res, classified.error);
+    sendProblem(res, classified.error, problemBase);
   };
 }

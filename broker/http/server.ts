@@ -78,7 +78,7 @@ export function createApp(ctx: Context): express.Express {
 
   // NOTE: the detail never repeats the path: an encoded path may carry an IdNr.
   app.use((req, _res, next) => next(new NotFoundError(`${req.method} on this address`)));
-  app.use(problemMiddleware(ctx.log, ctx.metrics));
+  app.use(problemMiddleware(ctx.log, ctx.metrics, ctx.cfg.problemBaseUrl));
   return app;
 }
 

@@ -8,6 +8,7 @@ import cockpit from './cockpit/routes.ts';
 import fallback from './fallback.ts';
 import infoPages from './info/routes.ts';
 import lookup from './lookup/routes.ts';
+import problemPages from './problems/routes.ts';
 import { mountRealm } from './sessions/realm.ts';
 
 type Page = (router: Router, ctx: Context) => void;
@@ -19,4 +20,4 @@ const citizenRealm: Page = (router, ctx) => mountRealm(router, '/cockpit', 'cock
 
 // NOTE: order matters: headers and static assets first, then each realm's session and CSRF check
 // before its routes, and the fallback (HTML 404 and error page) last.
-export const pages: Page[] = [infoPages, clerkRealm, clerkSignIn, lookup, citizenRealm, citizenSignIn, cockpit, fallback];
+export const pages: Page[] = [infoPages, problemPages, clerkRealm, clerkSignIn, lookup, citizenRealm, citizenSignIn, cockpit, fallback];

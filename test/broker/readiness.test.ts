@@ -7,8 +7,10 @@ import net from 'node:net';
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
-const NOT_READY = { type: 'https://evidence-broker.example/problems/overloaded', status: 503, code: 'overloaded', detail: 'The database does not answer' };
+/** The harness's brokers take the default PROBLEM_BASE_URL (HOST and PORT's address). */
+const NOT_READY = { type: `${testConfig().problemBaseUrl}overloaded`, status: 503, code: 'overloaded', detail: 'The database does not answer' };
 
 function expectNotReady(res: { status: number; headers: Headers; body: unknown }): void {
   expect(res.status).to.equal(503);

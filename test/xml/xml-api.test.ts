@@ -217,7 +217,7 @@ for (const kind of DATABASE_KINDS) {
         expect(res.status, res.text).to.equal(status);
         expect(res.headers.get('content-type')).to.equal('application/xml; charset=utf-8');
         const error = readXmlError(res.text);
-        expect(error).to.include({ status, code, type: `https://evidence-broker.example/problems/${code}` });
+        expect(error).to.include({ status, code, type: `${h.broker.ctx.cfg.problemBaseUrl}${code}` });
         return error;
       }
 

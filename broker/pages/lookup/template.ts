@@ -1,6 +1,7 @@
 // The lookup's pages: the form, and the result (also the later view of a request and its print form).
 import { evidenceTypeOf } from '../../../adapters/index.ts';
 import type { RoutingHints } from '../../directory/routing.ts';
+import { explainCode, type CatalogueEntry } from '../../domain/error-catalogue.ts';
 import type { EvidenceAnswer, EvidenceItemAnswer } from '../../evidence/evidence-service.ts';
 import type { ItemStatus } from '../../evidence/outcome.ts';
 import {
@@ -29,8 +30,6 @@ import {
   purposeLabels,
   registerNameOf,
   requestStatusLabels,
-  routeRefusalLabels,
-  routeRefusalOf,
 } from '../kit/labels.ts';
 import { renderPage, type Shell } from '../kit/layout.ts';
 import type { SignedInClerk } from '../sessions/signed-in.ts';
@@ -145,12 +144,20 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
   );
 }
 
-/** An item's status tag and what it means; an item routing sent nowhere says why instead of "not reachable". */
-function statusOf(item: EvidenceItemAnswer): { tag: SafeHtml; hint: string } {
-  const refusal = routeRefusalOf(item.reason?.code);
-  if (refusal) return { tag: tag(routeRefusalLabels[refusal].tag, 'grey'), hint: routeRefusalLabels[refusal].hint };
+/**
+ * An item's status tag and what it means. An item with a reason says what happened in the catalogue's words
+ * (broker/domain/error-catalogue.ts) — a timeout, a revoked consent, no responsible register — not only that it failed.
+ */
+function statusOf(item: EvidenceItemAnswer): { tag: SafeHtml; hint: string; explained: CatalogueEntry | null } {
+  const explained = item.reason ? (explainCode(item.reason.code) ?? null) : null;
+  if (explained) return { tag: tag(explained.de.title, explained.family === 'register-failure' ? 'red' : 'grey'), hint: explained.de.clerk, explained };
   const tone = ({ delivered: 'green', 'not-found': 'grey', unavailable: 'red', pending: 'yellow' } as const satisfies Record<ItemStatus, string>)[item.status];
-  return { tag: tag(itemStatusLabels[item.status], tone), hint: itemStatusHints[item.status] };
+  return { tag: tag(itemStatusLabels[item.status], tone), hint: itemStatusHints[item.status], explained };
+}
+
+/** The reason's code, linked to its explanation (/problems/<code>) when the catalogue knows it; the link is not printed. */
+function reasonCode(code: string, explained: CatalogueEntry | null): SafeHtml {
+  return explained ? html`<code>${code}</code> <a class="no-print" href="/problems/${code}">Erklärung zu ${code}</a>` : html`<code>${code}</code>`;
 }
 
 function requestTag(status: EvidenceAnswer['status']): SafeHtml {
@@ -184,7 +191,8 @@ function itemCard(item: EvidenceItemAnswer, requestId: string, routing: RoutingH
     { key: 'Register', value: registerOf(item, routing) },
     { key: 'Status', value: html`${status.tag} <span class="status-hint">${status.hint}</span>` },
     { key: 'Zeitpunkt der Antwort', value: item.provenance.fetchedAt ? formatDateTime(new Date(item.provenance.fetchedAt)) : 'Keine Antwort' },
-    ...(item.reason ? [{ key: 'Fehlercode', value: item.reason.code }] : []),
+    ...(status.explained ? [{ key: 'Was Sie tun können', value: status.explained.de.action }] : []),
+    ...(item.reason ? [{ key: 'Fehlercode', value: reasonCode(item.reason.code, status.explained) }] : []),
     ...(item.dataHash ? [{ key: 'Prüfsumme (SHA-256)', value: html`<code class="hash">${item.dataHash}</code>` }] : []),
   ];
   let data: SafeHtml | null = null;
