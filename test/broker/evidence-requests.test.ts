@@ -35,7 +35,9 @@ for (const kind of DATABASE_KINDS) {
     before(async function () {
       const db = await testDatabase(kind);
       if (!db) return this.skip();
-      h = await startHarness(db, { registerTimeoutMs: 800, clock: () => new Date(Date.now() + clockOffsetMs) });
+      // NOTE: a budget a loaded 2-core CI machine meets for four signed register calls; the slow register below is
+      // far slower still, so the timeout test does not depend on how fast this machine is.
+      h = await startHarness(db, { registerTimeoutMs: 2500, clock: () => new Date(Date.now() + clockOffsetMs) });
     });
     after(async () => h?.close());
     beforeEach(() => {
@@ -278,10 +280,11 @@ for (const kind of DATABASE_KINDS) {
 
     describe('when the income register is slower than its time budget', () => {
       it('answers within the budget, income unavailable with a timeout, the rest delivered', async () => {
-        h.sims.byType.income.setBehaviour({ latencyMs: 3000 });
+        h.sims.byType.income.setBehaviour({ latencyMs: 12_000 });
         const started = Date.now();
         const res = await h.call('POST', '/v1/evidence-requests', { body: evidenceRequest() });
-        expect(Date.now() - started).to.be.lessThan(2500);
+        // Answered on the budget, long before the register would have answered.
+        expect(Date.now() - started).to.be.lessThan(10_000);
         expect(res.body.status).to.equal('partial');
         const income = res.body.evidence.find((e: any) => e.type === 'income');
         expect(income.status).to.equal('unavailable');
