@@ -1,4 +1,4 @@
-// The web pages for people (clerks' lookup, citizens' cockpit), one folder each, listed here. They are
+// The web pages for people (clerks' lookup and history, citizens' cockpit), one folder each, listed here. They are
 // mounted before the JSON API with their own body parsing, sessions and CSRF protection.
 import type { Router } from 'express';
 import type { Context } from '../context.ts';
@@ -8,6 +8,7 @@ import cockpit from './cockpit/routes.ts';
 import fallback from './fallback.ts';
 import infoPages from './info/routes.ts';
 import lookup from './lookup/routes.ts';
+import requests from './requests/routes.ts';
 import { mountRealm } from './sessions/realm.ts';
 
 type Page = (router: Router, ctx: Context) => void;
@@ -19,4 +20,4 @@ const citizenRealm: Page = (router, ctx) => mountRealm(router, '/cockpit', 'cock
 
 // NOTE: order matters: headers and static assets first, then each realm's session and CSRF check
 // before its routes, and the fallback (HTML 404 and error page) last.
-export const pages: Page[] = [infoPages, clerkRealm, clerkSignIn, lookup, citizenRealm, citizenSignIn, cockpit, fallback];
+export const pages: Page[] = [infoPages, clerkRealm, clerkSignIn, lookup, requests, citizenRealm, citizenSignIn, cockpit, fallback];
