@@ -60,6 +60,38 @@ export interface RequestAnswer {
   resultExpiresAt: Date | null;
 }
 
+/** What a history of one participant's requests can be narrowed to: a stored status, or 'pending' (an item still owed). */
+export const REQUEST_LIST_STATUSES = ['complete', 'partial', 'pending', 'failed', 'in-progress', 'abandoned'] as const;
+export type RequestListStatus = (typeof REQUEST_LIST_STATUSES)[number];
+
+/** One page of a participant's history; null fields do not narrow. */
+export interface RequestListQuery {
+  /** The whole case reference, as recorded (exact match: the same on SQLite and PostgreSQL). */
+  caseReference: string | null;
+  /** Created at or after this instant. */
+  createdFrom: Date | null;
+  /** Created before this instant. */
+  createdBefore: Date | null;
+  status: RequestListStatus | null;
+  offset: number;
+  limit: number;
+}
+
+/** A request as a history line shows it: what it was for and how it stands; no evidence, no lock, no sealed answer. */
+export interface RequestSummary {
+  id: string;
+  createdAt: Date;
+  caseReference: string;
+  purpose: Purpose;
+  citizenIdNr: string;
+  onBehalfOf: string | null;
+  /** in-progress | abandoned | complete | partial | failed */
+  status: string;
+  evidenceTypes: EvidenceType[];
+  /** How many of its items a register still owes. */
+  pendingItems: number;
+}
+
 /** Storage of evidence requests and items (SQLite or PostgreSQL: SqlEvidenceRequestStore). */
 /** The permission a request goes ahead under, as its row records it. */
 export type RequestBasis = { consentId: string | null; legalBasis: string | null };
@@ -70,6 +102,8 @@ export interface EvidenceRequestStore {
   findByIdempotencyKey(participantId: string, keyHash: string): Promise<EvidenceRequestRecord | null>;
   /** The request and its items (items in no particular order), or null. */
   findWithItems(id: string): Promise<{ request: EvidenceRequestRecord; items: StoredItem[] } | null>;
+  /** A participant's requests matching the query, newest first (ties by id), and how many match in all. */
+  listForParticipant(participantId: string, query: RequestListQuery): Promise<{ total: number; requests: RequestSummary[] }>;
   /** Takes a request whose holder died back to in-progress under a new lock; false if another took it first. */
   reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean>;
   /** Takes over an in-progress request under a new lock; false if another took it first. */

@@ -7,12 +7,22 @@ import type { SqlStatements } from '../db/direct-sql.ts';
 import { insertRows } from '../db/raw-insert.ts';
 import type { Purpose } from '../domain/codes.ts';
 import type { EvidenceType } from '../../adapters/index.ts';
-import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, RequestBasis, StoredItem } from './evidence-request-store.ts';
+import type {
+  EvidenceRequestRecord,
+  EvidenceRequestStore,
+  HeldRequest,
+  RequestAnswer,
+  RequestBasis,
+  RequestListQuery,
+  RequestSummary,
+  StoredItem,
+} from './evidence-request-store.ts';
 import type { RoutingHints } from '../directory/routing.ts';
 import type { ItemReason, ItemStatus } from './outcome.ts';
 
 type RequestRow = NonNullable<Awaited<ReturnType<Db['evidenceRequest']['findUnique']>>>;
 type ItemRow = NonNullable<Awaited<ReturnType<Db['evidenceItem']['findUnique']>>>;
+type RequestWhere = NonNullable<NonNullable<Parameters<Db['evidenceRequest']['findMany']>[0]>['where']>;
 
 /** Every column of an EvidenceRequest row, in the order the INSERT names them. */
 const REQUEST_COLUMNS = [
@@ -82,6 +92,31 @@ export class SqlEvidenceRequestStore implements EvidenceRequestStore {
     if (!row) return null;
     const { items, ...request } = row;
     return { request: toRecord(request), items: items.map(toItem) };
+  }
+
+  async listForParticipant(participantId: string, q: RequestListQuery): Promise<{ total: number; requests: RequestSummary[] }> {
+    const where: RequestWhere = { participantId };
+    if (q.caseReference !== null) where.caseReference = q.caseReference;
+    if (q.createdFrom !== null || q.createdBefore !== null) {
+      where.createdAt = { ...(q.createdFrom !== null ? { gte: q.createdFrom } : {}), ...(q.createdBefore !== null ? { lt: q.createdBefore } : {}) };
+    }
+    if (q.status === 'pending') where.items = { some: { status: 'pending' } };
+    else if (q.status !== null) where.status = q.status;
+    const [total, rows] = await Promise.all([
+      this.db.evidenceRequest.count({ where }),
+      this.db.evidenceRequest.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: q.offset,
+        take: q.limit,
+        select: {
+          id: true, createdAt: true, caseReference: true, purpose: true, citizenIdNr: true, onBehalfOf: true, status: true, evidenceTypes: true,
+          items: { where: { status: 'pending' }, select: { type: true } },
+        },
+      }),
+    ]);
+    const requests = rows.map(({ items, ...r }) => ({ ...r, purpose: r.purpose as Purpose, evidenceTypes: JSON.parse(r.evidenceTypes) as EvidenceType[], pendingItems: items.length }));
+    return { total, requests };
   }
 
   async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean> {

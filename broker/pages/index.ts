@@ -1,4 +1,4 @@
-// The web pages for people (clerks' lookup, citizens' cockpit), one folder each, listed here. They are
+// The web pages for people (clerks' lookup and history, citizens' cockpit), one folder each, listed here. They are
 // mounted before the JSON API with their own body parsing, sessions and CSRF protection.
 import type { Router } from 'express';
 import type { Context } from '../context.ts';
@@ -9,6 +9,7 @@ import fallback from './fallback.ts';
 import infoPages from './info/routes.ts';
 import lookup from './lookup/routes.ts';
 import problemPages from './problems/routes.ts';
+import requests from './requests/routes.ts';
 import { mountRealm } from './sessions/realm.ts';
 
 type Page = (router: Router, ctx: Context) => void;
@@ -20,4 +21,4 @@ const citizenRealm: Page = (router, ctx) => mountRealm(router, '/cockpit', 'cock
 
 // NOTE: order matters: headers and static assets first, then each realm's session and CSRF check
 // before its routes, and the fallback (HTML 404 and error page) last.
-export const pages: Page[] = [infoPages, problemPages, clerkRealm, clerkSignIn, lookup, citizenRealm, citizenSignIn, cockpit, fallback];
+export const pages: Page[] = [infoPages, problemPages, clerkRealm, clerkSignIn, lookup, requests, citizenRealm, citizenSignIn, cockpit, fallback];

@@ -2,7 +2,16 @@
 // SqlEvidenceRequestStore (compare-and-set on the lock, one request per Idempotency-Key), no I/O.
 // Transactions are not modelled: writes through `tx` apply at once.
 import type { SqlStatements } from '../../broker/db/direct-sql.ts';
-import type { EvidenceRequestRecord, EvidenceRequestStore, HeldRequest, RequestAnswer, RequestBasis, StoredItem } from '../../broker/evidence/evidence-request-store.ts';
+import type {
+  EvidenceRequestRecord,
+  EvidenceRequestStore,
+  HeldRequest,
+  RequestAnswer,
+  RequestBasis,
+  RequestListQuery,
+  RequestSummary,
+  StoredItem,
+} from '../../broker/evidence/evidence-request-store.ts';
 
 export class FakeEvidenceRequestStore implements EvidenceRequestStore {
   readonly requests = new Map<string, EvidenceRequestRecord>();
@@ -23,6 +32,32 @@ export class FakeEvidenceRequestStore implements EvidenceRequestStore {
   async findWithItems(id: string): Promise<{ request: EvidenceRequestRecord; items: StoredItem[] } | null> {
     const request = this.requests.get(id);
     return request ? { request: { ...request }, items: (this.items.get(id) ?? []).map((i) => ({ ...i })) } : null;
+  }
+
+  async listForParticipant(participantId: string, q: RequestListQuery): Promise<{ total: number; requests: RequestSummary[] }> {
+    const pendingOf = (id: string) => (this.items.get(id) ?? []).filter((i) => i.status === 'pending').length;
+    const matching = [...this.requests.values()]
+      .filter(
+        (r) =>
+          r.participantId === participantId &&
+          (q.caseReference === null || r.caseReference === q.caseReference) &&
+          (q.createdFrom === null || r.createdAt >= q.createdFrom) &&
+          (q.createdBefore === null || r.createdAt < q.createdBefore) &&
+          (q.status === null || (q.status === 'pending' ? pendingOf(r.id) > 0 : r.status === q.status)),
+      )
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const requests = matching.slice(q.offset, q.offset + q.limit).map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      caseReference: r.caseReference,
+      purpose: r.purpose,
+      citizenIdNr: r.citizenIdNr,
+      onBehalfOf: r.onBehalfOf,
+      status: r.status,
+      evidenceTypes: [...r.evidenceTypes],
+      pendingItems: pendingOf(r.id),
+    }));
+    return { total: matching.length, requests };
   }
 
   async reopen(id: string, oldLockToken: string | null, lockToken: string, lockedUntil: Date, basis: RequestBasis): Promise<boolean> {

@@ -33,8 +33,18 @@ export const SCRIPTS = { print: '/ui/assets/print.js', 'routing-fields': '/ui/as
 export type PageScript = keyof typeof SCRIPTS;
 export const FAVICON = '/ui/assets/favicon.svg';
 
+/** A signed-in clerk's navigation: a new lookup, and the history of the authority's lookups. */
+export function lookupNav(current: 'lookup' | 'requests' | null): NonNullable<Shell['nav']> {
+  return [
+    { href: '/ui/lookup', label: 'Neuer Abruf', current: current === 'lookup' },
+    { href: '/ui/requests', label: 'Bisherige Abrufe', current: current === 'requests' },
+  ];
+}
+
 export function renderPage(shell: Shell, main: SafeHtml): string {
   const service = SERVICES[shell.service];
+  // Every page of a signed-in clerk links the lookup and the history, also where the page names no navigation.
+  const nav = shell.nav ?? (shell.service === 'lookup' && shell.account ? lookupNav(null) : undefined);
   const title = `${shell.hasErrors ? 'Fehler: ' : ''}${shell.title} – ${service.name}`;
   return html`<!doctype html>
 <html lang="de">
@@ -74,9 +84,9 @@ ${
     : null
 }
 ${
-  shell.nav && shell.nav.length > 0
+  nav && nav.length > 0
     ? html`<nav class="service-nav" aria-label="${service.name}"><div class="container"><ul class="service-nav__list">
-  ${shell.nav.map((n) => html`<li><a class="service-nav__link" href="${n.href}"${n.current ? html` aria-current="page"` : null}>${n.label}</a></li>`)}
+  ${nav.map((n) => html`<li><a class="service-nav__link" href="${n.href}"${n.current ? html` aria-current="page"` : null}>${n.label}</a></li>`)}
 </ul></div></nav>`
     : null
 }
