@@ -184,7 +184,7 @@ export const openApiExample = { openapi: '3.1.0', info: { title: 'Evidence broke
 export const docsPageExample = '<!doctype html>\n<html lang="en">…<div id="swagger-ui"></div>…</html>';
 
 export const problemExample = {
-  type: 'https://evidence-broker.example/problems/invalid-request',
+  type: 'http://127.0.0.1:8080/problems/invalid-request',
   title: 'The request is invalid',
   status: 400,
   detail: 'Invalid body: body.citizen.idNr IdNr must be exactly 11 digits',
