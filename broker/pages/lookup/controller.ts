@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { grantBoundsProblem } from '../../../consent/grant-bounds.ts';
 import type { Context } from '../../context.ts';
+import { explainCode } from '../../domain/error-catalogue.ts';
 import { BrokerError, ConsentRequiredError, ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import type { FieldErrors } from '../kit/components.ts';
 import { notFoundPage } from '../kit/error-pages.ts';
@@ -16,16 +17,8 @@ import { alreadySentNotice, lookupFormPage, resultPage, stillRunningPage } from 
 import { emptyLookupForm, readLookupForm, validateLookup, type LookupForm } from './validation.ts';
 
 /** German reasons for the policy's refusal codes (ConsentRequiredError.refusal). */
-const REFUSALS: Record<string, string> = {
-  'no-consent': 'Es liegt keine gültige Einwilligung vor, die Ihre Behörde, den Zweck und alle gewählten Nachweise abdeckt. Vielleicht wurde sie widerrufen oder ist abgelaufen. Es wurden keine Daten abgerufen.',
-  revoked: 'Die Einwilligung wurde widerrufen. Es wurden keine Daten abgerufen.',
-  expired: 'Die Einwilligung ist abgelaufen. Es wurden keine Daten abgerufen.',
-  'not-yet-valid': 'Die Einwilligung gilt noch nicht. Es wurden keine Daten abgerufen.',
-  'other-purpose': 'Die Einwilligung gilt für einen anderen Zweck. Es wurden keine Daten abgerufen.',
-  'evidence-type-not-covered': 'Die Einwilligung deckt nicht alle gewählten Nachweise ab. Es wurden keine Daten abgerufen.',
-  'consent-unknown': 'Diese Einwilligung gibt es für diese Person und Ihre Behörde nicht. Es wurden keine Daten abgerufen.',
-  'legal-basis-not-applicable': 'Diese Rechtsgrundlage erlaubt den Abruf für diesen Zweck oder diese Nachweise nicht. Es wurden keine Daten abgerufen.',
-};
+/** A refusal as the clerk reads it: the catalogue's clerk text (broker/domain/error-catalogue.ts). */
+const refusalText = (code: string): string => (explainCode(code) ?? explainCode('no-consent')!).de.clerk;
 
 export function lookupController(ctx: Context) {
   const sessions = ctx.pages.clerkSessions;
@@ -94,7 +87,7 @@ export function lookupController(ctx: Context) {
         if (err instanceof BrokerError && err.status === 409) return sendPage(res, 409, stillRunningPage(clerk, sandbox));
         if (err instanceof ConsentRequiredError) {
           const at = form.basis === 'legal-basis' ? 'legalBasis' : 'basis';
-          return showForm(req, res, 403, form, new Map([[at, REFUSALS[err.refusal] ?? REFUSALS['no-consent']!]]));
+          return showForm(req, res, 403, form, new Map([[at, refusalText(err.refusal)]]));
         }
         if (err instanceof ForbiddenError) {
           const message = 'Das darf Ihre Behörde nicht abrufen. Es wurden keine Daten abgerufen.';
