@@ -31,7 +31,7 @@ import {
   registerNameOf,
   requestStatusLabels,
 } from '../kit/labels.ts';
-import { renderPage, type Shell } from '../kit/layout.ts';
+import { lookupNav, renderPage, type Shell } from '../kit/layout.ts';
 import type { SignedInClerk } from '../sessions/signed-in.ts';
 import { paperConsentFields } from './paper-fields.ts';
 import { hintTarget, routingFields, type InsurerChoice } from './routing-fields.ts';
@@ -61,7 +61,7 @@ export function lookupFormPage(v: { clerk: SignedInClerk; sandbox: boolean; form
   });
 
   return renderPage(
-    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0, script: 'routing-fields' }),
+    shell(clerk, v.sandbox, 'Nachweise abrufen', { hasErrors: errors.size > 0, script: 'routing-fields', nav: lookupNav('lookup') }),
     html`${errorSummary(errors, LOOKUP_FIELDS)}
 <h1 class="heading-xl">Nachweise abrufen</h1>
 <p class="lead">Für einen Antrag auf Papier: Holen Sie die Nachweise direkt bei den Registern ab. Die antragstellende Person muss sie dann nicht selbst beschaffen.</p>
