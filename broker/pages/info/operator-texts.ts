@@ -59,7 +59,7 @@ export function parseOperatorTexts(json: string): { ok: true; texts: OperatorTex
   if (parsed.success) return { ok: true, texts: parsed.data };
   const issue = parsed.error.issues[0]!;
   const field = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+  const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is missing' : issue.message;
   return { ok: false, error: `${field.map(String).join('.') || '(the document)'}: ${message}` };
 }
 
