@@ -1,9 +1,11 @@
 // Configuration, read once: readEnv() parses the environment with zod, envToConfig() applies defaults and
 // cross-checks. Nothing else in the code reads process.env.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseVerifierKey } from '../audit/signed-note.ts';
 import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, type EvidenceType } from '../../adapters/index.ts';
+import { parseOperatorTexts, type OperatorTexts } from '../pages/info/operator-texts.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -81,6 +83,7 @@ const StaticEnvSchema = z.object({
     .string()
     .refine(isProblemBase, 'must be an absolute http(s) URL without query or fragment, e.g. https://broker.example.de/problems/')
     .optional(),
+  OPERATOR_TEXTS_FILE: z.string().min(1).optional(),
 });
 const EnvSchema = StaticEnvSchema;
 /** The parsed environment. */
@@ -190,6 +193,11 @@ export interface Config {
    * /problems/<code>. Default: this broker's own address from HOST and PORT (set it to the public address).
    */
   problemBaseUrl: string;
+  /**
+   * The operator's Impressum, privacy notice and accessibility statement, read from OPERATOR_TEXTS_FILE at
+   * start-up; null when none is given: the info pages show the demo's texts, and production mode refuses to start.
+   */
+  operatorTexts: OperatorTexts | null;
 }
 
 /** The OpenID Provider (e.g. BundID) that vouches for citizens, and this broker's client there. */
@@ -300,7 +308,21 @@ export function envToConfig(env: Env): Config {
     oidc: oidcFromEnv(env, citizenSignIn, mode),
     cookieSecure: env.COOKIE_SECURE ?? 'auto',
     problemBaseUrl: env.PROBLEM_BASE_URL === undefined ? ownProblemBase(tls !== null, host, env.PORT ?? 8080) : withTrailingSlash(env.PROBLEM_BASE_URL),
+    operatorTexts: env.OPERATOR_TEXTS_FILE === undefined ? null : loadOperatorTexts(env.OPERATOR_TEXTS_FILE),
   };
+}
+
+/** OPERATOR_TEXTS_FILE: read and checked now, so a missing or malformed file stops the start with the field named. */
+function loadOperatorTexts(file: string): OperatorTexts {
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`invalid OPERATOR_TEXTS_FILE: ${file} cannot be read`);
+  }
+  const parsed = parseOperatorTexts(json);
+  if (!parsed.ok) throw new ConfigError(`invalid OPERATOR_TEXTS_FILE: ${file}: ${parsed.error}`);
+  return parsed.texts;
 }
 
 const OIDC_VARIABLES = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_CLIENT_SECRET_FILE', 'OIDC_REDIRECT_URI', 'OIDC_ACR_VALUES', 'OIDC_IDNR_CLAIM', 'OIDC_SCOPES', 'OIDC_PROVIDER_NAME'] as const;

@@ -108,7 +108,7 @@ for (const kind of DATABASE_KINDS) {
 
       const page = await cockpitOf(CITIZEN);
       expect(page).to.include('4 Abrufe').and.include('Angaben fehlen').and.include('– abgelehnt</h3>');
-      expect(page).to.include('obwohl wir sie noch bis zum').and.include('manipuliert').and.include('Datenschutzbeauftragte');
+      expect(page).to.include('obwohl wir sie noch bis zum').and.include('manipuliert').and.include('Datenschutzbeauftragte').and.include('<a href="/info/datenschutz">Datenschutzerklärung</a>');
       expect(page).to.include(`Nr. ${gone}`);
       expect(await cockpitOf(OTHER_CITIZEN)).not.to.include('Angaben fehlen');
 

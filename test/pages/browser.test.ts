@@ -345,7 +345,7 @@ describe('pages in a real browser (chromium)', function () {
     await expectAccessible(clerk, 'request page after a repeated send');
     await clerk.goto(`${h.url}/ui/nothing`);
     await expectAccessible(clerk, 'not found');
-    for (const info of ['/info/barrierefreiheit', '/info/datenschutz']) {
+    for (const info of ['/info/barrierefreiheit', '/info/datenschutz', '/info/impressum']) {
       await clerk.goto(h.url + info);
       await expectAccessible(clerk, info);
     }

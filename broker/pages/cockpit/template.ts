@@ -112,9 +112,8 @@ function proofRow(t: TransferRecord, signedSize: number): SafeHtml {
   return html`<a href="${proofPath(t)}">Nachweis der Protokollierung herunterladen<span class="visually-hidden"> (Protokolleintrag Nr. ${t.auditEntryId})</span></a>`;
 }
 
-/** Whom a citizen tells about details missing early. */
-export const MISSING_DETAILS_CONTACT =
-  'Wenden Sie sich bitte an die Datenschutzbeauftragte oder den Datenschutzbeauftragten des Betreibers dieses Dienstes und an die Datenschutzaufsichtsbehörde, die für den Betreiber zuständig ist. Nennen Sie dabei die Nummer des Protokolleintrags und laden Sie den Nachweis der Protokollierung herunter: er belegt, dass der Eintrag im signierten Protokoll steht.';
+/** Whom a citizen tells about details missing early: the contacts the operator configured (OPERATOR_TEXTS_FILE) are on the privacy notice. */
+export const MISSING_DETAILS_CONTACT = html`Wenden Sie sich bitte an die Datenschutzbeauftragte oder den Datenschutzbeauftragten des Betreibers dieses Dienstes und an die Datenschutzaufsichtsbehörde, die für den Betreiber zuständig ist: beide nennt die <a href="/info/datenschutz">Datenschutzerklärung</a>. Nennen Sie dabei die Nummer des Protokolleintrags und laden Sie den Nachweis der Protokollierung herunter: er belegt, dass der Eintrag im signierten Protokoll steht.`;
 
 /** Why an entry of the citizen's shows no details: deleted before their time (possible tampering) or after it. */
 export function missingDetailsText(t: MissingTransfer, now: Date): string {
