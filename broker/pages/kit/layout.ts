@@ -99,6 +99,7 @@ ${main}
     <ul class="site-footer__links">
       <li><a href="/info/barrierefreiheit">Barrierefreiheit</a></li>
       <li><a href="/info/datenschutz">Datenschutz</a></li>
+      <li><a href="/info/impressum">Impressum</a></li>
     </ul>
     <p>Ein Dienst der Once-Only-Nachweisvermittlung (Evidence broker).</p>
   </div>
