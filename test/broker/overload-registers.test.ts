@@ -9,8 +9,9 @@
 import { expect } from 'chai';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
-import { admissionGate, holdRegister, until, type HeldRegister } from '../helpers/held-register.ts';
+import { admissionGate, holdRegister, type HeldRegister } from '../helpers/held-register.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
+import { until } from '../helpers/until.ts';
 
 const CITIZEN = '86095742719';
 const CITIZEN_WITHOUT_CONSENT = '12345678911';

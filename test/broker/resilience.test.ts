@@ -6,8 +6,9 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
-import { holdRegister, until, type HeldRegister } from '../helpers/held-register.ts';
+import { holdRegister, type HeldRegister } from '../helpers/held-register.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
+import { until } from '../helpers/until.ts';
 
 const CITIZEN = '86095742719';
 const ALL_TYPES = ['salary', 'maternity-benefit', 'income'];

@@ -8,15 +8,7 @@ import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-director
 import type { AdmissionGate } from '../../broker/evidence/admission.ts';
 import type { EvidenceServiceDeps } from '../../broker/evidence/pipeline.ts';
 import type { Harness } from './harness.ts';
-
-/** Polls `probe` every 10 ms until it returns true; fails naming `what` after `timeoutMs` (a bound, not a timing claim). */
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { until } from './until.ts';
 
 /** A register instance whose calls are held until released. */
 export interface HeldRegister {

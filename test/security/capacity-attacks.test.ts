@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { testDatabase } from '../helpers/databases.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
-import { until } from '../helpers/held-register.ts';
+import { until } from '../helpers/until.ts';
 
 const REQUEST_TIMEOUT_MS = 1500;
 /** A bound for what the broker must do by itself (cut a connection): long, since only a broker that never does it fails. */
