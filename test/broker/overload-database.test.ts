@@ -232,7 +232,7 @@ describe('overload of the database (postgresql): every answer waits on the audit
     try {
       const sent = Array.from({ length: 16 }, (_, i) => h.call('POST', '/v1/evidence-requests', { body: { ...BODY, caseReference: `EG-POOL-${i}` } }));
       // Group commit runs one audit batch at a time: once it is stuck behind the lock, the other answers wait
-      // in its queue, which lets work wait 2 s (like a transaction's maxWait); wait past that, then let go.
+      // in its queue.
       await until('the audit batch waiting on the lock', async () => ((await holder.waiting()) >= 1 ? true : null), 30_000);
       await until('every request at its audit step', async () => ((await h.broker.ctx.database.prisma.evidenceRequest.count({ where: { caseReference: { startsWith: 'EG-POOL-' } } })) === 16 ? true : null), 30_000);
       // Only one connection waits on the lock: the rest of the pool stays free for everything else. A read
