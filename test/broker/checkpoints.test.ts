@@ -8,13 +8,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { checkpointMessage } from '../../broker/audit/checkpoints.ts';
 import { CheckpointListView } from '../../broker/http/schemas.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 function admin(databaseUrl: string, signingKeyPem: string, ...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, AUDIT_SIGNING_KEY: signingKeyPem },
+    // Its data key in a temporary directory, never ./data in the repository.
+    env: { ...process.env, ...keyFilesFor(databaseUrl), DATABASE_URL: databaseUrl, AUDIT_SIGNING_KEY: signingKeyPem },
     encoding: 'utf8',
   });
 }

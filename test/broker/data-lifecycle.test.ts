@@ -9,6 +9,7 @@ import pg from 'pg';
 import { AuditLog } from '../../broker/audit/audit-log.ts';
 import { openDatabase } from '../../broker/db/database.ts';
 import { purgeExpired } from '../../broker/ops/lifecycle.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
@@ -27,7 +28,11 @@ async function transfer(h: Harness) {
 }
 
 function admin(databaseUrl: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
+    // Its key files in a temporary directory, never ./data in the repository.
+    env: { ...process.env, ...keyFilesFor(databaseUrl), DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
 }
 
 const inTwoYears = () => new Date(Date.now() + 731 * DAY);

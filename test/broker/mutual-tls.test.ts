@@ -11,6 +11,7 @@ import { sandboxTrust } from '../../adapters/sandbox-trust.ts';
 import { startSimulators, type Simulators } from '../../adapters/simulators.ts';
 import { seedSandboxDirectory } from '../../broker/directory/sandbox-directory.ts';
 import { ConfigError, envToConfig, readEnv, registerSigningWith } from '../../broker/config/config.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 import { ROUTING } from '../helpers/harness.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { createCsr, generateKeyPem, initCa, issueCertificate } from '../../broker/directory/ca.ts';
@@ -19,7 +20,11 @@ import { startBroker, type RunningBroker } from '../../broker/http/server.ts';
 const CITIZEN = '86095742719';
 
 function admin(env: Record<string, string>, ...args: string[]) {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
+    // Key files in a temporary directory of its database unless the test names them: never ./data in the repository.
+    env: { ...process.env, ...(env.DATABASE_URL === undefined ? {} : keyFilesFor(env.DATABASE_URL)), ...env },
+    encoding: 'utf8',
+  });
   expect(res.status, `${args.join(' ')}: ${res.stderr}`).to.equal(0);
   return res.stdout;
 }

@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EVIDENCE_TYPES } from '../../adapters/index.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 
 interface Started {
   child: ChildProcess;
@@ -20,9 +21,10 @@ const FROM_SOURCE = ['--import', 'tsx', 'broker/main.ts'];
 // What `npm run start:built` runs (the launcher execs node, so the child is the broker process itself).
 const BUILT = ['scripts/start-built.sh'];
 
-function start(env: Record<string, string>, args: string[] = FROM_SOURCE, command: string = process.execPath): Promise<Started> {
+/** Starts the broker on `env.DATABASE_URL`, its key files in a temporary directory of that database's (never ./data in the repository). */
+function start(env: Record<string, string> & { DATABASE_URL: string }, args: string[] = FROM_SOURCE, command: string = process.execPath): Promise<Started> {
   const child = spawn(command, args, {
-    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: '0', SIMULATOR_PORTS: EVIDENCE_TYPES.map(() => '0').join(','), LOG_LEVEL: 'warn', ...keyFilesFor(env.DATABASE_URL), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -100,7 +102,8 @@ describe('npm start (demo mode)', function () {
   });
 
   it('stops with one line naming a bad variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its files where the others' are, should it ever get as far as writing any.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'broker/main.ts'], { env: { ...process.env, ...keyFilesFor(env.DATABASE_URL), ...env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise((resolve) => child.on('exit', resolve));

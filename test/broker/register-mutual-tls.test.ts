@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts';
 import { loadRegisterClientTls } from '../../broker/config/secrets.ts';
 import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
@@ -21,7 +22,11 @@ const CITIZEN = '86095742719';
 const BARMER = '104940005';
 
 function admin(env: Record<string, string>, ...args: string[]): string {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], {
+    // Key files in a temporary directory of its database unless the test names them: never ./data in the repository.
+    env: { ...process.env, ...(env.DATABASE_URL === undefined ? {} : keyFilesFor(env.DATABASE_URL)), ...env },
+    encoding: 'utf8',
+  });
   if (res.status !== 0) throw new Error(`admin ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
   return res.stdout;
 }

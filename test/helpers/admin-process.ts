@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { runAdmin as runAdminEntry } from '../../broker/ops/admin-cli.ts';
 import type { CliIo } from '../../broker/ops/admin-kit.ts';
+import { keyFilesFor } from './broker-process.ts';
 
 /** What one run of the admin tool printed and how it ended. */
 export interface AdminRun {
@@ -13,9 +14,14 @@ export interface AdminRun {
   stderr: string;
 }
 
-/** Runs the admin tool with `args` in a process of its own, the environment given on top of this process's. */
+/**
+ * Runs the admin tool with `args` in a process of its own, the environment given on top of this process's; with a
+ * DATABASE_URL, key files the test does not name are kept in a temporary directory of that database's (keyFilesFor),
+ * never in ./data of the repository.
+ */
 export function runAdmin(args: readonly string[], env: Record<string, string> = {}): Promise<AdminRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keys = env.DATABASE_URL === undefined ? {} : keyFilesFor(env.DATABASE_URL);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/ops/admin-cli.ts', ...args], { env: { ...process.env, ...keys, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, ROUTING, startHarness, type Harness } from '../helpers/harness.ts';
+import { holdRegister } from '../helpers/held-register.ts';
 import { PAPER_FORM } from '../helpers/paper-form.ts';
 
 const CITIZEN = '86095742719';
@@ -17,7 +18,8 @@ for (const kind of DATABASE_KINDS) {
     before(async function () {
       const db = await testDatabase(kind);
       if (!db) return this.skip();
-      h = await startHarness(db, { registerTimeoutMs: 3000 });
+      // Long: a poll's call is held while the test revokes, and must not be cut by the broker's own limit.
+      h = await startHarness(db, { registerTimeoutMs: 30_000 });
     });
     after(async () => h?.close());
     beforeEach(() => Object.values(h.sims.byType).forEach((s) => s.reset()));
@@ -33,13 +35,22 @@ for (const kind of DATABASE_KINDS) {
       h.sims.byType.salary.setBehaviour({ fault: 'pending' });
       const posted = await h.call('POST', '/v1/evidence-requests', { body: body({ evidenceTypes: ['salary'] }) });
       expect(posted.body.evidence[0].status).to.equal('pending');
-      h.sims.byType.salary.setBehaviour({ fault: 'none', latencyMs: 800 });
-      const slow = h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
-      await new Promise((r) => setTimeout(r, 200));
-      expect((await h.call('DELETE', `/v1/consents/${consent.id}`, { token: await h.citizenToken(CITIZEN) })).status).to.equal(200);
-      const after = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
-      expect(shape(after.body.evidence)).to.deep.equal([['salary', 'unavailable', 'CONSENT_REVOKED', null]]);
-      const started = await slow;
+      h.sims.byType.salary.setBehaviour({ fault: 'none' });
+      // The poll's call is held at the register until the revocation is through.
+      const held = await holdRegister(h, 'drv-rvbea');
+      let started: Awaited<ReturnType<Harness['call']>>;
+      try {
+        const slow = h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        await held.arrivals(1);
+        expect((await h.call('DELETE', `/v1/consents/${consent.id}`, { token: await h.citizenToken(CITIZEN) })).status).to.equal(200);
+        const after = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
+        expect(shape(after.body.evidence)).to.deep.equal([['salary', 'unavailable', 'CONSENT_REVOKED', null]]);
+        expect(held.arrived, 'a GET after the revocation asked the register').to.equal(1);
+        held.release();
+        started = await slow;
+      } finally {
+        await held.close();
+      }
       expect(started.status).to.equal(200);
       expect(shape(started.body.evidence)).to.deep.equal([['salary', 'unavailable', 'CONSENT_REVOKED', null]]);
       const last = await h.call('GET', `/v1/evidence-requests/${posted.body.id}`);
