@@ -10,6 +10,7 @@ import { schemaErrors } from '../../adapters/xml-schemas.ts';
 import { transferLogSchema } from '../../broker/audit/transfer-log-xml.ts';
 import { seedDemo } from '../../broker/ops/demo.ts';
 import { startBroker } from '../../broker/http/server.ts';
+import { keyFilesFor } from '../helpers/broker-process.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { DATABASE_KINDS, testDatabase } from '../helpers/databases.ts';
 import { sandboxDirectoryEntries } from '../../broker/directory/sandbox-directory.ts';
@@ -647,7 +648,7 @@ for (const kind of DATABASE_KINDS) {
       const cli = (args: string[], input: string) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
           const child = spawn(process.execPath, ['--import', 'tsx', 'broker/identity/clerks/clerk-cli.ts', ...args], {
-            env: { ...process.env, DATABASE_URL: h.databaseUrl, LOG_LEVEL: 'silent' },
+            env: { ...process.env, DATABASE_URL: h.databaseUrl, LOG_LEVEL: 'silent', ...keyFilesFor(h.databaseUrl) },
             stdio: ['pipe', 'pipe', 'pipe'],
           });
           let out = '';
