@@ -172,7 +172,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/statistics',
-    summary: 'Anonymized monthly transaction counts per region and evidence type (operators); CSV with ?format=csv',
+    summary: 'Anonymized monthly transaction counts per region and evidence type (operators); CSV with ?format=csv (&dialect=excel-de for German Excel)',
     tag: 'operations',
     auth: 'bearer',
     query: StatisticsQuery,
