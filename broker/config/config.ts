@@ -12,6 +12,7 @@ const DEFAULT_SIMULATOR_PORTS = EVIDENCE_TYPE_LIST.map((t) => t.config.simulator
 /** The raw environment the broker understands; every variable is optional. */
 const StaticEnvSchema = z.object({
   PORT: port.optional(),
+  METRICS_PORT: port.optional(),
   HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
@@ -112,6 +113,8 @@ const SIGNING_VARIABLES = {
 /** The broker's validated configuration. */
 export interface Config {
   port: number;
+  /** When set, /metrics is served on this port only (plain HTTP, same host), not on `port`; 0 picks a free one. */
+  metricsPort: number | null;
   host: string;
   databaseUrl: string;
   /** Identifies this broker as the sender of register messages. */
@@ -262,6 +265,7 @@ export function envToConfig(env: Env): Config {
   const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
   return {
     port: env.PORT ?? 8080,
+    metricsPort: env.METRICS_PORT ?? null,
     host,
     databaseUrl: env.DATABASE_URL ?? 'file:./data/broker.db',
     brokerId: env.BROKER_ID ?? 'evidence-broker',

@@ -156,7 +156,32 @@ export interface RunningBroker {
   ctx: Context;
   app: express.Express;
   server: Server;
+  /** With METRICS_PORT: the separate server's base URL (its /metrics); null when /metrics is on the main port. */
+  metricsUrl: string | null;
   close(drainMs?: number): Promise<void>;
+}
+
+/** METRICS_PORT's server: GET /metrics and nothing else (404), plain HTTP — for the monitoring network only. */
+async function startMetricsServer(ctx: Context, host: string, port: number): Promise<Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: this port serves GET /metrics only\n');
+      return;
+    }
+    ctx.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      (err: unknown) => {
+        ctx.log.error({ err }, 'collecting metrics failed');
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Collecting the metrics failed\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** A job run every `ms` (timer unref'd), never twice at once: a run still going when the next is due skips that turn. */
@@ -260,12 +285,25 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  let metricsServer: Server | null = null;
+  if (cfg.metricsPort !== null) {
+    try {
+      metricsServer = await startMetricsServer(ctx, cfg.host, cfg.metricsPort);
+    } catch (err) {
+      await new Promise((resolve) => server.close(resolve));
+      await stopJobs();
+      await ctx.close();
+      throw err;
+    }
+  }
+  const hostInUrl = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   return {
     url: `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
     port,
     ctx,
     app,
     server,
+    metricsUrl: metricsServer ? `http://${hostInUrl}:${(metricsServer.address() as AddressInfo).port}` : null,
     /**
      * Graceful: first drain — requests in flight finish while every new one (and /readyz) is answered 503 with
      * Retry-After, so load balancers take this instance out; then stop accepting, let the last connections and
@@ -295,6 +333,11 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
       await ctx.evidence.drain();
       clearInterval(reaper);
       clearTimeout(deadline);
+      if (metricsServer) {
+        const metricsClosed = new Promise((resolve) => metricsServer.close(resolve));
+        metricsServer.closeAllConnections();
+        await metricsClosed;
+      }
       await ctx.close();
     },
   };

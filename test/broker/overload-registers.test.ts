@@ -40,7 +40,7 @@ async function fillSalary(h: Harness, latencyMs: number, prefix: string, evidenc
   return { answer: filling };
 }
 
-/** A sample of the broker's metrics, e.g. metric(text, 'broker_admission_wait_seconds_sum', 'outcome="admitted"'). */
+/** A sample of the broker's metrics, e.g. metric(text, 'broker_admission_wait_seconds_sum', 'admission="admitted"'). */
 function metric(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || l.startsWith(`${name}{${labels},`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
@@ -73,7 +73,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect((await filling).status).to.equal(201);
     // It waited for the first call to end (the one that filled the register was admitted at once).
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    const waited = metric(metrics, 'broker_admission_wait_seconds_sum', 'outcome="admitted"') - metric(metricsBefore, 'broker_admission_wait_seconds_sum', 'outcome="admitted"');
+    const waited = metric(metrics, 'broker_admission_wait_seconds_sum', 'admission="admitted"') - metric(metricsBefore, 'broker_admission_wait_seconds_sum', 'admission="admitted"');
     expect(waited).to.be.within(0.4, WAIT_MS / 1000);
     expect(metric(metrics, 'broker_load_refusals_total', 'reason="registers-busy"')).to.equal(metric(metricsBefore, 'broker_load_refusals_total', 'reason="registers-busy"'));
   });
@@ -94,7 +94,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(await waiting).to.have.property('name', 'AbortError');
     await sleep(100);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    const abandoned = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'outcome="abandoned"');
+    const abandoned = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'admission="abandoned"');
     expect(abandoned(metrics) - abandoned(metricsBefore)).to.equal(1);
     expect((await filling).status).to.equal(201);
     expect(await prisma.evidenceRequest.count({ where: { caseReference: 'EG-GONE-3' } })).to.equal(0);
@@ -126,7 +126,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(await prisma.evidenceRequest.count({ where: { caseReference: 'EG-FULL-3' } })).to.equal(0);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
     expect(metric(metrics, 'broker_load_refusals_total', 'reason="registers-busy"')).to.be.at.least(1);
-    expect(metric(metrics, 'broker_admission_wait_seconds_count', 'outcome="deadline"')).to.be.at.least(1);
+    expect(metric(metrics, 'broker_admission_wait_seconds_count', 'admission="deadline"')).to.be.at.least(1);
 
     const done = await filling;
     expect(done.status).to.equal(201);
