@@ -76,7 +76,7 @@ export async function createContext(cfg: Config, overrides: ContextOverrides = {
   // CITIZEN_SIGN_IN=oidc: the OpenID Provider; its client secret loads (and fails) here, at start-up.
   const citizenIdentity = overrides.citizenIdentity !== undefined ? overrides.citizenIdentity : cfg.oidc ? new OidcCitizenIdentity(cfg.oidc, loadClientSecret(cfg.oidc.clientSecret)) : undefined;
   const clock = overrides.clock ?? (() => new Date());
-  const database = await openDatabase(cfg.databaseUrl);
+  const database = await openDatabase(cfg.databaseUrl, { poolSize: cfg.databasePoolSize });
   if (database.migrationsApplied.length > 0) log.info({ migrations: database.migrationsApplied }, 'migrations applied');
   const db = database.prisma;
   const registers = new RegisterStore(db, clock);

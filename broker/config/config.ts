@@ -14,6 +14,7 @@ const DEFAULT_SIMULATOR_PORTS = EVIDENCE_TYPE_LIST.map((t) => t.config.simulator
 /** The raw environment the broker understands; every variable is optional. */
 const StaticEnvSchema = z.object({
   PORT: port.optional(),
+  METRICS_PORT: port.optional(),
   HOST: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
@@ -38,6 +39,7 @@ const StaticEnvSchema = z.object({
   RESULT_RETENTION_HOURS: z.coerce.number().int().min(1).max(168).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(30_000).optional(),
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).optional(),
@@ -114,6 +116,8 @@ const SIGNING_VARIABLES = {
 /** The broker's validated configuration. */
 export interface Config {
   port: number;
+  /** When set, /metrics is served on this port only (plain HTTP, same host), not on `port`; 0 picks a free one. */
+  metricsPort: number | null;
   host: string;
   databaseUrl: string;
   /** Identifies this broker as the sender of register messages. */
@@ -172,6 +176,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Requests in flight per broker process (503 beyond); a request counts once it is authenticated and its body read. */
   maxInFlight: number;
+  /** PostgreSQL: connections in this process's pool (SQLite has one connection). */
+  databasePoolSize: number;
   /** How long a client may take to send a whole request (headers and body); 408 and closed beyond. */
   requestTimeoutMs: number;
   /** How long a client may take to send the request's headers. */
@@ -267,6 +273,7 @@ export function envToConfig(env: Env): Config {
   const citizenSignIn = env.CITIZEN_SIGN_IN ?? ((env.BROKER_DEMO ?? (mode === 'production' ? 'false' : 'true')) === 'true' ? 'sandbox' : 'off');
   return {
     port: env.PORT ?? 8080,
+    metricsPort: env.METRICS_PORT ?? null,
     host,
     databaseUrl: env.DATABASE_URL ?? 'file:./data/broker.db',
     brokerId: env.BROKER_ID ?? 'evidence-broker',
@@ -294,6 +301,8 @@ export function envToConfig(env: Env): Config {
     resultRetentionHours: env.RESULT_RETENTION_HOURS ?? 24,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 600,
     maxInFlight: env.MAX_IN_FLIGHT ?? 512,
+    // The default is DATABASE_TIME_LIMITS.poolMax (broker/db/database.ts), what every broker had before it was configurable.
+    databasePoolSize: env.DATABASE_POOL_SIZE ?? 10,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS ?? 30_000,
     headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS ?? 10_000, env.REQUEST_TIMEOUT_MS ?? 30_000),
     maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT ?? 256,

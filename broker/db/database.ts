@@ -34,7 +34,7 @@ export const DATABASE_TIME_LIMITS = {
   transactionMaxWaitMs: 2_000,
   /** How long a transaction may run, from BEGIN to COMMIT. */
   transactionTimeoutMs: 5_000,
-  /** PostgreSQL: connections in this process's pool. */
+  /** PostgreSQL: connections in this process's pool, unless opened with another `poolSize` (DATABASE_POOL_SIZE). */
   poolMax: 10,
   /**
    * How long a query waits for a connection: PostgreSQL, a free pool connection (or a new one to connect);
@@ -69,7 +69,8 @@ function noting<A, F extends AdapterFactory<A>>(factory: F, seen: (adapter: SqlA
   return wrappingConnections(factory, note, false);
 }
 
-export async function openDatabase(url: string, opts: { migrate?: boolean } = {}): Promise<Database> {
+/** @param opts.poolSize PostgreSQL: connections in the pool (default DATABASE_TIME_LIMITS.poolMax); ignored for SQLite. */
+export async function openDatabase(url: string, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
   const migrationsApplied = opts.migrate === false ? [] : await migrate(target);
   const limits = DATABASE_TIME_LIMITS;
@@ -100,7 +101,7 @@ export async function openDatabase(url: string, opts: { migrate?: boolean } = {}
       adapter: noting(new PrismaPg(
         {
           connectionString: target.connectionString,
-          max: limits.poolMax,
+          max: opts.poolSize ?? limits.poolMax,
           connectionTimeoutMillis: limits.poolWaitMs,
           lock_timeout: limits.lockTimeoutMs,
           // Raw SQL (the audit log's multi-row inserts) names tables unqualified, as Prisma's own queries mean them.

@@ -59,7 +59,7 @@ export class AdmissionGate {
 
   constructor(
     private readonly settings: AdmissionSettings,
-    private readonly waits: Histogram<'outcome'>,
+    private readonly waits: Histogram<'admission'>,
   ) {}
 
   /** Requests waiting now. */
@@ -129,7 +129,7 @@ export class AdmissionGate {
 
   private take(registers: readonly RegisterId[], since: number): Admission {
     for (const r of registers) this.admitted.set(r, this.admittedTo(r) + 1);
-    this.waits.observe({ outcome: 'admitted' }, (performance.now() - since) / 1000);
+    this.waits.observe({ admission: 'admitted' }, (performance.now() - since) / 1000);
     const held = new Set(registers);
     return {
       release: (type) => {
@@ -147,7 +147,7 @@ export class AdmissionGate {
   }
 
   private refusal(reason: AdmissionRefusalReason, registers: readonly RegisterId[], since: number): AdmissionRefusedError {
-    this.waits.observe({ outcome: reason }, (performance.now() - since) / 1000);
+    this.waits.observe({ admission: reason }, (performance.now() - since) / 1000);
     return new AdmissionRefusedError(reason, registers.filter((r) => !this.hasRoom(r)));
   }
 }

@@ -25,7 +25,7 @@ export async function permit(deps: PermitDeps, participant: Participant, body: E
   const need = { idNr: body.citizen.idNr, granteeId: participant.id, purpose: body.purpose, evidenceTypes: types };
   const decision = await decidePermission(deps.consents, need, body, now);
   if (decision.basis !== 'none') return decision;
-  deps.metrics.consentRefusals.inc({ reason: decision.refusal });
+  deps.metrics.consentRefusals.inc({ refusal: decision.refusal });
   await deps.audit.record(refusalEvent(participant, body, types, decision.refusal, now));
   throw new ConsentRequiredError(decision.message, decision.refusal);
 }

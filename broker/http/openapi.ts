@@ -172,7 +172,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/statistics',
-    summary: 'Anonymized monthly transaction counts per region and evidence type (operators); CSV with ?format=csv',
+    summary: 'Anonymized monthly transaction counts per region and evidence type (operators); CSV with ?format=csv (&dialect=excel-de for German Excel)',
     tag: 'operations',
     auth: 'bearer',
     query: StatisticsQuery,
@@ -248,7 +248,7 @@ export const OPERATIONS: Operation[] = [
   },
   // The probes and the metrics are never refused for load (an orchestrator must see an overloaded broker as alive).
   { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'operations', auth: false, ok: { status: 200, description: 'Alive', schema: HealthView, example: ex.healthExample }, errors: [] },
-  { method: 'get', path: '/readyz', summary: 'Readiness: the database answers and the audit log holds', tag: 'operations', auth: false, ok: { status: 200, description: 'Ready', schema: HealthView, example: ex.readyExample }, errors: [503] },
+  { method: 'get', path: '/readyz', summary: 'Readiness: the database answers and the audit log holds (503 while the broker drains for shutdown)', tag: 'operations', auth: false, ok: { status: 200, description: 'Ready', schema: HealthView, example: ex.readyExample }, errors: [503] },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain', example: ex.metricsExample }, errors: [] },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: false, ok: { status: 200, description: 'OpenAPI 3.1', contentType: 'application/json', example: ex.openApiExample }, errors: [503] },
   { method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'operations', auth: false, ok: { status: 200, description: 'HTML page', contentType: 'text/html', example: ex.docsPageExample }, errors: [503] },

@@ -6,6 +6,7 @@ import { EVIDENCE_TYPE_LIST, EVIDENCE_TYPES, perEvidenceType, type EvidenceType 
 import { idNrProblem, idNrProblemMessages } from '../domain/idnr.ts';
 import { LEGAL_BASES } from '../../consent/legal-bases.ts';
 import { ValidationError } from '../domain/errors.ts';
+import { CSV_DIALECTS } from '../ops/statistics/statistics.ts';
 import { missingHints, RoutingHints } from '../directory/routing.ts';
 
 export const IdNr = z
@@ -148,8 +149,18 @@ export const CosignatureBody = z.strictObject({
 export const CosignatureView = z.object({ treeSize: z.number().int(), witness: z.string(), stored: z.boolean() });
 
 export const StatisticsQuery = z
-  .strictObject({ from: Month.optional(), to: Month.optional(), format: z.enum(['json', 'csv']).optional() })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] });
+  .strictObject({
+    from: Month.optional(),
+    to: Month.optional(),
+    format: z.enum(['json', 'csv']).optional(),
+    /** CSV dialect: `excel-de` for German Excel (semicolons, UTF-8 BOM, decimal comma, CRLF); default plain RFC 4180-ish. */
+    dialect: z
+      .enum(CSV_DIALECTS, { error: (issue) => `unknown dialect ${JSON.stringify(issue.input)}; known: ${CSV_DIALECTS.join(', ')}` })
+      .optional()
+      .describe('CSV dialect (with format=csv): "excel-de" = semicolon separator, UTF-8 BOM, decimal comma, CRLF'),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
+  .refine((q) => !q.dialect || q.format !== 'json', { message: 'a dialect applies to format=csv only', path: ['dialect'] });
 export const IdNrParam = z.strictObject({ idNr: IdNr });
 
 /** Parses a value with a schema or throws a 400 naming each bad field. */

@@ -9,7 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { authenticate } from '../identity/auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { createContext, type Context, type ContextOverrides } from '../context.ts';
-import { BrokerError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { BrokerError, NotFoundError, OverloadError, ValidationError } from '../domain/errors.ts';
 import { problemMiddleware } from './problem-response.ts';
 import { firstDuplicateKey } from './json-duplicate-keys.ts';
 import { retireDemoData } from '../ops/demo-identities.ts';
@@ -25,11 +25,27 @@ const JSON_LIMIT = '64kb';
 const COSIGNATURES_PATH = '/v1/audit/checkpoint/cosignatures';
 const COSIGNATURE_BODY_LIMIT = '4kb';
 
-export function createApp(ctx: Context): express.Express {
+/** Seconds a caller is asked to wait when it reached a broker that is shutting down (another instance, or this one restarted, serves then). */
+const DRAINING_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * @param draining whether the broker is draining for shutdown: then every new request but /healthz and /metrics
+ *   is answered 503 (problem+json, Retry-After, connection closed) — /readyz too, so a load balancer stops
+ *   sending traffic while requests already in flight finish.
+ */
+export function createApp(ctx: Context, draining: () => boolean = () => false): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(ctx));
+  app.use((req, res, next) => {
+    if (!draining() || req.path === '/healthz' || req.path === '/metrics') {
+      next();
+      return;
+    }
+    res.set('Connection', 'close');
+    next(new OverloadError(503, 'The broker is shutting down', DRAINING_RETRY_AFTER_SECONDS));
+  });
   const inFlight = inFlightLimit(ctx.cfg.maxInFlight, ctx.metrics);
   app.use(inFlight);
   app.use((_req, res, next) => {
@@ -140,7 +156,32 @@ export interface RunningBroker {
   ctx: Context;
   app: express.Express;
   server: Server;
+  /** With METRICS_PORT: the separate server's base URL (its /metrics); null when /metrics is on the main port. */
+  metricsUrl: string | null;
   close(drainMs?: number): Promise<void>;
+}
+
+/** METRICS_PORT's server: GET /metrics and nothing else (404), plain HTTP — for the monitoring network only. */
+async function startMetricsServer(ctx: Context, host: string, port: number): Promise<Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: this port serves GET /metrics only\n');
+      return;
+    }
+    ctx.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+      (err: unknown) => {
+        ctx.log.error({ err }, 'collecting metrics failed');
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Collecting the metrics failed\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** A job run every `ms` (timer unref'd), never twice at once: a run still going when the next is due skips that turn. */
@@ -197,7 +238,9 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     await ctx.close();
     throw err;
   }
-  const app = createApp(ctx);
+  // Draining: set on close(); new requests are answered 503 while the ones begun before it finish.
+  let draining = false;
+  const app = createApp(ctx, () => draining);
   // A client must send its whole request within these limits, checked every second (Node's default: 30 s).
   const timeouts = { requestTimeout: cfg.requestTimeoutMs, headersTimeout: cfg.headersTimeoutMs, connectionsCheckingInterval: 1000 };
   const server: Server = cfg.tls
@@ -219,6 +262,17 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
       )
     : http.createServer(timeouts, app);
   limitConnectionsPerClient(server, cfg.maxConnectionsPerClient, ctx.metrics);
+  // Requests begun before the drain, still being answered: the drain waits for these (not for its own 503s).
+  let unfinished = 0;
+  let onFinished: (() => void) | null = null;
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (draining) return;
+    unfinished += 1;
+    res.once('close', () => {
+      unfinished -= 1;
+      if (unfinished === 0) onFinished?.();
+    });
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -231,29 +285,59 @@ export async function startBroker(cfg: Config, overrides: ContextOverrides = {})
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  let metricsServer: Server | null = null;
+  if (cfg.metricsPort !== null) {
+    try {
+      metricsServer = await startMetricsServer(ctx, cfg.host, cfg.metricsPort);
+    } catch (err) {
+      await new Promise((resolve) => server.close(resolve));
+      await stopJobs();
+      await ctx.close();
+      throw err;
+    }
+  }
+  const hostInUrl = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   return {
     url: `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
     port,
     ctx,
     app,
     server,
+    metricsUrl: metricsServer ? `http://${hostInUrl}:${(metricsServer.address() as AddressInfo).port}` : null,
     /**
-     * Graceful: stop accepting, let requests in flight finish (and async work this process started), then
-     * close the database. Connections still busy after the drain deadline are cut.
+     * Graceful: first drain — requests in flight finish while every new one (and /readyz) is answered 503 with
+     * Retry-After, so load balancers take this instance out; then stop accepting, let the last connections and
+     * the async work this process started end, and close the database. Connections still busy after the drain
+     * deadline are cut.
      */
     async close(drainMs = cfg.registerTimeoutMs + 5_000) {
+      const deadlineAt = Date.now() + drainMs;
+      draining = true;
       // A sweep under way may be handing over requests to resume: it ends before the drain waits for them.
       const jobsStopped = stopJobs();
+      if (unfinished > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (onFinished = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
+        ]);
+        clearTimeout(timer);
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections turn idle once their request is answered: close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
-      const deadline = setTimeout(() => server.closeAllConnections(), drainMs);
+      const deadline = setTimeout(() => server.closeAllConnections(), Math.max(0, deadlineAt - Date.now()));
       await closed;
       await jobsStopped;
       await ctx.evidence.drain();
       clearInterval(reaper);
       clearTimeout(deadline);
+      if (metricsServer) {
+        const metricsClosed = new Promise((resolve) => metricsServer.close(resolve));
+        metricsServer.closeAllConnections();
+        await metricsClosed;
+      }
       await ctx.close();
     },
   };

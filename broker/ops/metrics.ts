@@ -1,5 +1,8 @@
 // Prometheus metrics (prom-client), one registry per broker instance so tests running several brokers in
-// one process never mix their numbers. Labels carry routes, registers and codes — never personal data.
+// one process never mix their numbers. Labels carry routes, registers and codes — never personal data. Each
+// label name is one dimension wherever it appears (`register` is always a register instance's directory id,
+// `outcome` always a register call's outcome…). Node's standard process_* and nodejs_* metrics keep their
+// standard names (no prefix), so stock dashboards and alerts work.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Seconds, for request and register-call durations alike (so their histograms compare). */
@@ -12,19 +15,19 @@ export interface BrokerMetrics {
   httpDuration: Histogram<'method' | 'route'>;
   registerDuration: Histogram<'register' | 'outcome'>;
   registerFailures: Counter<'register' | 'code'>;
-  consentRefusals: Counter<'reason'>;
+  consentRefusals: Counter<'refusal'>;
   registerCircuit: Gauge<'register'>;
   auditTamper: Gauge;
   refusals: Counter<'reason'>;
   /** How long evidence requests waited for room at their registers, by outcome (broker/evidence/admission.ts). */
-  admissionWait: Histogram<'outcome'>;
+  admissionWait: Histogram<'admission'>;
   /** Requests answered 503 because the database was saturated, by cause (broker/db/db-errors.ts). */
   databaseBusy: Counter<'cause'>;
 }
 
 export function createMetrics(readAuditChainLength: () => Promise<number>): BrokerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'broker_' });
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   new Gauge({
     name: 'broker_audit_chain_length',
@@ -76,8 +79,8 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
     }),
     admissionWait: new Histogram({
       name: 'broker_admission_wait_seconds',
-      help: 'Time evidence requests waited for room at the registers they need, by outcome: admitted, or refused (deadline, queue-full) or abandoned by the caller',
-      labelNames: ['outcome'],
+      help: 'Time evidence requests waited for room at the registers they need, by how the wait ended: admitted, or refused (deadline, queue-full) or abandoned by the caller',
+      labelNames: ['admission'],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
@@ -89,8 +92,8 @@ export function createMetrics(readAuditChainLength: () => Promise<number>): Brok
     }),
     consentRefusals: new Counter({
       name: 'broker_consent_refusals_total',
-      help: 'Evidence requests refused because no consent or legal basis covered them',
-      labelNames: ['reason'],
+      help: 'Evidence requests refused because no consent or legal basis covered them, by refusal (no-consent, …)',
+      labelNames: ['refusal'],
       registers,
     }),
   };

@@ -1,7 +1,7 @@
 // Crash safety and graceful shutdown with real processes: SIGKILL in the middle of sustained load, restart,
 // and the chain still verifies, every answer a client got has exactly one audit entry, and no audit entry
-// exists for an answer that was never committed. SIGTERM and SIGINT drain requests in flight while new
-// connections are refused; the drain deadline cuts a connection that never finishes its request; a start-up
+// exists for an answer that was never committed. SIGTERM and SIGINT drain requests in flight while /readyz and
+// new requests answer 503 (then new connections are refused); the drain deadline cuts a connection that never finishes its request; a start-up
 // that fails (port taken, database unreachable) exits non-zero with a clear message.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -128,17 +128,32 @@ describe('crash safety and shutdown (real broker processes)', function () {
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`drains a request in flight on ${signal}, refuses new connections meanwhile, and exits 0`, async () => {
+    it(`drains a request in flight on ${signal}: /readyz and new requests answer 503 meanwhile, then new connections are refused, and it exits 0`, async () => {
       const broker = await startBrokerProcess(env);
-      const { answer: inFlight } = await requestInFlight(broker, 1500);
+      expect((await fetch(`${broker.url}/readyz`)).status).to.equal(200);
+      const { answer: inFlight } = await requestInFlight(broker, 3000);
       let answered = false;
       const res = inFlight.then((r) => ((answered = true), r));
       broker.child.kill(signal);
-      await until('a new connection is refused', () => connectionRefused(broker.url));
-      expect(answered, 'the request in flight was still being answered when new connections were refused').to.equal(false);
+      let readyz: Response | undefined;
+      await until('/readyz answers 503', async () => {
+        readyz = await fetch(`${broker.url}/readyz`);
+        return readyz.status === 503;
+      });
+      expect(answered, 'the request in flight was still being answered when /readyz said 503').to.equal(false);
+      expect(readyz!.headers.get('content-type')).to.match(/^application\/problem\+json/);
+      expect(Number(readyz!.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect(((await readyz!.json()) as { detail: string }).detail).to.match(/shutting down/);
+      // Any new request is refused the same way while the drain lasts; liveness still answers.
+      const late = await fetch(`${broker.url}/v1/evidence-requests`, { method: 'POST', headers: { authorization: `Bearer ${broker.authorityToken}`, 'content-type': 'application/json' }, body: BODY });
+      expect(late.status).to.equal(503);
+      expect(late.headers.get('retry-after')).to.not.equal(null);
+      expect((await fetch(`${broker.url}/healthz`)).status).to.equal(200);
+      expect(answered, 'the request in flight was still being answered after the late request was refused').to.equal(false);
       const answer = await res;
       expect(answer.status).to.equal(201);
       expect(((await answer.json()) as { status: string }).status).to.equal('complete');
+      await until('a new connection is refused once the drain is done', () => connectionRefused(broker.url));
       expect(await broker.exited).to.equal(0);
     });
   }

@@ -72,9 +72,9 @@ describe('operations', () => {
       expect(res.headers.get('content-type')).to.match(/^text\/plain/);
       expect(text).to.match(/broker_http_requests_total\{method="POST",route="\/v1\/evidence-requests",status="201"\} \d+/);
       expect(text).to.match(/broker_register_request_duration_seconds_count\{register="drv-rvbea",outcome="delivered"\} \d+/);
-      expect(text).to.match(/broker_consent_refusals_total\{reason="no-consent"\} [1-9]/);
+      expect(text).to.match(/broker_consent_refusals_total\{refusal="no-consent"\} [1-9]/);
       expect(text).to.match(/broker_audit_chain_length \d+/);
-      expect(text).to.match(/broker_process_cpu_user_seconds_total/);
+      expect(text).to.match(/^process_cpu_user_seconds_total /m);
       expect(text).not.to.include('73915268449');
     });
   });

@@ -25,7 +25,7 @@ const LONG_WAIT_MS = 30_000;
 const SHORT_WAIT_MS = 500;
 const body = (caseReference: string, evidenceTypes: string[], idNr = CITIZEN) => ({ citizen: { idNr }, evidenceTypes, purpose: 'elterngeld', caseReference, routing: ROUTING });
 
-/** A sample of the broker's metrics, e.g. metric(text, 'broker_admission_wait_seconds_sum', 'outcome="admitted"'). */
+/** A sample of the broker's metrics, e.g. metric(text, 'broker_admission_wait_seconds_sum', 'admission="admitted"'). */
 function metric(text: string, name: string, labels: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || l.startsWith(`${name}{${labels},`));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
@@ -103,9 +103,9 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(answered.body.status).to.equal('complete');
     expect((await filling).status).to.equal(201);
     const after = await metrics(h);
-    const admitted = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'outcome="admitted"');
+    const admitted = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'admission="admitted"');
     expect(admitted(after) - admitted(before)).to.equal(2); // the filler at once, the waiter once the call ended
-    expect(metric(after, 'broker_admission_wait_seconds_count', 'outcome="deadline"')).to.equal(0);
+    expect(metric(after, 'broker_admission_wait_seconds_count', 'admission="deadline"')).to.equal(0);
     expect(metric(after, 'broker_load_refusals_total', 'reason="registers-busy"')).to.equal(0);
     expect(gate.waiting).to.equal(0);
   });
@@ -131,7 +131,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(await waiting.promise).to.have.property('name', 'AbortError');
     // The broker sees the connection close and takes the waiter out of the queue, while the call is still held.
     await until('the waiter to leave the queue', () => gate.waiting === 0);
-    const abandoned = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'outcome="abandoned"');
+    const abandoned = (m: string) => metric(m, 'broker_admission_wait_seconds_count', 'admission="abandoned"');
     expect(abandoned(await metrics(h)) - abandoned(before)).to.equal(1);
     expect(held.held).to.equal(1);
     held.release();
@@ -180,7 +180,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(await prisma.evidenceRequest.count({ where: { caseReference: 'EG-FULL-3' } })).to.equal(0);
     const m = await metrics(h);
     expect(metric(m, 'broker_load_refusals_total', 'reason="registers-busy"')).to.equal(1);
-    expect(metric(m, 'broker_admission_wait_seconds_count', 'outcome="deadline"')).to.equal(1);
+    expect(metric(m, 'broker_admission_wait_seconds_count', 'admission="deadline"')).to.equal(1);
 
     held.release();
     const done = await filling;
@@ -225,7 +225,7 @@ describe('a register at its limit of calls (sqlite)', function () {
     expect(last.body.status).to.equal('complete');
     // Admitted at once every time: nothing ever waited.
     const m = await metrics(h);
-    for (const outcome of ['deadline', 'abandoned', 'queue-full']) expect(metric(m, 'broker_admission_wait_seconds_count', `outcome="${outcome}"`), outcome).to.equal(0);
+    for (const outcome of ['deadline', 'abandoned', 'queue-full']) expect(metric(m, 'broker_admission_wait_seconds_count', `admission="${outcome}"`), outcome).to.equal(0);
   });
 });
 

@@ -7,7 +7,7 @@ import { ConfigError, envToConfig, readEnv } from '../../broker/config/config.ts
 import { AdmissionGate, AdmissionRefusedError, type Admission, type AdmissionSettings } from '../../broker/evidence/admission.ts';
 
 function gateWith(settings: Partial<AdmissionSettings> = {}) {
-  const waits = new Histogram({ name: 'admission_wait_seconds', help: 'test', labelNames: ['outcome'], buckets: [0.01, 0.1, 1], registers: [] });
+  const waits = new Histogram({ name: 'admission_wait_seconds', help: 'test', labelNames: ['admission'], buckets: [0.01, 0.1, 1], registers: [] });
   const gate = new AdmissionGate({ capacity: 1, maxWaiting: 10, waitMs: 5_000, ...settings }, waits);
   return { gate, waits };
 }
@@ -213,7 +213,7 @@ describe('admission to the registers', () => {
     });
   });
 
-  it('records each wait by outcome', async () => {
+  it('records each wait by how it ended', async () => {
     const { gate, waits } = gateWith({ waitMs: 30, maxWaiting: 1 });
     const held = await gate.acquire(['drv-rvbea']);
     const timedOut = gate.acquire(['drv-rvbea']);
@@ -221,7 +221,7 @@ describe('admission to the registers', () => {
     await refusalOf(timedOut);
     held.release();
     const counts = Object.fromEntries(
-      (await waits.get()).values.filter((v) => v.metricName === 'admission_wait_seconds_count').map((v) => [v.labels.outcome, v.value]),
+      (await waits.get()).values.filter((v) => v.metricName === 'admission_wait_seconds_count').map((v) => [v.labels.admission, v.value]),
     );
     expect(counts).to.deep.equal({ admitted: 1, 'queue-full': 1, deadline: 1 });
   });

@@ -28,6 +28,13 @@ describe('configuration', () => {
     expect(cfg.databaseUrl).to.equal('file:./data/broker.db');
     expect(cfg.simulatorPorts.salary).to.equal(8091);
     expect(cfg.directoryRefreshMs).to.equal(5000);
+    expect(cfg.databasePoolSize).to.equal(10);
+  });
+  it('takes DATABASE_POOL_SIZE from 1 to 200, and refuses anything else naming the variable', () => {
+    expect(envToConfig(readEnv({ DATABASE_POOL_SIZE: '2' })).databasePoolSize).to.equal(2);
+    expect(envToConfig(readEnv({ DATABASE_POOL_SIZE: '1' })).databasePoolSize).to.equal(1);
+    expect(envToConfig(readEnv({ DATABASE_POOL_SIZE: '200' })).databasePoolSize).to.equal(200);
+    for (const bad of ['0', '201', '2.5', 'ten', '-1']) expect(() => readEnv({ DATABASE_POOL_SIZE: bad }), bad).to.throw(ConfigError, /^invalid DATABASE_POOL_SIZE:/);
   });
   it('stops on a bad value with a message naming the variable', () => {
     expect(() => readEnv({ PORT: 'eighty' })).to.throw(ConfigError, /^invalid PORT:/);

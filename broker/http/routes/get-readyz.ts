@@ -2,7 +2,10 @@ import type { Router } from 'express';
 import type { Context } from '../../context.ts';
 import { DATABASE_BUSY_RETRY_AFTER_SECONDS, OverloadError } from '../../domain/errors.ts';
 
-/** GET /readyz — ready to serve: the database answers and the audit log holds. Registers are not required (items degrade alone). */
+/**
+ * GET /readyz — ready to serve: the database answers and the audit log holds. Registers are not required (items
+ * degrade alone). While the broker drains for shutdown the app answers 503 before this route (createApp).
+ */
 export default function getReadyz(router: Router, ctx: Context): void {
   router.get('/readyz', async (_req, res) => {
     try {

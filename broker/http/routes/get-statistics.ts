@@ -9,7 +9,8 @@ import { computeStatistics, statisticsCsv } from '../../ops/statistics/statistic
 
 /**
  * GET /v1/statistics — anonymized monthly transaction counts per region and evidence type, for operators'
- * tokens only; JSON, or CSV with `?format=csv` / `Accept: text/csv`.
+ * tokens only; JSON, or CSV with `?format=csv` / `Accept: text/csv`; `&dialect=excel-de` for German Excel
+ * (semicolons, UTF-8 BOM, decimal comma, CRLF); a dialect alone means CSV.
  */
 export default function getStatistics(router: Router, ctx: Context): void {
   router.get('/v1/statistics', async (req, res) => {
@@ -17,9 +18,11 @@ export default function getStatistics(router: Router, ctx: Context): void {
     const query: z.infer<typeof StatisticsQuery> = parseOrThrow(StatisticsQuery, req.query, 'query');
     const range = { ...defaultPeriod(ctx.clock()), ...query };
     const stats = await computeStatistics(ctx.database.prisma, { from: range.from, to: range.to }, ctx.cfg.statisticsMinCount);
-    const csv = query.format === 'csv' || (query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+    const csv =
+      query.format === 'csv' ||
+      (query.format === undefined && (query.dialect !== undefined || req.accepts(['application/json', 'text/csv']) === 'text/csv'));
     if (csv) {
-      res.type('text/csv').attachment(`statistics-${range.from}-${range.to}.csv`).send(statisticsCsv(stats));
+      res.type('text/csv').attachment(`statistics-${range.from}-${range.to}.csv`).send(statisticsCsv(stats, query.dialect));
       return;
     }
     res.json(stats);

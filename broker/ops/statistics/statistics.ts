@@ -76,8 +76,36 @@ export async function computeStatistics(db: Db, range: { from: string; to: strin
   return { ...range, suppressionThreshold: threshold, rows: toRows(counts, threshold) };
 }
 
-export function statisticsCsv(s: Statistics): string {
-  const lines = ['month,region,evidence_type,register,transactions,suppressed'];
-  for (const r of s.rows) lines.push(`${r.month},${r.region},${r.evidenceType},${r.register},${r.transactions ?? ''},${r.suppressed}`);
-  return lines.join('\n') + '\n';
+/** CSV dialects besides the default (comma, LF, decimal point, no BOM). */
+export const CSV_DIALECTS = ['excel-de'] as const;
+export type CsvDialect = (typeof CSV_DIALECTS)[number];
+
+interface CsvFormat {
+  separator: string;
+  lineEnd: string;
+  decimal: string;
+  bom: string;
+}
+
+const FORMATS: Record<CsvDialect | 'default', CsvFormat> = {
+  default: { separator: ',', lineEnd: '\n', decimal: '.', bom: '' },
+  // German Excel opens a double-clicked file with the locale's list separator and decimal comma, and reads
+  // it as UTF-8 only with a byte order mark.
+  'excel-de': { separator: ';', lineEnd: '\r\n', decimal: ',', bom: '\uFEFF' },
+};
+
+/** One field: numbers with the dialect's decimal mark, text quoted when it holds a separator, quote or line break. */
+function field(value: string | number | boolean | null, f: CsvFormat): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(value).replace('.', f.decimal);
+  const text = String(value);
+  return text.includes(f.separator) || /["\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function statisticsCsv(s: Statistics, dialect?: CsvDialect): string {
+  const f = FORMATS[dialect ?? 'default'];
+  const line = (values: (string | number | boolean | null)[]) => values.map((v) => field(v, f)).join(f.separator) + f.lineEnd;
+  let out = f.bom + line(['month', 'region', 'evidence_type', 'register', 'transactions', 'suppressed']);
+  for (const r of s.rows) out += line([r.month, r.region, r.evidenceType, r.register, r.transactions, r.suppressed]);
+  return out;
 }
