@@ -63,9 +63,11 @@ export const consentExample = {
   validFrom: '2026-12-07T09:14:11.917Z',
   validUntil: '2027-06-30T21:59:59.000Z',
   grantedAt: '2026-12-07T09:14:12.106Z',
+  grantedBy: 'elterngeldstelle-musterstadt',
   state: 'active',
   revokedAt: null,
   paper: { reference: 'EG-Antrag 2026/0815', signedOn: '2026-12-03', recordedByClerk: null },
+  transfers: [{ auditEntryId: 2, leafIndex: 1, at: '2026-12-07T09:15:03.101Z', requester: 'elterngeldstelle-musterstadt', requestId: REQUEST_ID, outcome: 'complete' }],
 };
 
 export const revokedConsentExample = { ...consentExample, state: 'revoked', revokedAt: '2026-12-08T10:00:00.000Z' };
@@ -84,6 +86,7 @@ export const transfersExample = {
       auditEntryId: 2,
       leafIndex: 1,
       at: '2026-12-07T09:15:03.101Z',
+      kind: 'transfer',
       requester: 'elterngeldstelle-musterstadt',
       requestId: REQUEST_ID,
       purpose: 'wohngeld',
