@@ -375,13 +375,15 @@ describe('pages in a real browser (chromium)', function () {
     await citizen.fill('#from', '31.02.2026');
     await citizen.click('button:has-text("Filter anwenden")');
     await expectAccessible(citizen, 'transfers with a filter error');
-    await citizen.goto(`${h.url}/cockpit?type=salary`);
+    await citizen.goto(`${h.url}/cockpit?type=income`);
     await expectAccessible(citizen, 'transfers filtered');
+    // The refused request above asked for income: the filter keeps its card.
     expect(await citizen.locator('.record:has-text("abgelehnt")').count()).to.be.greaterThan(0);
     await citizen.goto(`${h.url}/cockpit/consents`);
     await expectAccessible(citizen, 'consents');
     await citizen.goto(`${h.url}/cockpit/consents/${consent.id}`);
     await expectAccessible(citizen, 'one consent with the transfers made under it');
+    await citizen.goto(`${h.url}/cockpit/consents`);
     await citizen.click('a:has-text("Neue Einwilligung erteilen")');
     await expectAccessible(citizen, 'grant form');
     await citizen.click('button:has-text("Einwilligung erteilen")');
