@@ -21,4 +21,9 @@ if [ "$ensure_node_current" -lt 22012 ]; then
   export npm_config_nodedir="$ensure_node_dir"
   hash -r 2>/dev/null || true
 fi
-echo "ensure-node: using node $(node -v) at $(command -v node)"
+# Native addons are built against the headers of the node that runs them: npm's own nodedir setting (here /usr,
+# the machine's node 20) would otherwise win wherever npm_config_nodedir is not set, e.g. after a script clears
+# the outer npm's npm_config_* variables, and better-sqlite3 would not load.
+ensure_node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+if [ -f "$ensure_node_prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$ensure_node_prefix"; fi
+echo "ensure-node: using node $(node -v) at $(command -v node)${npm_config_nodedir:+, headers in $npm_config_nodedir}"
