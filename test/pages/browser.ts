@@ -17,6 +17,18 @@ export function chromiumInstalled(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/**
+ * Chromium for a suite's `before`: launched when installed; missing, it fails the run in CI and skips the suite
+ * elsewhere with a note (scripts/ensure-chromium.sh installs it). Null when skipped.
+ */
+export async function chromiumOrSkip(suite: Mocha.Context): Promise<Browser | null> {
+  if (chromiumInstalled()) return launchChromium();
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
+  process.stderr.write(`\n  NOTE: ${CHROMIUM} is missing (scripts/ensure-chromium.sh installs it): the browser tests are SKIPPED.\n\n`);
+  suite.skip();
+  return null;
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { explainCode } from '../../broker/domain/error-catalogue.ts';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
-import { axeViolations, chromiumInstalled, CHROMIUM, describeViolations, launchChromium, newPage, tabTo } from './browser.ts';
+import { axeViolations, chromiumOrSkip, describeViolations, newPage, tabTo } from './browser.ts';
 
 const PASSWORD = 'Sehr geheim 2026!';
 
@@ -16,14 +16,11 @@ describe('the problem pages in a browser', function () {
   let browser: Browser;
 
   before(async function () {
-    if (!chromiumInstalled()) {
-      if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
-      process.stderr.write(`\n  NOTE: ${CHROMIUM} is missing (scripts/ensure-chromium.sh installs it): the browser tests are SKIPPED.\n\n`);
-      return this.skip();
-    }
+    const launched = await chromiumOrSkip(this);
+    if (!launched) return;
+    browser = launched;
     h = await startHarness((await testDatabase('sqlite'))!);
     await h.broker.ctx.pages.clerks.register({ username: 'anna', displayName: 'Anna Beispiel', participantId: AUTHORITY_ID, password: PASSWORD });
-    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { testDatabase } from '../helpers/databases.ts';
 import { AUTHORITY_ID, startHarness, type Harness } from '../helpers/harness.ts';
-import { axeViolations, chromiumInstalled, CHROMIUM, describeViolations, focusIsVisible, launchChromium, newPage, tabTo } from './browser.ts';
+import { axeViolations, chromiumOrSkip, describeViolations, focusIsVisible, newPage, tabTo } from './browser.ts';
 
 const CITIZEN = '86095742719';
 const PASSWORD = 'Sehr geheim 2026!';
@@ -17,14 +17,11 @@ describe('the clerk\'s history in a real browser (chromium)', function () {
   const problems: string[] = [];
 
   before(async function () {
-    if (!chromiumInstalled()) {
-      if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
-      process.stderr.write(`\n  NOTE: ${CHROMIUM} is missing (scripts/ensure-chromium.sh installs it): the browser tests are SKIPPED.\n\n`);
-      return this.skip();
-    }
+    const launched = await chromiumOrSkip(this);
+    if (!launched) return;
+    browser = launched;
     h = await startHarness((await testDatabase('sqlite'))!);
     await h.broker.ctx.pages.clerks.register({ username: 'anna', displayName: 'Anna Beispiel', participantId: AUTHORITY_ID, password: PASSWORD });
-    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
